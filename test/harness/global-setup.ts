@@ -1,0 +1,62 @@
+/**
+ * Once per test run: provision the servers (no-op when cached), start one time-skipping
+ * test server and one dev server from the project's own binaries, and bundle the workflows.
+ * Test files connect to these through test/harness/temporal.ts.
+ */
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TestProject } from 'vitest/node';
+import { describe, ensureToolchain } from '../../toolchain';
+import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    timeSkippingAddress: string;
+    devServerAddress: string;
+    workflowBundlePath: string;
+  }
+}
+
+const log = (line: string) => console.log(`[harness] ${line}`);
+
+export default async function setup(project: TestProject) {
+  const toolchain = await ensureToolchain(log);
+
+  log(`starting ${describe('time-skipping test server', toolchain.testServer)}`);
+  const timeSkipping = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: toolchain.testServer.path } },
+  });
+  log(`time-skipping test server listening on ${timeSkipping.address}`);
+
+  log(`starting dev server: ${describe('Temporal CLI', toolchain.temporalCli)}`);
+  const dev = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: toolchain.temporalCli.path },
+      ip: '127.0.0.1',
+      searchAttributes: ALL_SEARCH_ATTRIBUTES,
+    },
+  });
+  log(`dev server listening on ${dev.address}`);
+
+  const started = Date.now();
+  const bundle = await bundleWorkflowCode({
+    workflowsPath: fileURLToPath(new URL('./workflows.ts', import.meta.url)),
+    logger: { trace() {}, debug() {}, info() {}, warn: (m) => log(m), error: (m) => log(m), log() {} },
+  });
+  const bundlePath = join(mkdtempSync(join(tmpdir(), 'remediate-bundle-')), 'workflows.js');
+  writeFileSync(bundlePath, bundle.code);
+  log(`workflow bundle built once in ${Date.now() - started} ms: ${bundlePath}`);
+
+  project.provide('timeSkippingAddress', timeSkipping.address);
+  project.provide('devServerAddress', dev.address);
+  project.provide('workflowBundlePath', bundlePath);
+
+  return async () => {
+    await timeSkipping.teardown();
+    await dev.teardown();
+  };
+}

@@ -1,0 +1,2 @@
+// The bundle the test workers run: the engine's workflows plus the harness's own proof workflows.
+export * from './proof-workflows';

@@ -1,0 +1,97 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { join } from 'node:path';
+
+/** A dev server the project started: where it listens and how to stop it. */
+export interface RunningDevServer {
+  address: string;
+  uiUrl: string | undefined;
+  dbFile: string;
+  stop(): Promise<void>;
+}
+
+export interface DevServerOptions {
+  temporalCli: string;
+  /** Folder for the SQLite database: workflows survive a restart of the server. */
+  dataDir: string;
+  ip?: string;
+  port?: number;
+  /** Web UI port; `false` runs headless. */
+  uiPort?: number | false;
+  /** Search attributes to register, as `Name=Type` (Keyword, Int, ...). */
+  searchAttributes?: string[];
+  log: (line: string) => void;
+}
+
+export class PortInUseError extends Error {
+  constructor(readonly address: string) {
+    super(
+      `${address} is already in use. A Temporal server may already be running there: ` +
+        `point at it with TEMPORAL_ADDRESS=${address} instead of starting one, or pick another port.`,
+    );
+    this.name = 'PortInUseError';
+  }
+}
+
+export class DevServerStartError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DevServerStartError';
+  }
+}
+
+function portOpen(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** Starts `temporal server start-dev` on loopback with a database file and waits until it accepts connections. */
+export async function startDevServer(options: DevServerOptions): Promise<RunningDevServer> {
+  const ip = options.ip ?? '127.0.0.1';
+  const port = options.port ?? 7233;
+  const address = `${ip}:${port}`;
+  if (await portOpen(ip, port)) throw new PortInUseError(address);
+
+  mkdirSync(options.dataDir, { recursive: true });
+  const dbFile = join(options.dataDir, 'temporal.db');
+  const args = ['server', 'start-dev', '--ip', ip, '--port', String(port), '--db-filename', dbFile, '--log-level', 'warn'];
+  if (options.uiPort === false) args.push('--headless');
+  else args.push('--ui-port', String(options.uiPort ?? port + 1000));
+  for (const attribute of options.searchAttributes ?? []) args.push('--search-attribute', attribute);
+
+  options.log(`starting Temporal dev server on ${address} (database ${dbFile})`);
+  const child = spawn(options.temporalCli, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: false });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (await portOpen(ip, port)) break;
+    const code = await Promise.race([exited, new Promise<'waiting'>((r) => setTimeout(() => r('waiting'), 200))]);
+    if (code !== 'waiting') throw new DevServerStartError(`the dev server exited (code ${code}) before listening:\n${stderr}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new DevServerStartError(`the dev server did not listen on ${address} within 60 s:\n${stderr}`);
+    }
+  }
+  const uiUrl = options.uiPort === false ? undefined : `http://${ip}:${options.uiPort ?? port + 1000}`;
+  return { address, uiUrl, dbFile, stop: () => stopChild(child, exited) };
+}
+
+async function stopChild(child: ChildProcess, exited: Promise<unknown>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}

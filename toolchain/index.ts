@@ -1,0 +1,25 @@
+import type { ResolvedBinary } from './cache';
+import { ensureTemporalCli } from './temporal-cli';
+import { ensureTestServer } from './test-server';
+
+export { findTemporalCli, ensureTemporalCli, TEMPORAL_CLI_OVERRIDE } from './temporal-cli';
+export { findTestServer, ensureTestServer, TEST_SERVER_OVERRIDE } from './test-server';
+export type { ResolvedBinary } from './cache';
+export { MissingToolError, ProvisionError, BadOverrideError } from './errors';
+
+export interface Toolchain {
+  temporalCli: ResolvedBinary;
+  testServer: ResolvedBinary;
+}
+
+export function describe(name: string, binary: ResolvedBinary): string {
+  const how = { override: 'from override', cache: 'cached', path: 'found on PATH', built: 'just built' }[binary.source];
+  return `${name} ${binary.version} (${how}): ${binary.path}`;
+}
+
+/** Both servers, built if needed. Idempotent: a second call costs two stat()s. */
+export async function ensureToolchain(log: (line: string) => void): Promise<Toolchain> {
+  const temporalCli = await ensureTemporalCli(log);
+  const testServer = await ensureTestServer(log);
+  return { temporalCli, testServer };
+}
