@@ -1,0 +1,104 @@
+/**
+ * The activities the remediation workflow schedules: checks (probe + CEL condition),
+ * actions (an executor with an idempotency key, then its named outputs), and notifications.
+ * Everything with I/O happens here, never in workflow code.
+ */
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { evalCondition, evalValue } from '../dsl/cel';
+import type { ExecutorResult, ResolvedExecutor } from '../dsl/types';
+import { runExecutor } from './executors';
+import { notify as dispatch } from './notify';
+import type { Notification, SinkResult } from './notify/types';
+
+/** Variables CEL expressions see: the incident, its context and the outputs of earlier steps. */
+export interface StepVars {
+  incident: Record<string, unknown>;
+  context: Record<string, unknown>;
+  steps: Record<string, Record<string, unknown>>;
+}
+
+export interface CheckRequest {
+  step: string;
+  check: string;
+  probe?: ResolvedExecutor;
+  condition: string;
+  vars: StepVars;
+  timeoutMs: number;
+}
+
+export interface CheckOutcome {
+  passed: boolean;
+  reason: string;
+  probe?: ExecutorResult;
+}
+
+export interface ActionRequest {
+  step: string;
+  run: ResolvedExecutor;
+  /** Stable across retries: workflow id + step id. */
+  idempotencyKey: string;
+  timeoutMs: number;
+  outputs: Record<string, string>;
+  vars: StepVars;
+}
+
+export interface ActionOutcome {
+  result: ExecutorResult;
+  outputs: Record<string, unknown>;
+}
+
+/** Error type names the workflow tells apart. */
+export const ACTION_FAILED = 'ActionFailed';
+export const EXPRESSION_FAILED = 'ExpressionFailed';
+
+function describeResult(result: ExecutorResult): string {
+  if (result.executor === 'exec') {
+    const why = result.signal ? `killed by ${result.signal}` : `exit ${result.exitCode}`;
+    const stderr = result.stderr.trim().split('\n').slice(-3).join(' | ');
+    return stderr ? `${why}: ${stderr}` : why;
+  }
+  return `HTTP ${result.status}`;
+}
+
+export async function runCheck(request: CheckRequest): Promise<CheckOutcome> {
+  const probe = request.probe
+    ? await runExecutor(request.probe, { timeoutMs: request.timeoutMs, signal: Context.current().cancellationSignal })
+    : undefined;
+  if (probe && !probe.ok) return { passed: false, reason: `probe failed (${describeResult(probe)})`, probe };
+  let passed: boolean;
+  try {
+    passed = evalCondition(request.condition, { ...request.vars, result: probe ?? {} });
+  } catch (error) {
+    // A condition that cannot be evaluated (a field the probe did not return) fails the check; retrying will not help.
+    throw ApplicationFailure.nonRetryable(`check ${request.check}: ${(error as Error).message}`, EXPRESSION_FAILED);
+  }
+  return { passed, reason: passed ? `${request.check} holds` : `${request.check} does not hold (${request.condition})`, probe };
+}
+
+export async function runAction(request: ActionRequest): Promise<ActionOutcome> {
+  const result = await runExecutor(request.run, {
+    timeoutMs: request.timeoutMs,
+    idempotencyKey: request.idempotencyKey,
+    signal: Context.current().cancellationSignal,
+  });
+  if (!result.ok) {
+    // Retryable: the workflow's retry policy for this step (the runbook's `retries`) decides how often.
+    throw ApplicationFailure.retryable(`step ${request.step} failed: ${describeResult(result)}`, ACTION_FAILED, result);
+  }
+  const outputs: Record<string, unknown> = {};
+  for (const [name, expr] of Object.entries(request.outputs)) {
+    try {
+      outputs[name] = evalValue(expr, { ...request.vars, result });
+    } catch (error) {
+      throw ApplicationFailure.nonRetryable(`step ${request.step} output ${name}: ${(error as Error).message}`, EXPRESSION_FAILED);
+    }
+  }
+  return { result, outputs };
+}
+
+export async function notify(notification: Notification): Promise<SinkResult[]> {
+  return await dispatch(notification);
+}
+
+export const remediationActivities = { runCheck, runAction, notify };
+export type RemediationActivities = typeof remediationActivities;

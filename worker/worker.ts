@@ -1,0 +1,36 @@
+/**
+ * The remediation worker: the workflows (bundled from workflows/) and the activities, on one task queue.
+ * Shuts down gracefully on SIGINT/SIGTERM (the SDK's default shutdown signals): running activities get
+ * their grace period, and workflows simply continue on the next worker.
+ */
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { fileURLToPath } from 'node:url';
+import { remediationActivities } from '../activities/remediation';
+import { temporalSettings, type TemporalSettings } from './config';
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+export interface StartWorkerOptions {
+  settings?: TemporalSettings;
+  /** A prebuilt bundle (tests and benchmarks build once); otherwise the worker bundles workflows/ itself. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  connection?: NativeConnection;
+  extra?: Partial<WorkerOptions>;
+}
+
+export async function createRemediationWorker(options: StartWorkerOptions = {}): Promise<{ worker: Worker; close: () => Promise<void> }> {
+  const settings = options.settings ?? temporalSettings();
+  const connection = options.connection ?? (await NativeConnection.connect(settings.connectionOptions));
+  const worker = await Worker.create({
+    connection,
+    namespace: settings.namespace,
+    taskQueue: settings.taskQueue,
+    activities: remediationActivities,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...options.extra,
+  });
+  const close = async () => {
+    if (!options.connection) await connection.close();
+  };
+  return { worker, close };
+}

@@ -1,0 +1,236 @@
+/**
+ * One durable workflow per incident: decide (the seed's order), ask humans when the policy says so,
+ * run pre-checks, actions and verification as activities, roll back on failure, notify at every turn,
+ * and keep an audit trail that the status query, the result and the history all show.
+ */
+import { proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { decide, emptySnapshot } from '../dsl/decide';
+import type { CompiledRunbook, Decision, Incident, Outcome } from '../dsl/types';
+import type { RemediationActivities } from '../activities/remediation';
+import type { Notification } from '../activities/notify/types';
+import { ApprovalGate } from './approval-gate';
+import { authorisedApprovers } from './approval-rules';
+import { AuditTrail } from './audit';
+import { approveSignal, rejectSignal, statusQuery } from './messages';
+import { checkPlan, planFor, type Plan } from './plan';
+import { StepRunner } from './step-runner';
+import { DECISION, OUTCOME, RUNBOOK, SERVICE } from './search-attributes';
+import type { Phase, RemediationInput, RemediationResult } from './types';
+
+const { notify } = proxyActivities<RemediationActivities>({
+  startToCloseTimeout: '30s',
+  retry: { maximumAttempts: 3, initialInterval: '1s' },
+});
+
+export async function remediateIncident(input: RemediationInput): Promise<RemediationResult> {
+  const { incident, catalogue, policy } = input;
+  const audit = new AuditTrail();
+  const gate = new ApprovalGate(audit);
+  let phase: Phase = 'deciding';
+  let decision: Decision | null = null;
+  let runbook: CompiledRunbook | undefined;
+  let plan: Plan | undefined;
+  let outcome: Outcome | null = null;
+  const runner = new StepRunner(workflowInfo().workflowId, incident, audit);
+
+  setHandler(approveSignal, (signal) => gate.receiveApprove(signal));
+  setHandler(rejectSignal, (signal) => gate.receiveReject(signal));
+  setHandler(statusQuery, () => ({
+    incidentId: incident.id,
+    phase,
+    decision,
+    runbook: runbook?.id ?? null,
+    runbookVersion: runbook?.version ?? null,
+    currentStep: runner.currentStep,
+    planHash: plan?.hash ?? null,
+    approvals: gate.approvals,
+    approvalsNeeded: runbook?.approval.quorum ?? 0,
+    outcome,
+    events: audit.events,
+  }));
+
+  const say = async (n: Omit<Notification, 'incidentId' | 'runbookId' | 'fields'> & { fields?: Notification['fields'] }) => {
+    const full: Notification = {
+      incidentId: incident.id,
+      runbookId: runbook?.id ?? null,
+      fields: { service: incident.service, root_cause: incident.root_cause, confidence: incident.confidence, ...n.fields },
+      webUrl: policy.webUiUrl ? `${policy.webUiUrl}/namespaces/${policy.namespace}/workflows/${workflowInfo().workflowId}` : undefined,
+      ...n,
+    };
+    try {
+      const results = await notify(full);
+      const failed = results.filter((r) => !r.ok);
+      audit.record(failed.length === results.length && results.length > 0 ? 'NOTIFY_FAILED' : 'NOTIFIED', `${n.kind}: ${n.title}`, {
+        data: { sinks: results.map((r) => `${r.sink}:${r.ok ? 'ok' : r.error}`) },
+      });
+    } catch (error) {
+      // Notifications never block or fail a remediation.
+      audit.record('NOTIFY_FAILED', `${n.kind}: ${(error as Error).message}`);
+    }
+  };
+
+  const finish = async (result: Outcome): Promise<RemediationResult> => {
+    outcome = result;
+    phase = 'done';
+    upsertSearchAttributes([{ key: OUTCOME, value: result }] as never);
+    return {
+      incidentId: incident.id,
+      outcome: result,
+      decision: decision!,
+      runbook: runbook?.id ?? null,
+      runbookVersion: runbook?.version ?? null,
+      planHash: plan?.hash ?? null,
+      rolledBack: result === 'rolled_back',
+      approvals: gate.approvals,
+      events: audit.events,
+    };
+  };
+
+  upsertSearchAttributes([{ key: SERVICE, value: incident.service }] as never);
+
+  // 1. Decide, in the seed's order.
+  const first = decide(incident, catalogue, emptySnapshot(Date.now(), policy.limits));
+  decision = first;
+  runbook = first.runbook ? catalogue.runbooks.find((r) => r.id === first.runbook) : undefined;
+  audit.record(first.event, first.reason, {
+    data: runbook ? { runbook: runbook.id, version: runbook.version, risk: runbook.risk, mode: runbook.mode } : undefined,
+  });
+  upsertSearchAttributes([{ key: DECISION, value: first.decision }, ...(runbook ? [{ key: RUNBOOK, value: runbook.id }] : [])] as never);
+
+  if (first.decision === 'manual' || first.decision === 'blocked' || !runbook) {
+    await say({
+      kind: first.decision === 'blocked' ? 'blocked' : 'manual',
+      severity: 'warning',
+      title: `${incident.id}: ${first.decision === 'blocked' ? 'remediation blocked' : 'needs a human'} (${first.event})`,
+      text: first.reason,
+    });
+    return await finish(first.decision === 'blocked' ? 'blocked' : 'manual');
+  }
+  const chosen: CompiledRunbook = runbook;
+
+  // 2. The incident must supply every value the plan needs, of the declared type, before anything runs.
+  const problems = checkPlan(chosen, incident);
+  if (problems.length > 0) {
+    audit.record('CONTEXT_INVALID', problems.join('; '));
+    await say({ kind: 'failure', severity: 'warning', title: `${incident.id}: cannot run ${chosen.id}`, text: problems.join('\n') });
+    return await finish('aborted');
+  }
+  plan = planFor(chosen, incident);
+
+  // 3. Humans approve when the risk or the runbook's mode says so; the approval is bound to this plan.
+  if (first.decision === 'approval_required') {
+    const allowed = authorisedApprovers(chosen.approval, policy.defaultApprovers, policy.approverGroups);
+    for (;;) {
+      phase = 'awaiting_approval';
+      await say({
+        kind: 'approval_needed',
+        severity: 'warning',
+        title: `${incident.id}: approval needed for ${chosen.id} (${chosen.risk} risk)`,
+        text: `${first.reason}. Plan ${plan.hash.slice(0, 12)}:\n${plan.summary.join('\n')}`,
+        approveCommand: `remediate approve ${incident.id} --as YOUR_NAME --plan ${plan.hash}`,
+        fields: { approvals_needed: chosen.approval.quorum, plan_hash: plan.hash },
+      });
+      const verdict = await gate.wait({
+        planHash: plan.hash,
+        allowed,
+        quorum: chosen.approval.quorum,
+        submittedBy: incident.submitted_by,
+        timeoutMs: chosen.approval.timeoutMs,
+        escalateAfterMs: chosen.approval.escalateAfterMs,
+        onEscalate: async () => {
+          audit.record('ESCALATED', `no decision yet; escalating to ${chosen.approval.escalationTarget ?? 'the runbook owner'}`);
+          await say({
+            kind: 'escalation',
+            severity: 'critical',
+            title: `${incident.id}: approval for ${chosen.id} still pending`,
+            text: `Escalated to ${chosen.approval.escalationTarget ?? chosen.owner}; it expires to manual handling when the approval timeout runs out.`,
+            fields: { escalation_target: chosen.approval.escalationTarget ?? chosen.owner },
+          });
+        },
+      });
+      if (verdict.kind === 'rejected') {
+        await say({ kind: 'rejected', severity: 'info', title: `${incident.id}: ${chosen.id} rejected by ${verdict.by}`, text: verdict.reason });
+        return await finish('rejected');
+      }
+      if (verdict.kind === 'expired') {
+        audit.record('APPROVAL_EXPIRED', `nobody decided within ${Math.round(chosen.approval.timeoutMs / 60000)} min; handing to a human`);
+        await say({ kind: 'expired', severity: 'warning', title: `${incident.id}: approval expired`, text: 'Handed to manual handling.' });
+        return await finish('expired');
+      }
+      await say({
+        kind: 'approved',
+        severity: 'info',
+        title: `${incident.id}: ${chosen.id} approved by ${verdict.approvals.map((a) => a.by).join(', ')}`,
+        text: `Plan ${plan.hash.slice(0, 12)} will run after guardrails and pre-checks are evaluated again.`,
+      });
+      // The world may have changed while humans decided: evaluate the guardrails again.
+      const again = decide(incident, catalogue, emptySnapshot(Date.now(), policy.limits));
+      if (again.decision === 'blocked' || again.decision === 'manual' || again.runbook !== chosen.id) {
+        decision = again;
+        audit.record(again.event, `after approval: ${again.reason}`);
+        await say({ kind: again.decision === 'blocked' ? 'blocked' : 'manual', severity: 'warning', title: `${incident.id}: not run after approval`, text: again.reason });
+        return await finish(again.decision === 'blocked' ? 'blocked' : 'manual');
+      }
+      const current = planFor(chosen, incident);
+      if (current.hash === plan.hash) break;
+      audit.record('APPROVAL_VOID', `plan changed from ${plan.hash.slice(0, 12)} to ${current.hash.slice(0, 12)}; asking again`);
+      plan = current;
+    }
+  }
+
+  // 4. Pre-checks: read-only; any failure aborts before an action runs.
+  audit.record('EXECUTING', `running ${chosen.id} (${chosen.version.slice(0, 12)})`, { data: { planHash: plan.hash } });
+  phase = 'pre_checks';
+  for (const check of chosen.preChecks) {
+    const result = await runner.check(check, 'pre');
+    if (!result.passed) {
+      audit.record('PRE_CHECK_FAILED', result.reason, { step: check.id });
+      await say({ kind: 'failure', severity: 'warning', title: `${incident.id}: pre-check ${check.check} failed, nothing was changed`, text: result.reason });
+      return await finish('aborted');
+    }
+  }
+
+  // 5. Actions, then verification; any failure rolls back.
+  phase = 'acting';
+  let failure = await runner.executeAll(chosen.actions);
+  if (!failure) {
+    phase = 'verifying';
+    for (const check of chosen.postChecks) {
+      const result = await runner.check(check, 'post');
+      if (!result.passed) {
+        audit.record('VERIFICATION_FAILED', result.reason, { step: check.id });
+        failure = result.reason;
+        break;
+      }
+    }
+  }
+  if (!failure) {
+    audit.record('SUCCESS', `${chosen.id} remediated ${incident.service} and verification passed`);
+    await say({ kind: 'success', severity: 'info', title: `${incident.id}: remediated by ${chosen.id}`, text: 'Actions ran and verification passed.' });
+    return await finish('remediated');
+  }
+
+  // 6. Roll back once; a rollback that fails is escalated, never retried in a loop.
+  if (chosen.rollback.kind !== 'steps') {
+    const why = chosen.rollback.kind === 'self_healing' ? 'the runbook declares its action self-healing' : 'the runbook has no rollback';
+    audit.record('FAILED', `${failure}; no rollback: ${why}`);
+    await say({ kind: 'failure', severity: 'critical', title: `${incident.id}: ${chosen.id} failed`, text: `${failure}\nNo rollback: ${why}.` });
+    return await finish('failed');
+  }
+  phase = 'rolling_back';
+  const rollbackFailure = await runner.executeAll(chosen.rollback.steps, { rollback: true });
+  if (rollbackFailure) {
+    audit.record('ROLLBACK_FAILED', rollbackFailure);
+    audit.record('FAILED', `${failure}; rollback failed too`);
+    await say({
+      kind: 'rollback_failed',
+      severity: 'critical',
+      title: `${incident.id}: ROLLBACK FAILED for ${chosen.id}: a human must act now`,
+      text: `Remediation failed (${failure}) and its rollback failed (${rollbackFailure}). The system may be in a partial state.`,
+    });
+    return await finish('failed');
+  }
+  audit.record('ROLLED_BACK', `${failure}; rollback completed`);
+  await say({ kind: 'rollback', severity: 'warning', title: `${incident.id}: ${chosen.id} rolled back`, text: failure });
+  return await finish('rolled_back');
+}

@@ -1,0 +1,122 @@
+/**
+ * Runs the steps of one remediation as activities, each kind with its own retry policy:
+ * checks are read-only and retry transient errors; actions carry an idempotency key
+ * (workflow id + step) and retry only as the runbook allows; post-checks poll with durable timers.
+ */
+import { ActivityFailure, ApplicationFailure, proxyActivities, sleep } from '@temporalio/workflow';
+import { evalCondition } from '../dsl/cel';
+import { renderExecutor } from '../dsl/render';
+import type { CheckStep, ExecutionStep, Incident } from '../dsl/types';
+import type { CheckOutcome, RemediationActivities, StepVars } from '../activities/remediation';
+import type { AuditTrail } from './audit';
+
+/** Checks run a few times on infrastructure errors (the condition itself failing is a result, not an error). */
+const CHECK_ATTEMPTS = 3;
+
+export class StepRunner {
+  currentStep: string | null = null;
+  private readonly outputs: Record<string, Record<string, unknown>> = {};
+
+  constructor(
+    private readonly workflowId: string,
+    private readonly incident: Incident,
+    private readonly audit: AuditTrail,
+  ) {}
+
+  vars(): StepVars {
+    const { context, ...incident } = this.incident;
+    return { incident, context, steps: this.outputs };
+  }
+
+  /** A pre-check runs once; a post-check polls until it holds or its deadline passes. */
+  async check(step: CheckStep, stage: 'pre' | 'post'): Promise<CheckOutcome> {
+    this.currentStep = step.id;
+    const { runCheck } = proxyActivities<RemediationActivities>({
+      startToCloseTimeout: step.timeoutMs,
+      retry: { maximumAttempts: CHECK_ATTEMPTS, initialInterval: '1s', nonRetryableErrorTypes: ['ExpressionFailed'] },
+    });
+    const deadline = Date.now() + (stage === 'post' ? step.deadlineMs : 0);
+    for (let poll = 1; ; poll++) {
+      let outcome: CheckOutcome;
+      try {
+        outcome = await runCheck({
+          step: step.id,
+          check: step.check,
+          probe: step.probe ? renderExecutor(step.probe, this.vars()) : undefined,
+          condition: step.condition.cel,
+          vars: this.vars(),
+          timeoutMs: step.timeoutMs,
+        });
+      } catch (error) {
+        outcome = { passed: false, reason: `${step.check} could not be evaluated: ${failureMessage(error)}` };
+      }
+      this.audit.record(outcome.passed ? 'STEP_SUCCEEDED' : 'STEP_FAILED', `${stage}-check ${step.check} (poll ${poll}): ${outcome.reason}`, {
+        step: step.id,
+      });
+      if (outcome.passed || Date.now() + step.intervalMs > deadline) return outcome;
+      await sleep(step.intervalMs);
+    }
+  }
+
+  /** Runs actions and waits in order; returns why it stopped, or undefined when all succeeded. */
+  async executeAll(steps: ExecutionStep[], options: { rollback?: boolean } = {}): Promise<string | undefined> {
+    for (const step of steps) {
+      this.currentStep = step.id;
+      if (step.when && !evalCondition(step.when.cel, { ...this.vars(), result: {} })) {
+        this.audit.record('STEP_SUCCEEDED', `${step.id} skipped: ${step.when.cel} is false`, { step: step.id });
+        continue;
+      }
+      if (step.kind === 'wait') {
+        this.audit.record('STEP_STARTED', `waiting ${Math.round(step.durationMs / 1000)} s`, { step: step.id });
+        await sleep(step.durationMs);
+        this.audit.record('STEP_SUCCEEDED', `waited ${Math.round(step.durationMs / 1000)} s`, { step: step.id });
+        continue;
+      }
+      const run = renderExecutor(step.run, this.vars());
+      const idempotencyKey = `${this.workflowId}/${options.rollback ? 'rollback/' : ''}${step.id}`;
+      this.audit.record('STEP_STARTED', `${options.rollback ? 'rollback ' : ''}${step.id}: ${describeRun(run)}`, {
+        step: step.id,
+        data: { idempotencyKey, run },
+      });
+      const { runAction } = proxyActivities<RemediationActivities>({
+        startToCloseTimeout: step.timeoutMs,
+        retry: { maximumAttempts: step.retries + 1, initialInterval: '2s', nonRetryableErrorTypes: ['ExpressionFailed'] },
+      });
+      try {
+        const { result, outputs } = await runAction({
+          step: step.id,
+          run,
+          idempotencyKey,
+          timeoutMs: step.timeoutMs,
+          outputs: Object.fromEntries(Object.entries(step.outputs).map(([name, expr]) => [name, expr.cel])),
+          vars: this.vars(),
+        });
+        this.outputs[step.id] = outputs;
+        this.audit.record('STEP_SUCCEEDED', `${step.id} succeeded`, { step: step.id, data: { result: summarise(result), outputs } });
+      } catch (error) {
+        const message = `${step.id} failed: ${failureMessage(error)}`;
+        this.audit.record('STEP_FAILED', message, { step: step.id });
+        return message;
+      }
+    }
+    this.currentStep = null;
+    return undefined;
+  }
+}
+
+function describeRun(run: ReturnType<typeof renderExecutor>): string {
+  return run.executor === 'exec' ? JSON.stringify(run.argv) : `${run.method} ${run.url}`;
+}
+
+function summarise(result: unknown): unknown {
+  if (!result || typeof result !== 'object') return result;
+  const { stdout, stderr, body, ...rest } = result as Record<string, unknown>;
+  const cut = (v: unknown) => (typeof v === 'string' && v.length > 500 ? `${v.slice(0, 500)}…` : v);
+  return { ...rest, stdout: cut(stdout), stderr: cut(stderr), body: cut(body) };
+}
+
+function failureMessage(error: unknown): string {
+  if (error instanceof ActivityFailure && error.cause) return failureMessage(error.cause);
+  if (error instanceof ApplicationFailure) return error.message;
+  return error instanceof Error ? error.message : String(error);
+}
