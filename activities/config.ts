@@ -1,0 +1,74 @@
+/**
+ * Operator configuration of the activities, read from the environment.
+ *
+ * The worker should call `loadActivitiesConfig()` once at start-up so a typo
+ * fails the deployment instead of the first 3 AM notification.
+ */
+
+/** Default bound on each of stdout, stderr and an HTTP response body. */
+export const DEFAULT_MAX_OUTPUT_BYTES = 64 * 1024;
+
+/**
+ * Executor results are stored in workflow history, and Temporal refuses payloads
+ * over 2 MB; stdout + stderr at this bound stay well below it.
+ */
+export const MAX_OUTPUT_BYTES_LIMIT = 512 * 1024;
+
+export const DEFAULT_NOTIFY_TIMEOUT_MS = 5_000;
+
+export interface ActivitiesConfig {
+  /** `REMEDIATE_WEBHOOK_URLS`: comma-separated http(s) URLs; each receives every notification. */
+  webhookUrls: string[];
+  /** `REMEDIATE_NOTIFY_LOG`: file that receives one JSON line per notification; null (unset or `-`) means stdout. */
+  notifyLogPath: string | null;
+  /** `REMEDIATE_NOTIFY_TIMEOUT_MS`: how long one sink may take before it counts as failed. */
+  notifyTimeoutMs: number;
+  /** `REMEDIATE_MAX_OUTPUT_BYTES`: bound on captured executor output. */
+  maxOutputBytes: number;
+}
+
+/** A configuration variable holds a value the activities cannot use. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+  }
+}
+
+export function loadActivitiesConfig(env: NodeJS.ProcessEnv = process.env): ActivitiesConfig {
+  return {
+    webhookUrls: parseWebhookUrls(env.REMEDIATE_WEBHOOK_URLS),
+    notifyLogPath: parseLogPath(env.REMEDIATE_NOTIFY_LOG),
+    notifyTimeoutMs: parsePositiveInt('REMEDIATE_NOTIFY_TIMEOUT_MS', env.REMEDIATE_NOTIFY_TIMEOUT_MS, DEFAULT_NOTIFY_TIMEOUT_MS, 60_000),
+    maxOutputBytes: parsePositiveInt('REMEDIATE_MAX_OUTPUT_BYTES', env.REMEDIATE_MAX_OUTPUT_BYTES, DEFAULT_MAX_OUTPUT_BYTES, MAX_OUTPUT_BYTES_LIMIT),
+  };
+}
+
+function parseWebhookUrls(raw: string | undefined): string[] {
+  if (raw === undefined || raw.trim() === '') return [];
+  return raw.split(',').map((entry, i) => {
+    const text = entry.trim();
+    // Webhook URLs embed secrets (Slack's do): never echo one in an error.
+    const bad = new ConfigError('REMEDIATE_WEBHOOK_URLS', `entry ${i + 1} is not an http(s) URL`);
+    if (!URL.canParse(text)) throw bad;
+    const url = new URL(text);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw bad;
+    return url.href;
+  });
+}
+
+function parseLogPath(raw: string | undefined): string | null {
+  const text = raw?.trim() ?? '';
+  return text === '' || text === '-' ? null : text;
+}
+
+function parsePositiveInt(variable: string, raw: string | undefined, fallback: number, max: number): number {
+  if (raw === undefined || raw.trim() === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(variable, `expected a positive integer, got ${JSON.stringify(raw)}`);
+  const value = Number(raw.trim());
+  if (value < 1 || value > max) throw new ConfigError(variable, `must be between 1 and ${max}, got ${value}`);
+  return value;
+}

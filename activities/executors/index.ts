@@ -1,0 +1,75 @@
+import type { ExecutorResult, ResolvedExecutor } from '../../dsl/types';
+import { DEFAULT_MAX_OUTPUT_BYTES, MAX_OUTPUT_BYTES_LIMIT } from '../config';
+import { execExecutor } from './exec';
+import type { Executor, ExecutorContext } from './executor';
+import { httpExecutor } from './http';
+
+export type { Executor, ExecutorContext, ResultOf } from './executor';
+export { IDEMPOTENCY_ENV } from './exec';
+
+export const DEFAULT_KILL_GRACE_MS = 5_000;
+
+export interface RunExecutorOptions {
+  timeoutMs: number;
+  idempotencyKey?: string;
+  signal?: AbortSignal;
+  /** Bound on each captured output; default 64 KiB. */
+  maxOutputBytes?: number;
+  /** exec: SIGTERM-to-SIGKILL grace on timeout or cancellation; default 5 s. */
+  killGraceMs?: number;
+}
+
+type ExecutorKind = ResolvedExecutor['executor'];
+
+/**
+ * One entry per executor kind. The mapped type makes a new `ResolvedExecutor`
+ * variant (kubernetes) a compile error here until its executor is registered.
+ */
+const executors: { [K in ExecutorKind]: Executor<Extract<ResolvedExecutor, { executor: K }>> } = {
+  exec: execExecutor,
+  http: httpExecutor,
+};
+
+/** The spec names no registered executor: a contract violation, so it throws rather than returning a result. */
+export class UnknownExecutorError extends Error {
+  override readonly name = 'UnknownExecutorError';
+  constructor(readonly executor: unknown) {
+    super(`unknown executor: ${JSON.stringify(executor)}`);
+  }
+}
+
+/** Options a caller (not a runbook) got wrong. */
+export class InvalidExecutorOptionsError extends Error {
+  override readonly name = 'InvalidExecutorOptionsError';
+}
+
+/**
+ * Runs one resolved step. Target failures come back as `ok: false`; it rejects
+ * only on cancellation (with the signal's reason, so Temporal sees its own
+ * CancelledFailure) and on the two errors above.
+ */
+export async function runExecutor(spec: ResolvedExecutor, opts: RunExecutorOptions): Promise<ExecutorResult> {
+  // Specs arrive as workflow payloads: check the tag at runtime, not only in the type.
+  if (!Object.hasOwn(executors, spec.executor)) throw new UnknownExecutorError(spec.executor);
+  // The mapped type pairs each kind with its executor; TypeScript cannot correlate that through the union.
+  const executor = executors[spec.executor] as Executor<ResolvedExecutor>;
+  return executor.run(spec, context(opts));
+}
+
+/** Node timers fire at once beyond this (about 24.8 days), which would turn a long timeout into none. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+function context(opts: RunExecutorOptions): ExecutorContext {
+  const maxOutputBytes = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+  const killGraceMs = opts.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
+  if (!(opts.timeoutMs > 0 && opts.timeoutMs <= MAX_TIMER_MS)) {
+    throw new InvalidExecutorOptionsError(`timeoutMs must be in 1..${MAX_TIMER_MS}, got ${opts.timeoutMs}`);
+  }
+  if (!(killGraceMs >= 0 && killGraceMs <= MAX_TIMER_MS)) {
+    throw new InvalidExecutorOptionsError(`killGraceMs must be in 0..${MAX_TIMER_MS}, got ${killGraceMs}`);
+  }
+  if (!Number.isInteger(maxOutputBytes) || maxOutputBytes < 1 || maxOutputBytes > MAX_OUTPUT_BYTES_LIMIT) {
+    throw new InvalidExecutorOptionsError(`maxOutputBytes must be an integer in 1..${MAX_OUTPUT_BYTES_LIMIT}, got ${maxOutputBytes}`);
+  }
+  return { timeoutMs: opts.timeoutMs, idempotencyKey: opts.idempotencyKey, signal: opts.signal, maxOutputBytes, killGraceMs };
+}
