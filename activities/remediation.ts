@@ -4,18 +4,15 @@
  * Everything with I/O happens here, never in workflow code.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { evalCondition, evalValue } from '../dsl/cel';
-import type { ExecutorResult, ResolvedExecutor } from '../dsl/types';
+import { evalCondition, evalOutput, type CelVars } from '../dsl/cel';
+import type { ExecutorResult, ParamDecl, ResolvedExecutor } from '../dsl/types';
 import { runExecutor } from './executors';
-import { notify as dispatch } from './notify';
+import { loadActivitiesConfig, type ActivitiesConfig } from './config';
+import { notify as dispatchNotification } from './notify';
 import type { Notification, SinkResult } from './notify/types';
 
-/** Variables CEL expressions see: the incident, its context and the outputs of earlier steps. */
-export interface StepVars {
-  incident: Record<string, unknown>;
-  context: Record<string, unknown>;
-  steps: Record<string, Record<string, unknown>>;
-}
+/** Variables CEL expressions see: the incident, its context and the outputs of earlier steps (no probe result yet). */
+export type StepVars = Omit<CelVars, 'result'>;
 
 export interface CheckRequest {
   step: string;
@@ -23,6 +20,8 @@ export interface CheckRequest {
   probe?: ResolvedExecutor;
   condition: string;
   vars: StepVars;
+  /** The runbook's declared context types, so CEL sees ints as ints. */
+  contextTypes: Record<string, ParamDecl> | null;
   timeoutMs: number;
 }
 
@@ -40,6 +39,7 @@ export interface ActionRequest {
   timeoutMs: number;
   outputs: Record<string, string>;
   vars: StepVars;
+  contextTypes: Record<string, ParamDecl> | null;
 }
 
 export interface ActionOutcome {
@@ -60,45 +60,57 @@ function describeResult(result: ExecutorResult): string {
   return `HTTP ${result.status}`;
 }
 
-export async function runCheck(request: CheckRequest): Promise<CheckOutcome> {
-  const probe = request.probe
-    ? await runExecutor(request.probe, { timeoutMs: request.timeoutMs, signal: Context.current().cancellationSignal })
-    : undefined;
-  if (probe && !probe.ok) return { passed: false, reason: `probe failed (${describeResult(probe)})`, probe };
-  let passed: boolean;
-  try {
-    passed = evalCondition(request.condition, { ...request.vars, result: probe ?? {} });
-  } catch (error) {
-    // A condition that cannot be evaluated (a field the probe did not return) fails the check; retrying will not help.
-    throw ApplicationFailure.nonRetryable(`check ${request.check}: ${(error as Error).message}`, EXPRESSION_FAILED);
-  }
-  return { passed, reason: passed ? `${request.check} holds` : `${request.check} does not hold (${request.condition})`, probe };
+/** Error type of a probe whose target did not answer as expected: retried, as the check is read-only. */
+export const PROBE_FAILED = 'ProbeFailed';
+
+/** The activities, bound to the operator's configuration (read once at worker start, so bad values stop it). */
+export function createRemediationActivities(config: ActivitiesConfig = loadActivitiesConfig()) {
+  return {
+    async runCheck(request: CheckRequest): Promise<CheckOutcome> {
+      const probe = request.probe
+        ? await runExecutor(request.probe, {
+            timeoutMs: request.timeoutMs,
+            signal: Context.current().cancellationSignal,
+            maxOutputBytes: config.maxOutputBytes,
+          })
+        : undefined;
+      if (probe && !probe.ok) throw ApplicationFailure.retryable(`probe for ${request.check} failed (${describeResult(probe)})`, PROBE_FAILED, probe);
+      let passed: boolean;
+      try {
+        passed = evalCondition(request.condition, { ...request.vars, result: probe }, request.contextTypes);
+      } catch (error) {
+        // A condition that cannot be evaluated (a field the probe did not return) fails the check; retrying will not help.
+        throw ApplicationFailure.nonRetryable(`check ${request.check}: ${(error as Error).message}`, EXPRESSION_FAILED);
+      }
+      return { passed, reason: passed ? `${request.check} holds` : `${request.check} does not hold (${request.condition})`, probe };
+    },
+
+    async runAction(request: ActionRequest): Promise<ActionOutcome> {
+      const result = await runExecutor(request.run, {
+        timeoutMs: request.timeoutMs,
+        idempotencyKey: request.idempotencyKey,
+        signal: Context.current().cancellationSignal,
+        maxOutputBytes: config.maxOutputBytes,
+      });
+      if (!result.ok) {
+        // Retryable: the workflow's retry policy for this step (the runbook's `retries`) decides how often.
+        throw ApplicationFailure.retryable(`step ${request.step} failed: ${describeResult(result)}`, ACTION_FAILED, result);
+      }
+      const outputs: Record<string, unknown> = {};
+      for (const [name, expr] of Object.entries(request.outputs)) {
+        try {
+          outputs[name] = evalOutput(expr, { ...request.vars, result }, request.contextTypes);
+        } catch (error) {
+          throw ApplicationFailure.nonRetryable(`step ${request.step} output ${name}: ${(error as Error).message}`, EXPRESSION_FAILED);
+        }
+      }
+      return { result, outputs };
+    },
+
+    async notify(notification: Notification): Promise<SinkResult[]> {
+      return await dispatchNotification(notification, config);
+    },
+  };
 }
 
-export async function runAction(request: ActionRequest): Promise<ActionOutcome> {
-  const result = await runExecutor(request.run, {
-    timeoutMs: request.timeoutMs,
-    idempotencyKey: request.idempotencyKey,
-    signal: Context.current().cancellationSignal,
-  });
-  if (!result.ok) {
-    // Retryable: the workflow's retry policy for this step (the runbook's `retries`) decides how often.
-    throw ApplicationFailure.retryable(`step ${request.step} failed: ${describeResult(result)}`, ACTION_FAILED, result);
-  }
-  const outputs: Record<string, unknown> = {};
-  for (const [name, expr] of Object.entries(request.outputs)) {
-    try {
-      outputs[name] = evalValue(expr, { ...request.vars, result });
-    } catch (error) {
-      throw ApplicationFailure.nonRetryable(`step ${request.step} output ${name}: ${(error as Error).message}`, EXPRESSION_FAILED);
-    }
-  }
-  return { result, outputs };
-}
-
-export async function notify(notification: Notification): Promise<SinkResult[]> {
-  return await dispatch(notification);
-}
-
-export const remediationActivities = { runCheck, runAction, notify };
-export type RemediationActivities = typeof remediationActivities;
+export type RemediationActivities = ReturnType<typeof createRemediationActivities>;

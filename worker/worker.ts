@@ -5,7 +5,7 @@
  */
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
-import { remediationActivities } from '../activities/remediation';
+import { createRemediationActivities } from '../activities/remediation';
 import { temporalSettings, type TemporalSettings } from './config';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -25,7 +25,7 @@ export async function createRemediationWorker(options: StartWorkerOptions = {}):
     connection,
     namespace: settings.namespace,
     taskQueue: settings.taskQueue,
-    activities: remediationActivities,
+    activities: createRemediationActivities(),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     ...options.extra,
   });

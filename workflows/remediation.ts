@@ -31,7 +31,7 @@ export async function remediateIncident(input: RemediationInput): Promise<Remedi
   let runbook: CompiledRunbook | undefined;
   let plan: Plan | undefined;
   let outcome: Outcome | null = null;
-  const runner = new StepRunner(workflowInfo().workflowId, incident, audit);
+  let runner: StepRunner | undefined;
 
   setHandler(approveSignal, (signal) => gate.receiveApprove(signal));
   setHandler(rejectSignal, (signal) => gate.receiveReject(signal));
@@ -41,7 +41,7 @@ export async function remediateIncident(input: RemediationInput): Promise<Remedi
     decision,
     runbook: runbook?.id ?? null,
     runbookVersion: runbook?.version ?? null,
-    currentStep: runner.currentStep,
+    currentStep: runner?.currentStep ?? null,
     planHash: plan?.hash ?? null,
     approvals: gate.approvals,
     approvalsNeeded: runbook?.approval.quorum ?? 0,
@@ -107,6 +107,8 @@ export async function remediateIncident(input: RemediationInput): Promise<Remedi
     return await finish(first.decision === 'blocked' ? 'blocked' : 'manual');
   }
   const chosen: CompiledRunbook = runbook;
+  const steps = new StepRunner(workflowInfo().workflowId, incident, chosen.context, audit);
+  runner = steps;
 
   // 2. The incident must supply every value the plan needs, of the declared type, before anything runs.
   const problems = checkPlan(chosen, incident);
@@ -182,7 +184,7 @@ export async function remediateIncident(input: RemediationInput): Promise<Remedi
   audit.record('EXECUTING', `running ${chosen.id} (${chosen.version.slice(0, 12)})`, { data: { planHash: plan.hash } });
   phase = 'pre_checks';
   for (const check of chosen.preChecks) {
-    const result = await runner.check(check, 'pre');
+    const result = await steps.check(check, 'pre');
     if (!result.passed) {
       audit.record('PRE_CHECK_FAILED', result.reason, { step: check.id });
       await say({ kind: 'failure', severity: 'warning', title: `${incident.id}: pre-check ${check.check} failed, nothing was changed`, text: result.reason });
@@ -192,11 +194,11 @@ export async function remediateIncident(input: RemediationInput): Promise<Remedi
 
   // 5. Actions, then verification; any failure rolls back.
   phase = 'acting';
-  let failure = await runner.executeAll(chosen.actions);
+  let failure = await steps.executeAll(chosen.actions);
   if (!failure) {
     phase = 'verifying';
     for (const check of chosen.postChecks) {
-      const result = await runner.check(check, 'post');
+      const result = await steps.check(check, 'post');
       if (!result.passed) {
         audit.record('VERIFICATION_FAILED', result.reason, { step: check.id });
         failure = result.reason;
@@ -218,7 +220,7 @@ export async function remediateIncident(input: RemediationInput): Promise<Remedi
     return await finish('failed');
   }
   phase = 'rolling_back';
-  const rollbackFailure = await runner.executeAll(chosen.rollback.steps, { rollback: true });
+  const rollbackFailure = await steps.executeAll(chosen.rollback.steps, { rollback: true });
   if (rollbackFailure) {
     audit.record('ROLLBACK_FAILED', rollbackFailure);
     audit.record('FAILED', `${failure}; rollback failed too`);

@@ -6,7 +6,7 @@
 import { ActivityFailure, ApplicationFailure, proxyActivities, sleep } from '@temporalio/workflow';
 import { evalCondition } from '../dsl/cel';
 import { renderExecutor } from '../dsl/render';
-import type { CheckStep, ExecutionStep, Incident } from '../dsl/types';
+import type { CheckStep, ExecutionStep, Incident, ParamDecl } from '../dsl/types';
 import type { CheckOutcome, RemediationActivities, StepVars } from '../activities/remediation';
 import type { AuditTrail } from './audit';
 
@@ -20,12 +20,12 @@ export class StepRunner {
   constructor(
     private readonly workflowId: string,
     private readonly incident: Incident,
+    private readonly contextTypes: Record<string, ParamDecl> | null,
     private readonly audit: AuditTrail,
   ) {}
 
   vars(): StepVars {
-    const { context, ...incident } = this.incident;
-    return { incident, context, steps: this.outputs };
+    return { incident: this.incident, context: this.incident.context, steps: this.outputs };
   }
 
   /** A pre-check runs once; a post-check polls until it holds or its deadline passes. */
@@ -45,6 +45,7 @@ export class StepRunner {
           probe: step.probe ? renderExecutor(step.probe, this.vars()) : undefined,
           condition: step.condition.cel,
           vars: this.vars(),
+          contextTypes: this.contextTypes,
           timeoutMs: step.timeoutMs,
         });
       } catch (error) {
@@ -62,7 +63,7 @@ export class StepRunner {
   async executeAll(steps: ExecutionStep[], options: { rollback?: boolean } = {}): Promise<string | undefined> {
     for (const step of steps) {
       this.currentStep = step.id;
-      if (step.when && !evalCondition(step.when.cel, { ...this.vars(), result: {} })) {
+      if (step.when && !evalCondition(step.when.cel, this.vars(), this.contextTypes)) {
         this.audit.record('STEP_SUCCEEDED', `${step.id} skipped: ${step.when.cel} is false`, { step: step.id });
         continue;
       }
@@ -90,8 +91,9 @@ export class StepRunner {
           timeoutMs: step.timeoutMs,
           outputs: Object.fromEntries(Object.entries(step.outputs).map(([name, expr]) => [name, expr.cel])),
           vars: this.vars(),
+          contextTypes: this.contextTypes,
         });
-        this.outputs[step.id] = outputs;
+        this.outputs[step.id] = outputs as Record<string, unknown>;
         this.audit.record('STEP_SUCCEEDED', `${step.id} succeeded`, { step: step.id, data: { result: summarise(result), outputs } });
       } catch (error) {
         const message = `${step.id} failed: ${failureMessage(error)}`;
