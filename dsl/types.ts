@@ -100,6 +100,8 @@ export type ExecutorResult =
 // ---------------------------------------------------------------------------
 // Steps
 
+export type CheckOrigin = 'stdlib' | 'file' | 'file_override' | 'inline';
+
 interface StepBase {
   /** Unique within its runbook; part of the action idempotency key. */
   id: string;
@@ -117,6 +119,8 @@ export interface CheckStep extends StepBase {
   kind: 'check';
   /** The named check this came from (standard library or the file's `checks:`), for audit. */
   check: string;
+  /** Where its definition came from; the compiler always sets it (`file_override`: the file replaced a standard check). */
+  origin?: CheckOrigin;
   description: string;
   probe?: ExecutorSpec;
   condition: CelExpr;
@@ -203,6 +207,68 @@ export interface CompiledCatalogue {
   /** Hash over all runbook versions, in id order. */
   version: string;
 }
+
+// ---------------------------------------------------------------------------
+// Compiling: source files in, a catalogue or every error out.
+
+export interface SourceFile {
+  /** As the user should see it in messages (e.g. a path relative to the working directory). */
+  file: string;
+  text: string;
+}
+
+export interface CompileError {
+  file: string;
+  /** 1-based. */
+  line: number;
+  /** 1-based. */
+  column: number;
+  /** The field, e.g. `runbooks.restart-pod.min_confidence`; empty for the whole file. */
+  path: string;
+  /** What was expected and what was found. */
+  message: string;
+}
+
+export type CompileResult = { ok: true; catalogue: CompiledCatalogue } | { ok: false; errors: CompileError[] };
+
+// ---------------------------------------------------------------------------
+// Plans: a runbook's steps rendered for one incident (what `plan` shows and an
+// approval binds to through its hash).
+
+export type PlanPhase = 'pre_check' | 'action' | 'post_check' | 'rollback';
+
+interface PlannedBase {
+  phase: PlanPhase;
+  id: string;
+  when?: string;
+  /**
+   * Placeholders only known at run time (`steps.ID.OUTPUT`), left in the
+   * rendered strings as `{steps.ID.OUTPUT}`.
+   */
+  deferred: string[];
+}
+
+export type PlannedStep =
+  | (PlannedBase & {
+      kind: 'check';
+      check: string;
+      origin: CheckOrigin;
+      description: string;
+      condition: string;
+      probe?: ResolvedExecutor;
+      timeoutMs: number;
+      deadlineMs: number;
+      intervalMs: number;
+    })
+  | (PlannedBase & {
+      kind: 'action';
+      description: string;
+      run: ResolvedExecutor;
+      timeoutMs: number;
+      retries: number;
+      outputs: Record<string, string>;
+    })
+  | (PlannedBase & { kind: 'wait'; durationMs: number });
 
 // ---------------------------------------------------------------------------
 // Incidents: untrusted input, validated before anything else.

@@ -1,0 +1,242 @@
+/**
+ * Named checks (standard library and a file's `checks:`) and check steps.
+ *
+ * Precedence: a name in the file's `checks:` wins over the standard library,
+ * for that file only; the compiled step records `origin: 'file_override'` so
+ * `plan` shows that the file replaced a standard check.
+ */
+import type { Diagnostics } from './diagnostics';
+import { durationMs } from './duration';
+import { compileCondition, compileProbe, positiveDuration, type Report, type StepScope } from './compile-steps';
+import type { RawCheckDefinition, RawCheckEntry, RawProbe } from './runbook-schema';
+import { STDLIB } from './stdlib';
+import { didYouMean } from './suggest';
+import type { CheckOrigin, CheckStep, ExecutorSpec } from './types';
+import type { PathSegment } from './yaml-source';
+
+export type Phase = 'pre' | 'post';
+
+const DEFAULTS = {
+  pre: { deadlineMs: 0 },
+  post: { deadlineMs: 60_000 },
+  intervalMs: 5_000,
+  timeoutMs: 10_000,
+};
+
+interface Timing {
+  timeout?: string | number;
+  deadline?: string | number;
+  interval?: string | number;
+}
+
+interface CheckDefinition {
+  origin: Exclude<CheckOrigin, 'inline'>;
+  description: string;
+  probe?: RawProbe;
+  condition: string;
+  timing: Timing;
+  /** For messages at the place of use. */
+  where: string;
+}
+
+/** Check names in scope for one file; `broken` ones had errors where they are defined. */
+export interface CheckLibrary {
+  get(name: string): CheckDefinition | 'broken' | undefined;
+  names(): string[];
+}
+
+export function buildCheckLibrary(
+  raw: Record<string, RawCheckDefinition>,
+  brokenByDefinition: ReadonlySet<string>,
+  diag: Diagnostics,
+): CheckLibrary {
+  const own = new Map<string, CheckDefinition | 'broken'>();
+  for (const [name, definition] of Object.entries(raw)) {
+    if (brokenByDefinition.has(name)) {
+      own.set(name, 'broken');
+      continue;
+    }
+    const path = ['checks', name];
+    const before = diag.count;
+    // On its own, a definition is checked for what does not depend on the runbook using it.
+    const scope: StepScope = { report: (p, m, at) => diag.error(p, m, at), context: null, outputs: 'any' };
+    if (definition.probe) compileProbe(definition.probe, [...path, 'probe'], scope);
+    compileCondition(definition.condition, [...path, 'condition'], scope, { context: null, result: definition.probe !== undefined });
+    checkTiming(definition, path, scope.report);
+    const { line } = diag.position(path, { key: true });
+    own.set(
+      name,
+      diag.count > before
+        ? 'broken'
+        : {
+            origin: name in STDLIB ? 'file_override' : 'file',
+            description: definition.description ?? definition.condition,
+            probe: definition.probe,
+            condition: definition.condition,
+            timing: definition,
+            where: `defined in this file at line ${line}${name in STDLIB ? ', overriding the standard library' : ''}`,
+          },
+    );
+  }
+  return {
+    get: (name) => {
+      const mine = own.get(name);
+      if (mine) return mine;
+      const std = STDLIB[name];
+      return std && { origin: 'stdlib', description: std.description, condition: std.condition, timing: {}, where: 'standard library' };
+    },
+    names: () => [...new Set([...own.keys(), ...Object.keys(STDLIB)])].sort(),
+  };
+}
+
+function checkTiming(timing: Timing, path: readonly PathSegment[], report: Report): void {
+  if (timing.timeout !== undefined) positiveDuration(timing.timeout, 0, [...path, 'timeout'], report);
+}
+
+/**
+ * One entry of pre_checks/post_checks. Returns undefined when it had errors
+ * (or uses a check whose definition had errors, already reported there).
+ */
+export function compileCheckEntry(
+  entry: RawCheckEntry,
+  phase: Phase,
+  path: readonly PathSegment[],
+  scope: StepScope,
+  library: CheckLibrary,
+): CheckStep | undefined {
+  const named = typeof entry === 'string' ? { check: entry } : entry;
+  if (named.check !== undefined) {
+    for (const field of ['condition', 'probe'] as const) {
+      if (named[field] !== undefined) {
+        scope.report([...path, field], `"${field}" comes from the definition of check "${named.check}"; use an inline check ({id, condition}) instead`, {
+          key: true,
+        });
+        return undefined;
+      }
+    }
+    const definition = library.get(named.check);
+    if (definition === 'broken') return undefined;
+    if (!definition) {
+      scope.report(typeof entry === 'string' ? path : [...path, 'check'], `unknown check "${named.check}"${didYouMean(named.check, library.names())}`);
+      return undefined;
+    }
+    // Problems inside a shared definition that only show with this runbook (its context) are reported here.
+    const usage: StepScope = { ...scope, report: (_p, message) => scope.report(path, `check "${named.check}" (${definition.where}): ${message}`) };
+    return buildCheck({
+      id: named.id ?? `${phase}.${named.check}`,
+      check: named.check,
+      origin: definition.origin,
+      description: named.description ?? definition.description,
+      probe: definition.probe,
+      probePath: path,
+      condition: definition.condition,
+      conditionPath: path,
+      when: named.when,
+      timing: { ...definition.timing, ...definedTiming(named) },
+      phase,
+      path,
+      scope,
+      definitionScope: usage,
+    });
+  }
+  if (named.condition === undefined || named.id === undefined) {
+    const missing = [named.id === undefined ? '"id"' : '', named.condition === undefined ? '"condition"' : ''].filter(Boolean).join(' and ');
+    scope.report(path, `an inline check needs ${missing} (or use a named check: "check: NAME")`);
+    return undefined;
+  }
+  return buildCheck({
+    id: named.id,
+    check: named.id,
+    origin: 'inline',
+    description: named.description ?? named.condition,
+    probe: named.probe,
+    probePath: [...path, 'probe'],
+    condition: named.condition,
+    conditionPath: [...path, 'condition'],
+    when: named.when,
+    timing: definedTiming(named),
+    phase,
+    path,
+    scope,
+    definitionScope: scope,
+  });
+}
+
+function definedTiming(entry: Timing): Timing {
+  const out: Timing = {};
+  if (entry.timeout !== undefined) out.timeout = entry.timeout;
+  if (entry.deadline !== undefined) out.deadline = entry.deadline;
+  if (entry.interval !== undefined) out.interval = entry.interval;
+  return out;
+}
+
+interface CheckParts {
+  id: string;
+  check: string;
+  origin: CheckOrigin;
+  description: string;
+  probe: RawProbe | undefined;
+  probePath: readonly PathSegment[];
+  condition: string;
+  conditionPath: readonly PathSegment[];
+  when: string | undefined;
+  timing: Timing;
+  phase: Phase;
+  path: readonly PathSegment[];
+  /** Where the entry's own fields report. */
+  scope: StepScope;
+  /** Where problems in the probe and condition report. */
+  definitionScope: StepScope;
+}
+
+function buildCheck(parts: CheckParts): CheckStep | undefined {
+  const { scope, definitionScope, path } = parts;
+  let failed = false;
+  const counting: StepScope = {
+    ...definitionScope,
+    report: (p, m, at) => {
+      failed = true;
+      definitionScope.report(p, m, at);
+    },
+  };
+  const entryScope: StepScope = {
+    ...scope,
+    report: (p, m, at) => {
+      failed = true;
+      scope.report(p, m, at);
+    },
+  };
+  let probe: ExecutorSpec | undefined;
+  if (parts.probe) probe = compileProbe(parts.probe, parts.probePath, counting);
+  const condition = compileCondition(parts.condition, parts.conditionPath, counting, {
+    context: scope.context,
+    result: parts.probe !== undefined,
+  });
+  const when = parts.when === undefined ? undefined : compileCondition(parts.when, [...path, 'when'], entryScope, { context: scope.context, result: false });
+
+  const deadlineMs = positiveOrZero(parts.timing.deadline, DEFAULTS[parts.phase].deadlineMs);
+  const intervalMs = positiveOrZero(parts.timing.interval, deadlineMs > 0 ? Math.min(DEFAULTS.intervalMs, deadlineMs) : 0);
+  const timeoutMs = positiveDuration(parts.timing.timeout, DEFAULTS.timeoutMs, [...path, 'timeout'], entryScope.report);
+  if (deadlineMs > 0 && (intervalMs <= 0 || intervalMs > deadlineMs)) {
+    entryScope.report(path, `a polled check needs 0 < interval <= deadline, found interval ${intervalMs}ms and deadline ${deadlineMs}ms`);
+  }
+  if (failed || !condition) return undefined;
+  const step: CheckStep = {
+    kind: 'check',
+    id: parts.id,
+    check: parts.check,
+    origin: parts.origin,
+    description: parts.description,
+    condition,
+    timeoutMs,
+    deadlineMs,
+    intervalMs,
+  };
+  if (probe) step.probe = probe;
+  if (when) step.when = when;
+  return step;
+}
+
+function positiveOrZero(raw: string | number | undefined, fallback: number): number {
+  return raw === undefined ? fallback : durationMs(raw);
+}

@@ -1,0 +1,186 @@
+/**
+ * The decision engine, pure: the seed's handle_incident order (match,
+ * confidence, circuit breaker, rate limit and cooldown, blast radius, risk and
+ * mode), with the seed's accidental first-in-file matching replaced by a rule.
+ */
+import { formatDuration } from './duration';
+import type { CompiledCatalogue, CompiledRunbook, Decision, GuardrailSnapshot, Incident } from './types';
+
+/** The seed's BlastRadiusLimiter defaults. */
+export const DEFAULT_LIMITS: GuardrailSnapshot['limits'] = { maxConcurrent: 3, maxServices: 1 };
+
+const HOUR_MS = 3_600_000;
+
+export function emptySnapshot(nowMs: number, limits: Partial<GuardrailSnapshot['limits']> = {}): GuardrailSnapshot {
+  return { nowMs, breakers: {}, executions: {}, active: [], limits: { ...DEFAULT_LIMITS, ...limits } };
+}
+
+export type Match =
+  | { kind: 'none' }
+  | { kind: 'matched'; runbook: CompiledRunbook; by: 'root_cause' | 'symptom' }
+  | { kind: 'ambiguous'; candidates: CompiledRunbook[] };
+
+/**
+ * A root-cause match beats any symptom match; among either, the higher
+ * precedence wins, then (symptoms) the runbook matching more of them. A tie
+ * left after that is ambiguous: a human chooses, never file order.
+ */
+export function matchRunbook(incident: Incident, runbooks: readonly CompiledRunbook[]): Match {
+  const byRootCause = runbooks.filter((r) => r.match.rootCauses.includes(incident.root_cause));
+  if (byRootCause.length > 0) return best(byRootCause.map((runbook) => ({ runbook, score: 0 })), 'root_cause');
+  const bySymptom = runbooks
+    .map((runbook) => ({ runbook, score: incident.symptoms.filter((s) => runbook.match.symptoms.includes(s)).length }))
+    .filter((candidate) => candidate.score > 0);
+  return bySymptom.length > 0 ? best(bySymptom, 'symptom') : { kind: 'none' };
+}
+
+function best(candidates: { runbook: CompiledRunbook; score: number }[], by: 'root_cause' | 'symptom'): Match {
+  const rank = (c: { runbook: CompiledRunbook; score: number }) => [c.runbook.match.precedence, c.score] as const;
+  const sorted = [...candidates].sort((a, b) => rank(b)[0] - rank(a)[0] || rank(b)[1] - rank(a)[1]);
+  const top = sorted.filter((c) => rank(c)[0] === rank(sorted[0]!)[0] && rank(c)[1] === rank(sorted[0]!)[1]);
+  if (top.length > 1) return { kind: 'ambiguous', candidates: top.map((c) => c.runbook) };
+  return { kind: 'matched', runbook: sorted[0]!.runbook, by };
+}
+
+export function decide(incident: Incident, catalogue: CompiledCatalogue, snapshot: GuardrailSnapshot): Decision {
+  // 1. Which runbook applies?
+  const match = matchRunbook(incident, catalogue.runbooks);
+  if (match.kind === 'none') {
+    const symptoms = incident.symptoms.length > 0 ? ` or symptoms ${incident.symptoms.join(', ')}` : '';
+    return {
+      decision: 'manual',
+      event: 'NO_RUNBOOK',
+      runbook: null,
+      reason: `No runbook matches root cause "${incident.root_cause}"${symptoms}; manual intervention required`,
+    };
+  }
+  if (match.kind === 'ambiguous') {
+    const ids = match.candidates.map((r) => r.id).join(' and ');
+    return {
+      decision: 'manual',
+      event: 'NO_RUNBOOK',
+      runbook: null,
+      reason: `The symptoms match runbooks ${ids} equally well (same precedence); a human must choose`,
+    };
+  }
+  const runbook = match.runbook;
+  const id = runbook.id;
+  const service = incident.service;
+
+  // 2. Is the cause certain enough? (Equal to the minimum passes, as in the seed.)
+  if (incident.confidence < runbook.minConfidence) {
+    return {
+      decision: 'manual',
+      event: 'LOW_CONFIDENCE',
+      runbook: id,
+      reason: `Confidence ${incident.confidence} is below ${id}'s minimum ${runbook.minConfidence}; a human should confirm the cause`,
+    };
+  }
+
+  // 3. Circuit breaker: stop a remediation that keeps failing.
+  const breaker = snapshot.breakers[id];
+  if (breaker?.state === 'open') {
+    const recovery = runbook.guardrails.circuitBreaker.recoveryTimeoutMs;
+    const elapsed = breaker.openedAtMs === undefined ? undefined : snapshot.nowMs - breaker.openedAtMs;
+    if (elapsed === undefined || elapsed < recovery) {
+      const retry = elapsed === undefined ? '' : `; a trial run is allowed in ${seconds(recovery - elapsed)}s`;
+      return {
+        decision: 'blocked',
+        event: 'CIRCUIT_OPEN',
+        runbook: id,
+        reason: `Circuit open for ${id} after ${breaker.consecutiveFailures} consecutive failures${retry}`,
+      };
+    }
+  }
+  if (breaker?.state === 'half_open' && breaker.trialInFlight) {
+    return {
+      decision: 'blocked',
+      event: 'CIRCUIT_OPEN',
+      runbook: id,
+      reason: `Circuit half-open for ${id}: a trial run is already in progress`,
+    };
+  }
+
+  // 4. Rate limit (rolling hour) and cooldown, per runbook and service.
+  const runs = snapshot.executions[`${id}:${service}`] ?? [];
+  const lastHour = runs.filter((t) => t > snapshot.nowMs - HOUR_MS);
+  const { maxPerHour, cooldownMs, blastRadiusLimit } = runbook.guardrails;
+  if (lastHour.length >= maxPerHour) {
+    return {
+      decision: 'blocked',
+      event: 'RATE_LIMITED',
+      runbook: id,
+      reason: `Rate limit reached for ${id} on ${service}: ${lastHour.length} runs in the last hour (max ${maxPerHour}/hour)`,
+    };
+  }
+  if (runs.length > 0) {
+    const cooldownEnd = Math.max(...runs) + cooldownMs;
+    if (cooldownEnd > snapshot.nowMs) {
+      return {
+        decision: 'blocked',
+        event: 'RATE_LIMITED',
+        runbook: id,
+        reason: `Cooldown active for ${id} on ${service}: ${seconds(cooldownEnd - snapshot.nowMs)}s remaining (cooldown ${formatDuration(cooldownMs)})`,
+      };
+    }
+  }
+
+  // 5. Blast radius: how much may be under automated change at once.
+  const { maxConcurrent, maxServices } = snapshot.limits;
+  if (snapshot.active.length >= maxConcurrent) {
+    return {
+      decision: 'blocked',
+      event: 'BLAST_LIMITED',
+      runbook: id,
+      reason: `${snapshot.active.length} remediations already active (max ${maxConcurrent} at once)`,
+    };
+  }
+  const affected = new Set(snapshot.active.flatMap((a) => a.services));
+  if (!affected.has(service) && affected.size >= maxServices) {
+    return {
+      decision: 'blocked',
+      event: 'BLAST_LIMITED',
+      runbook: id,
+      reason: `${[...affected].sort().join(', ')} already under remediation (max ${maxServices} service${maxServices === 1 ? '' : 's'} at once)`,
+    };
+  }
+  if (incident.services.length > blastRadiusLimit) {
+    return {
+      decision: 'blocked',
+      event: 'BLAST_LIMITED',
+      runbook: id,
+      reason: `The incident spans ${incident.services.length} services (${incident.services.join(', ')}); ${id} may affect at most ${blastRadiusLimit}`,
+    };
+  }
+
+  // 6. Risk and mode. Suggest is the most manual point of the spectrum, so it wins even over HIGH.
+  if (runbook.mode === 'suggest') {
+    return {
+      decision: 'manual',
+      event: 'SUGGESTED',
+      runbook: id,
+      reason: `${id} is in suggest mode: the fix is proposed for a human to run`,
+    };
+  }
+  if (runbook.risk === 'HIGH' || runbook.mode === 'approval') {
+    const why = runbook.risk === 'HIGH' ? 'HIGH risk' : `${id} is in approval mode`;
+    const { quorum, approvers } = runbook.approval;
+    const who = approvers.length > 0 ? ` from ${approvers.join(', ')}` : '';
+    return {
+      decision: 'approval_required',
+      event: 'APPROVAL_REQUIRED',
+      runbook: id,
+      reason: `${why}: ${id} needs ${quorum} approval${quorum === 1 ? '' : 's'}${who} before it runs`,
+    };
+  }
+  return {
+    decision: 'auto',
+    event: 'EXECUTING',
+    runbook: id,
+    reason: `${runbook.risk} risk, confidence ${incident.confidence} >= ${runbook.minConfidence}, guardrails clear: running ${id} automatically`,
+  };
+}
+
+function seconds(ms: number): number {
+  return Math.ceil(ms / 1000);
+}

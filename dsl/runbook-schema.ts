@@ -1,0 +1,270 @@
+/**
+ * The runbook file format (source YAML), as one typed definition: the JSON
+ * Schema published in schema/runbook.schema.json is generated from this, and
+ * the compiler reads the validated YAML through `RawRunbookFile`.
+ *
+ * The schema accepts the user's exercise format (seed "Step 1") and the full
+ * typed format, a superset. Rules that need more than one field (exactly one
+ * of exec/http/wait, no `action` together with `actions`, ...) are semantic
+ * checks in the compiler, so that ajv errors stay simple and precise.
+ */
+import {
+  anyJson,
+  anyOf,
+  arr,
+  bool,
+  define,
+  definitions,
+  int,
+  nul,
+  num,
+  obj,
+  record,
+  str,
+  strEnum,
+  type JsonSchema,
+  type Static,
+} from './schema-builder';
+
+export const RUNBOOK_ID_PATTERN = '^[a-z0-9]([a-z0-9_-]*[a-z0-9])?$';
+export const CHECK_NAME_PATTERN = '^[a-z][a-z0-9_]*$';
+/** Step ids and output names are CEL identifiers so `steps.ID.NAME` works in expressions. */
+export const IDENTIFIER_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';
+export const DURATION_PATTERN = '^[0-9]+(ms|s|m|h)$';
+
+const duration = define(
+  'duration',
+  anyOf([str({ pattern: DURATION_PATTERN }), num({ minimum: 0 })], {
+    description: 'A duration: "500ms", "30s", "5m", "1h", or a number of seconds.',
+  }),
+);
+
+const paramType = define(
+  'paramType',
+  strEnum(['string', 'int', 'number', 'bool', 'dns_label', 'dns_subdomain'], {
+    description: 'Type of a context field; incident values are checked against it before anything runs.',
+  }),
+);
+
+const contextField = define(
+  'contextField',
+  anyOf(
+    [
+      paramType,
+      obj(
+        {
+          type: paramType,
+          required: bool({ description: 'Whether every incident must supply it (default true).' }),
+          description: str(),
+        },
+        { required: ['type'] },
+      ),
+    ],
+    { description: 'A context field: its type, or {type, required, description}.' },
+  ),
+);
+
+const exec = define(
+  'exec',
+  obj(
+    {
+      argv: arr(str(), {
+        minItems: 1,
+        description: 'Program and arguments; each element may contain {placeholders}. Never run through a shell.',
+      }),
+      env: record(str(), { description: 'Extra environment variables (values may contain {placeholders}).' }),
+      cwd: str(),
+      ok_exit_codes: arr(int({ minimum: 0, maximum: 255 }), { minItems: 1, description: 'Exit codes that count as success (default [0]).' }),
+    },
+    { required: ['argv'], description: 'Run a program directly (no shell).' },
+  ),
+);
+
+const http = define(
+  'http',
+  obj(
+    {
+      method: strEnum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'], { description: 'Default GET.' }),
+      url: str({ minLength: 1 }),
+      headers: record(str()),
+      body: anyJson({ description: 'JSON body; strings may contain {placeholders}.' }),
+      ok_statuses: arr(int({ minimum: 100, maximum: 599 }), { description: 'Accepted status codes (default: any 2xx).' }),
+    },
+    { required: ['url'], description: 'Call an HTTP endpoint.' },
+  ),
+);
+
+const probe = define(
+  'probe',
+  obj({ exec, http }, { description: 'A read-only probe whose result the condition sees as `result`: exactly one of exec or http.' }),
+);
+
+const cel = str({ minLength: 1, description: 'A CEL expression.' });
+
+const checkTiming = {
+  timeout: duration,
+  deadline: duration,
+  interval: duration,
+};
+
+const checkDefinition = define(
+  'checkDefinition',
+  obj(
+    {
+      description: str({ description: 'What the check reads and when it passes.' }),
+      probe,
+      condition: cel,
+      ...checkTiming,
+    },
+    { required: ['condition'] },
+  ),
+);
+
+const checkEntry = define(
+  'checkEntry',
+  anyOf(
+    [
+      str({ pattern: CHECK_NAME_PATTERN, description: 'The name of a check (standard library or this file\'s `checks:`).' }),
+      obj(
+        {
+          check: str({ pattern: CHECK_NAME_PATTERN, description: 'Use a named check, with timing overrides.' }),
+          id: str({ pattern: IDENTIFIER_PATTERN, description: 'Step id (required for inline checks).' }),
+          description: str(),
+          when: cel,
+          probe,
+          condition: cel,
+          ...checkTiming,
+        },
+        { description: 'A named check with overrides ({check: NAME, ...}) or an inline check ({id, condition, probe}).' },
+      ),
+    ],
+    { description: 'A check: a name, or an object.' },
+  ),
+);
+
+const step = define(
+  'step',
+  obj(
+    {
+      id: str({ pattern: IDENTIFIER_PATTERN, description: 'Unique within the runbook.' }),
+      description: str(),
+      when: cel,
+      exec,
+      http,
+      wait: duration,
+      timeout: duration,
+      retries: int({ minimum: 0, description: 'Extra attempts after the first (default 0).' }),
+      outputs: record(cel, {
+        keyPattern: IDENTIFIER_PATTERN,
+        description: 'Named CEL expressions over `result`; later steps and the rollback read them as steps.ID.NAME.',
+      }),
+    },
+    { required: ['id'], description: 'An action: exactly one of exec, http or wait.' },
+  ),
+);
+
+const command = define(
+  'command',
+  str({
+    minLength: 1,
+    description: 'A command line with {placeholders}, split into argv when compiled; never run through a shell.',
+  }),
+);
+
+const names = arr(str({ minLength: 1 }));
+
+const runbook = define(
+  'runbook',
+  obj(
+    {
+      name: str(),
+      description: str(),
+      owner: str(),
+      risk: strEnum(['LOW', 'MEDIUM', 'HIGH'], { description: 'Default HIGH.' }),
+      mode: strEnum(['suggest', 'approval', 'auto'], {
+        description: 'Default: auto for LOW and MEDIUM, approval for HIGH. HIGH can never be auto.',
+      }),
+      precedence: int({ description: 'Breaks ties between runbooks matching the same way (higher wins; default 0).' }),
+      triggers: arr(str({ minLength: 1 }), { description: 'Root causes or symptoms this runbook fixes (seed format).' }),
+      root_causes: names,
+      symptoms: names,
+      min_confidence: num({ minimum: 0, maximum: 1 }),
+      max_per_hour: int({ exclusiveMinimum: 0, description: 'Default 3.' }),
+      cooldown_minutes: num({ minimum: 0, description: 'Default 10.' }),
+      blast_radius_limit: int({ exclusiveMinimum: 0, description: 'Maximum services one incident may span (default 1).' }),
+      circuit_breaker: obj({
+        failure_threshold: int({ exclusiveMinimum: 0, description: 'Default 3.' }),
+        recovery_timeout: duration,
+      }),
+      approval: obj({
+        approvers: arr(str({ minLength: 1 }), { description: 'User names or group:NAME.' }),
+        quorum: int({ exclusiveMinimum: 0, description: 'Distinct approvals needed (default 1).' }),
+        timeout: duration,
+        escalate_after: duration,
+        escalation_target: str({ minLength: 1 }),
+      }),
+      context: record(contextField, {
+        keyPattern: IDENTIFIER_PATTERN,
+        description: 'Context fields this runbook needs; when declared, every placeholder must name one.',
+      }),
+      pre_checks: arr(checkEntry),
+      action: command,
+      actions: arr(step, { minItems: 1 }),
+      post_checks: arr(checkEntry),
+      rollback: anyOf([nul(), command, arr(step, { minItems: 1 })], {
+        description: 'null: the action heals itself. A command or a list of steps undoes the actions.',
+      }),
+    },
+    { required: ['min_confidence'] },
+  ),
+);
+
+const runbookFile = obj(
+  {
+    runbooks: record(runbook, { keyPattern: RUNBOOK_ID_PATTERN }),
+    checks: record(checkDefinition, {
+      keyPattern: CHECK_NAME_PATTERN,
+      description: 'Checks for this file; a name here overrides the standard library for this file.',
+    }),
+  },
+  { required: ['runbooks'] },
+);
+
+export type RawRunbookFile = Static<typeof runbookFile>;
+export type RawRunbook = Static<typeof runbook>;
+export type RawCheckDefinition = Static<typeof checkDefinition>;
+export type RawCheckEntry = Static<typeof checkEntry>;
+export type RawStep = Static<typeof step>;
+export type RawProbe = Static<typeof probe>;
+export type RawExec = Static<typeof exec>;
+export type RawHttp = Static<typeof http>;
+export type RawDuration = Static<typeof duration>;
+export type RawContextField = Static<typeof contextField>;
+
+export const runbookFileSchema: JsonSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: 'https://remediate.dev/schema/runbook.schema.json',
+  title: 'remediate runbook file',
+  ...runbookFile.schema,
+  definitions: definitions([
+    duration,
+    paramType,
+    contextField,
+    exec,
+    http,
+    probe,
+    checkDefinition,
+    checkEntry,
+    step,
+    command,
+    runbook,
+  ]),
+};
+
+/** Readable names for the patterns above, for error messages. */
+export const RUNBOOK_PATTERN_NAMES: Record<string, string> = {
+  [RUNBOOK_ID_PATTERN]: 'a runbook id: lowercase letters, digits, "-" and "_"',
+  [CHECK_NAME_PATTERN]: 'a check name: lowercase letters, digits and "_", starting with a letter',
+  [IDENTIFIER_PATTERN]: 'an identifier: letters, digits and "_", not starting with a digit',
+  [DURATION_PATTERN]: 'a duration like "500ms", "30s", "5m" or "1h"',
+};
