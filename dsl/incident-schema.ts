@@ -30,7 +30,6 @@ function propertySchemas(props: Record<string, Typed<unknown>>): JsonSchema {
 /** Open object: the pipeline may send more fields; they are ignored. */
 export const incidentSchema: JsonSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
-  $id: 'https://remediate.dev/schema/incident.schema.json',
   title: 'remediate incident',
   type: 'object',
   properties: propertySchemas(properties),

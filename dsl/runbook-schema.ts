@@ -243,7 +243,6 @@ export type RawContextField = Static<typeof contextField>;
 
 export const runbookFileSchema: JsonSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
-  $id: 'https://remediate.dev/schema/runbook.schema.json',
   title: 'remediate runbook file',
   ...runbookFile.schema,
   definitions: definitions([

@@ -1,0 +1,126 @@
+/** `remediate plan INCIDENT.json`: the decision and the steps that would run, without running anything. */
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { compileCatalogue } from '../dsl/compile';
+import { decide } from '../dsl/decide';
+import { planHash } from '../dsl/hash';
+import { parseIncident } from '../dsl/incident';
+import { describePlannedStep, renderPlan, validateIncidentContext } from '../dsl/render';
+import { parseSnapshot } from '../dsl/snapshot';
+import type { CompiledRunbook, Decision, Incident, PlannedStep } from '../dsl/types';
+import { EXIT, InvalidInputError, UsageError } from './errors';
+import { loadRunbookFiles } from './load-runbooks';
+import { formatCompileError, processIo, type Io } from './output';
+
+export interface PlanOptions {
+  runbooks: string;
+  state?: string;
+  json?: boolean;
+}
+
+export interface PlanReport {
+  incident: string;
+  decision: Decision['decision'];
+  event: Decision['event'];
+  runbook: string | null;
+  /** The matched runbook's version (content hash), or null. */
+  version: string | null;
+  reason: string;
+  steps: PlannedStep[];
+  rollback: CompiledRunbook['rollback']['kind'] | null;
+  /** What an approval binds to; null without a runbook. */
+  planHash: string | null;
+  catalogueVersion: string;
+}
+
+export async function runPlan(incidentPath: string, options: PlanOptions, io: Io = processIo): Promise<number> {
+  const incidentName = incidentPath === '-' ? '<stdin>' : incidentPath;
+  const incident = await readIncident(incidentPath, incidentName);
+  const result = compileCatalogue(await loadRunbookFiles([options.runbooks]));
+  if (!result.ok) throw new InvalidInputError(result.errors.map(formatCompileError));
+  const snapshot = options.state === undefined ? parseSnapshot({}, Date.now()) : parseSnapshot(await readJson(options.state, options.state), Date.now());
+  if (!snapshot.ok) throw new InvalidInputError(snapshot.errors.map((e) => `${options.state}: ${e.field || 'state'}: ${e.message}`));
+
+  const decision = decide(incident, result.catalogue, snapshot.snapshot);
+  const runbook = result.catalogue.runbooks.find((r) => r.id === decision.runbook);
+  let steps: PlannedStep[] = [];
+  if (runbook) {
+    const problems = validateIncidentContext(runbook, incident);
+    if (problems.length > 0) {
+      throw new InvalidInputError(problems.map((p) => `${incidentName}: ${p.message} [runbook ${runbook.id}]`));
+    }
+    steps = renderPlan(runbook, incident);
+  }
+  const report: PlanReport = {
+    incident: incident.id,
+    decision: decision.decision,
+    event: decision.event,
+    runbook: decision.runbook,
+    version: runbook?.version ?? null,
+    reason: decision.reason,
+    steps,
+    rollback: runbook?.rollback.kind ?? null,
+    planHash: runbook ? planHash(steps) : null,
+    catalogueVersion: result.catalogue.version,
+  };
+  io.out(options.json ? JSON.stringify(report, null, 2) : formatReport(report));
+  return EXIT.OK;
+}
+
+async function readIncident(path: string, name: string): Promise<Incident> {
+  const parsed = parseIncident(await readJson(path, name));
+  if (!parsed.ok) throw new InvalidInputError(parsed.errors.map((e) => `${name}: ${e.field || 'incident'}: ${e.message}`));
+  return parsed.incident;
+}
+
+async function readJson(path: string, name: string): Promise<unknown> {
+  const text = path === '-' ? await readStdin() : await readFile(path, 'utf8').catch(() => {
+    throw new UsageError(`${path}: no such file or directory`);
+  });
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new InvalidInputError([`${name}: invalid JSON: ${(error as Error).message}`]);
+  }
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+const ROLLBACK_TEXT: Record<CompiledRunbook['rollback']['kind'], string> = {
+  self_healing: 'rollback: none needed (the action heals itself)',
+  undeclared: 'rollback: none declared (a human approves each run)',
+  steps: '',
+};
+
+function formatReport(report: PlanReport): string {
+  const lines = [
+    `${report.incident}: ${report.decision} (${report.event})${report.runbook ? ` with ${report.runbook} ${report.version!.slice(0, 12)}` : ''}`,
+    report.reason,
+  ];
+  if (report.runbook) {
+    lines.push('', `plan ${report.planHash!.slice(0, 12)}:`);
+    report.steps.forEach((step, i) => lines.push(`  ${i + 1}. ${describePlannedStep(step)}`));
+    const rollback = ROLLBACK_TEXT[report.rollback!];
+    if (rollback) lines.push(`  ${rollback}`);
+    const deferred = [...new Set(report.steps.flatMap((s) => s.deferred))];
+    if (deferred.length > 0) lines.push(`  (filled in at run time: ${deferred.map((d) => `{${d}}`).join(', ')})`);
+  }
+  return lines.join('\n');
+}
+
+export function registerPlan(program: Command): void {
+  program
+    .command('plan')
+    .description('Show the decision for an incident and the steps that would run, without running anything.')
+    .argument('<incident>', 'incident JSON file, or - for stdin')
+    .option('--runbooks <path>', 'runbook file or folder', './runbooks')
+    .option('--state <file>', 'guardrail state snapshot (JSON); default: nothing running, nothing recorded')
+    .option('--json', 'print one JSON object: decision, runbook, version, event, reason, steps, planHash')
+    .action(async (incident: string, options: PlanOptions) => {
+      process.exitCode = await runPlan(incident, options);
+    });
+}
