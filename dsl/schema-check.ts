@@ -31,6 +31,8 @@ export function schemaValidator<T>(schema: JsonSchema, patterns: Record<string, 
   };
 }
 
+const UNION_KEYWORDS = new Set(['anyOf', 'oneOf']);
+
 interface Pending extends SchemaIssue {
   instancePath: string;
   keyword: string;
@@ -42,7 +44,7 @@ function toIssues(errors: ErrorObject[], data: unknown, patterns: Record<string,
   const out: Pending[] = [];
   for (const error of errors) {
     if (error.keyword === 'propertyNames' || error.keyword === 'if') continue;
-    if (error.keyword === 'anyOf' || error.keyword === 'oneOf') {
+    if (UNION_KEYWORDS.has(error.keyword)) {
       collapseUnion(out, error, data);
       continue;
     }
@@ -50,7 +52,10 @@ function toIssues(errors: ErrorObject[], data: unknown, patterns: Record<string,
     if (issue) out.push(issue);
   }
   const seen = new Set<string>();
+  // A value of the wrong type entirely needs one message, not one per union that also failed.
+  const wrongType = new Set(out.filter((issue) => issue.keyword === 'type').map((issue) => issue.instancePath));
   return out
+    .filter((issue) => !(UNION_KEYWORDS.has(issue.keyword) && wrongType.has(issue.instancePath)))
     .filter((issue) => {
       const id = `${issue.path.join('\u0000')}|${issue.key}|${issue.message}`;
       if (seen.has(id)) return false;
@@ -75,6 +80,12 @@ function collapseUnion(out: Pending[], error: ErrorObject, data: unknown): void 
   const relevant = branch.filter(
     (issue) => issue.instancePath !== error.instancePath || (KEYWORDS_BY_KIND[kind] ?? []).includes(issue.keyword),
   );
+  // A branch that got past the required fields shows the real problem; "missing X" from other branches is noise.
+  const deeper = relevant.filter((issue) => issue.instancePath !== error.instancePath);
+  if (deeper.length > 0) {
+    out.push(...deeper);
+    return;
+  }
   const missing = relevant.map((issue) => issue.missing);
   if (relevant.length > 1 && missing.every((field) => field !== undefined)) {
     const [first] = relevant;

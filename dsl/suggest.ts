@@ -25,7 +25,10 @@ export function closest(name: string, candidates: Iterable<string>): string | un
     }
   }
   const tolerance = Math.max(2, Math.floor(name.length / 3));
-  return bestDistance <= tolerance ? best : undefined;
+  if (bestDistance <= tolerance) return best;
+  // A shortened name (`pod` for `pod_name`) is a likely slip too.
+  const lower = name.toLowerCase();
+  return lower.length >= 3 ? [...candidates].sort().find((candidate) => candidate.toLowerCase().includes(lower)) : undefined;
 }
 
 export function didYouMean(name: string, candidates: Iterable<string>): string {

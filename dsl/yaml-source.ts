@@ -58,8 +58,11 @@ function describeYamlProblem(code: string, message: string): string {
     case 'TAB_AS_INDENT':
       return `tab used for indentation: indent YAML with spaces (${first})`;
     case 'BAD_INDENT':
-    case 'MISSING_CHAR':
-      return `bad indentation or structure: ${first}`;
+      return `bad indentation: ${first}`;
+    case 'MULTIPLE_DOCS':
+      return 'expected one YAML document per file, found a second one (---)';
+    case 'TAG_RESOLVE_FAILED':
+      return `unsupported YAML tag: ${first}`;
     default:
       return `invalid YAML: ${first}`;
   }
