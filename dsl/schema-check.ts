@@ -147,7 +147,8 @@ function describeError(error: ErrorObject, data: unknown, patterns: Record<strin
       return { ...base, message: `expected ${typeName(params.type)}, found ${found}` };
     case 'required': {
       const field = String(params.missingProperty);
-      return { ...base, missing: field, message: `missing required field "${field}"` };
+      // Point at the key of the object that lacks it.
+      return { ...base, key: path.length > 0, missing: field, message: `missing required field "${field}"` };
     }
     case 'additionalProperties': {
       const field = String(params.additionalProperty);

@@ -60,7 +60,7 @@ describe('schema errors', () => {
       path: 'runbooks.restart-pod.min_confidense',
       message: expect.stringMatching(/^unknown field "min_confidense" \(did you mean "min_confidence"\?\); expected one of: name, /),
     });
-    expect(messages(errors)).toContain('missing required field "min_confidence"');
+    expect(errors).toContainEqual(expect.objectContaining({ line: 2, column: 3, path: 'runbooks.restart-pod', message: 'missing required field "min_confidence"' }));
   });
 
   it('reports min_confidence outside [0, 1] at the value, with what it found', () => {

@@ -1,0 +1,77 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { hasStackTrace, remediate, scratch } from './run-cli';
+
+const INVALID = ['runbooks:', '  a:', '    risk: low', '    triggers: [x]', '    min_confidence: 1.5', '    action: kubectl get pods | grep x', ''].join('\n');
+
+describe('remediate validate', () => {
+  it('passes the shipped catalogue (exit 0)', () => {
+    const run = remediate(['validate', 'runbooks/']);
+    expect(run).toMatchObject({ status: 0, stderr: '' });
+    expect(run.stdout).toMatch(/^ok: 7 runbooks in 1 file \(catalogue version [0-9a-f]{12}\)\n$/);
+  });
+
+  it("passes the seed's runbooks.yaml unchanged", () => {
+    expect(remediate(['validate', 'test/fixtures/seed/runbooks.yaml'])).toMatchObject({ status: 0, stdout: expect.stringMatching(/^ok: 3 runbooks in 1 file /) });
+  });
+
+  it('prints every error as file:line:column: message and exits 1', () => {
+    const dir = scratch({ 'bad.yaml': INVALID, 'worse.yml': 'runbooks:\n  b:\n\trisk: LOW\n', 'notes.txt': 'ignored' });
+    const run = remediate(['validate', dir]);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toBe('');
+    const bad = join(dir, 'bad.yaml');
+    expect(run.stderr.split('\n')).toEqual([
+      `${bad}:3:11: expected one of "LOW", "MEDIUM", "HIGH", found "low" (at runbooks.a.risk)`,
+      `${bad}:5:21: expected a number between 0 and 1, found 1.5 (at runbooks.a.min_confidence)`,
+      expect.stringMatching(new RegExp(`^${join(dir, 'worse.yml')}:3:1: tab used for indentation`)),
+      '3 errors',
+      '',
+    ]);
+    expect(hasStackTrace(run.stderr)).toBe(false);
+  });
+
+  it('reports semantic errors once the schema is satisfied', () => {
+    const dir = scratch({ 'a.yaml': INVALID.replace('risk: low', 'risk: LOW').replace('1.5', '0.5') });
+    const run = remediate(['validate', join(dir, 'a.yaml')]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(`${join(dir, 'a.yaml')}:6:30: unquoted "|": commands run without a shell`);
+  });
+
+  it('prints a JSON array of {file, line, column, path, message} with --json', () => {
+    const dir = scratch({ 'bad.yaml': INVALID });
+    const run = remediate(['validate', '--json', join(dir, 'bad.yaml')]);
+    expect(run.status).toBe(1);
+    expect(JSON.parse(run.stdout)).toEqual([
+      { file: join(dir, 'bad.yaml'), line: 3, column: 11, path: 'runbooks.a.risk', message: 'expected one of "LOW", "MEDIUM", "HIGH", found "low"' },
+      { file: join(dir, 'bad.yaml'), line: 5, column: 21, path: 'runbooks.a.min_confidence', message: 'expected a number between 0 and 1, found 1.5' },
+    ]);
+    expect(remediate(['validate', '--json', 'runbooks'])).toMatchObject({ status: 0, stdout: '[]\n' });
+  });
+
+  it.each([
+    [[], /missing required argument 'paths'/],
+    [['no/such/file.yaml'], /^remediate: no\/such\/file.yaml: no such file or directory\n$/],
+    [['--bogus', 'runbooks'], /unknown option '--bogus'/],
+  ])('exits 2 on a usage error: %j', (args, message) => {
+    const run = remediate(['validate', ...args]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(hasStackTrace(run.stderr)).toBe(false);
+  });
+
+  it('exits 2 on a folder without runbook files', () => {
+    const dir = scratch({ 'readme.md': '# nothing' });
+    expect(remediate(['validate', dir])).toMatchObject({ status: 2, stderr: `remediate: ${dir}: no .yaml or .yml files found\n` });
+  });
+});
+
+describe('remediate', () => {
+  it('prints help (exit 0) and rejects unknown commands (exit 2)', () => {
+    const help = remediate(['--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/validate \[options\] <paths\.\.\.>/);
+    expect(help.stdout).toMatch(/plan \[options\] <incident>/);
+    expect(remediate(['frobnicate'])).toMatchObject({ status: 2, stderr: expect.stringMatching(/unknown command 'frobnicate'/) });
+  });
+});
