@@ -164,7 +164,7 @@ function declaredCelTypes(decls: Record<string, ParamDecl> | null): Record<strin
 }
 
 /** JSON-ish data to CEL values; `types` fixes int vs double for named top-level fields. */
-export function toCel(value: unknown, types: Record<string, string> = {}): unknown {
+function toCel(value: unknown, types: Record<string, string> = {}): unknown {
   if (value === null || typeof value !== 'object') return scalarToCel(value, undefined);
   if (Array.isArray(value)) return value.map((item) => toCel(item));
   const out: Record<string, unknown> = {};

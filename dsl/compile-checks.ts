@@ -7,7 +7,7 @@
  */
 import type { Diagnostics } from './diagnostics';
 import { durationMs } from './duration';
-import { compileCondition, compileProbe, positiveDuration, type Report, type StepScope } from './compile-steps';
+import { compileCondition, compileProbe, countingScope, positiveDuration, type Report, type StepScope } from './compile-steps';
 import type { RawCheckDefinition, RawCheckEntry, RawProbe } from './runbook-schema';
 import { STDLIB } from './stdlib';
 import { didYouMean } from './suggest';
@@ -190,37 +190,25 @@ interface CheckParts {
 }
 
 function buildCheck(parts: CheckParts): CheckStep | undefined {
-  const { scope, definitionScope, path } = parts;
-  let failed = false;
-  const counting: StepScope = {
-    ...definitionScope,
-    report: (p, m, at) => {
-      failed = true;
-      definitionScope.report(p, m, at);
-    },
-  };
-  const entryScope: StepScope = {
-    ...scope,
-    report: (p, m, at) => {
-      failed = true;
-      scope.report(p, m, at);
-    },
-  };
+  const { path } = parts;
+  const definition = countingScope(parts.definitionScope);
+  const entry = countingScope(parts.scope);
+  const scope = entry.scope;
   let probe: ExecutorSpec | undefined;
-  if (parts.probe) probe = compileProbe(parts.probe, parts.probePath, counting);
-  const condition = compileCondition(parts.condition, parts.conditionPath, counting, {
+  if (parts.probe) probe = compileProbe(parts.probe, parts.probePath, definition.scope);
+  const condition = compileCondition(parts.condition, parts.conditionPath, definition.scope, {
     context: scope.context,
     result: parts.probe !== undefined,
   });
-  const when = parts.when === undefined ? undefined : compileCondition(parts.when, [...path, 'when'], entryScope, { context: scope.context, result: false });
+  const when = parts.when === undefined ? undefined : compileCondition(parts.when, [...path, 'when'], scope, { context: scope.context, result: false });
 
   const deadlineMs = positiveOrZero(parts.timing.deadline, DEFAULTS[parts.phase].deadlineMs);
   const intervalMs = positiveOrZero(parts.timing.interval, deadlineMs > 0 ? Math.min(DEFAULTS.intervalMs, deadlineMs) : 0);
-  const timeoutMs = positiveDuration(parts.timing.timeout, DEFAULTS.timeoutMs, [...path, 'timeout'], entryScope.report);
+  const timeoutMs = positiveDuration(parts.timing.timeout, DEFAULTS.timeoutMs, [...path, 'timeout'], scope.report);
   if (deadlineMs > 0 && (intervalMs <= 0 || intervalMs > deadlineMs)) {
-    entryScope.report(path, `a polled check needs 0 < interval <= deadline, found interval ${intervalMs}ms and deadline ${deadlineMs}ms`);
+    scope.report(path, `a polled check needs 0 < interval <= deadline, found interval ${intervalMs}ms and deadline ${deadlineMs}ms`);
   }
-  if (failed || !condition) return undefined;
+  if (definition.count() > 0 || entry.count() > 0 || !condition) return undefined;
   const step: CheckStep = {
     kind: 'check',
     id: parts.id,

@@ -3,7 +3,7 @@
  * seed, semantic checks, and the safety rules of the seed's principles.
  */
 import { compileCheckEntry, type CheckLibrary, type Phase } from './compile-checks';
-import { compileCommand, compileStep, positiveDuration, type StepScope } from './compile-steps';
+import { ACTION_TIMEOUT_MS, compileCommand, compileStep, positiveDuration, type StepScope } from './compile-steps';
 import type { Diagnostics } from './diagnostics';
 import type { RawCheckEntry, RawContextField, RawRunbook, RawStep } from './runbook-schema';
 import type {
@@ -19,7 +19,7 @@ import type {
 import type { PathSegment } from './yaml-source';
 
 /** The seed's defaults (RemediationRateLimiter, BlastRadiusLimiter, RemediationCircuitBreaker). */
-export const DEFAULTS = {
+const DEFAULTS = {
   maxPerHour: 3,
   cooldownMinutes: 10,
   blastRadiusLimit: 1,
@@ -180,7 +180,7 @@ function compileActions(
   }
   if (raw.action !== undefined) {
     const run = compileCommand(raw.action, [...path, 'action'], scope(outputs));
-    return run ? [{ kind: 'action', id: 'action', description: raw.action, run, timeoutMs: 60_000, retries: 0, outputs: {} }] : [];
+    return run ? [{ kind: 'action', id: 'action', description: raw.action, run, timeoutMs: ACTION_TIMEOUT_MS, retries: 0, outputs: {} }] : [];
   }
   if (raw.actions === undefined) {
     report(path, 'nothing to do: expected "action" (a command) or "actions" (a list of steps)', { key: true });
@@ -216,7 +216,7 @@ function compileRollback(
     const run = compileCommand(raw.rollback, [...path, 'rollback'], scope(outputs));
     return {
       kind: 'steps',
-      steps: run ? [{ kind: 'action', id: 'rollback', description: raw.rollback, run, timeoutMs: 60_000, retries: 0, outputs: {} }] : [],
+      steps: run ? [{ kind: 'action', id: 'rollback', description: raw.rollback, run, timeoutMs: ACTION_TIMEOUT_MS, retries: 0, outputs: {} }] : [],
     };
   }
   return { kind: 'steps', steps: compileSteps(raw.rollback, [...path, 'rollback'], scope, outputs) };

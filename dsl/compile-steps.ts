@@ -213,24 +213,24 @@ export function compileStep(
     scope.report(path, `a step needs exactly one of "exec", "http" or "wait", found ${kinds.length === 0 ? 'none' : kinds.join(' and ')}`);
     return undefined;
   }
-  const errorsBefore = countingReport(scope);
-  const when = raw.when === undefined ? undefined : compileCondition(raw.when, [...path, 'when'], errorsBefore.scope, { context: scope.context, result: false });
+  const counted = countingScope(scope);
+  const when = raw.when === undefined ? undefined : compileCondition(raw.when, [...path, 'when'], counted.scope, { context: scope.context, result: false });
   let step: ExecutionStep | undefined;
   if (raw.wait !== undefined) {
     for (const field of ['timeout', 'retries', 'outputs'] as const) {
-      if (raw[field] !== undefined) errorsBefore.scope.report([...path, field], `a wait step takes no "${field}"`, { key: true });
+      if (raw[field] !== undefined) counted.scope.report([...path, field], `a wait step takes no "${field}"`, { key: true });
     }
-    const duration = positiveDuration(raw.wait, 0, [...path, 'wait'], errorsBefore.scope.report);
+    const duration = positiveDuration(raw.wait, 0, [...path, 'wait'], counted.scope.report);
     step = { kind: 'wait', id: raw.id, durationMs: duration };
   } else {
-    const run = raw.exec ? compileExec(raw.exec, [...path, 'exec'], errorsBefore.scope) : compileHttp(raw.http!, [...path, 'http'], errorsBefore.scope);
+    const run = raw.exec ? compileExec(raw.exec, [...path, 'exec'], counted.scope) : compileHttp(raw.http!, [...path, 'http'], counted.scope);
     const stepOutputs: Record<string, CelExpr> = {};
     for (const [name, expr] of Object.entries(raw.outputs ?? {})) {
       const checked = checkExpr(expr, { context: scope.context, result: true });
       if (checked.ok) stepOutputs[name] = { cel: expr };
-      else errorsBefore.scope.report([...path, 'outputs', name], `invalid CEL output: ${checked.message}`, { offset: checked.offset });
+      else counted.scope.report([...path, 'outputs', name], `invalid CEL output: ${checked.message}`, { offset: checked.offset });
     }
-    const timeoutMs = positiveDuration(raw.timeout, ACTION_TIMEOUT_MS, [...path, 'timeout'], errorsBefore.scope.report);
+    const timeoutMs = positiveDuration(raw.timeout, ACTION_TIMEOUT_MS, [...path, 'timeout'], counted.scope.report);
     if (run) {
       step = {
         kind: 'action',
@@ -244,13 +244,13 @@ export function compileStep(
     }
     if (raw.outputs) outputs.set(raw.id, new Set(Object.keys(raw.outputs)));
   }
-  if (!step || errorsBefore.count() > 0) return undefined;
+  if (!step || counted.count() > 0) return undefined;
   if (when) step.when = when;
   return step;
 }
 
 /** Wrap a scope so a caller can tell whether its part reported anything. */
-function countingReport(scope: StepScope): { scope: StepScope; count: () => number } {
+export function countingScope(scope: StepScope): { scope: StepScope; count: () => number } {
   let count = 0;
   return {
     scope: {
@@ -264,7 +264,7 @@ function countingReport(scope: StepScope): { scope: StepScope; count: () => numb
   };
 }
 
-export function describeExecutor(spec: ExecutorSpec): string {
+function describeExecutor(spec: ExecutorSpec): string {
   return spec.executor === 'exec'
     ? spec.argv.map(templateSource).join(' ')
     : `${spec.method} ${templateSource(spec.url)}`;

@@ -129,7 +129,7 @@ function withVersion(runbook: Omit<CompiledRunbook, 'version'>): CompiledRunbook
   return { ...runbook, version: sha256Hex(stableStringify(content)) };
 }
 
-export function catalogueOf(runbooks: CompiledRunbook[]): CompiledCatalogue {
+function catalogueOf(runbooks: CompiledRunbook[]): CompiledCatalogue {
   const sorted = [...runbooks].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return { runbooks: sorted, version: sha256Hex(sorted.map((r) => `${r.id}@${r.version}`).join('\n')) };
 }

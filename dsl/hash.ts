@@ -17,7 +17,7 @@ const K = new Uint32Array([
 ]);
 
 /** UTF-8 bytes of a JS string; lone surrogates become U+FFFD, as TextEncoder does. */
-export function utf8(text: string): Uint8Array {
+function utf8(text: string): Uint8Array {
   const out: number[] = [];
   for (let i = 0; i < text.length; i++) {
     let cp = text.charCodeAt(i);
@@ -40,7 +40,7 @@ export function utf8(text: string): Uint8Array {
   return Uint8Array.from(out);
 }
 
-export function sha256Bytes(data: Uint8Array): Uint8Array {
+function sha256Bytes(data: Uint8Array): Uint8Array {
   const h = new Uint32Array([
     0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
   ]);

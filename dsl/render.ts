@@ -164,7 +164,7 @@ const EXPECTED: Record<ParamType, string> = {
   dns_subdomain: 'a DNS subdomain (lowercase DNS labels joined by ".", at most 253 characters)',
 };
 
-export function fitsParamType(type: ParamType, value: unknown): boolean {
+function fitsParamType(type: ParamType, value: unknown): boolean {
   switch (type) {
     case 'string':
       return typeof value === 'string';
@@ -287,7 +287,7 @@ function planStep(phase: PlannedStep['phase'], step: Step, vars: RenderVars): Pl
         ...base,
         kind: 'check',
         check: step.check,
-        origin: step.origin ?? 'stdlib',
+        origin: step.origin,
         description: step.description,
         condition: step.condition.cel,
         timeoutMs: step.timeoutMs,

@@ -8,7 +8,7 @@
  */
 import type { Template, TemplatePart } from './types';
 
-export const INCIDENT_PLACEHOLDER_FIELDS = ['id', 'service', 'root_cause', 'confidence'] as const;
+const INCIDENT_PLACEHOLDER_FIELDS = ['id', 'service', 'root_cause', 'confidence'] as const;
 
 /** `offsets[i]`: where the i-th placeholder starts in the text. */
 export type TemplateParse = { ok: true; template: Template; offsets: number[] } | { ok: false; message: string; offset: number };

@@ -119,8 +119,8 @@ export interface CheckStep extends StepBase {
   kind: 'check';
   /** The named check this came from (standard library or the file's `checks:`), for audit. */
   check: string;
-  /** Where its definition came from; the compiler always sets it (`file_override`: the file replaced a standard check). */
-  origin?: CheckOrigin;
+  /** Where its definition came from (`file_override`: the file replaced a standard check). */
+  origin: CheckOrigin;
   description: string;
   probe?: ExecutorSpec;
   condition: CelExpr;

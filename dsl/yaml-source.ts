@@ -74,7 +74,7 @@ function computeLineStarts(text: string): number[] {
   return starts;
 }
 
-export function offsetToPosition(lineStarts: readonly number[], offset: number): Position {
+function offsetToPosition(lineStarts: readonly number[], offset: number): Position {
   let low = 0;
   let high = lineStarts.length - 1;
   while (low < high) {
