@@ -3,6 +3,7 @@
  * test server and one dev server from the project's own binaries, and bundle the workflows.
  * Test files connect to these through test/harness/temporal.ts.
  */
+import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -31,6 +32,10 @@ export default async function setup(project: TestProject) {
     server: { executable: { type: 'existing-path', path: toolchain.testServer.path } },
   });
   log(`time-skipping test server listening on ${timeSkipping.address}`);
+  await timeSkipping.connection.operatorService.addSearchAttributes({
+    namespace: 'default',
+    searchAttributes: Object.fromEntries(ALL_SEARCH_ATTRIBUTES.map((key) => [key.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
+  });
 
   log(`starting dev server: ${describe('Temporal CLI', toolchain.temporalCli)}`);
   const dev = await TestWorkflowEnvironment.createLocal({

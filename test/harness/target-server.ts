@@ -15,12 +15,14 @@ export interface RecordedRequest {
 }
 
 export interface TargetState {
-  pods: Record<string, { ready: boolean; restarts: number }>;
+  pods: Record<string, { ready: boolean; restarts: number; replicas: number }>;
   deployments: Record<string, { replicas: number; revision: number; errorRate: number }>;
   /** Paths (METHOD /path) that answer 500. */
   failing: Set<string>;
   /** When false, a deleted pod never comes back ready (verification fails). */
   podsRecover: boolean;
+  /** When true, scale requests answer 200 but change nothing (verification fails). */
+  ignoreScale: boolean;
 }
 
 export interface TargetServer {
@@ -43,7 +45,7 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
 }
 
 export async function startTargetServer(initial: Partial<TargetState> = {}): Promise<TargetServer> {
-  const state: TargetState = { pods: {}, deployments: {}, failing: new Set(), podsRecover: true, ...initial };
+  const state: TargetState = { pods: {}, deployments: {}, failing: new Set(), podsRecover: true, ignoreScale: false, ...initial };
   const requests: RecordedRequest[] = [];
   const server: Server = createServer(async (req, res) => {
     const body = await readBody(req);
@@ -58,7 +60,7 @@ export async function startTargetServer(initial: Partial<TargetState> = {}): Pro
     if (kind === 'pods' && name) {
       if (req.method === 'DELETE') {
         // Deleting a pod replaces it: a new one that is ready if the fault is gone.
-        state.pods[name] = { ready: state.podsRecover, restarts: 0 };
+        state.pods[name] = { ready: state.podsRecover, restarts: 0, replicas: state.pods[name]?.replicas ?? 1 };
         return reply(200, { deleted: name });
       }
       const pod = state.pods[name];
@@ -68,7 +70,7 @@ export async function startTargetServer(initial: Partial<TargetState> = {}): Pro
       const deployment = state.deployments[name];
       if (!deployment) return reply(404, { error: `no deployment ${name}` });
       if (req.method === 'PUT' && verb === 'scale') {
-        deployment.replicas = Number((body as { replicas: unknown }).replicas);
+        if (!state.ignoreScale) deployment.replicas = Number((body as { replicas: unknown }).replicas);
         return reply(200, deployment);
       }
       if (req.method === 'POST' && verb === 'undo') {
