@@ -34,6 +34,17 @@ describe('malformed YAML', () => {
     ]);
   });
 
+  it('refuses alias expansion bombs instead of hanging', () => {
+    const lines = ['a: &a [x, x, x, x, x, x, x, x, x]'];
+    for (const [name, previous] of [['b', 'a'], ['c', 'b'], ['d', 'c'], ['e', 'd'], ['f', 'e'], ['g', 'f']]) {
+      lines.push(`${name}: &${name} [${Array(9).fill(`*${previous}`).join(', ')}]`);
+    }
+    lines.push('runbooks: {}');
+    expect(compileErrors(lines.join('\n'))).toEqual([
+      expect.objectContaining({ line: 1, column: 1, message: 'invalid YAML: Excessive alias count indicates a resource exhaustion attack' }),
+    ]);
+  });
+
   it('reports an empty file', () => {
     expect(compileErrors('')).toEqual([expect.objectContaining({ line: 1, column: 1, message: 'expected a map of fields, found nothing (null)' })]);
   });

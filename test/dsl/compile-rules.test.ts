@@ -57,6 +57,14 @@ describe('check names', () => {
     expect(runbook.postChecks[0]).toMatchObject({ origin: 'inline', check: 'http_ok', probe: { executor: 'http', method: 'GET' }, deadlineMs: 30_000 });
   });
 
+  it('points at the offending column inside a CEL condition', () => {
+    const line = '      - { id: p, condition: context.replicas > }';
+    const text = ['runbooks:', '  a:', '    risk: HIGH', '    triggers: [x]', '    min_confidence: 0.5', '    action: kubectl get pods', '    post_checks:', line, ''].join('\n');
+    expect(compileErrors(text)).toEqual([
+      expect.objectContaining({ line: 8, column: line.indexOf(' }') + 1, path: 'runbooks.a.post_checks[0].condition', message: 'invalid CEL condition: Unexpected token: EOF' }),
+    ]);
+  });
+
   it.each([
     [{ id: 'x' }, 'an inline check needs "condition" (or use a named check: "check: NAME")'],
     [{ condition: 'true' }, 'an inline check needs "id" (or use a named check: "check: NAME")'],

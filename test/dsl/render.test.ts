@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { planHash } from '../../dsl/hash';
 import { parseIncident } from '../../dsl/incident';
@@ -37,6 +38,15 @@ describe('renderExecutor', () => {
       env: { POD: 'x; rm -rf /' },
       okExitCodes: [0],
     });
+  });
+
+  it('never splits or re-parses a value, whatever it contains', () => {
+    const spec = exec(['kubectl', 'delete', 'pod', '{pod}', '-n', 'prod']);
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }).filter((v) => !/[\r\n\u0000]/.test(v)), (pod) => {
+        expect(renderExecutor(spec, vars({ pod })).argv).toEqual(['kubectl', 'delete', 'pod', pod, '-n', 'prod']);
+      }),
+    );
   });
 
   it('renders numbers and booleans as text, and incident fields and step outputs', () => {
