@@ -17,7 +17,6 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   for (const register of COMMANDS) register(program);
-  for (const command of program.commands) command.exitOverride();
   return program;
 }
 
