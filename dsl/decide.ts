@@ -7,7 +7,7 @@ import { formatDuration } from './duration';
 import type { CompiledCatalogue, CompiledRunbook, Decision, GuardrailSnapshot, Incident } from './types';
 
 /** The seed's BlastRadiusLimiter defaults. */
-export const DEFAULT_LIMITS: GuardrailSnapshot['limits'] = { maxConcurrent: 3, maxServices: 1 };
+const DEFAULT_LIMITS: GuardrailSnapshot['limits'] = { maxConcurrent: 3, maxServices: 1 };
 
 const HOUR_MS = 3_600_000;
 

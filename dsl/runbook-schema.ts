@@ -26,11 +26,11 @@ import {
   type Static,
 } from './schema-builder';
 
-export const RUNBOOK_ID_PATTERN = '^[a-z0-9]([a-z0-9_-]*[a-z0-9])?$';
-export const CHECK_NAME_PATTERN = '^[a-z][a-z0-9_]*$';
+const RUNBOOK_ID_PATTERN = '^[a-z0-9]([a-z0-9_-]*[a-z0-9])?$';
+const CHECK_NAME_PATTERN = '^[a-z][a-z0-9_]*$';
 /** Step ids and output names are CEL identifiers so `steps.ID.NAME` works in expressions. */
-export const IDENTIFIER_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';
-export const DURATION_PATTERN = '^[0-9]+(ms|s|m|h)$';
+const IDENTIFIER_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';
+const DURATION_PATTERN = '^[0-9]+(ms|s|m|h)$';
 
 const duration = define(
   'duration',
@@ -238,7 +238,6 @@ export type RawStep = Static<typeof step>;
 export type RawProbe = Static<typeof probe>;
 export type RawExec = Static<typeof exec>;
 export type RawHttp = Static<typeof http>;
-export type RawDuration = Static<typeof duration>;
 export type RawContextField = Static<typeof contextField>;
 
 export const runbookFileSchema: JsonSchema = {
