@@ -5,11 +5,7 @@
  */
 import type { Command } from 'commander';
 import { join } from 'node:path';
-import { ensureTemporalCli } from '../toolchain';
-import { startDevServer, type RunningDevServer } from '../toolchain/dev-server';
-import { temporalSettings } from '../worker/config';
-import { createRemediationWorker } from '../worker/worker';
-import { ALL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import type { RunningDevServer } from '../toolchain/dev-server';
 
 export interface DevOptions {
   port: string;
@@ -20,6 +16,12 @@ export interface DevOptions {
 const log = (line: string) => console.log(`[dev] ${line}`);
 
 export async function runDev(options: DevOptions): Promise<void> {
+  // Loaded here, not at the top: `validate` and `plan` should not pay for the worker at startup.
+  const { ensureTemporalCli } = await import('../toolchain');
+  const { startDevServer } = await import('../toolchain/dev-server');
+  const { temporalSettings } = await import('../worker/config');
+  const { createRemediationWorker } = await import('../worker/worker');
+  const { ALL_SEARCH_ATTRIBUTES } = await import('../workflows/search-attributes');
   let server: RunningDevServer | undefined;
   if (!process.env.TEMPORAL_ADDRESS) {
     const cli = await ensureTemporalCli(log);

@@ -6,10 +6,11 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { EXIT, InvalidInputError, UsageError } from './errors';
+import { registerDev } from './dev';
 import { registerPlan } from './plan';
 import { registerValidate } from './validate';
 
-const COMMANDS: ((program: Command) => void)[] = [registerValidate, registerPlan];
+const COMMANDS: ((program: Command) => void)[] = [registerValidate, registerPlan, registerDev];
 
 export function buildProgram(): Command {
   const program = new Command('remediate')
