@@ -7,7 +7,7 @@ import { formatDuration } from './duration';
 import type { CompiledCatalogue, CompiledRunbook, Decision, GuardrailSnapshot, Incident } from './types';
 
 /** The seed's BlastRadiusLimiter defaults. */
-const DEFAULT_LIMITS: GuardrailSnapshot['limits'] = { maxConcurrent: 3, maxServices: 1 };
+export const DEFAULT_LIMITS: GuardrailSnapshot['limits'] = { maxConcurrent: 3, maxServices: 1 };
 
 const HOUR_MS = 3_600_000;
 
@@ -65,7 +65,6 @@ export function decide(incident: Incident, catalogue: CompiledCatalogue, snapsho
   }
   const runbook = match.runbook;
   const id = runbook.id;
-  const service = incident.service;
 
   // 2. Is the cause certain enough? (Equal to the minimum passes, as in the seed.)
   if (incident.confidence < runbook.minConfidence) {
@@ -77,81 +76,9 @@ export function decide(incident: Incident, catalogue: CompiledCatalogue, snapsho
     };
   }
 
-  // 3. Circuit breaker: stop a remediation that keeps failing.
-  const breaker = snapshot.breakers[id];
-  if (breaker?.state === 'open') {
-    const recovery = runbook.guardrails.circuitBreaker.recoveryTimeoutMs;
-    const elapsed = breaker.openedAtMs === undefined ? undefined : snapshot.nowMs - breaker.openedAtMs;
-    if (elapsed === undefined || elapsed < recovery) {
-      const retry = elapsed === undefined ? '' : `; a trial run is allowed in ${seconds(recovery - elapsed)}s`;
-      return {
-        decision: 'blocked',
-        event: 'CIRCUIT_OPEN',
-        runbook: id,
-        reason: `Circuit open for ${id} after ${breaker.consecutiveFailures} consecutive failures${retry}`,
-      };
-    }
-  }
-  if (breaker?.state === 'half_open' && breaker.trialInFlight) {
-    return {
-      decision: 'blocked',
-      event: 'CIRCUIT_OPEN',
-      runbook: id,
-      reason: `Circuit half-open for ${id}: a trial run is already in progress`,
-    };
-  }
-
-  // 4. Rate limit (rolling hour) and cooldown, per runbook and service.
-  const runs = snapshot.executions[`${id}:${service}`] ?? [];
-  const lastHour = runs.filter((t) => t > snapshot.nowMs - HOUR_MS);
-  const { maxPerHour, cooldownMs, blastRadiusLimit } = runbook.guardrails;
-  if (lastHour.length >= maxPerHour) {
-    return {
-      decision: 'blocked',
-      event: 'RATE_LIMITED',
-      runbook: id,
-      reason: `Rate limit reached for ${id} on ${service}: ${lastHour.length} runs in the last hour (max ${maxPerHour}/hour)`,
-    };
-  }
-  if (runs.length > 0) {
-    const cooldownEnd = Math.max(...runs) + cooldownMs;
-    if (cooldownEnd > snapshot.nowMs) {
-      return {
-        decision: 'blocked',
-        event: 'RATE_LIMITED',
-        runbook: id,
-        reason: `Cooldown active for ${id} on ${service}: ${seconds(cooldownEnd - snapshot.nowMs)}s remaining (cooldown ${formatDuration(cooldownMs)})`,
-      };
-    }
-  }
-
-  // 5. Blast radius: how much may be under automated change at once.
-  const { maxConcurrent, maxServices } = snapshot.limits;
-  if (snapshot.active.length >= maxConcurrent) {
-    return {
-      decision: 'blocked',
-      event: 'BLAST_LIMITED',
-      runbook: id,
-      reason: `${snapshot.active.length} remediations already active (max ${maxConcurrent} at once)`,
-    };
-  }
-  const affected = new Set(snapshot.active.flatMap((a) => a.services));
-  if (!affected.has(service) && affected.size >= maxServices) {
-    return {
-      decision: 'blocked',
-      event: 'BLAST_LIMITED',
-      runbook: id,
-      reason: `${[...affected].sort().join(', ')} already under remediation (max ${maxServices} service${maxServices === 1 ? '' : 's'} at once)`,
-    };
-  }
-  if (incident.services.length > blastRadiusLimit) {
-    return {
-      decision: 'blocked',
-      event: 'BLAST_LIMITED',
-      runbook: id,
-      reason: `The incident spans ${incident.services.length} services (${incident.services.join(', ')}); ${id} may affect at most ${blastRadiusLimit}`,
-    };
-  }
+  // 3-5. Circuit breaker, rate limit and cooldown, blast radius.
+  const blocked = checkGuardrails(runbook, incident, snapshot);
+  if (blocked) return blocked;
 
   // 6. Risk and mode. Suggest is the most manual point of the spectrum, so it wins even over HIGH.
   if (runbook.mode === 'suggest') {
@@ -179,6 +106,96 @@ export function decide(incident: Incident, catalogue: CompiledCatalogue, snapsho
     runbook: id,
     reason: `${runbook.risk} risk, confidence ${incident.confidence} >= ${runbook.minConfidence}, guardrails clear: running ${id} automatically`,
   };
+}
+
+/**
+ * The guardrail part of the decision (seed order: circuit breaker, rate limit and cooldown,
+ * blast radius). Also used by the guardrail coordinator, which re-checks atomically before it grants.
+ */
+export function checkGuardrails(
+  runbook: Pick<CompiledRunbook, 'id' | 'guardrails'>,
+  incident: Pick<Incident, 'service' | 'services'>,
+  snapshot: GuardrailSnapshot,
+): Extract<Decision, { decision: 'blocked' }> | undefined {
+  const id = runbook.id;
+  const service = incident.service;
+  // Circuit breaker: stop a remediation that keeps failing.
+  const breaker = snapshot.breakers[id];
+  if (breaker?.state === 'open') {
+    const recovery = runbook.guardrails.circuitBreaker.recoveryTimeoutMs;
+    const elapsed = breaker.openedAtMs === undefined ? undefined : snapshot.nowMs - breaker.openedAtMs;
+    if (elapsed === undefined || elapsed < recovery) {
+      const retry = elapsed === undefined ? '' : `; a trial run is allowed in ${seconds(recovery - elapsed)}s`;
+      return {
+        decision: 'blocked',
+        event: 'CIRCUIT_OPEN',
+        runbook: id,
+        reason: `Circuit open for ${id} after ${breaker.consecutiveFailures} consecutive failures${retry}`,
+      };
+    }
+  }
+  if (breaker?.state === 'half_open' && breaker.trialInFlight) {
+    return {
+      decision: 'blocked',
+      event: 'CIRCUIT_OPEN',
+      runbook: id,
+      reason: `Circuit half-open for ${id}: a trial run is already in progress`,
+    };
+  }
+
+  // Rate limit (rolling hour) and cooldown, per runbook and service.
+  const runs = snapshot.executions[`${id}:${service}`] ?? [];
+  const lastHour = runs.filter((t) => t > snapshot.nowMs - HOUR_MS);
+  const { maxPerHour, cooldownMs, blastRadiusLimit } = runbook.guardrails;
+  if (lastHour.length >= maxPerHour) {
+    return {
+      decision: 'blocked',
+      event: 'RATE_LIMITED',
+      runbook: id,
+      reason: `Rate limit reached for ${id} on ${service}: ${lastHour.length} runs in the last hour (max ${maxPerHour}/hour)`,
+    };
+  }
+  if (runs.length > 0) {
+    const cooldownEnd = Math.max(...runs) + cooldownMs;
+    if (cooldownEnd > snapshot.nowMs) {
+      return {
+        decision: 'blocked',
+        event: 'RATE_LIMITED',
+        runbook: id,
+        reason: `Cooldown active for ${id} on ${service}: ${seconds(cooldownEnd - snapshot.nowMs)}s remaining (cooldown ${formatDuration(cooldownMs)})`,
+      };
+    }
+  }
+
+  // Blast radius: how much may be under automated change at once.
+  const { maxConcurrent, maxServices } = snapshot.limits;
+  if (snapshot.active.length >= maxConcurrent) {
+    return {
+      decision: 'blocked',
+      event: 'BLAST_LIMITED',
+      runbook: id,
+      reason: `${snapshot.active.length} remediations already active (max ${maxConcurrent} at once)`,
+    };
+  }
+  const affected = new Set(snapshot.active.flatMap((a) => a.services));
+  if (!affected.has(service) && affected.size >= maxServices) {
+    return {
+      decision: 'blocked',
+      event: 'BLAST_LIMITED',
+      runbook: id,
+      reason: `${[...affected].sort().join(', ')} already under remediation (max ${maxServices} service${maxServices === 1 ? '' : 's'} at once)`,
+    };
+  }
+  if (incident.services.length > blastRadiusLimit) {
+    return {
+      decision: 'blocked',
+      event: 'BLAST_LIMITED',
+      runbook: id,
+      reason: `The incident spans ${incident.services.length} services (${incident.services.join(', ')}); ${id} may affect at most ${blastRadiusLimit}`,
+    };
+  }
+
+  return undefined;
 }
 
 function seconds(ms: number): number {

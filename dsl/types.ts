@@ -319,6 +319,10 @@ export type AuditEventType =
   | 'CIRCUIT_OPEN'
   | 'RATE_LIMITED'
   | 'BLAST_LIMITED'
+  | 'FROZEN'
+  | 'FAILURE_BUDGET_EXHAUSTED'
+  | 'OUTSIDE_CHANGE_WINDOW'
+  | 'LEASE_RELEASED'
   | 'APPROVAL_REQUIRED'
   | 'APPROVED'
   | 'APPROVAL_REFUSED'
@@ -345,7 +349,10 @@ export type Decision =
   | { decision: 'approval_required'; event: 'APPROVAL_REQUIRED'; runbook: string; reason: string }
   | { decision: 'manual'; event: 'NO_RUNBOOK'; runbook: null; reason: string }
   | { decision: 'manual'; event: 'LOW_CONFIDENCE' | 'SUGGESTED'; runbook: string; reason: string }
-  | { decision: 'blocked'; event: 'CIRCUIT_OPEN' | 'RATE_LIMITED' | 'BLAST_LIMITED'; runbook: string; reason: string };
+  | { decision: 'blocked'; event: BlockedEvent; runbook: string; reason: string };
+
+/** Why a guardrail stopped a remediation: the seed's three, plus operator freeze and the per-service failure budget. */
+export type BlockedEvent = 'CIRCUIT_OPEN' | 'RATE_LIMITED' | 'BLAST_LIMITED' | 'FROZEN' | 'FAILURE_BUDGET_EXHAUSTED';
 
 export type DecisionKind = Decision['decision'];
 

@@ -3,9 +3,11 @@
  * run pre-checks, actions and verification as activities, roll back on failure, notify at every turn,
  * and keep an audit trail that the status query, the result and the history all show.
  */
-import { proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, patched, proxyActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { decide, emptySnapshot } from '../dsl/decide';
-import type { CompiledRunbook, Decision, Incident, Outcome } from '../dsl/types';
+import { leaseDuration, type Lease } from '../dsl/guardrail-state';
+import type { CompiledRunbook, Decision, GuardrailSnapshot, Outcome } from '../dsl/types';
+import type { GuardrailActivities } from '../activities/guardrails';
 import type { RemediationActivities } from '../activities/remediation';
 import type { Notification } from '../activities/notify/types';
 import { ApprovalGate } from './approval-gate';
@@ -20,6 +22,10 @@ import type { Phase, RemediationInput, RemediationResult } from './types';
 const { notify } = proxyActivities<RemediationActivities>({
   startToCloseTimeout: '30s',
   retry: { maximumAttempts: 3, initialInterval: '1s' },
+});
+const guardrails = proxyActivities<GuardrailActivities>({
+  startToCloseTimeout: '30s',
+  retry: { maximumAttempts: 10, initialInterval: '500ms', maximumInterval: '10s' },
 });
 
 export async function remediateIncident(input: RemediationInput): Promise<RemediationResult> {
@@ -88,8 +94,15 @@ export async function remediateIncident(input: RemediationInput): Promise<Remedi
 
   upsertSearchAttributes([{ key: SERVICE, value: incident.service }] as never);
 
-  // 1. Decide, in the seed's order.
-  const first = decide(incident, catalogue, emptySnapshot(Date.now(), policy.limits));
+  // Histories recorded before guardrails became shared durable state replay on the old path.
+  const durableGuardrails = patched('durable-guardrails');
+  const guardrailSnapshot = async (): Promise<GuardrailSnapshot> => {
+    const shared = durableGuardrails ? await guardrails.guardrailSnapshot() : null;
+    return shared ? { ...shared, nowMs: Date.now() } : emptySnapshot(Date.now(), policy.limits);
+  };
+
+  // 1. Decide, in the seed's order, against the shared guardrail state.
+  const first = decide(incident, catalogue, await guardrailSnapshot());
   decision = first;
   runbook = first.runbook ? catalogue.runbooks.find((r) => r.id === first.runbook) : undefined;
   audit.record(first.event, first.reason, {
@@ -110,6 +123,14 @@ export async function remediateIncident(input: RemediationInput): Promise<Remedi
   const steps = new StepRunner(workflowInfo().workflowId, incident, chosen.context, audit);
   runner = steps;
 
+  const stop = async (blocked: Decision, prefix: string): Promise<RemediationResult> => {
+    decision = blocked;
+    audit.record(blocked.event, `${prefix}${blocked.reason}`);
+    const kind = blocked.decision === 'blocked' ? 'blocked' : 'manual';
+    await say({ kind, severity: 'warning', title: `${incident.id}: ${chosen.id} not run (${blocked.event})`, text: blocked.reason });
+    return await finish(kind);
+  };
+
   // 2. The incident must supply every value the plan needs, of the declared type, before anything runs.
   const problems = checkPlan(chosen, incident);
   if (problems.length > 0) {
@@ -117,23 +138,24 @@ export async function remediateIncident(input: RemediationInput): Promise<Remedi
     await say({ kind: 'failure', severity: 'warning', title: `${incident.id}: cannot run ${chosen.id}`, text: problems.join('\n') });
     return await finish('aborted');
   }
-  plan = planFor(chosen, incident);
+  let currentPlan = planFor(chosen, incident);
+  plan = currentPlan;
 
-  // 3. Humans approve when the risk or the runbook's mode says so; the approval is bound to this plan.
-  if (first.decision === 'approval_required') {
-    const allowed = authorisedApprovers(chosen.approval, policy.defaultApprovers, policy.approverGroups);
+  // 3. Humans approve when the risk, the runbook's mode or a change window says so; the approval is bound to this plan.
+  const allowed = authorisedApprovers(chosen.approval, policy.defaultApprovers, policy.approverGroups);
+  const seekApproval = async (why: string): Promise<Outcome | 'approved'> => {
     for (;;) {
       phase = 'awaiting_approval';
       await say({
         kind: 'approval_needed',
         severity: 'warning',
         title: `${incident.id}: approval needed for ${chosen.id} (${chosen.risk} risk)`,
-        text: `${first.reason}. Plan ${plan.hash.slice(0, 12)}:\n${plan.summary.join('\n')}`,
-        approveCommand: `remediate approve ${incident.id} --as YOUR_NAME --plan ${plan.hash}`,
-        fields: { approvals_needed: chosen.approval.quorum, plan_hash: plan.hash },
+        text: `${why}. Plan ${currentPlan.hash.slice(0, 12)}:\n${currentPlan.summary.join('\n')}`,
+        approveCommand: `remediate approve ${incident.id} --as YOUR_NAME --plan ${currentPlan.hash}`,
+        fields: { approvals_needed: chosen.approval.quorum, plan_hash: currentPlan.hash },
       });
       const verdict = await gate.wait({
-        planHash: plan.hash,
+        planHash: currentPlan.hash,
         allowed,
         quorum: chosen.approval.quorum,
         submittedBy: incident.submitted_by,
@@ -152,87 +174,133 @@ export async function remediateIncident(input: RemediationInput): Promise<Remedi
       });
       if (verdict.kind === 'rejected') {
         await say({ kind: 'rejected', severity: 'info', title: `${incident.id}: ${chosen.id} rejected by ${verdict.by}`, text: verdict.reason });
-        return await finish('rejected');
+        return 'rejected';
       }
       if (verdict.kind === 'expired') {
         audit.record('APPROVAL_EXPIRED', `nobody decided within ${Math.round(chosen.approval.timeoutMs / 60000)} min; handing to a human`);
         await say({ kind: 'expired', severity: 'warning', title: `${incident.id}: approval expired`, text: 'Handed to manual handling.' });
-        return await finish('expired');
+        return 'expired';
       }
       await say({
         kind: 'approved',
         severity: 'info',
         title: `${incident.id}: ${chosen.id} approved by ${verdict.approvals.map((a) => a.by).join(', ')}`,
-        text: `Plan ${plan.hash.slice(0, 12)} will run after guardrails and pre-checks are evaluated again.`,
+        text: `Plan ${currentPlan.hash.slice(0, 12)} will run after guardrails and pre-checks are evaluated again.`,
       });
-      // The world may have changed while humans decided: evaluate the guardrails again.
-      const again = decide(incident, catalogue, emptySnapshot(Date.now(), policy.limits));
-      if (again.decision === 'blocked' || again.decision === 'manual' || again.runbook !== chosen.id) {
-        decision = again;
-        audit.record(again.event, `after approval: ${again.reason}`);
-        await say({ kind: again.decision === 'blocked' ? 'blocked' : 'manual', severity: 'warning', title: `${incident.id}: not run after approval`, text: again.reason });
-        return await finish(again.decision === 'blocked' ? 'blocked' : 'manual');
-      }
-      const current = planFor(chosen, incident);
-      if (current.hash === plan.hash) break;
-      audit.record('APPROVAL_VOID', `plan changed from ${plan.hash.slice(0, 12)} to ${current.hash.slice(0, 12)}; asking again`);
-      plan = current;
+      const replanned = planFor(chosen, incident);
+      if (replanned.hash === currentPlan.hash) return 'approved';
+      audit.record('APPROVAL_VOID', `plan changed from ${currentPlan.hash.slice(0, 12)} to ${replanned.hash.slice(0, 12)}; asking again`);
+      currentPlan = replanned;
+      plan = replanned;
     }
+  };
+
+  let humanApproved = false;
+  if (first.decision === 'approval_required') {
+    const answer = await seekApproval(first.reason);
+    if (answer !== 'approved') return await finish(answer);
+    humanApproved = true;
+    // The world may have changed while humans decided: evaluate the guardrails again.
+    const again = decide(incident, catalogue, await guardrailSnapshot());
+    if (again.decision === 'blocked' || again.decision === 'manual' || again.runbook !== chosen.id) return await stop(again, 'after approval: ');
   }
 
-  // 4. Pre-checks: read-only; any failure aborts before an action runs.
-  audit.record('EXECUTING', `running ${chosen.id} (${chosen.version.slice(0, 12)})`, { data: { planHash: plan.hash } });
-  phase = 'pre_checks';
-  for (const check of chosen.preChecks) {
-    const result = await steps.check(check, 'pre');
-    if (!result.passed) {
-      audit.record('PRE_CHECK_FAILED', result.reason, { step: check.id });
-      await say({ kind: 'failure', severity: 'warning', title: `${incident.id}: pre-check ${check.check} failed, nothing was changed`, text: result.reason });
-      return await finish('aborted');
-    }
-  }
-
-  // 5. Actions, then verification; any failure rolls back.
-  phase = 'acting';
-  let failure = await steps.executeAll(chosen.actions);
-  if (!failure) {
-    phase = 'verifying';
-    for (const check of chosen.postChecks) {
-      const result = await steps.check(check, 'post');
-      if (!result.passed) {
-        audit.record('VERIFICATION_FAILED', result.reason, { step: check.id });
-        failure = result.reason;
-        break;
-      }
-    }
-  }
-  if (!failure) {
-    audit.record('SUCCESS', `${chosen.id} remediated ${incident.service} and verification passed`);
-    await say({ kind: 'success', severity: 'info', title: `${incident.id}: remediated by ${chosen.id}`, text: 'Actions ran and verification passed.' });
-    return await finish('remediated');
-  }
-
-  // 6. Roll back once; a rollback that fails is escalated, never retried in a loop.
-  if (chosen.rollback.kind !== 'steps') {
-    const why = chosen.rollback.kind === 'self_healing' ? 'the runbook declares its action self-healing' : 'the runbook has no rollback';
-    audit.record('FAILED', `${failure}; no rollback: ${why}`);
-    await say({ kind: 'failure', severity: 'critical', title: `${incident.id}: ${chosen.id} failed`, text: `${failure}\nNo rollback: ${why}.` });
-    return await finish('failed');
-  }
-  phase = 'rolling_back';
-  const rollbackFailure = await steps.executeAll(chosen.rollback.steps, { rollback: true });
-  if (rollbackFailure) {
-    audit.record('ROLLBACK_FAILED', rollbackFailure);
-    audit.record('FAILED', `${failure}; rollback failed too`);
-    await say({
-      kind: 'rollback_failed',
-      severity: 'critical',
-      title: `${incident.id}: ROLLBACK FAILED for ${chosen.id}: a human must act now`,
-      text: `Remediation failed (${failure}) and its rollback failed (${rollbackFailure}). The system may be in a partial state.`,
+  // 4. Take a slot from the shared guardrails; the coordinator re-checks atomically before granting.
+  let lease: Lease | undefined;
+  while (durableGuardrails && !lease) {
+    const verdict = await guardrails.acquireGuardrails({
+      incidentId: incident.id,
+      workflowId: workflowInfo().workflowId,
+      incident: { id: incident.id, service: incident.service, services: incident.services },
+      runbook: { id: chosen.id, risk: chosen.risk, guardrails: chosen.guardrails },
+      humanApproved,
+      leaseMs: leaseDuration(chosen),
     });
-    return await finish('failed');
+    if (verdict.granted) {
+      lease = verdict.lease;
+    } else if (verdict.event === 'OUTSIDE_CHANGE_WINDOW' && verdict.outside === 'wait' && verdict.opensAtMs !== undefined) {
+      audit.record('OUTSIDE_CHANGE_WINDOW', `${verdict.reason}; waiting for it`);
+      await sleep(Math.max(1, verdict.opensAtMs - Date.now()));
+    } else if (verdict.event === 'OUTSIDE_CHANGE_WINDOW' && !humanApproved) {
+      audit.record('OUTSIDE_CHANGE_WINDOW', `${verdict.reason}; asking a human instead`);
+      const answer = await seekApproval(verdict.reason);
+      if (answer !== 'approved') return await finish(answer);
+      humanApproved = true;
+    } else {
+      const event = verdict.event === 'OUTSIDE_CHANGE_WINDOW' ? 'BLAST_LIMITED' : verdict.event;
+      return await stop({ decision: 'blocked', event, runbook: chosen.id, reason: verdict.reason }, '');
+    }
   }
-  audit.record('ROLLED_BACK', `${failure}; rollback completed`);
-  await say({ kind: 'rollback', severity: 'warning', title: `${incident.id}: ${chosen.id} rolled back`, text: failure });
-  return await finish('rolled_back');
+
+  try {
+    const outcome = await execute();
+    return await finish(outcome);
+  } finally {
+    if (lease) {
+      const result = outcome === 'remediated' ? 'success' : outcome === 'rolled_back' || outcome === 'failed' ? 'failure' : 'no_action';
+      // Runs even when the workflow is cancelled: the slot must be freed.
+      await CancellationScope.nonCancellable(() =>
+        guardrails.releaseGuardrails({ incidentId: incident.id, result, breaker: chosen.guardrails.circuitBreaker }),
+      );
+      audit.record('LEASE_RELEASED', `guardrail slot released (${result})`);
+    }
+  }
+
+  async function execute(): Promise<Outcome> {
+    // 5. Pre-checks: read-only; any failure aborts before an action runs.
+    audit.record('EXECUTING', `running ${chosen.id} (${chosen.version.slice(0, 12)})`, { data: { planHash: currentPlan.hash } });
+    phase = 'pre_checks';
+    for (const check of chosen.preChecks) {
+      const result = await steps.check(check, 'pre');
+      if (!result.passed) {
+        audit.record('PRE_CHECK_FAILED', result.reason, { step: check.id });
+        await say({ kind: 'failure', severity: 'warning', title: `${incident.id}: pre-check ${check.check} failed, nothing was changed`, text: result.reason });
+        return 'aborted';
+      }
+    }
+
+    // 6. Actions, then verification; any failure rolls back.
+    phase = 'acting';
+    let failure = await steps.executeAll(chosen.actions);
+    if (!failure) {
+      phase = 'verifying';
+      for (const check of chosen.postChecks) {
+        const result = await steps.check(check, 'post');
+        if (!result.passed) {
+          audit.record('VERIFICATION_FAILED', result.reason, { step: check.id });
+          failure = result.reason;
+          break;
+        }
+      }
+    }
+    if (!failure) {
+      audit.record('SUCCESS', `${chosen.id} remediated ${incident.service} and verification passed`);
+      await say({ kind: 'success', severity: 'info', title: `${incident.id}: remediated by ${chosen.id}`, text: 'Actions ran and verification passed.' });
+      return 'remediated';
+    }
+
+    // 7. Roll back once; a rollback that fails is escalated, never retried in a loop.
+    if (chosen.rollback.kind !== 'steps') {
+      const why = chosen.rollback.kind === 'self_healing' ? 'the runbook declares its action self-healing' : 'the runbook has no rollback';
+      audit.record('FAILED', `${failure}; no rollback: ${why}`);
+      await say({ kind: 'failure', severity: 'critical', title: `${incident.id}: ${chosen.id} failed`, text: `${failure}\nNo rollback: ${why}.` });
+      return 'failed';
+    }
+    phase = 'rolling_back';
+    const rollbackFailure = await steps.executeAll(chosen.rollback.steps, { rollback: true });
+    if (rollbackFailure) {
+      audit.record('ROLLBACK_FAILED', rollbackFailure);
+      audit.record('FAILED', `${failure}; rollback failed too`);
+      await say({
+        kind: 'rollback_failed',
+        severity: 'critical',
+        title: `${incident.id}: ROLLBACK FAILED for ${chosen.id}: a human must act now`,
+        text: `Remediation failed (${failure}) and its rollback failed (${rollbackFailure}). The system may be in a partial state.`,
+      });
+      return 'failed';
+    }
+    audit.record('ROLLED_BACK', `${failure}; rollback completed`);
+    await say({ kind: 'rollback', severity: 'warning', title: `${incident.id}: ${chosen.id} rolled back`, text: failure });
+    return 'rolled_back';
+  }
 }

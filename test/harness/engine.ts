@@ -3,7 +3,10 @@ import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { readFileSync } from 'node:fs';
 import { loadActivitiesConfig, type ActivitiesConfig } from '../../activities/config';
+import { createGuardrailActivities } from '../../activities/guardrails';
 import { createRemediationActivities } from '../../activities/remediation';
+import type { GuardrailPolicy } from '../../dsl/guardrail-state';
+import { DEFAULT_GUARDRAIL_POLICY } from '../../worker/guardrail-policy';
 import { compileCatalogue } from '../../dsl/compile';
 import type { CompiledCatalogue, Incident } from '../../dsl/types';
 import { uniqueTaskQueue, workflowBundle } from './temporal';
@@ -23,18 +26,37 @@ export function incident(fields: Partial<Incident> & Pick<Incident, 'id' | 'root
   return { services: [fields.service], symptoms: [], context: {}, ...fields };
 }
 
-/** A worker with the real activities, on its own task queue, running until `stop()`. */
-export async function startWorker(env: TestWorkflowEnvironment, config: Partial<ActivitiesConfig> = {}) {
+export interface TestWorkerOptions {
+  config?: Partial<ActivitiesConfig>;
+  policy?: Partial<GuardrailPolicy>;
+  historyLimit?: number;
+}
+
+/**
+ * A worker with the real activities, on its own task queue and with its own guardrail
+ * coordinator (so tests never share guardrail state), running until `stop()`.
+ */
+export async function startWorker(env: TestWorkflowEnvironment, options: TestWorkerOptions = {}) {
   const taskQueue = uniqueTaskQueue('remediate');
+  const guardrailsWorkflowId = `guardrails-${taskQueue}`;
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: workflowBundle(),
-    activities: createRemediationActivities({ ...loadActivitiesConfig({}), ...config }),
+    activities: {
+      ...createRemediationActivities({ ...loadActivitiesConfig({}), ...options.config }),
+      ...createGuardrailActivities({
+        client: env.client,
+        workflowId: guardrailsWorkflowId,
+        policy: { ...DEFAULT_GUARDRAIL_POLICY, ...options.policy },
+        historyLimit: options.historyLimit,
+      }),
+    },
   });
   const running = worker.run();
   return {
     taskQueue,
+    guardrailsWorkflowId,
     worker,
     async stop() {
       worker.shutdown();

@@ -1,5 +1,6 @@
 /**
  * Recorded workflow histories: `RECORD_HISTORIES=1 npx vitest run --project temporal` rewrites them
+ * (files named v1-* were recorded before durable guardrails and prove the `patched()` path)
  * from the main-path tests; every normal run replays them (test/temporal/replay.test.ts), so a change
  * that would break running workflows fails CI.
  */

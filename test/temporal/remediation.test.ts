@@ -41,7 +41,7 @@ beforeAll(async () => {
     RECORDER: join(fixtures, 'record-args.mjs'),
     RECORD_FILE: join(scratch, 'args.jsonl'),
   });
-  worker = await startWorker(env, { webhookUrls: [webhook.url], notifyLogPath: join(scratch, 'notifications.jsonl') });
+  worker = await startWorker(env, { config: { webhookUrls: [webhook.url], notifyLogPath: join(scratch, 'notifications.jsonl') }, policy: { limits: { maxConcurrent: 10, maxServices: 10 } } });
 });
 
 afterAll(async () => {
@@ -72,7 +72,8 @@ function seedIncident(n: 1 | 2 | 3 | 4, extra: Partial<Incident> = {}): Incident
     3: incident({ id: 'INC003', root_cause: 'error_rate_spike_after_deploy', confidence: 0.92, service: 'checkout', context: { deployment: 'checkout', namespace: 'production' } }),
     4: incident({ id: 'INC004', root_cause: 'unknown_issue', confidence: 0.6, service: 'auth', context: {} }),
   }[n];
-  return { ...base, ...extra, id: `${extra.id ?? base.id}-${seq}` };
+  // A service of its own per test: guardrail state (rate limits, cooldowns) is real and shared by this file's worker.
+  return { ...base, ...extra, id: `${extra.id ?? base.id}-${seq}`, service: `${base.service}-${seq}`, services: [`${base.service}-${seq}`] };
 }
 
 async function submit(inc: Incident) {

@@ -1,0 +1,235 @@
+/**
+ * Guardrail state shared by every remediation, as pure functions of (state, request, now).
+ * The guardrail coordinator workflow is the single writer that applies them; keeping them pure
+ * makes the rules unit-testable and keeps the workflow a thin, deterministic shell.
+ */
+import { isWindowOpen, nextOpening, windowApplies, type ChangeWindow } from './change-window';
+import { checkGuardrails } from './decide';
+import type { BlockedEvent, BreakerSnapshot, CompiledRunbook, GuardrailSnapshot, Incident } from './types';
+
+const HOUR_MS = 3_600_000;
+
+export interface GuardrailPolicy {
+  limits: GuardrailSnapshot['limits'];
+  /** Fleet-level breaker: more than `maxFailures` failed remediations of one service within `windowMs` stop automation for it. */
+  failureBudget: { maxFailures: number; windowMs: number };
+  changeWindows: ChangeWindow[];
+}
+
+export interface Lease {
+  incidentId: string;
+  workflowId: string;
+  runbook: string;
+  services: string[];
+  acquiredAtMs: number;
+  /** Safety net for a workflow terminated without running its cleanup. */
+  expiresAtMs: number;
+  /** The one run a half-open breaker lets through. */
+  trial: boolean;
+}
+
+export interface Freeze {
+  by: string;
+  reason: string;
+  sinceMs: number;
+  untilMs?: number;
+}
+
+export interface GuardrailState {
+  breakers: Record<string, BreakerSnapshot & { failureThreshold: number; recoveryTimeoutMs: number }>;
+  /** Grant times per `runbook:service`, pruned to what the rolling hour and cooldowns still need. */
+  executions: Record<string, number[]>;
+  /** When the cooldown of a `runbook:service` ends; removed by the coordinator's timer exactly then. */
+  cooldowns: Record<string, number>;
+  leases: Record<string, Lease>;
+  /** Failure times per service, for the failure budget. */
+  serviceFailures: Record<string, number[]>;
+  freeze?: Freeze;
+}
+
+export function emptyState(): GuardrailState {
+  return { breakers: {}, executions: {}, cooldowns: {}, leases: {}, serviceFailures: {} };
+}
+
+/** What a remediation tells the coordinator about itself: only what the rules need. */
+export interface AcquireRequest {
+  incidentId: string;
+  workflowId: string;
+  incident: Pick<Incident, 'id' | 'service' | 'services'>;
+  runbook: Pick<CompiledRunbook, 'id' | 'risk' | 'guardrails'>;
+  /** A human approved this run: change windows and freezes hold automation, not people. */
+  humanApproved: boolean;
+  leaseMs: number;
+}
+
+export type AcquireVerdict =
+  | { granted: true; lease: Lease }
+  | { granted: false; event: BlockedEvent; reason: string }
+  | { granted: false; event: 'OUTSIDE_CHANGE_WINDOW'; reason: string; outside: 'wait' | 'approval'; opensAtMs?: number };
+
+export type ReleaseResult = 'success' | 'failure' | 'no_action';
+
+export function snapshotOf(state: GuardrailState, policy: GuardrailPolicy, nowMs: number): GuardrailSnapshot {
+  return {
+    nowMs,
+    breakers: Object.fromEntries(
+      Object.entries(state.breakers).map(([id, b]) => [id, { state: b.state, consecutiveFailures: b.consecutiveFailures, openedAtMs: b.openedAtMs, trialInFlight: b.trialInFlight }]),
+    ),
+    executions: structuredCloneJson(state.executions),
+    active: Object.values(state.leases).map((l) => ({ incidentId: l.incidentId, runbook: l.runbook, services: l.services })),
+    limits: policy.limits,
+  };
+}
+
+function structuredCloneJson<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+/**
+ * Decides and, when granted, records the execution and takes the slot, in one step: the caller
+ * is the single writer, so no other request can slip between the check and the reservation.
+ * Idempotent per incident: a retried request gets its existing lease back.
+ */
+export function acquire(state: GuardrailState, policy: GuardrailPolicy, request: AcquireRequest, nowMs: number): AcquireVerdict {
+  const existing = state.leases[request.incidentId];
+  if (existing) return { granted: true, lease: existing };
+  const { runbook, incident } = request;
+  const service = incident.service;
+
+  if (state.freeze && !request.humanApproved) {
+    const until = state.freeze.untilMs ? ` until ${new Date(state.freeze.untilMs).toISOString()}` : ' until lifted';
+    return { granted: false, event: 'FROZEN', reason: `Automation frozen by ${state.freeze.by}${until}: ${state.freeze.reason}` };
+  }
+  const blocked = checkGuardrails(runbook, incident, snapshotOf(state, policy, nowMs));
+  if (blocked) return { granted: false, event: blocked.event, reason: blocked.reason };
+
+  const recentFailures = (state.serviceFailures[service] ?? []).filter((t) => t > nowMs - policy.failureBudget.windowMs);
+  if (recentFailures.length > policy.failureBudget.maxFailures) {
+    return {
+      granted: false,
+      event: 'FAILURE_BUDGET_EXHAUSTED',
+      reason: `${recentFailures.length} remediations failed for ${service} in the last ${Math.round(policy.failureBudget.windowMs / 60000)} min (budget ${policy.failureBudget.maxFailures}); automation for ${service} is stopped until a human looks`,
+    };
+  }
+  if (!request.humanApproved) {
+    for (const window of policy.changeWindows) {
+      if (!windowApplies(window, runbook) || isWindowOpen(window, nowMs)) continue;
+      const opensAtMs = nextOpening(window, nowMs);
+      const when = opensAtMs === undefined ? 'never within a week' : `at ${new Date(opensAtMs).toISOString()}`;
+      return {
+        granted: false,
+        event: 'OUTSIDE_CHANGE_WINDOW',
+        reason: `${runbook.id} (${runbook.risk}) may only run in change window ${window.name} (${window.days.join(',')} ${window.start}-${window.end} ${window.timeZone}); it opens ${when}`,
+        outside: window.outside,
+        opensAtMs,
+      };
+    }
+  }
+
+  const breaker = state.breakers[runbook.id];
+  const trial = breaker !== undefined && breaker.state !== 'closed';
+  if (trial) state.breakers[runbook.id] = { ...breaker, state: 'half_open', trialInFlight: true };
+  const key = `${runbook.id}:${service}`;
+  state.executions[key] = [...(state.executions[key] ?? []), nowMs];
+  if (runbook.guardrails.cooldownMs > 0) state.cooldowns[key] = nowMs + runbook.guardrails.cooldownMs;
+  const lease: Lease = {
+    incidentId: request.incidentId,
+    workflowId: request.workflowId,
+    runbook: runbook.id,
+    services: incident.services,
+    acquiredAtMs: nowMs,
+    expiresAtMs: nowMs + request.leaseMs,
+    trial,
+  };
+  state.leases[request.incidentId] = lease;
+  return { granted: true, lease };
+}
+
+/** Frees the slot and feeds the breakers. Idempotent: an unknown incident changes nothing. */
+export function release(
+  state: GuardrailState,
+  request: { incidentId: string; result: ReleaseResult; breaker: { failureThreshold: number; recoveryTimeoutMs: number } },
+  nowMs: number,
+): Lease | undefined {
+  const lease = state.leases[request.incidentId];
+  if (!lease) return undefined;
+  delete state.leases[request.incidentId];
+  if (request.result === 'no_action') {
+    // Nothing ran (a pre-check stopped it): a half-open trial goes back to waiting for its trial.
+    const b = state.breakers[lease.runbook];
+    if (b && lease.trial) state.breakers[lease.runbook] = { ...b, trialInFlight: false };
+    return lease;
+  }
+  const previous = state.breakers[lease.runbook] ?? { state: 'closed' as const, consecutiveFailures: 0, ...request.breaker };
+  if (request.result === 'success') {
+    state.breakers[lease.runbook] = { ...request.breaker, state: 'closed', consecutiveFailures: 0 };
+    return lease;
+  }
+  for (const service of lease.services) state.serviceFailures[service] = [...(state.serviceFailures[service] ?? []), nowMs];
+  const failures = previous.consecutiveFailures + 1;
+  const opens = lease.trial || failures >= request.breaker.failureThreshold;
+  state.breakers[lease.runbook] = opens
+    ? { ...request.breaker, state: 'open', consecutiveFailures: failures, openedAtMs: nowMs, trialInFlight: false }
+    : { ...request.breaker, state: 'closed', consecutiveFailures: failures };
+  return lease;
+}
+
+export function resetBreaker(state: GuardrailState, runbook: string): boolean {
+  if (!state.breakers[runbook]) return false;
+  delete state.breakers[runbook];
+  return true;
+}
+
+/**
+ * Applies everything that happens by the passage of time: expired leases are freed, cooldowns end,
+ * open breakers whose recovery elapsed become half-open, a freeze with an end lifts, old records go.
+ * Returns the leases that expired (their workflows never reported back).
+ */
+export function advance(state: GuardrailState, policy: GuardrailPolicy, nowMs: number): Lease[] {
+  const expired = Object.values(state.leases).filter((l) => l.expiresAtMs <= nowMs);
+  for (const lease of expired) release(state, { incidentId: lease.incidentId, result: 'no_action', breaker: breakerOf(state, lease.runbook) }, nowMs);
+  for (const [key, until] of Object.entries(state.cooldowns)) if (until <= nowMs) delete state.cooldowns[key];
+  for (const [id, b] of Object.entries(state.breakers)) {
+    if (b.state === 'open' && b.openedAtMs !== undefined && nowMs - b.openedAtMs >= b.recoveryTimeoutMs) {
+      state.breakers[id] = { ...b, state: 'half_open', trialInFlight: false };
+    }
+  }
+  if (state.freeze?.untilMs !== undefined && state.freeze.untilMs <= nowMs) delete state.freeze;
+  for (const [key, times] of Object.entries(state.executions)) {
+    const keep = times.filter((t) => t > nowMs - HOUR_MS || (state.cooldowns[key] ?? 0) > nowMs);
+    if (keep.length > 0) state.executions[key] = keep;
+    else delete state.executions[key];
+  }
+  for (const [service, times] of Object.entries(state.serviceFailures)) {
+    const keep = times.filter((t) => t > nowMs - policy.failureBudget.windowMs);
+    if (keep.length > 0) state.serviceFailures[service] = keep;
+    else delete state.serviceFailures[service];
+  }
+  return expired;
+}
+
+function breakerOf(state: GuardrailState, runbook: string): { failureThreshold: number; recoveryTimeoutMs: number } {
+  const b = state.breakers[runbook];
+  return b ? { failureThreshold: b.failureThreshold, recoveryTimeoutMs: b.recoveryTimeoutMs } : { failureThreshold: 3, recoveryTimeoutMs: 300_000 };
+}
+
+/** The next instant at which `advance` would change something, for the coordinator's durable timer. */
+export function nextDeadline(state: GuardrailState, policy: GuardrailPolicy, nowMs: number): number | undefined {
+  const times: number[] = [
+    ...Object.values(state.leases).map((l) => l.expiresAtMs),
+    ...Object.values(state.cooldowns),
+    ...Object.values(state.breakers).flatMap((b) => (b.state === 'open' && b.openedAtMs !== undefined ? [b.openedAtMs + b.recoveryTimeoutMs] : [])),
+    ...(state.freeze?.untilMs !== undefined ? [state.freeze.untilMs] : []),
+    ...Object.values(state.executions).flat().map((t) => t + HOUR_MS),
+    ...Object.values(state.serviceFailures).flat().map((t) => t + policy.failureBudget.windowMs),
+  ].filter((t) => t > nowMs);
+  return times.length > 0 ? Math.min(...times) : undefined;
+}
+
+/** How long a remediation may hold its slot before the lease expires: its worst-case run time, doubled. */
+export function leaseDuration(runbook: Pick<CompiledRunbook, 'preChecks' | 'actions' | 'postChecks' | 'rollback'>): number {
+  const steps = [...runbook.actions, ...(runbook.rollback.kind === 'steps' ? runbook.rollback.steps : [])];
+  const acting = steps.reduce((sum, s) => sum + (s.kind === 'wait' ? s.durationMs : s.timeoutMs * (s.retries + 1)), 0);
+  const checking = [...runbook.preChecks, ...runbook.postChecks].reduce((sum, c) => sum + c.timeoutMs * 3 + c.deadlineMs, 0);
+  return Math.max(5 * 60_000, 2 * (acting + checking));
+}

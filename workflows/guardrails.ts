@@ -1,0 +1,96 @@
+/**
+ * The guardrail coordinator: one long-lived workflow that owns the guardrail state shared by every
+ * remediation (rate limits, cooldowns, blast radius, circuit breakers, freeze, failure budgets).
+ * It is the single writer: remediations ask it through an update, so decisions that share a limit
+ * are serialised. It only decides; it never waits on an action, so a storm never queues behind a
+ * slow remediation. Time is workflow time; timers wake it exactly when a cooldown ends, a breaker
+ * half-opens or a lease expires. History stays bounded by continuing as new with its state.
+ */
+import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
+import { acquire, advance, emptyState, nextDeadline, release, resetBreaker, snapshotOf } from '../dsl/guardrail-state';
+import {
+  acquireUpdate,
+  freezeSignal,
+  guardrailStateQuery,
+  releaseSignal,
+  resetBreakerSignal,
+  unfreezeSignal,
+  type GuardrailCoordinatorInput,
+  type GuardrailLogEntry,
+} from './guardrail-messages';
+
+/** Events before handing over to a new run; the server's own suggestion also triggers it. */
+const DEFAULT_HISTORY_LIMIT = 5_000;
+const LOG_LIMIT = 200;
+
+export async function guardrailCoordinator(input: GuardrailCoordinatorInput): Promise<void> {
+  const { policy } = input;
+  const state = input.state ?? emptyState();
+  const log: GuardrailLogEntry[] = input.log ?? [];
+  const historyLimit = input.historyLimit ?? DEFAULT_HISTORY_LIMIT;
+  let changed = false;
+
+  const note = (entry: Omit<GuardrailLogEntry, 'at'>) => {
+    log.push({ at: new Date(Date.now()).toISOString(), ...entry });
+    if (log.length > LOG_LIMIT) log.splice(0, log.length - LOG_LIMIT);
+    changed = true;
+  };
+
+  setHandler(
+    acquireUpdate,
+    (request) => {
+      advance(state, policy, Date.now());
+      const verdict = acquire(state, policy, request, Date.now());
+      note({
+        kind: verdict.granted ? 'granted' : 'denied',
+        incidentId: request.incidentId,
+        runbook: request.runbook.id,
+        detail: verdict.granted ? `${request.incident.service}${verdict.lease.trial ? ' (half-open trial)' : ''}` : `${verdict.event}: ${verdict.reason}`,
+      });
+      return verdict;
+    },
+    {
+      validator: (request) => {
+        if (!request?.incidentId || !request.runbook?.id || !request.incident?.service) throw new Error('acquire needs incidentId, runbook and incident');
+      },
+    },
+  );
+  setHandler(releaseSignal, (request) => {
+    const lease = release(state, request, Date.now());
+    if (lease) note({ kind: 'released', incidentId: request.incidentId, runbook: lease.runbook, detail: request.result });
+  });
+  setHandler(resetBreakerSignal, ({ runbook, by }) => {
+    if (resetBreaker(state, runbook)) note({ kind: 'breaker_reset', runbook, detail: `reset by ${by}` });
+  });
+  setHandler(freezeSignal, (freeze) => {
+    state.freeze = { ...freeze, sinceMs: Date.now() };
+    note({ kind: 'frozen', detail: `by ${freeze.by}: ${freeze.reason}` });
+  });
+  setHandler(unfreezeSignal, ({ by }) => {
+    if (!state.freeze) return;
+    delete state.freeze;
+    note({ kind: 'unfrozen', detail: `by ${by}` });
+  });
+  setHandler(guardrailStateQuery, () => ({
+    state,
+    snapshot: snapshotOf(state, policy, Date.now()),
+    policy,
+    log,
+    historyLength: workflowInfo().historyLength,
+  }));
+
+  for (;;) {
+    const now = Date.now();
+    for (const lease of advance(state, policy, now)) {
+      note({ kind: 'lease_expired', incidentId: lease.incidentId, runbook: lease.runbook, detail: `${lease.workflowId} never released its slot` });
+    }
+    if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > historyLimit) {
+      await condition(allHandlersFinished);
+      return await continueAsNew<typeof guardrailCoordinator>({ policy, state, log, historyLimit });
+    }
+    changed = false;
+    const deadline = nextDeadline(state, policy, now);
+    if (deadline === undefined) await condition(() => changed);
+    else await condition(() => changed, Math.max(1, deadline - now));
+  }
+}
