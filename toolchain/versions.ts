@@ -2,3 +2,16 @@
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
 export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal';
 export const TEMPORAL_TEST_SERVER_VERSION = '1.38.0';
+
+/**
+ * The local Kubernetes control plane (tests and the demo). kube-apiserver, kube-controller-manager and
+ * kube-scheduler are built from k8s.io/kubernetes at this tag; its staging modules (k8s.io/api, ...)
+ * are published as v0.<minor>.<patch>, see kubernetes-binaries.ts.
+ */
+export const KUBERNETES_VERSION = 'v1.36.3';
+/** kwok: fake nodes and the pod lifecycle a kubelet would report. */
+export const KWOK_VERSION = 'v0.8.0';
+export const KWOK_MODULE = 'sigs.k8s.io/kwok/cmd/kwok';
+/** etcd, a 3.6 patch release as Kubernetes 1.36 expects. */
+export const ETCD_VERSION = 'v3.6.16';
+export const ETCD_MODULE = 'go.etcd.io/etcd/server/v3';
