@@ -1,8 +1,12 @@
 /**
- * A real HTTP server on loopback standing in for the system a runbook acts on (a Kubernetes
- * cluster cannot run in this test; the Kubernetes executor is tested against a real API server
- * separately). It keeps pods and deployments in memory, records every request, and can be told
- * to fail, so tests observe what the engine really sent.
+ * A simulated cluster: a real HTTP server on loopback that stands in for the system a runbook acts
+ * on, where no real one is configured (the demo) or can run (the workflow tests). It keeps pods and
+ * deployments in memory, records every request, and can be told to fail, so what the engine really
+ * sent can be observed.
+ *
+ *   GET /pods/NAME                  the pod                  DELETE /pods/NAME   replaces it
+ *   GET /deployments/NAME           the deployment           PUT .../scale       {replicas}
+ *   POST /deployments/NAME/undo     back one revision, error rate back to normal
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,20 +18,34 @@ export interface RecordedRequest {
   idempotencyKey: string | undefined;
 }
 
-export interface TargetState {
-  pods: Record<string, { ready: boolean; restarts: number; replicas: number }>;
-  deployments: Record<string, { replicas: number; revision: number; errorRate: number }>;
+export interface Pod {
+  ready: boolean;
+  restarts: number;
+  replicas: number;
+}
+
+export interface Deployment {
+  replicas: number;
+  revision: number;
+  errorRate: number;
+}
+
+export interface ClusterState {
+  pods: Record<string, Pod>;
+  deployments: Record<string, Deployment>;
   /** Paths (METHOD /path) that answer 500. */
   failing: Set<string>;
   /** When false, a deleted pod never comes back ready (verification fails). */
   podsRecover: boolean;
+  /** How long a replacement pod takes to become ready, as a real one would. */
+  podStartMs: number;
   /** When true, scale requests answer 200 but change nothing (verification fails). */
   ignoreScale: boolean;
 }
 
-export interface TargetServer {
+export interface SimulatedCluster {
   url: string;
-  state: TargetState;
+  state: ClusterState;
   requests: RecordedRequest[];
   close(): Promise<void>;
 }
@@ -44,9 +62,11 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-export async function startTargetServer(initial: Partial<TargetState> = {}): Promise<TargetServer> {
-  const state: TargetState = { pods: {}, deployments: {}, failing: new Set(), podsRecover: true, ignoreScale: false, ...initial };
+export async function startSimulatedCluster(initial: Partial<ClusterState> = {}, port = 0): Promise<SimulatedCluster> {
+  const state: ClusterState = { pods: {}, deployments: {}, failing: new Set(), podsRecover: true, podStartMs: 0, ignoreScale: false, ...initial };
   const requests: RecordedRequest[] = [];
+  // When each replacement pod becomes ready (only while it is starting).
+  const readyAt = new Map<string, number>();
   const server: Server = createServer(async (req, res) => {
     const body = await readBody(req);
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
@@ -59,11 +79,17 @@ export async function startTargetServer(initial: Partial<TargetState> = {}): Pro
     const [, kind, name, verb] = path.split('/');
     if (kind === 'pods' && name) {
       if (req.method === 'DELETE') {
-        // Deleting a pod replaces it: a new one that is ready if the fault is gone.
-        state.pods[name] = { ready: state.podsRecover, restarts: 0, replicas: state.pods[name]?.replicas ?? 1 };
+        // Deleting a pod replaces it: a new one that is ready once started, if the fault is gone.
+        const starting = state.podsRecover && state.podStartMs > 0;
+        state.pods[name] = { ready: state.podsRecover && !starting, restarts: 0, replicas: state.pods[name]?.replicas ?? 1 };
+        if (starting) readyAt.set(name, Date.now() + state.podStartMs);
         return reply(200, { deleted: name });
       }
       const pod = state.pods[name];
+      if (pod && readyAt.has(name) && Date.now() >= readyAt.get(name)!) {
+        pod.ready = true;
+        readyAt.delete(name);
+      }
       return pod ? reply(200, pod) : reply(404, { error: `no pod ${name}` });
     }
     if (kind === 'deployments' && name) {
@@ -82,12 +108,19 @@ export async function startTargetServer(initial: Partial<TargetState> = {}): Pro
     }
     reply(404, { error: `unknown path ${path}` });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  const address = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${address.port}`,
     state,
     requests,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

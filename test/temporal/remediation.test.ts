@@ -1,7 +1,7 @@
 /**
  * The remediation workflow end to end on the time-skipping server: the seed's four exercise
  * incidents, approvals, verification and rollback, pre-checks, injection, deduplication and
- * notifications. Actions hit a real HTTP server standing in for the cluster (test/harness/target-server.ts)
+ * notifications. Actions hit a real HTTP server standing in for the cluster (demo/simulated-cluster.ts)
  * or run a real local command.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -16,7 +16,7 @@ import type { CompiledCatalogue, Incident } from '../../dsl/types';
 import { approveSignal, rejectSignal, statusQuery } from '../../workflows/messages';
 import type { RemediationResult } from '../../workflows/types';
 import { compileFixture, incident, startWorker } from '../harness/engine';
-import { startTargetServer, type TargetServer } from '../harness/target-server';
+import { startSimulatedCluster, type SimulatedCluster } from '../../demo/simulated-cluster';
 import { recordHistory } from '../harness/histories';
 import { connectTimeSkipping } from '../harness/temporal';
 
@@ -24,7 +24,7 @@ const fixtures = join(import.meta.dirname, '../fixtures/workflow');
 const MINUTE = 60_000;
 
 let env: TestWorkflowEnvironment;
-let target: TargetServer;
+let target: SimulatedCluster;
 let catalogue: CompiledCatalogue;
 let worker: Awaited<ReturnType<typeof startWorker>>;
 let webhook: { server: Server; url: string; received: Array<{ text: string; notification: { kind: string; incidentId: string } }> };
@@ -33,7 +33,7 @@ let seq = 0;
 
 beforeAll(async () => {
   env = await connectTimeSkipping();
-  target = await startTargetServer();
+  target = await startSimulatedCluster();
   scratch = mkdtempSync(join(tmpdir(), 'remediate-wf-'));
   webhook = await startWebhook();
   catalogue = compileFixture(join(fixtures, 'runbooks.yaml'), {
