@@ -5,6 +5,8 @@
  * fails the deployment instead of the first 3 AM notification.
  */
 
+import type { KubernetesConfig } from './kubernetes/connection';
+
 /** Default bound on each of stdout, stderr and an HTTP response body. */
 export const DEFAULT_MAX_OUTPUT_BYTES = 64 * 1024;
 
@@ -25,6 +27,8 @@ export interface ActivitiesConfig {
   notifyTimeoutMs: number;
   /** `REMEDIATE_MAX_OUTPUT_BYTES`: bound on captured executor output. */
   maxOutputBytes: number;
+  /** The cluster kubernetes steps act on; the kubeconfig comes from client-node's defaults ($KUBECONFIG, ~/.kube/config, in-cluster). */
+  kubernetes: KubernetesConfig;
 }
 
 /** A configuration variable holds a value the activities cannot use. */
@@ -44,6 +48,7 @@ export function loadActivitiesConfig(env: NodeJS.ProcessEnv = process.env): Acti
     notifyLogPath: parseLogPath(env.REMEDIATE_NOTIFY_LOG),
     notifyTimeoutMs: parsePositiveInt('REMEDIATE_NOTIFY_TIMEOUT_MS', env.REMEDIATE_NOTIFY_TIMEOUT_MS, DEFAULT_NOTIFY_TIMEOUT_MS, 60_000),
     maxOutputBytes: parsePositiveInt('REMEDIATE_MAX_OUTPUT_BYTES', env.REMEDIATE_MAX_OUTPUT_BYTES, DEFAULT_MAX_OUTPUT_BYTES, MAX_OUTPUT_BYTES_LIMIT),
+    kubernetes: { kubeconfig: null, namespaces: parseNamespaces(env.REMEDIATE_K8S_NAMESPACES) },
   };
 }
 
@@ -57,6 +62,18 @@ function parseWebhookUrls(raw: string | undefined): string[] {
     const url = new URL(text);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw bad;
     return url.href;
+  });
+}
+
+const NAMESPACE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** `REMEDIATE_K8S_NAMESPACES`: comma-separated namespace names; unset or empty means no operator limit. */
+function parseNamespaces(raw: string | undefined): string[] | null {
+  if (raw === undefined || raw.trim() === '') return null;
+  return raw.split(',').map((entry) => {
+    const name = entry.trim();
+    if (!NAMESPACE.test(name) || name.length > 63) throw new ConfigError('REMEDIATE_K8S_NAMESPACES', `${JSON.stringify(name)} is not a namespace name`);
+    return name;
   });
 }
 

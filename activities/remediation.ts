@@ -8,6 +8,7 @@ import { evalCondition, evalOutput, type CelVars } from '../dsl/cel';
 import type { ExecutorResult, ParamDecl, ResolvedExecutor } from '../dsl/types';
 import { runExecutor } from './executors';
 import { loadActivitiesConfig, type ActivitiesConfig } from './config';
+import { connectKubernetes, type KubernetesConnection } from './kubernetes/connection';
 import { notify as dispatchNotification } from './notify';
 import type { Notification, SinkResult } from './notify/types';
 
@@ -57,6 +58,7 @@ function describeResult(result: ExecutorResult): string {
     const stderr = result.stderr.trim().split('\n').slice(-3).join(' | ');
     return stderr ? `${why}: ${stderr}` : why;
   }
+  if (result.executor === 'kubernetes') return result.message;
   return `HTTP ${result.status}`;
 }
 
@@ -65,6 +67,9 @@ export const PROBE_FAILED = 'ProbeFailed';
 
 /** The activities, bound to the operator's configuration (read once at worker start, so bad values stop it). */
 export function createRemediationActivities(config: ActivitiesConfig = loadActivitiesConfig()) {
+  // Made on the first kubernetes step, so a worker whose runbooks never touch a cluster needs no kubeconfig.
+  let connection: KubernetesConnection | undefined;
+  const kubernetes = () => (connection ??= connectKubernetes(config.kubernetes));
   return {
     async runCheck(request: CheckRequest): Promise<CheckOutcome> {
       const probe = request.probe
@@ -72,6 +77,7 @@ export function createRemediationActivities(config: ActivitiesConfig = loadActiv
             timeoutMs: request.timeoutMs,
             signal: Context.current().cancellationSignal,
             maxOutputBytes: config.maxOutputBytes,
+            kubernetes,
           })
         : undefined;
       if (probe && !probe.ok) throw ApplicationFailure.retryable(`probe for ${request.check} failed (${describeResult(probe)})`, PROBE_FAILED, probe);
@@ -91,6 +97,7 @@ export function createRemediationActivities(config: ActivitiesConfig = loadActiv
         idempotencyKey: request.idempotencyKey,
         signal: Context.current().cancellationSignal,
         maxOutputBytes: config.maxOutputBytes,
+        kubernetes,
       });
       if (!result.ok) {
         // Retryable: the workflow's retry policy for this step (the runbook's `retries`) decides how often.

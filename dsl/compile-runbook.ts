@@ -58,7 +58,8 @@ export function compileRunbook(id: string, raw: RawRunbook, file: string, diag: 
 
   const context = raw.context === undefined ? null : contextDecls(raw.context);
   const outputs = new Map<string, Set<string>>();
-  const scope = (visible: ReadonlyMap<string, ReadonlySet<string>>): StepScope => ({ report, context, outputs: visible });
+  const namespaces = raw.namespaces ?? [];
+  const scope = (visible: ReadonlyMap<string, ReadonlySet<string>>): StepScope => ({ report, context, outputs: visible, namespaces });
 
   const preChecks = compileChecks(raw.pre_checks ?? [], 'pre', [...path, 'pre_checks'], scope(new Map()), library);
   const actions = compileActions(raw, path, scope, outputs);

@@ -5,7 +5,7 @@
 import { checkCondition, checkExpr, type CelScope } from './cel';
 import type { At } from './diagnostics';
 import { durationMs } from './duration';
-import type { RawExec, RawHttp, RawProbe, RawStep } from './runbook-schema';
+import type { RawExec, RawHttp, RawKubernetes, RawProbe, RawStep } from './runbook-schema';
 import { didYouMean } from './suggest';
 import { isLiteral, parseTemplate, placeholders, splitCommand, templateSource } from './template';
 import type {
@@ -14,6 +14,8 @@ import type {
   ExecutionStep,
   ExecutorSpec,
   HttpSpec,
+  KubernetesOp,
+  KubernetesSpec,
   ParamDecl,
   Template,
   TemplateValue,
@@ -29,6 +31,8 @@ export interface StepScope {
   context: Record<string, ParamDecl> | null;
   /** Outputs of the steps that run before, by step id; 'any' while checking a shared definition on its own. */
   outputs: ReadonlyMap<string, ReadonlySet<string>> | 'any';
+  /** The runbook's allowed Kubernetes namespaces; undefined while checking a shared definition on its own. */
+  namespaces?: readonly string[];
 }
 
 export const ACTION_TIMEOUT_MS = 60_000;
@@ -177,11 +181,57 @@ function compileBody(value: unknown, path: readonly PathSegment[], scope: StepSc
   return null;
 }
 
+/** Operations that only read: the only ones a probe (a check, run and retried freely) may use. */
+export const KUBERNETES_READS: ReadonlySet<KubernetesOp> = new Set(['get_pod', 'get_deployment']);
+
+export function compileKubernetes(raw: RawKubernetes, path: readonly PathSegment[], scope: StepScope, use: 'probe' | 'step'): KubernetesSpec | undefined {
+  const counted = countingScope(scope);
+  const report = counted.scope.report;
+  if (use === 'probe' && !KUBERNETES_READS.has(raw.op)) {
+    report([...path, 'op'], `a probe may only read (${[...KUBERNETES_READS].join(' or ')}), but "${raw.op}" changes the cluster; make it an action`);
+  }
+  const allowed: Partial<Record<'replicas' | 'delta' | 'to_revision', KubernetesOp>> = { replicas: 'scale', delta: 'scale', to_revision: 'rollout_undo' };
+  for (const [field, op] of Object.entries(allowed)) {
+    if (raw[field as keyof typeof allowed] !== undefined && raw.op !== op) report([...path, field], `"${field}" is only for op ${op}, not ${raw.op}`, { key: true });
+  }
+  if (raw.op === 'scale' && (raw.replicas === undefined) === (raw.delta === undefined)) {
+    report(path, `scale needs exactly one of "replicas" (a count) or "delta" (a change), found ${raw.replicas === undefined ? 'neither' : 'both'}`);
+  }
+  if (raw.delta === 0) report([...path, 'delta'], 'a delta of 0 changes nothing');
+
+  // Namespaces are checked where a runbook uses the step; a shared check definition has no runbook yet.
+  if (scope.namespaces !== undefined && scope.namespaces.length === 0) {
+    report(path, 'a kubernetes step acts only in namespaces its runbook allows: add "namespaces: [...]" to the runbook');
+  }
+  const namespace = compileTemplate(raw.namespace, [...path, 'namespace'], counted.scope);
+  const literal = namespace && isLiteral(namespace) ? leadingLiteral(namespace) : undefined;
+  if (literal !== undefined && scope.namespaces?.length && !scope.namespaces.includes(literal)) {
+    report([...path, 'namespace'], `namespace "${literal}" is not one of the runbook's namespaces: ${scope.namespaces.join(', ')}`);
+  }
+  const name = compileTemplate(raw.name, [...path, 'name'], counted.scope);
+  const count = (field: 'replicas' | 'delta' | 'to_revision'): Template | undefined => {
+    const value = raw[field];
+    if (value === undefined) return undefined;
+    return typeof value === 'number' ? { parts: [{ kind: 'literal', text: String(value) }] } : compileTemplate(value, [...path, field], counted.scope);
+  };
+  const replicas = count('replicas');
+  const delta = count('delta');
+  const toRevision = count('to_revision');
+  if (counted.count() > 0 || !namespace || !name) return undefined;
+  const spec: KubernetesSpec = { executor: 'kubernetes', op: raw.op, namespace, name, namespaces: [...(scope.namespaces ?? [])] };
+  if (replicas) spec.replicas = replicas;
+  if (delta) spec.delta = delta;
+  if (toRevision) spec.toRevision = toRevision;
+  return spec;
+}
+
 export function compileProbe(raw: RawProbe, path: readonly PathSegment[], scope: StepScope): ExecutorSpec | undefined {
-  if ((raw.exec === undefined) === (raw.http === undefined)) {
-    scope.report(path, `a probe needs exactly one of "exec" or "http", found ${raw.exec && raw.http ? 'both' : 'neither'}`);
+  const kinds = (['exec', 'http', 'kubernetes'] as const).filter((kind) => raw[kind] !== undefined);
+  if (kinds.length !== 1) {
+    scope.report(path, `a probe needs exactly one of "exec", "http" or "kubernetes", found ${kinds.length === 0 ? 'none' : kinds.join(' and ')}`);
     return undefined;
   }
+  if (raw.kubernetes) return compileKubernetes(raw.kubernetes, [...path, 'kubernetes'], scope, 'probe');
   return raw.exec ? compileExec(raw.exec, [...path, 'exec'], scope) : compileHttp(raw.http!, [...path, 'http'], scope);
 }
 
@@ -208,9 +258,9 @@ export function compileStep(
   scope: StepScope,
   outputs: Map<string, Set<string>>,
 ): ExecutionStep | undefined {
-  const kinds = (['exec', 'http', 'wait'] as const).filter((kind) => raw[kind] !== undefined);
+  const kinds = (['exec', 'http', 'kubernetes', 'wait'] as const).filter((kind) => raw[kind] !== undefined);
   if (kinds.length !== 1) {
-    scope.report(path, `a step needs exactly one of "exec", "http" or "wait", found ${kinds.length === 0 ? 'none' : kinds.join(' and ')}`);
+    scope.report(path, `a step needs exactly one of "exec", "http", "kubernetes" or "wait", found ${kinds.length === 0 ? 'none' : kinds.join(' and ')}`);
     return undefined;
   }
   const counted = countingScope(scope);
@@ -223,7 +273,11 @@ export function compileStep(
     const duration = positiveDuration(raw.wait, 0, [...path, 'wait'], counted.scope.report);
     step = { kind: 'wait', id: raw.id, durationMs: duration };
   } else {
-    const run = raw.exec ? compileExec(raw.exec, [...path, 'exec'], counted.scope) : compileHttp(raw.http!, [...path, 'http'], counted.scope);
+    const run = raw.exec
+      ? compileExec(raw.exec, [...path, 'exec'], counted.scope)
+      : raw.http
+        ? compileHttp(raw.http, [...path, 'http'], counted.scope)
+        : compileKubernetes(raw.kubernetes!, [...path, 'kubernetes'], counted.scope, 'step');
     const stepOutputs: Record<string, CelExpr> = {};
     for (const [name, expr] of Object.entries(raw.outputs ?? {})) {
       const checked = checkExpr(expr, { context: scope.context, result: true });
@@ -265,7 +319,7 @@ export function countingScope(scope: StepScope): { scope: StepScope; count: () =
 }
 
 function describeExecutor(spec: ExecutorSpec): string {
-  return spec.executor === 'exec'
-    ? spec.argv.map(templateSource).join(' ')
-    : `${spec.method} ${templateSource(spec.url)}`;
+  if (spec.executor === 'exec') return spec.argv.map(templateSource).join(' ');
+  if (spec.executor === 'http') return `${spec.method} ${templateSource(spec.url)}`;
+  return `kubernetes ${spec.op} ${templateSource(spec.namespace)}/${templateSource(spec.name)}`;
 }

@@ -13,6 +13,7 @@ import type {
   ParamType,
   PlannedStep,
   ResolvedExecutor,
+  ResolvedKubernetes,
   Step,
   Template,
   TemplateValue,
@@ -61,6 +62,20 @@ function render(spec: ExecutorSpec, vars: RenderVars, options: RenderOptions): R
       okExitCodes: spec.okExitCodes,
     };
     if (spec.cwd !== undefined) resolved.cwd = spec.cwd;
+    return resolved;
+  }
+  if (spec.executor === 'kubernetes') {
+    const line = (template: Template) => renderTemplate(template, vars, 'line', options);
+    const resolved: ResolvedKubernetes = {
+      executor: 'kubernetes',
+      op: spec.op,
+      namespace: line(spec.namespace),
+      name: line(spec.name),
+      namespaces: spec.namespaces,
+    };
+    if (spec.replicas) resolved.replicas = line(spec.replicas);
+    if (spec.delta) resolved.delta = line(spec.delta);
+    if (spec.toRevision) resolved.toRevision = line(spec.toRevision);
     return resolved;
   }
   const resolved: ResolvedExecutor = {
@@ -245,6 +260,9 @@ function executorsOf(step: Step): ExecutorSpec[] {
 function templatesOf(spec: ExecutorSpec): { template: Template; sink: Sink }[] {
   const line = (template: Template) => ({ template, sink: 'line' as const });
   if (spec.executor === 'exec') return [...spec.argv.map(line), ...Object.values(spec.env).map(line)];
+  if (spec.executor === 'kubernetes') {
+    return [spec.namespace, spec.name, spec.replicas, spec.delta, spec.toRevision].filter((t): t is Template => t !== undefined).map(line);
+  }
   const out: { template: Template; sink: Sink }[] = [{ template: spec.url, sink: 'url' }, ...Object.values(spec.headers).map(line)];
   const walk = (value: TemplateValue | undefined): void => {
     if (!value) return;
@@ -332,6 +350,13 @@ export function describePlannedStep(step: PlannedStep): string {
 
 function describeResolved(run: ResolvedExecutor): string {
   if (run.executor === 'http') return `${run.method} ${run.url}`;
+  if (run.executor === 'kubernetes') return describeKubernetes(run);
   // Quote arguments a reader could otherwise misread; this is display only, never executed by a shell.
   return run.argv.map((arg) => (/^[A-Za-z0-9_./:=@%+,{}-]+$/.test(arg) ? arg : JSON.stringify(arg))).join(' ');
+}
+
+/** `kubernetes scale production/worker delta=1`: for plans and the audit trail. */
+export function describeKubernetes(run: ResolvedKubernetes): string {
+  const counts = (['replicas', 'delta', 'toRevision'] as const).filter((field) => run[field] !== undefined).map((field) => ` ${field}=${run[field]}`);
+  return `kubernetes ${run.op} ${run.namespace}/${run.name}${counts.join('')}`;
 }

@@ -31,6 +31,7 @@ const CHECK_NAME_PATTERN = '^[a-z][a-z0-9_]*$';
 /** Step ids and output names are CEL identifiers so `steps.ID.NAME` works in expressions. */
 const IDENTIFIER_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';
 const DURATION_PATTERN = '^[0-9]+(ms|s|m|h)$';
+const DNS_LABEL_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
 
 const duration = define(
   'duration',
@@ -94,9 +95,33 @@ const http = define(
   ),
 );
 
+/** A count: a whole number, or a {placeholder} (a step output such as {steps.scale.previousReplicas}). */
+const count = (description: string, minimum?: number) =>
+  anyOf([int(minimum === undefined ? {} : { minimum }), str({ minLength: 1 })], { description });
+
+const kubernetes = define(
+  'kubernetes',
+  obj(
+    {
+      op: strEnum(['get_pod', 'get_deployment', 'delete_pod', 'scale', 'rollout_restart', 'rollout_undo'], {
+        description: 'get_pod and get_deployment read (probes may only read); the others change the cluster.',
+      }),
+      namespace: str({ minLength: 1, description: 'Namespace; must be one of the runbook\'s `namespaces`.' }),
+      name: str({ minLength: 1, description: 'The pod (delete_pod, get_pod) or the deployment (the others).' }),
+      replicas: count('scale: the replica count to set (0 scales to zero).', 0),
+      delta: count('scale: the change to the current replica count (e.g. 1, or -1).'),
+      to_revision: count('rollout_undo: the revision to return to (default: the previous one).', 1),
+    },
+    { required: ['op', 'namespace', 'name'], description: 'Call the Kubernetes API (no kubectl); the result is `result.json`.' },
+  ),
+);
+
 const probe = define(
   'probe',
-  obj({ exec, http }, { description: 'A read-only probe whose result the condition sees as `result`: exactly one of exec or http.' }),
+  obj(
+    { exec, http, kubernetes },
+    { description: 'A read-only probe whose result the condition sees as `result`: exactly one of exec, http or kubernetes.' },
+  ),
 );
 
 const cel = str({ minLength: 1, description: 'A CEL expression.' });
@@ -151,6 +176,7 @@ const step = define(
       when: cel,
       exec,
       http,
+      kubernetes,
       wait: duration,
       timeout: duration,
       retries: int({ minimum: 0, description: 'Extra attempts after the first (default 0).' }),
@@ -159,7 +185,7 @@ const step = define(
         description: 'Named CEL expressions over `result`; later steps and the rollback read them as steps.ID.NAME.',
       }),
     },
-    { required: ['id'], description: 'An action: exactly one of exec, http or wait.' },
+    { required: ['id'], description: 'An action: exactly one of exec, http, kubernetes or wait.' },
   ),
 );
 
@@ -203,6 +229,10 @@ const runbook = define(
         escalate_after: duration,
         escalation_target: str({ minLength: 1 }),
       }),
+      namespaces: arr(str({ pattern: DNS_LABEL_PATTERN, maxLength: 63 }), {
+        minItems: 1,
+        description: 'Kubernetes namespaces its kubernetes steps may act in (required with them); any other is refused.',
+      }),
       context: record(contextField, {
         keyPattern: IDENTIFIER_PATTERN,
         description: 'Context fields this runbook needs; when declared, every placeholder must name one.',
@@ -238,6 +268,7 @@ export type RawStep = Static<typeof step>;
 export type RawProbe = Static<typeof probe>;
 export type RawExec = Static<typeof exec>;
 export type RawHttp = Static<typeof http>;
+export type RawKubernetes = Static<typeof kubernetes>;
 export type RawContextField = Static<typeof contextField>;
 
 export const runbookFileSchema: JsonSchema = {
@@ -250,6 +281,7 @@ export const runbookFileSchema: JsonSchema = {
     contextField,
     exec,
     http,
+    kubernetes,
     probe,
     checkDefinition,
     checkEntry,
@@ -265,4 +297,5 @@ export const RUNBOOK_PATTERN_NAMES: Record<string, string> = {
   [CHECK_NAME_PATTERN]: 'a check name: lowercase letters, digits and "_", starting with a letter',
   [IDENTIFIER_PATTERN]: 'an identifier: letters, digits and "_", not starting with a digit',
   [DURATION_PATTERN]: 'a duration like "500ms", "30s", "5m" or "1h"',
+  [DNS_LABEL_PATTERN]: 'a namespace name: lowercase letters, digits and "-"',
 };

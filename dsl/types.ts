@@ -71,7 +71,27 @@ export interface HttpSpec {
   okStatuses: number[];
 }
 
-export type ExecutorSpec = ExecSpec | HttpSpec;
+/** What a kubernetes step does. The get_* operations only read, so only they may be probes. */
+export type KubernetesOp = 'get_pod' | 'get_deployment' | 'delete_pod' | 'scale' | 'rollout_restart' | 'rollout_undo';
+
+/** A call to the Kubernetes API (activities/executors/kubernetes.ts documents each operation's `result.json`). */
+export interface KubernetesSpec {
+  executor: 'kubernetes';
+  op: KubernetesOp;
+  namespace: Template;
+  /** The pod (delete_pod, get_pod) or deployment (the others). */
+  name: Template;
+  /** scale: the absolute replica count (0 scales to zero) ... */
+  replicas?: Template;
+  /** ... or a change relative to the current count; exactly one of the two. */
+  delta?: Template;
+  /** rollout_undo: the revision to return to; default the one before the current. */
+  toRevision?: Template;
+  /** The namespaces the runbook allows; the executor refuses any other. */
+  namespaces: string[];
+}
+
+export type ExecutorSpec = ExecSpec | HttpSpec | KubernetesSpec;
 
 export interface ResolvedExec {
   executor: 'exec';
@@ -90,12 +110,26 @@ export interface ResolvedHttp {
   okStatuses: number[];
 }
 
-export type ResolvedExecutor = ResolvedExec | ResolvedHttp;
+/** Counts stay rendered text, like every other resolved field: the executor parses and checks them. */
+export interface ResolvedKubernetes {
+  executor: 'kubernetes';
+  op: KubernetesOp;
+  namespace: string;
+  name: string;
+  replicas?: string;
+  delta?: string;
+  toRevision?: string;
+  namespaces: string[];
+}
+
+export type ResolvedExecutor = ResolvedExec | ResolvedHttp | ResolvedKubernetes;
 
 /** What an executor returns. `ok` is false when the exit code / status is not accepted. */
 export type ExecutorResult =
   | { executor: 'exec'; ok: boolean; exitCode: number | null; signal: string | null; stdout: string; stderr: string; truncated: boolean; durationMs: number }
-  | { executor: 'http'; ok: boolean; status: number; body: string; json?: unknown; truncated: boolean; durationMs: number };
+  | { executor: 'http'; ok: boolean; status: number; body: string; json?: unknown; truncated: boolean; durationMs: number }
+  /** `status`: HTTP status of the API call that decided the outcome, 0 when none answered or the executor refused. */
+  | { executor: 'kubernetes'; ok: boolean; op: KubernetesOp; status: number; message: string; json?: unknown; durationMs: number };
 
 // ---------------------------------------------------------------------------
 // Steps

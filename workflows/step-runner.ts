@@ -5,7 +5,7 @@
  */
 import { ActivityFailure, ApplicationFailure, proxyActivities, sleep } from '@temporalio/workflow';
 import { evalCondition } from '../dsl/cel';
-import { renderExecutor } from '../dsl/render';
+import { describeKubernetes, renderExecutor } from '../dsl/render';
 import type { CheckStep, ExecutionStep, Incident, ParamDecl } from '../dsl/types';
 import type { CheckOutcome, RemediationActivities, StepVars } from '../activities/remediation';
 import type { AuditTrail } from './audit';
@@ -107,6 +107,7 @@ export class StepRunner {
 }
 
 function describeRun(run: ReturnType<typeof renderExecutor>): string {
+  if (run.executor === 'kubernetes') return describeKubernetes(run);
   return run.executor === 'exec' ? JSON.stringify(run.argv) : `${run.method} ${run.url}`;
 }
 

@@ -1,4 +1,5 @@
 import type { ExecutorResult, ResolvedExecutor } from '../../dsl/types';
+import type { KubernetesConnection } from '../kubernetes/connection';
 
 /** What every executor gets besides its spec; defaults already applied by `runExecutor`. */
 export interface ExecutorContext {
@@ -11,6 +12,8 @@ export interface ExecutorContext {
   maxOutputBytes: number;
   /** exec only: time between SIGTERM and SIGKILL when a process must be stopped. */
   killGraceMs: number;
+  /** kubernetes only: the worker's cluster connection, made on first use; absent when none is configured. */
+  kubernetes?: () => KubernetesConnection;
 }
 
 /** The result variant an executor of spec `S` returns. */

@@ -3,6 +3,8 @@ import { DEFAULT_MAX_OUTPUT_BYTES, MAX_OUTPUT_BYTES_LIMIT } from '../config';
 import { execExecutor } from './exec';
 import type { Executor, ExecutorContext } from './executor';
 import { httpExecutor } from './http';
+import { kubernetesExecutor } from './kubernetes';
+import type { KubernetesConnection } from '../kubernetes/connection';
 
 export type { Executor, ExecutorContext, ResultOf } from './executor';
 export { IDEMPOTENCY_ENV } from './exec';
@@ -17,17 +19,20 @@ export interface RunExecutorOptions {
   maxOutputBytes?: number;
   /** exec: SIGTERM-to-SIGKILL grace on timeout or cancellation; default 5 s. */
   killGraceMs?: number;
+  /** kubernetes: the cluster connection, made on first use. */
+  kubernetes?: () => KubernetesConnection;
 }
 
 type ExecutorKind = ResolvedExecutor['executor'];
 
 /**
  * One entry per executor kind. The mapped type makes a new `ResolvedExecutor`
- * variant (kubernetes) a compile error here until its executor is registered.
+ * variant a compile error here until its executor is registered.
  */
 const executors: { [K in ExecutorKind]: Executor<Extract<ResolvedExecutor, { executor: K }>> } = {
   exec: execExecutor,
   http: httpExecutor,
+  kubernetes: kubernetesExecutor,
 };
 
 /** The spec names no registered executor: a contract violation, so it throws rather than returning a result. */
@@ -71,5 +76,5 @@ function context(opts: RunExecutorOptions): ExecutorContext {
   if (!Number.isInteger(maxOutputBytes) || maxOutputBytes < 1 || maxOutputBytes > MAX_OUTPUT_BYTES_LIMIT) {
     throw new InvalidExecutorOptionsError(`maxOutputBytes must be an integer in 1..${MAX_OUTPUT_BYTES_LIMIT}, got ${maxOutputBytes}`);
   }
-  return { timeoutMs: opts.timeoutMs, idempotencyKey: opts.idempotencyKey, signal: opts.signal, maxOutputBytes, killGraceMs };
+  return { timeoutMs: opts.timeoutMs, idempotencyKey: opts.idempotencyKey, signal: opts.signal, maxOutputBytes, killGraceMs, kubernetes: opts.kubernetes };
 }

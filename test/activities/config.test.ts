@@ -3,7 +3,13 @@ import { ConfigError, loadActivitiesConfig } from '../../activities/config';
 
 describe('loadActivitiesConfig', () => {
   it('has defaults for an empty environment', () => {
-    expect(loadActivitiesConfig({})).toEqual({ webhookUrls: [], notifyLogPath: null, notifyTimeoutMs: 5_000, maxOutputBytes: 65_536 });
+    expect(loadActivitiesConfig({})).toEqual({
+      webhookUrls: [],
+      notifyLogPath: null,
+      notifyTimeoutMs: 5_000,
+      maxOutputBytes: 65_536,
+      kubernetes: { kubeconfig: null, namespaces: null },
+    });
   });
 
   it('reads every variable', () => {
@@ -13,12 +19,14 @@ describe('loadActivitiesConfig', () => {
         REMEDIATE_NOTIFY_LOG: '/var/log/remediate/notifications.jsonl',
         REMEDIATE_NOTIFY_TIMEOUT_MS: '1500',
         REMEDIATE_MAX_OUTPUT_BYTES: '4096',
+        REMEDIATE_K8S_NAMESPACES: 'production, staging',
       }),
     ).toEqual({
       webhookUrls: ['https://hooks.slack.com/services/T/B/x', 'http://127.0.0.1:9000/hook'],
       notifyLogPath: '/var/log/remediate/notifications.jsonl',
       notifyTimeoutMs: 1_500,
       maxOutputBytes: 4_096,
+      kubernetes: { kubeconfig: null, namespaces: ['production', 'staging'] },
     });
     expect(loadActivitiesConfig({ REMEDIATE_NOTIFY_LOG: '-' }).notifyLogPath).toBeNull();
   });
@@ -29,6 +37,15 @@ describe('loadActivitiesConfig', () => {
       expect(error).toBeInstanceOf(ConfigError);
       expect(error).toMatchObject({ name: 'ConfigError', variable: 'REMEDIATE_WEBHOOK_URLS' });
       expect(error.message).not.toContain('secret');
+    }
+  });
+
+  it('rejects an operator namespace list with something that is not a namespace name', () => {
+    for (const value of ['production,', 'Prod', 'a/b', 'kube-system, x y']) {
+      expect(catchError(() => loadActivitiesConfig({ REMEDIATE_K8S_NAMESPACES: value }))).toMatchObject({
+        name: 'ConfigError',
+        variable: 'REMEDIATE_K8S_NAMESPACES',
+      });
     }
   });
 

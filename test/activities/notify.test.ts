@@ -53,6 +53,7 @@ async function config(overrides: Partial<ActivitiesConfig> = {}): Promise<Activi
     notifyLogPath: join(await tempDir(), 'notifications.log'),
     notifyTimeoutMs: 2_000,
     maxOutputBytes: 65_536,
+    kubernetes: { kubeconfig: null, namespaces: null },
     ...overrides,
   };
 }

@@ -62,7 +62,7 @@ describe('remediate plan', () => {
     const run = remediate(['plan', 'test/fixtures/seed/INC001.json']);
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/^INC001: auto \(EXECUTING\) with restart-pod [0-9a-f]{12}\n/);
-    expect(run.stdout).toContain('action delete_pod: kubectl delete pod api-server-abc123 --namespace production --wait=false');
+    expect(run.stdout).toContain('action delete_pod: kubernetes delete_pod production/api-server-abc123');
     expect(run.stdout).toContain('rollback: none needed (the action heals itself)');
   });
 

@@ -69,7 +69,7 @@ describe('check names', () => {
     [{ id: 'x' }, 'an inline check needs "condition" (or use a named check: "check: NAME")'],
     [{ condition: 'true' }, 'an inline check needs "id" (or use a named check: "check: NAME")'],
     [{ check: 'pod_becomes_ready', condition: 'true' }, '"condition" comes from the definition of check "pod_becomes_ready"; use an inline check ({id, condition}) instead'],
-    [{ id: 'p', condition: 'result.ok', probe: {} }, 'a probe needs exactly one of "exec" or "http", found neither'],
+    [{ id: 'p', condition: 'result.ok', probe: {} }, 'a probe needs exactly one of "exec", "http" or "kubernetes", found none'],
     [{ id: 'p', condition: 'true', deadline: '10s', interval: '1m' }, 'a polled check needs 0 < interval <= deadline, found interval 60000ms and deadline 10000ms'],
     [{ id: 'p', condition: 'incident.confidence' }, 'invalid CEL condition: a condition must be true or false, but this expression is of type double'],
     [{ id: 'p', condition: 'result.ok' }, 'invalid CEL condition: Unknown variable: result'],
@@ -211,8 +211,8 @@ describe('commands and executors', () => {
   });
 
   it.each([
-    [{ id: 'x' }, 'a step needs exactly one of "exec", "http" or "wait", found none'],
-    [{ id: 'x', wait: 5, exec: { argv: ['a'] } }, 'a step needs exactly one of "exec", "http" or "wait", found exec and wait'],
+    [{ id: 'x' }, 'a step needs exactly one of "exec", "http", "kubernetes" or "wait", found none'],
+    [{ id: 'x', wait: 5, exec: { argv: ['a'] } }, 'a step needs exactly one of "exec", "http", "kubernetes" or "wait", found exec and wait'],
     [{ id: 'x', wait: '5s', retries: 2 }, 'a wait step takes no "retries"'],
     [{ id: 'x', wait: 0 }, 'expected a duration greater than zero, found 0'],
     [{ id: 'x', exec: { argv: ['a'] }, outputs: { n: 'result.' } }, expect.stringMatching(/^invalid CEL output: /)],

@@ -119,11 +119,11 @@ describe('validateIncidentContext', () => {
   });
 
   it('rejects values that do not fit their declared types, naming field and expectation', () => {
-    const errors = validateIncidentContext(catalogue['restart-pod']!, incident({ pod_name: 'x; rm -rf /', namespace: 'Prod', replicas: 2.5 }));
+    const errors = validateIncidentContext(catalogue['scale-up']!, incident({ deployment: 'x; rm -rf /', namespace: 'Prod', budget_remaining: '12' }));
     expect(errors.map((e) => e.message)).toEqual([
-      'context.pod_name: expected a DNS subdomain (lowercase DNS labels joined by ".", at most 253 characters): the unhealthy pod, found "x; rm -rf /"',
+      'context.deployment: expected a DNS subdomain (lowercase DNS labels joined by ".", at most 253 characters), found "x; rm -rf /"',
       'context.namespace: expected a DNS label (lowercase letters, digits and "-", at most 63 characters), found "Prod"',
-      'context.replicas: expected an integer: replicas of the pod\'s workload, found 2.5',
+      'context.budget_remaining: expected a number: remaining scaling budget, found "12"',
     ]);
   });
 
@@ -171,16 +171,15 @@ describe('renderPlan', () => {
 
   it('leaves step outputs for run time and lists them', () => {
     const steps = renderPlan(catalogue['scale-up']!, incident({ deployment: 'worker', namespace: 'prod' }));
-    const scale = steps.find((s) => s.id === 'scale')!;
-    expect(scale).toMatchObject({
-      phase: 'action',
-      deferred: ['steps.capture.replicas', 'steps.capture.target'],
-      run: { argv: ['kubectl', 'scale', 'deployment', 'worker', '--namespace', 'prod', '--current-replicas={steps.capture.replicas}', '--replicas={steps.capture.target}'] },
+    const restore = steps.find((s) => s.id === 'restore_replicas')!;
+    expect(restore).toMatchObject({
+      phase: 'rollback',
+      deferred: ['steps.scale.previous'],
+      run: { executor: 'kubernetes', op: 'scale', namespace: 'prod', name: 'worker', replicas: '{steps.scale.previous}' },
     });
     expect(steps.map((s) => `${s.phase}:${s.id}`)).toEqual([
       'pre_check:pre.current_replicas_below_max',
       'pre_check:pre.budget_available',
-      'action:capture',
       'action:scale',
       'post_check:post.all_pods_ready',
       'post_check:post.metrics_improved',

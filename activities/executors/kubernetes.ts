@@ -1,0 +1,131 @@
+/**
+ * The kubernetes executor: the Kubernetes API through @kubernetes/client-node, never kubectl.
+ *
+ * `result.json` by operation (what conditions and step outputs read):
+ * - get_pod: `{exists, name, namespace, uid, phase, ready, restarts, restartsLastHour, lastRestartAt?, waitingReason?,
+ *   lastTerminationReason?, controller?: {kind, name}, deployment?, replicas?, node?, createdAt?, terminating}`,
+ *   or `{exists: false}`. `replicas` is the desired count of the pod's workload.
+ * - get_deployment: `{exists, name, namespace, uid, replicas, readyReplicas, availableReplicas, updatedReplicas,
+ *   currentReplicas, complete, progressDeadlineExceeded, paused, revision, previousRevision?, revisions, images,
+ *   pods: [{name, uid, ready, phase, terminating}]}`, or `{exists: false}`.
+ * - delete_pod: `{deleted, uid?, controller?, deployment?, replicas?}`; a pod already gone is `deleted: false`, and ok.
+ * - scale: `{previousReplicas, replicas}`.
+ * - rollout_restart: `{restartedAt, fromRevision}`.
+ * - rollout_undo: `{fromRevision, toRevision, changed}`.
+ * A change that a retry of the same step finds already made returns the first result plus `alreadyApplied: true`.
+ *
+ * Namespaces: the step's namespace must be one the runbook allows and, when the operator set
+ * REMEDIATE_K8S_NAMESPACES, one of those too. Refusals, bad counts and API errors are `ok: false` results.
+ */
+import type { ResolvedKubernetes } from '../../dsl/types';
+import { KubernetesApiError } from '../kubernetes/api';
+import type { KubernetesConnection } from '../kubernetes/connection';
+import { DeploymentChangeRefused } from '../kubernetes/deployment-change';
+import { describeDeployment } from '../kubernetes/deployments';
+import { deletePod, describePod } from '../kubernetes/pods';
+import { restartRollout, scaleDeployment, undoRollout } from '../kubernetes/rollout';
+import type { Executor, ExecutorContext, ResultOf } from './executor';
+import { describeError, since } from './util';
+
+type KubernetesResult = ResultOf<ResolvedKubernetes>;
+
+export const kubernetesExecutor: Executor<ResolvedKubernetes> = { run: runKubernetes };
+
+/** A request the executor refuses before calling the API. */
+class Refused extends Error {}
+
+const OBJECT_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+async function runKubernetes(spec: ResolvedKubernetes, ctx: ExecutorContext): Promise<KubernetesResult> {
+  ctx.signal?.throwIfAborted();
+  const started = performance.now();
+  const result = (ok: boolean, status: number, message: string, json?: unknown): KubernetesResult => {
+    const out: KubernetesResult = { executor: 'kubernetes', op: spec.op, ok, status, message, durationMs: since(started) };
+    if (json !== undefined) out.json = json;
+    return out;
+  };
+  const target = `${spec.namespace}/${spec.name}`;
+  try {
+    if (!ctx.kubernetes) throw new Refused('no Kubernetes cluster is configured for this worker');
+    let connection: KubernetesConnection;
+    try {
+      connection = ctx.kubernetes();
+    } catch (error) {
+      throw new Refused(`cannot load the Kubernetes configuration: ${describeError(error)}`);
+    }
+    checkNamespace(spec, connection.namespaces);
+    if (!OBJECT_NAME.test(spec.name)) throw new Refused(`${JSON.stringify(spec.name)} is not a valid object name`);
+    const json = await withDeadline(perform(connection, spec, ctx.idempotencyKey), ctx);
+    return result(true, 200, `${spec.op} ${target}: done`, json);
+  } catch (error) {
+    if (ctx.signal?.aborted) throw ctx.signal.reason;
+    if (error instanceof KubernetesApiError) return result(false, error.status, `${spec.op} ${target}: ${error.message}`);
+    if (error instanceof Refused || error instanceof DeploymentChangeRefused) return result(false, 0, `${spec.op} ${target}: ${error.message}`);
+    throw error;
+  }
+}
+
+async function perform(connection: KubernetesConnection, spec: ResolvedKubernetes, key: string | undefined): Promise<unknown> {
+  const target = { namespace: spec.namespace, name: spec.name, key };
+  switch (spec.op) {
+    case 'get_pod':
+      return await describePod(connection, spec.namespace, spec.name);
+    case 'get_deployment':
+      return await describeDeployment(connection, spec.namespace, spec.name);
+    case 'delete_pod':
+      return await deletePod(connection, spec.namespace, spec.name);
+    case 'scale':
+      return await scaleDeployment(connection, target, scaleTo(spec));
+    case 'rollout_restart':
+      return await restartRollout(connection, target);
+    case 'rollout_undo':
+      return await undoRollout(connection, target, spec.toRevision === undefined ? undefined : count('to_revision', spec.toRevision, 1));
+    default:
+      throw new Refused(`unknown operation ${JSON.stringify(spec.op)}`);
+  }
+}
+
+function checkNamespace(spec: ResolvedKubernetes, operator: string[] | null): void {
+  if (!spec.namespaces.includes(spec.namespace)) {
+    throw new Refused(`namespace "${spec.namespace}" is not one the runbook allows (${spec.namespaces.join(', ') || 'none'})`);
+  }
+  if (operator && !operator.includes(spec.namespace)) {
+    throw new Refused(`namespace "${spec.namespace}" is not one the operator allows (REMEDIATE_K8S_NAMESPACES: ${operator.join(', ') || 'none'})`);
+  }
+}
+
+function scaleTo(spec: ResolvedKubernetes): { replicas: number } | { delta: number } {
+  if ((spec.replicas === undefined) === (spec.delta === undefined)) throw new Refused('scale needs exactly one of replicas or delta');
+  return spec.replicas !== undefined ? { replicas: count('replicas', spec.replicas, 0) } : { delta: count('delta', spec.delta!) };
+}
+
+/** Counts arrive rendered (a placeholder may have filled them): whole numbers only, at least `min` when given. */
+function count(field: string, text: string, min?: number): number {
+  const value = /^[+-]?\d+$/.test(text.trim()) ? Number(text.trim()) : NaN;
+  if (!Number.isSafeInteger(value) || (min !== undefined && value < min)) {
+    throw new Refused(`${field} must be a whole number${min === undefined ? '' : ` of at least ${min}`}, got ${JSON.stringify(text)}`);
+  }
+  return value;
+}
+
+/**
+ * The API call itself cannot be cancelled, so on timeout the result says so while the request may still
+ * land; a retry then finds the change recorded on the deployment (see deployment-change.ts).
+ */
+async function withDeadline<T>(work: Promise<T>, ctx: ExecutorContext): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const stop = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new KubernetesApiError(0, `no answer within ${ctx.timeoutMs} ms`)), ctx.timeoutMs);
+    onAbort = () => reject(ctx.signal?.reason);
+    ctx.signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([work, stop]);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) ctx.signal?.removeEventListener('abort', onAbort);
+    // The losing branch must not surface as an unhandled rejection.
+    work.catch(() => undefined);
+  }
+}

@@ -1,0 +1,152 @@
+/** What a pod's status says (ready, restarts, why it failed), and which workload owns it. */
+import type { V1ContainerStatus, V1OwnerReference, V1Pod } from '@kubernetes/client-node';
+import { api, isStatus } from './api';
+import type { KubernetesConnection } from './connection';
+
+const HOUR_MS = 60 * 60 * 1000;
+
+/** What the pod's status reports, as read by checks and the pod watcher. */
+export interface PodState {
+  phase: string;
+  ready: boolean;
+  /** Container restarts since the pod started (all containers). */
+  restarts: number;
+  /**
+   * Restarts that may have happened in the last hour: the restarts of each container whose last
+   * termination was within the hour. Kubernetes keeps only a count and the last termination, so this is
+   * an upper bound, which is the safe side for a guardrail such as "fewer than 3 restarts".
+   */
+  restartsLastHour: number;
+  /** When the most recent container termination finished, if any. */
+  lastRestartAt?: string;
+  /** Why a container is waiting (CrashLoopBackOff, ImagePullBackOff, ...), first one found. */
+  waitingReason?: string;
+  /** Why a container last terminated (OOMKilled, Error, ...), first one found. */
+  lastTerminationReason?: string;
+}
+
+export function podState(pod: V1Pod, now: Date): PodState {
+  const statuses: V1ContainerStatus[] = pod.status?.containerStatuses ?? [];
+  const state: PodState = {
+    phase: pod.status?.phase ?? 'Unknown',
+    ready: pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
+    restarts: statuses.reduce((sum, s) => sum + s.restartCount, 0),
+    restartsLastHour: 0,
+  };
+  let last: Date | undefined;
+  for (const status of statuses) {
+    const terminated = status.lastState?.terminated ?? status.state?.terminated;
+    const finished = terminated?.finishedAt ? new Date(terminated.finishedAt) : undefined;
+    if (finished && now.getTime() - finished.getTime() <= HOUR_MS) state.restartsLastHour += status.restartCount;
+    if (finished && (!last || finished > last)) last = finished;
+    state.waitingReason ??= status.state?.waiting?.reason;
+    state.lastTerminationReason ??= terminated?.reason;
+  }
+  if (last) state.lastRestartAt = last.toISOString();
+  return state;
+}
+
+/** The controller of a pod and, for ReplicaSet pods, the Deployment above it with its desired replicas. */
+export interface PodWorkload {
+  controller?: { kind: string; name: string };
+  deployment?: string;
+  /** Desired replicas of the controlling workload (Deployment, ReplicaSet or StatefulSet). */
+  replicas?: number;
+}
+
+function controllerOf(owners: V1OwnerReference[] | undefined): V1OwnerReference | undefined {
+  return owners?.find((owner) => owner.controller);
+}
+
+export async function podWorkload(connection: KubernetesConnection, pod: V1Pod): Promise<PodWorkload> {
+  const namespace = pod.metadata?.namespace ?? '';
+  const owner = controllerOf(pod.metadata?.ownerReferences);
+  if (!owner) return {};
+  const workload: PodWorkload = { controller: { kind: owner.kind, name: owner.name } };
+  try {
+    if (owner.kind === 'ReplicaSet') {
+      const rs = await api('read replicaset', () => connection.apps.readNamespacedReplicaSet({ name: owner.name, namespace }));
+      workload.replicas = rs.spec?.replicas ?? 1;
+      const deployment = controllerOf(rs.metadata?.ownerReferences);
+      if (deployment?.kind === 'Deployment') {
+        workload.deployment = deployment.name;
+        const read = await api('read deployment', () => connection.apps.readNamespacedDeployment({ name: deployment.name, namespace }));
+        workload.replicas = read.spec?.replicas ?? 1;
+      }
+    } else if (owner.kind === 'StatefulSet') {
+      const sts = await api('read statefulset', () => connection.apps.readNamespacedStatefulSet({ name: owner.name, namespace }));
+      workload.replicas = sts.spec?.replicas ?? 1;
+    }
+  } catch (error) {
+    // An owner being deleted: the pod has a controller, but no replica count to report.
+    if (!isStatus(error, 404)) throw error;
+  }
+  return workload;
+}
+
+export interface PodSummary extends PodState, PodWorkload {
+  exists: true;
+  name: string;
+  namespace: string;
+  uid: string;
+  node?: string;
+  createdAt?: string;
+  terminating: boolean;
+}
+
+/** get_pod: the pod's state and workload, or `{exists: false}`. */
+export async function describePod(connection: KubernetesConnection, namespace: string, name: string, now = new Date()): Promise<PodSummary | { exists: false }> {
+  let pod: V1Pod;
+  try {
+    pod = await api(`read pod ${namespace}/${name}`, () => connection.core.readNamespacedPod({ name, namespace }));
+  } catch (error) {
+    if (isStatus(error, 404)) return { exists: false };
+    throw error;
+  }
+  return podSummary(pod, await podWorkload(connection, pod), now);
+}
+
+export function podSummary(pod: V1Pod, workload: PodWorkload, now: Date): PodSummary {
+  const summary: PodSummary = {
+    exists: true,
+    name: pod.metadata?.name ?? '',
+    namespace: pod.metadata?.namespace ?? '',
+    uid: pod.metadata?.uid ?? '',
+    terminating: pod.metadata?.deletionTimestamp !== undefined,
+    ...podState(pod, now),
+    ...workload,
+  };
+  if (pod.spec?.nodeName) summary.node = pod.spec.nodeName;
+  if (pod.metadata?.creationTimestamp) summary.createdAt = new Date(pod.metadata.creationTimestamp).toISOString();
+  return summary;
+}
+
+export interface DeletePodResult extends PodWorkload {
+  /** False when the pod was already gone (a retry, or someone else deleted it): the wanted state, so success. */
+  deleted: boolean;
+  uid?: string;
+}
+
+/**
+ * delete_pod: deletes the pod with the uid it has now, so a retry never deletes a replacement that a
+ * StatefulSet created under the same name meanwhile. Reports the workload so later steps can watch it.
+ */
+export async function deletePod(connection: KubernetesConnection, namespace: string, name: string): Promise<DeletePodResult> {
+  let pod: V1Pod;
+  try {
+    pod = await api(`read pod ${namespace}/${name}`, () => connection.core.readNamespacedPod({ name, namespace }));
+  } catch (error) {
+    if (isStatus(error, 404)) return { deleted: false };
+    throw error;
+  }
+  const uid = pod.metadata?.uid ?? '';
+  const workload = await podWorkload(connection, pod);
+  try {
+    await api(`delete pod ${namespace}/${name}`, () => connection.core.deleteNamespacedPod({ name, namespace, body: { preconditions: { uid } } }));
+    return { deleted: true, uid, ...workload };
+  } catch (error) {
+    // 404: gone meanwhile; 409: the name now belongs to a replacement (precondition on the uid failed).
+    if (isStatus(error, 404, 409)) return { deleted: false, uid, ...workload };
+    throw error;
+  }
+}
