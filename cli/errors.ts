@@ -5,15 +5,17 @@
 
 export const EXIT = {
   OK: 0,
-  /** `validate`: some file is invalid. */
-  INVALID: 1,
-  /** Bad usage, or input that cannot be used (invalid incident, runbooks or state for `plan`). */
+  /** A negative result: invalid runbooks (`validate`), a failed replay, an outcome other than remediated, a refused approval. */
+  FAILED: 1,
+  /** Bad usage, or input that cannot be used (an invalid incident, runbooks, state, an unknown incident id). */
   USAGE: 2,
-  /** A bug in remediate itself. */
-  INTERNAL: 70,
+  /** The Temporal server cannot be reached. */
+  UNREACHABLE: 3,
+  /** A bug in remediate itself, or an environment it cannot work in. */
+  INTERNAL: 4,
 } as const;
 
-/** Wrong arguments: a missing file, a folder without runbooks. */
+/** Wrong arguments: a missing file, a folder without runbooks, an unknown incident id. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }

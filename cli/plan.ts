@@ -1,16 +1,13 @@
 /** `remediate plan INCIDENT.json`: the decision and the steps that would run, without running anything. */
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { compileCatalogue } from '../dsl/compile';
 import { decide } from '../dsl/decide';
-import { planHash } from '../dsl/hash';
-import { parseIncident } from '../dsl/incident';
 import { describePlannedStep, renderPlan, validateIncidentContext } from '../dsl/render';
 import { parseSnapshot } from '../dsl/snapshot';
-import type { CompiledRunbook, Decision, Incident, PlannedStep } from '../dsl/types';
-import { EXIT, InvalidInputError, UsageError } from './errors';
-import { loadRunbookFiles } from './load-runbooks';
-import { formatCompileError, processIo, type Io } from './output';
+import type { CompiledRunbook, Decision, PlannedStep } from '../dsl/types';
+import { planFor } from '../workflows/plan';
+import { EXIT, InvalidInputError } from './errors';
+import { processIo, type Io } from './output';
+import { inputName, readCatalogue, readIncident, readJson } from './read-input';
 
 export interface PlanOptions {
   runbooks: string;
@@ -34,15 +31,14 @@ export interface PlanReport {
 }
 
 export async function runPlan(incidentPath: string, options: PlanOptions, io: Io = processIo): Promise<number> {
-  const incidentName = incidentPath === '-' ? '<stdin>' : incidentPath;
-  const incident = await readIncident(incidentPath, incidentName);
-  const result = compileCatalogue(await loadRunbookFiles([options.runbooks]));
-  if (!result.ok) throw new InvalidInputError(result.errors.map(formatCompileError));
-  const snapshot = options.state === undefined ? parseSnapshot({}, Date.now()) : parseSnapshot(await readJson(options.state, options.state), Date.now());
+  const incidentName = inputName(incidentPath);
+  const incident = await readIncident(incidentPath);
+  const catalogue = await readCatalogue(options.runbooks);
+  const snapshot = options.state === undefined ? parseSnapshot({}, Date.now()) : parseSnapshot(await readJson(options.state), Date.now());
   if (!snapshot.ok) throw new InvalidInputError(snapshot.errors.map((e) => `${options.state}: ${e.field || 'state'}: ${e.message}`));
 
-  const decision = decide(incident, result.catalogue, snapshot.snapshot);
-  const runbook = result.catalogue.runbooks.find((r) => r.id === decision.runbook);
+  const decision = decide(incident, catalogue, snapshot.snapshot);
+  const runbook = catalogue.runbooks.find((r) => r.id === decision.runbook);
   let steps: PlannedStep[] = [];
   if (runbook) {
     const problems = validateIncidentContext(runbook, incident);
@@ -60,34 +56,12 @@ export async function runPlan(incidentPath: string, options: PlanOptions, io: Io
     reason: decision.reason,
     steps,
     rollback: runbook?.rollback.kind ?? null,
-    planHash: runbook ? planHash(steps) : null,
-    catalogueVersion: result.catalogue.version,
+    // The workflow's own hash (runbook, version and steps), so `approve --plan` accepts it.
+    planHash: runbook ? planFor(runbook, incident).hash : null,
+    catalogueVersion: catalogue.version,
   };
   io.out(options.json ? JSON.stringify(report, null, 2) : formatReport(report));
   return EXIT.OK;
-}
-
-async function readIncident(path: string, name: string): Promise<Incident> {
-  const parsed = parseIncident(await readJson(path, name));
-  if (!parsed.ok) throw new InvalidInputError(parsed.errors.map((e) => `${name}: ${e.field || 'incident'}: ${e.message}`));
-  return parsed.incident;
-}
-
-async function readJson(path: string, name: string): Promise<unknown> {
-  const text = path === '-' ? await readStdin() : await readFile(path, 'utf8').catch(() => {
-    throw new UsageError(`${path}: no such file or directory`);
-  });
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new InvalidInputError([`${name}: invalid JSON: ${(error as Error).message}`]);
-  }
-}
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 const ROLLBACK_TEXT: Record<CompiledRunbook['rollback']['kind'], string> = {

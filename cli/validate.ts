@@ -23,7 +23,7 @@ export async function runValidate(paths: string[], options: ValidateOptions, io:
     for (const error of result.errors) io.err(formatCompileError(error));
     io.err(`${result.errors.length} error${result.errors.length === 1 ? '' : 's'}`);
   }
-  return result.ok ? EXIT.OK : EXIT.INVALID;
+  return result.ok ? EXIT.OK : EXIT.FAILED;
 }
 
 export function registerValidate(program: Command): void {

@@ -62,7 +62,7 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-export async function startSimulatedCluster(initial: Partial<ClusterState> = {}, port = 0): Promise<SimulatedCluster> {
+export async function startSimulatedCluster(initial: Partial<ClusterState> = {}): Promise<SimulatedCluster> {
   const state: ClusterState = { pods: {}, deployments: {}, failing: new Set(), podsRecover: true, podStartMs: 0, ignoreScale: false, ...initial };
   const requests: RecordedRequest[] = [];
   // When each replacement pod becomes ready (only while it is starting).
@@ -110,7 +110,7 @@ export async function startSimulatedCluster(initial: Partial<ClusterState> = {},
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', resolve);
+    server.listen(0, '127.0.0.1', resolve);
   });
   const address = server.address() as AddressInfo;
   return {

@@ -1,0 +1,18 @@
+/** `remediate demo` (the README's first command, `npm run demo`): see demo/run.ts. */
+import type { Command } from 'commander';
+import { embeddedOptions } from './dev';
+import type { EmbeddedOptions } from './embedded';
+import { EXIT } from './errors';
+
+export function registerDemo(program: Command): void {
+  embeddedOptions(
+    program
+      .command('demo')
+      .description(
+        "Run the seed's four incidents end to end on the embedded server, acting on a simulated cluster; INC003 waits for your approval. Ctrl-C stops it.",
+      ),
+  ).action(async (options: EmbeddedOptions) => {
+    const { runDemo } = await import('../demo/run');
+    process.exitCode = (await runDemo(options)) ? EXIT.OK : EXIT.FAILED;
+  });
+}

@@ -1,0 +1,70 @@
+/**
+ * `remediate submit INCIDENT.json|-`: validates the incident and compiles the runbooks before
+ * anything starts, then starts (or attaches to) the incident's remediation. `--wait` follows it
+ * step by step until the outcome: exit 0 when remediated, 1 otherwise.
+ */
+import type { Command } from 'commander';
+import { EXIT } from './errors';
+import { formatEvent, json } from './format';
+import { processIo, type Io } from './output';
+import { readCatalogue, readIncident } from './read-input';
+import { withSession } from './session';
+
+export interface SubmitOptions {
+  runbooks: string;
+  wait?: boolean;
+  json?: boolean;
+}
+
+export async function runSubmit(incidentPath: string, options: SubmitOptions, io: Io = processIo): Promise<number> {
+  const incident = await readIncident(incidentPath);
+  const catalogue = await readCatalogue(options.runbooks);
+  const { policyFromEnv } = await import('../client/policy');
+  const { submitIncident } = await import('../client/submit');
+  return await withSession(async ({ client, settings }) => {
+    const policy = policyFromEnv(settings.namespace);
+    const submission = await submitIncident(client, { incident, catalogue, policy, taskQueue: settings.taskQueue });
+    const summary = { incidentId: incident.id, workflowId: submission.workflowId, attached: submission.attached };
+    if (!options.json) {
+      io.out(
+        submission.attached
+          ? `${submission.workflowId}: attached to the remediation already handling ${incident.id} (nothing new started)`
+          : `${submission.workflowId}: started on task queue "${settings.taskQueue}" (catalogue ${catalogue.version.slice(0, 12)})`,
+      );
+    }
+    if (!options.wait) {
+      if (options.json) io.out(json(summary));
+      else io.out(`follow it with: remediate status ${incident.id}   (or submit --wait)`);
+      return EXIT.OK;
+    }
+    const { followRemediation } = await import('../client/follow');
+    const { ProgressDisplay } = await import('./progress');
+    const display = options.json ? undefined : new ProgressDisplay(process.stdout);
+    let result;
+    try {
+      result = await followRemediation(submission.handle, {
+        onEvent: (event) => display?.line(formatEvent(event)),
+        onStatus: (status) => display?.status(status),
+      });
+    } finally {
+      display?.done();
+    }
+    if (options.json) io.out(json({ ...summary, result }));
+    else io.out(`outcome: ${result!.outcome}`);
+    return result!.outcome === 'remediated' ? EXIT.OK : EXIT.FAILED;
+  });
+}
+
+export function registerSubmit(program: Command): void {
+  program
+    .command('submit')
+    .description('Start the remediation of an incident (or attach to the one already handling it); --wait follows it to its outcome.')
+    .argument('<incident>', 'incident JSON file, or - for stdin')
+    .option('--runbooks <path>', 'runbook file or folder', './runbooks')
+    .option('--wait', 'follow the remediation step by step; exit 0 when remediated, 1 otherwise')
+    .option('--json', 'print {incidentId, workflowId, attached} (with --wait: and the result) as JSON')
+    .addHelpText('after', '\nOperator policy: REMEDIATE_APPROVERS (alice,bob), REMEDIATE_APPROVER_GROUPS (sre=alice,bob;dba=carol), REMEDIATE_WEB_UI_URL.')
+    .action(async (incident: string, options: SubmitOptions) => {
+      process.exitCode = await runSubmit(incident, options);
+    });
+}

@@ -1,0 +1,60 @@
+/**
+ * A client connection from the operator's settings. A server that does not answer becomes one
+ * typed error (the CLI turns it into exit 3 and a hint), whichever layer noticed: the client's
+ * connect deadline, a gRPC UNAVAILABLE later on, or the worker's native transport.
+ */
+import { Client, Connection, isGrpcServiceError } from '@temporalio/client';
+import type { TemporalSettings } from '../worker/config';
+
+/** Long enough for a cloud endpoint, short enough that a typo does not hang a terminal. */
+const CONNECT_TIMEOUT_MS = 5_000;
+const GRPC_UNAVAILABLE = 14;
+
+export class ServerUnreachableError extends Error {
+  override readonly name = 'ServerUnreachableError';
+  constructor(
+    readonly address: string,
+    readonly namespace: string,
+  ) {
+    super(
+      `cannot reach the Temporal server at ${address} (namespace ${namespace}). ` +
+        'Start one with `remediate dev` (or `npm run demo`), or set TEMPORAL_ADDRESS to a running server.',
+    );
+  }
+}
+
+export function isUnreachable(error: unknown): boolean {
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    if (cause instanceof ServerUnreachableError || cause.name === 'TransportError') return true;
+    if (/Failed to connect before the deadline/.test(cause.message)) return true;
+    if (isGrpcServiceError(cause) && cause.code === GRPC_UNAVAILABLE) return true;
+  }
+  return false;
+}
+
+/** Rethrows a transport failure as ServerUnreachableError naming where we looked; anything else unchanged. */
+export function explainUnreachable(error: unknown, settings: Pick<TemporalSettings, 'address' | 'namespace'>): unknown {
+  return isUnreachable(error) && !(error instanceof ServerUnreachableError) ? new ServerUnreachableError(settings.address, settings.namespace) : error;
+}
+
+export interface Session {
+  client: Client;
+  connection: Connection;
+  settings: TemporalSettings;
+  close(): Promise<void>;
+}
+
+export async function connectClient(settings: TemporalSettings): Promise<Session> {
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({ connectTimeout: CONNECT_TIMEOUT_MS, ...settings.connectionOptions });
+  } catch (error) {
+    throw explainUnreachable(error, settings);
+  }
+  return {
+    client: new Client({ connection, namespace: settings.namespace }),
+    connection,
+    settings,
+    close: () => connection.close(),
+  };
+}

@@ -1,0 +1,91 @@
+/**
+ * Reading a remediation back from its workflow history: what it was given (the incident, the
+ * catalogue and policy of that day, from the first event) and how it closed. Payloads are decoded
+ * with the SDK's default payload converter, the one the workflow wrote them with.
+ */
+import type { WorkflowHandle } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { RemediationInput, RemediationResult } from '../workflows/types';
+
+export type History = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;
+export type HistoryEvent = NonNullable<History['events']>[number];
+type Payloads = { payloads?: Parameters<typeof defaultPayloadConverter.fromPayload>[0][] | null } | null | undefined;
+
+export const REMEDIATION_WORKFLOW_TYPE = 'remediateIncident';
+
+/** A history that is not a remediation's, or is cut short. */
+export class NotARemediationError extends Error {
+  override readonly name = 'NotARemediationError';
+}
+
+type ProtoTime = { seconds?: { toNumber(): number } | number | string | null; nanos?: number | null } | null | undefined;
+
+/**
+ * A protobuf Timestamp or Duration in milliseconds. Histories decoded from the wire carry
+ * `seconds` as a Long, histories read from JSON files as a number or string.
+ */
+export function protoMs(value: ProtoTime): number {
+  if (!value) return 0;
+  const seconds = value.seconds;
+  const whole = typeof seconds === 'object' && seconds !== null ? seconds.toNumber() : Number(seconds ?? 0);
+  return whole * 1000 + Math.floor((value.nanos ?? 0) / 1e6);
+}
+
+export function eventTimeMs(event: HistoryEvent): number {
+  return protoMs(event.eventTime);
+}
+
+export function decodePayloads(payloads: Payloads): unknown[] {
+  return (payloads?.payloads ?? []).map((payload) => defaultPayloadConverter.fromPayload(payload));
+}
+
+export function decodeFirst<T>(payloads: Payloads): T | undefined {
+  return decodePayloads(payloads)[0] as T | undefined;
+}
+
+export type CloseStatus = 'completed' | 'failed' | 'terminated' | 'canceled' | 'timed_out' | 'continued_as_new';
+
+export interface Closed {
+  status: CloseStatus;
+  atMs: number;
+  /** Present when the workflow completed. */
+  result?: RemediationResult;
+  /** Why it did not complete (failure message, termination reason). */
+  reason?: string;
+}
+
+export interface RemediationRecord {
+  input: RemediationInput;
+  startedAtMs: number;
+  closed?: Closed;
+}
+
+export function readRecord(history: History): RemediationRecord {
+  const events = history.events ?? [];
+  const started = events[0]?.workflowExecutionStartedEventAttributes;
+  if (!started) throw new NotARemediationError('the history does not begin with a workflow start');
+  if (started.workflowType?.name !== REMEDIATION_WORKFLOW_TYPE) {
+    throw new NotARemediationError(`workflow type is ${started.workflowType?.name ?? 'unknown'}, not ${REMEDIATION_WORKFLOW_TYPE}`);
+  }
+  const input = decodeFirst<RemediationInput>(started.input);
+  if (!input?.incident || !input.catalogue) throw new NotARemediationError('the workflow input holds no incident and catalogue');
+  const last = events[events.length - 1]!;
+  return { input, startedAtMs: eventTimeMs(events[0]!), ...(events.length > 1 ? closedBy(last) : {}) };
+}
+
+function closedBy(event: HistoryEvent): { closed?: Closed } {
+  const atMs = eventTimeMs(event);
+  if (event.workflowExecutionCompletedEventAttributes) {
+    return { closed: { status: 'completed', atMs, result: decodeFirst<RemediationResult>(event.workflowExecutionCompletedEventAttributes.result) } };
+  }
+  if (event.workflowExecutionFailedEventAttributes) {
+    return { closed: { status: 'failed', atMs, reason: event.workflowExecutionFailedEventAttributes.failure?.message ?? 'failed' } };
+  }
+  if (event.workflowExecutionTerminatedEventAttributes) {
+    return { closed: { status: 'terminated', atMs, reason: event.workflowExecutionTerminatedEventAttributes.reason || 'terminated' } };
+  }
+  if (event.workflowExecutionCanceledEventAttributes) return { closed: { status: 'canceled', atMs } };
+  if (event.workflowExecutionTimedOutEventAttributes) return { closed: { status: 'timed_out', atMs } };
+  if (event.workflowExecutionContinuedAsNewEventAttributes) return { closed: { status: 'continued_as_new', atMs } };
+  return {};
+}

@@ -1,0 +1,60 @@
+/**
+ * Replaying recorded histories with the current workflow code: the check an operator runs before
+ * rolling out a new worker. Any non-determinism (the new code would make other decisions than the
+ * recorded ones) is reported per history, never thrown.
+ */
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+
+export interface HistoryFile {
+  /** As the user named it; identifies the history in results. */
+  file: string;
+  json: unknown;
+}
+
+export interface ReplayOutcome {
+  file: string;
+  ok: boolean;
+  /** The error's type and message, e.g. `DeterminismViolationError: ...`. */
+  error?: string;
+}
+
+/** A file that does not hold a history in `temporal workflow show --output json` format. */
+export class HistoryFileError extends Error {
+  override readonly name = 'HistoryFileError';
+}
+
+export async function replayHistories(files: readonly HistoryFile[], workflowsPath: string): Promise<ReplayOutcome[]> {
+  const histories = files.map(({ file, json }) => {
+    try {
+      return { workflowId: file, history: historyFromJSON(json) };
+    } catch (error) {
+      throw new HistoryFileError(`${file}: not a workflow history (${(error as Error).message})`);
+    }
+  });
+  quietRuntime();
+  const outcomes: ReplayOutcome[] = [];
+  for await (const result of Worker.runReplayHistories({ workflowsPath }, histories)) {
+    const error = result.error;
+    outcomes.push(error ? { file: result.workflowId, ok: false, error: `${error.name}: ${coreMessage(error.message)}` } : { file: result.workflowId, ok: true });
+  }
+  return outcomes;
+}
+
+/**
+ * The replay error wraps core's failure in a Rust debug dump; the first message in it is the one
+ * that says what differs ("Activity type of scheduled event ... does not match ...").
+ */
+function coreMessage(message: string): string {
+  const inner = /message: "((?:[^"\\]|\\.)*)"/.exec(message);
+  return inner ? inner[1]!.replace(/\\"/g, '"') : message;
+}
+
+/** Replay is expected to fail on a bad history: the worker's own logs of that are noise here, the result says it. */
+function quietRuntime(): void {
+  try {
+    Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
+  } catch {
+    // Installed already by this process: keep it.
+  }
+}

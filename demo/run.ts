@@ -1,0 +1,195 @@
+/**
+ * `remediate demo`: the whole mission in a couple of minutes. It serves a simulated cluster, starts
+ * the embedded default (dev server with database and Web UI) and a worker in this process, submits
+ * the seed's four incidents and tells what happens to each as it happens. INC003 waits for a human:
+ * the demo prints the command that approves it from another terminal. Ctrl-C stops the worker, the
+ * server and the cluster.
+ */
+import { mkdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { EmbeddedOptions } from '../cli/embedded';
+import type { Session } from '../client/connect';
+import type { CompiledCatalogue } from '../dsl/types';
+import type { TemporalSettings } from '../worker/config';
+import type { RemediationResult, RemediationStatus } from '../workflows/types';
+import { remediationWorkflowId } from '../workflows/messages';
+import { planFor } from '../workflows/plan';
+import { demoCatalogue, demoIncidents, DEMO_RUNBOOKS, initialCluster } from './scenario';
+import { startSimulatedCluster, type SimulatedCluster } from './simulated-cluster';
+
+const say = (line = '') => process.stdout.write(`${line}\n`);
+
+/** Runs until Ctrl-C; true when every incident came out as the seed says it should. */
+export async function runDemo(options: EmbeddedOptions): Promise<boolean> {
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const cleanup: { what: string; run: () => Promise<void> }[] = [];
+  try {
+    const cluster = await startSimulatedCluster(initialCluster());
+    cleanup.push({ what: 'simulated cluster', run: () => cluster.close() });
+    say(`remediate demo: the seed's four exercise incidents, handled end to end.`);
+    say(`Actions act on a simulated cluster served by this demo at ${cluster.url}; no real system is touched.`);
+    say(`  ${describeCluster(cluster)}`);
+
+    const { DefaultLogger, Runtime } = await import('@temporalio/worker');
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    // Notifications go to a file, not into the story; an operator's own setting wins.
+    mkdirSync(options.dataDir, { recursive: true });
+    process.env.REMEDIATE_NOTIFY_LOG ??= join(options.dataDir, 'notifications.jsonl');
+
+    const { startEmbedded } = await import('../cli/embedded');
+    const { settings, uiUrl, server } = await startEmbedded(options, (line) => say(`  ${line}`));
+    if (server) cleanup.push({ what: 'Temporal dev server', run: () => server.stop() });
+    say(`Temporal: ${settings.address} (namespace ${settings.namespace})${uiUrl ? `, Web UI ${uiUrl}` : ''}`);
+    if (stop.signal.aborted) return true;
+
+    const catalogue = await demoCatalogue(cluster.url);
+    say(`Runbooks: ${relative(process.cwd(), DEMO_RUNBOOKS)} (${catalogue.runbooks.map((r) => r.id).join(', ')})`);
+    say('Starting the worker (it bundles the workflow code: a few seconds)...');
+    const { createRemediationWorker } = await import('../worker/worker');
+    const { connectClient, explainUnreachable } = await import('../client/connect');
+    const { worker, close } = await createRemediationWorker({ settings }).catch((error: unknown) => {
+      throw explainUnreachable(error, settings);
+    });
+    cleanup.push({ what: 'worker connections', run: close });
+    const session = await connectClient(settings);
+    cleanup.push({ what: 'client', run: () => session.close() });
+    say(`Worker polling task queue "${settings.taskQueue}"; notifications are written to ${process.env.REMEDIATE_NOTIFY_LOG}.`);
+
+    const running = worker.run();
+    const shutdown = () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+    };
+    stop.signal.addEventListener('abort', shutdown, { once: true });
+    if (stop.signal.aborted) shutdown();
+    let failure: unknown;
+    const story = narrate({ session, settings, catalogue, uiUrl, signal: stop.signal }).catch((error: unknown) => {
+      failure = error;
+      shutdown();
+      return false;
+    });
+    await running;
+    stop.abort();
+    const asExpected = await story;
+    if (failure) throw failure;
+    return asExpected;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    say('\nStopping...');
+    for (const step of cleanup.reverse()) {
+      await step.run();
+      say(`  stopped ${step.what}`);
+    }
+  }
+}
+
+interface Story {
+  session: Session;
+  settings: TemporalSettings;
+  catalogue: CompiledCatalogue;
+  uiUrl: string | null;
+  signal: AbortSignal;
+}
+
+/** Submits the incidents one after another (so one's guardrail slot never blocks the next) and follows each. */
+async function narrate(story: Story): Promise<boolean> {
+  const { submitIncident } = await import('../client/submit');
+  const { policyFromEnv } = await import('../client/policy');
+  const { followRemediation } = await import('../client/follow');
+  const { formatEvent } = await import('../cli/format');
+  const policy = policyFromEnv(story.settings.namespace);
+  if (story.uiUrl) policy.webUiUrl ??= story.uiUrl;
+  const stamp = Date.now().toString(36).slice(-6);
+  const incidents = demoIncidents(stamp);
+  const width = Math.max(...incidents.map((d) => d.incident.id.length));
+  const results = new Map<string, RemediationResult>();
+  let asExpected = true;
+  const waiting: Promise<unknown>[] = [];
+
+  for (const demo of incidents) {
+    if (story.signal.aborted) return asExpected;
+    const { incident } = demo;
+    const tell = (line: string) => say(`${incident.id.padEnd(width)}  ${line}`);
+    say();
+    tell(`${incident.root_cause} on ${incident.service}, confidence ${incident.confidence}: ${demo.story}`);
+    const submission = await submitIncident(story.session.client, { incident, catalogue: story.catalogue, policy, taskQueue: story.settings.taskQueue });
+    let announced = false;
+    let onApprovalWait: () => void = () => {};
+    const approvalWait = new Promise<void>((resolve) => (onApprovalWait = resolve));
+    const followed = followRemediation(submission.handle, {
+      onEvent: (event) => tell(formatEvent(event)),
+      onStatus: (status) => {
+        if (status.phase !== 'awaiting_approval' || announced) return;
+        announced = true;
+        const runbook = story.catalogue.runbooks.find((r) => r.id === status.runbook);
+        const plan = runbook ? planFor(runbook, incident).summary : [];
+        for (const line of approvalHelp(incident.id, status, plan, story)) tell(line);
+        onApprovalWait();
+      },
+      signal: story.signal,
+    }).then((result) => {
+      if (!result) return;
+      results.set(incident.id, result);
+      const expected = demo.expect === 'awaiting_approval' ? announced : result.outcome === demo.expect;
+      if (!expected) asExpected = false;
+      tell(`outcome: ${result.outcome}${result.runbook ? ` (${result.runbook})` : ''}${expected ? '' : `; the demo expected ${demo.expect}: see \`remediate audit ${incident.id}\``}`);
+    });
+    if (demo.expect === 'awaiting_approval') {
+      await Promise.race([approvalWait, followed]);
+      waiting.push(followed);
+    } else {
+      await followed;
+    }
+  }
+  await Promise.all(waiting);
+  if (story.signal.aborted) return asExpected;
+  say();
+  say('All four incidents handled:');
+  for (const demo of incidents) {
+    const result = results.get(demo.incident.id);
+    const approvedBy = result?.approvals.length ? `, approved by ${result.approvals.map((a) => a.by).join(', ')}` : '';
+    say(`  ${demo.incident.id.padEnd(width)}  ${(result?.outcome ?? '?').padEnd(11)} ${result?.decision.decision ?? ''}${result?.runbook ? ` ${result.runbook}` : ''}${approvedBy}`);
+  }
+  const cli = cliPrefix(story.settings);
+  say('Explore:');
+  say(`  ${cli} audit ${incidents[2]!.incident.id}     the audit timeline from the workflow history`);
+  say(`  ${cli} list                 every remediation; --outcome, --runbook, --service filter`);
+  say(`  ${cli} stats                each runbook's record and trust-spectrum advice`);
+  if (story.uiUrl) say(`  ${story.uiUrl}    the Temporal Web UI`);
+  say('Ctrl-C stops the demo (the worker, then the server; the database keeps the history).');
+  return asExpected;
+}
+
+function approvalHelp(id: string, status: RemediationStatus, plan: string[], story: Story): string[] {
+  const cli = cliPrefix(story.settings);
+  const workflowUrl = story.uiUrl ? `${story.uiUrl}/namespaces/${story.settings.namespace}/workflows/${remediationWorkflowId(id)}` : null;
+  return [
+    `waiting for approval (${status.approvals.length}/${status.approvalsNeeded}); it runs nothing until a listed approver (alice) says so.`,
+    `The plan an approval is bound to (${status.planHash?.slice(0, 12)}):`,
+    ...plan.map((step, i) => `  ${i + 1}. ${step}`),
+    'Approve it from another terminal in this folder:',
+    `    ${cli} approve ${id} --as alice --plan ${status.planHash}`,
+    `(or reject it: ${cli} reject ${id} --as alice --reason "roll forward instead")`,
+    ...(workflowUrl ? [`Web UI: ${workflowUrl}`] : []),
+  ];
+}
+
+/** The command a second terminal runs: it must reach this demo's server, wherever that listens. */
+function cliPrefix(settings: TemporalSettings): string {
+  const env = [
+    ...(['127.0.0.1:7233', 'localhost:7233'].includes(settings.address) ? [] : [`TEMPORAL_ADDRESS=${settings.address}`]),
+    ...(settings.namespace === 'default' ? [] : [`TEMPORAL_NAMESPACE=${settings.namespace}`]),
+  ];
+  return [...env, 'npx remediate'].join(' ');
+}
+
+function describeCluster(cluster: SimulatedCluster): string {
+  const pods = Object.entries(cluster.state.pods).map(([name, p]) => `pod ${name} ${p.ready ? 'ready' : 'not ready'} (${p.restarts} restart${p.restarts === 1 ? '' : 's'})`);
+  const deployments = Object.entries(cluster.state.deployments).map(
+    ([name, d]) => `deployment ${name} ${d.replicas} replicas, revision ${d.revision}, error rate ${Math.round(d.errorRate * 100)}%`,
+  );
+  return [...pods, ...deployments].join('; ');
+}
