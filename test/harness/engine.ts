@@ -58,9 +58,17 @@ export async function startWorker(env: TestWorkflowEnvironment, options: TestWor
     taskQueue,
     guardrailsWorkflowId,
     worker,
+    /**
+     * Stops the worker and terminates its coordinator: on the time-skipping server a workflow
+     * left with a task no worker will take blocks time skipping for every later test.
+     */
     async stop() {
       worker.shutdown();
       await running;
+      await env.client.workflow
+        .getHandle(guardrailsWorkflowId)
+        .terminate('test finished')
+        .catch(() => undefined);
     },
   };
 }
