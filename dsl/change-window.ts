@@ -48,14 +48,20 @@ export function windowApplies(window: ChangeWindow, runbook: Pick<CompiledRunboo
   return (window.appliesTo.risks ?? []).includes(runbook.risk) || (window.appliesTo.runbooks ?? []).includes(runbook.id);
 }
 
+/** Formatters are costly to build and hold no time of their own, so one per zone is kept. */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  let formatter = formatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    formatters.set(timeZone, formatter);
+  }
+  return formatter;
+}
+
 function localTime(window: ChangeWindow, atMs: number): { day: number; minute: number } {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: window.timeZone,
-    weekday: 'short',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(new Date(atMs));
+  const parts = formatterFor(window.timeZone).formatToParts(new Date(atMs));
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
   const day = WEEKDAYS.indexOf(get('weekday').toLowerCase().slice(0, 3) as Weekday);
   return { day, minute: Number(get('hour')) * 60 + Number(get('minute')) };
