@@ -12,6 +12,7 @@ import { registerDemo } from './demo';
 import { registerDev } from './dev';
 import { EXIT, InvalidInputError } from './errors';
 import { registerHistory, registerReplay } from './history';
+import { registerGuardrails } from './guardrails';
 import { registerList } from './list';
 import { registerPlan } from './plan';
 import { registerStats } from './stats';
@@ -36,6 +37,7 @@ const COMMANDS: ((program: Command) => void)[] = [
   registerReplay,
   registerBacktest,
   registerStats,
+  registerGuardrails,
 ];
 
 /**
