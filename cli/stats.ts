@@ -3,7 +3,7 @@
  * where the record says it should sit on the trust spectrum (client/stats.ts states the rule).
  */
 import type { Command } from 'commander';
-import type { RunbookStats, StatsRule } from '../client/stats';
+import { DEFAULT_RULE, runbookStats, type RunbookStats, type StatsRule } from '../client/stats';
 import { EXIT } from './errors';
 import { json, table } from './format';
 import { duration, positiveInt, ratio } from './options';
@@ -18,7 +18,6 @@ export interface StatsOptions extends StatsRule {
 
 export async function runStats(options: StatsOptions, io: Io = processIo): Promise<number> {
   const { readRemediations, remediationQuery } = await import('../client/records');
-  const { runbookStats } = await import('../client/stats');
   const closedSince = options.since === undefined ? undefined : new Date(Date.now() - options.since);
   const query = remediationQuery({ closedOnly: true, closedSince });
   return await withSession(async ({ client }) => {
@@ -65,8 +64,8 @@ export function registerStats(program: Command): void {
     .command('stats')
     .description('Per runbook: runs, remediated, rolled back, failed, success rate by confidence band, and a trust-spectrum recommendation.')
     .option('--since <duration>', 'only remediations closed within this long ago, e.g. 7d', duration)
-    .option('--min-runs <n>', 'runs needed before recommending a move', positiveInt, 10)
-    .option('--threshold <rate>', 'success rate to beat to move right; below it moves left', ratio, 0.9)
+    .option('--min-runs <n>', 'runs needed before recommending a move', positiveInt, DEFAULT_RULE.minRuns)
+    .option('--threshold <rate>', 'success rate to beat to move right; below it moves left', ratio, DEFAULT_RULE.threshold)
     .option('--limit <n>', 'examine at most this many remediations', positiveInt, 1000)
     .option('--json', 'print {rule, examined, runbooks: [...]} as JSON')
     .action(async (options: StatsOptions) => {

@@ -35,7 +35,7 @@ export function eventTimeMs(event: HistoryEvent): number {
   return protoMs(event.eventTime);
 }
 
-export function decodePayloads(payloads: Payloads): unknown[] {
+function decodePayloads(payloads: Payloads): unknown[] {
   return (payloads?.payloads ?? []).map((payload) => defaultPayloadConverter.fromPayload(payload));
 }
 

@@ -17,7 +17,7 @@ export interface StatsRule {
 
 export const DEFAULT_RULE: StatsRule = { minRuns: 10, threshold: 0.9 };
 
-export const CONFIDENCE_BANDS = [
+const CONFIDENCE_BANDS = [
   { label: '<0.8', min: 0, max: 0.8 },
   { label: '0.8-0.9', min: 0.8, max: 0.9 },
   { label: '>=0.9', min: 0.9, max: Number.POSITIVE_INFINITY },

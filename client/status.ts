@@ -5,7 +5,7 @@ import type { RemediationStatus } from '../workflows/types';
 import { isUnreachable } from './connect';
 
 /** A worker answers a query within this, or there is none. */
-export const QUERY_DEADLINE_MS = 5_000;
+const QUERY_DEADLINE_MS = 5_000;
 
 /** The status, or undefined when no worker answered in time (the server itself is reachable). */
 export async function queryStatus(handle: WorkflowHandle, deadlineMs = QUERY_DEADLINE_MS): Promise<RemediationStatus | undefined> {

@@ -58,6 +58,7 @@ interface Scheduled {
   type: string;
   input: unknown;
   attempt: number;
+  scheduledAt: string;
 }
 
 export function buildTimeline(history: History, runningTrail?: AuditEvent[]): Timeline {
@@ -66,7 +67,6 @@ export function buildTimeline(history: History, runningTrail?: AuditEvent[]): Ti
   const pending = (trail ?? []).filter((event) => !SHOWN_BY_HISTORY.has(event.type));
   const entries: TimelineEntry[] = [];
   const scheduled = new Map<string, Scheduled>();
-  const timers = new Map<string, { startedAt: string; fireMs: number }>();
   const stage = { actionsStarted: false };
   let decisionShown = false;
 
@@ -80,7 +80,7 @@ export function buildTimeline(history: History, runningTrail?: AuditEvent[]): Ti
 
   for (const event of history.events ?? []) {
     const at = new Date(eventTimeMs(event)).toISOString();
-    const id = String(event.eventId);
+    const close = activityClose(event);
     if (event.workflowExecutionStartedEventAttributes) {
       entries.push(submittedEntry(at, record.input.incident, record.input.catalogue, event.workflowExecutionStartedEventAttributes.identity));
     } else if (event.workflowTaskStartedEventAttributes) {
@@ -99,37 +99,34 @@ export function buildTimeline(history: History, runningTrail?: AuditEvent[]): Ti
       entries.push(signalEntry(at, event.workflowExecutionSignaledEventAttributes));
     } else if (event.activityTaskScheduledEventAttributes) {
       const attrs = event.activityTaskScheduledEventAttributes;
-      scheduled.set(id, { type: attrs.activityType?.name ?? 'unknown', input: decodeFirst(attrs.input), attempt: 1 });
+      scheduled.set(String(event.eventId), { type: attrs.activityType?.name ?? 'unknown', input: decodeFirst(attrs.input), attempt: 1, scheduledAt: at });
     } else if (event.activityTaskStartedEventAttributes) {
       const activity = scheduled.get(String(event.activityTaskStartedEventAttributes.scheduledEventId));
       if (activity) activity.attempt = event.activityTaskStartedEventAttributes.attempt ?? 1;
-    } else if (activityClose(event)) {
-      const close = activityClose(event)!;
+    } else if (close) {
       const activity = scheduled.get(close.scheduledEventId);
       if (!activity) continue;
       scheduled.delete(close.scheduledEventId);
       entries.push(activityEntry(at, activity, close, stage));
     } else if (event.timerStartedEventAttributes) {
       const attrs = event.timerStartedEventAttributes;
-      const fireMs = eventTimeMs(event) + protoMs(attrs.startToFireTimeout);
-      timers.set(attrs.timerId ?? id, { startedAt: at, fireMs });
+      const afterMs = protoMs(attrs.startToFireTimeout);
       entries.push({
         at,
         kind: 'timer',
-        summary: `timer ${attrs.timerId} started: fires in ${formatMs(fireMs - eventTimeMs(event))} unless something wakes the workflow first`,
-        detail: { timerId: attrs.timerId, firesAt: new Date(fireMs).toISOString() },
+        summary: `timer ${attrs.timerId} started: fires in ${formatMs(afterMs)} unless something wakes the workflow first`,
+        detail: { timerId: attrs.timerId, firesAt: new Date(eventTimeMs(event) + afterMs).toISOString() },
       });
     } else if (event.timerFiredEventAttributes || event.timerCanceledEventAttributes) {
       const timerId = event.timerFiredEventAttributes?.timerId ?? event.timerCanceledEventAttributes?.timerId ?? '';
       const fired = Boolean(event.timerFiredEventAttributes);
-      timers.delete(timerId);
       entries.push({ at, kind: 'timer', summary: `timer ${timerId} ${fired ? 'fired' : 'canceled (the workflow moved on)'}`, detail: { timerId, fired } });
     }
   }
   flushTrail(Number.POSITIVE_INFINITY);
 
   for (const activity of scheduled.values()) {
-    entries.push({ at: new Date().toISOString(), kind: 'activity', summary: `${activity.type} in progress (attempt ${activity.attempt})`, detail: { input: activity.input } });
+    entries.push({ at: activity.scheduledAt, kind: 'activity', summary: `${activity.type} in progress (attempt ${activity.attempt})`, detail: { input: activity.input } });
   }
   const closed = record.closed;
   if (closed) entries.push(outcomeEntry(new Date(closed.atMs).toISOString(), closed));
@@ -293,7 +290,7 @@ function outcomeEntry(at: string, closed: NonNullable<ReturnType<typeof readReco
 }
 
 /** Compact, for humans: 1h30m, 20m, 45s, 200ms. */
-export function formatMs(ms: number): string {
+function formatMs(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`;
   const h = Math.floor(ms / 3_600_000);
   const m = Math.floor((ms % 3_600_000) / 60_000);
