@@ -3,8 +3,7 @@
  * against the run's dev server (real persistence and visibility), with a `remediate worker`
  * process on a task queue of its own. Actions act on a simulated cluster this test serves.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
