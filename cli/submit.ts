@@ -45,6 +45,7 @@ export async function runSubmit(incidentPath: string, options: SubmitOptions, io
       result = await followRemediation(submission.handle, {
         onEvent: (event) => display?.line(formatEvent(event)),
         onStatus: (status) => display?.status(status),
+        onNoAnswer: () => display?.line(`no worker answered on task queue "${settings.taskQueue}" yet; start one with \`remediate worker\` (still waiting)`),
       });
     } finally {
       display?.done();

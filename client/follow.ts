@@ -10,6 +10,8 @@ import { queryStatus } from './status';
 export interface FollowOptions {
   onEvent(event: AuditEvent): void;
   onStatus?(status: RemediationStatus): void;
+  /** Called once when a status query goes unanswered: no worker is polling the task queue. */
+  onNoAnswer?(): void;
   intervalMs?: number;
   /** Stops following; the promise then resolves to undefined. */
   signal?: AbortSignal;
@@ -23,6 +25,7 @@ export async function followRemediation(handle: WorkflowHandle<typeof remediateI
     seen = Math.max(seen, events.length);
   };
   let finished = false;
+  let silenceReported = false;
   // Aborting cancels the long poll, so nothing is left waiting on the connection.
   const result = handle.client.connection.withAbortSignal(stop, () => handle.result());
   const settled = result.then(
@@ -34,6 +37,9 @@ export async function followRemediation(handle: WorkflowHandle<typeof remediateI
     if (status && !finished) {
       options.onStatus?.(status);
       report(status.events);
+    } else if (!status && !finished && !silenceReported) {
+      silenceReported = true;
+      options.onNoAnswer?.();
     }
     await Promise.race([settled, delay(options.intervalMs ?? 500, stop)]);
   }

@@ -156,6 +156,16 @@ describe('remediate, driven as processes against a real server', () => {
     expect(manual.stdout).toMatch(/NO_RUNBOOK +No runbook matches root cause "unknown_issue"[^]*\noutcome: manual\n$/);
   });
 
+  it('submit --wait says so when no worker answers on its task queue', async () => {
+    const inc = { ...incidents.INC004, id: `${incidents.INC004.id}-idle`, service: `idle-${stamp}`, services: [`idle-${stamp}`] };
+    const waiting = new CliProcess(['submit', incidentFile(inc), '--runbooks', runbooks, '--wait'], { ...env, REMEDIATE_TASK_QUEUE: `idle-${stamp}` });
+    try {
+      await waiting.waitFor(new RegExp(`^no worker answered on task queue "idle-${stamp}" yet; start one with \`remediate worker\` \\(still waiting\\)$`, 'm'), 30_000);
+    } finally {
+      waiting.child.kill('SIGKILL');
+    }
+  });
+
   it('list filters by outcome, runbook and service through visibility', async () => {
     const id = (inc: Incident) => `incident-${inc.id}`;
     const byService = await listUntil(['--service', incidents.INC004.service], (rows) => rows.length === 1 && rows[0]!.outcome === 'manual');
