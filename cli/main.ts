@@ -56,6 +56,8 @@ const EXPECTED_ERRORS: Record<string, number> = {
   MissingToolError: EXIT.USAGE,
   BadOverrideError: EXIT.USAGE,
   PortInUseError: EXIT.USAGE,
+  MissingSearchAttributesError: EXIT.USAGE,
+  ChangeWindowError: EXIT.USAGE,
   RemediationClosedError: EXIT.FAILED,
   ServerUnreachableError: EXIT.UNREACHABLE,
   ProvisionError: EXIT.INTERNAL,

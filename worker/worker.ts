@@ -10,6 +10,7 @@ import { createGuardrailActivities } from '../activities/guardrails';
 import { createRemediationActivities } from '../activities/remediation';
 import { DEFAULT_GUARDRAILS_WORKFLOW_ID } from '../workflows/guardrail-messages';
 import { loadGuardrailPolicy } from './guardrail-policy';
+import { assertSearchAttributes } from './search-attributes-check';
 import { temporalSettings, type TemporalSettings } from './config';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -28,6 +29,10 @@ export async function createRemediationWorker(options: StartWorkerOptions = {}):
   // The guardrail activities talk to the coordinator workflow through a client of their own.
   const clientConnection = await Connection.connect(settings.connectionOptions);
   const client = new Client({ connection: clientConnection, namespace: settings.namespace });
+  await assertSearchAttributes(client, settings.namespace).catch(async (error: unknown) => {
+    await clientConnection.close();
+    throw error;
+  });
   const worker = await Worker.create({
     connection,
     namespace: settings.namespace,
