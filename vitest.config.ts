@@ -1,9 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Two projects: `unit` needs no server; `temporal` shares one time-skipping test server,
+ * Three projects: `unit` needs no server; `temporal` shares one time-skipping test server,
  * one dev server and one workflow bundle per run (test/harness/global-setup.ts). Its files
- * run one at a time because time skipping is global to a server.
+ * run one at a time because time skipping is global to a server. `kubernetes` adds the local
+ * control plane (test/harness/kubernetes-setup.ts) and runs workflows on its own dev server
+ * in real time, as the cluster does; its files run one at a time because they share the cluster.
  */
 export default defineConfig({
   test: {
@@ -12,7 +14,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/temporal/**', '**/node_modules/**'],
+          exclude: ['test/temporal/**', 'test/kubernetes/**', '**/node_modules/**'],
           testTimeout: 30_000,
         },
       },
@@ -21,6 +23,17 @@ export default defineConfig({
           name: 'temporal',
           include: ['test/temporal/**/*.test.ts'],
           globalSetup: ['test/harness/global-setup.ts'],
+          setupFiles: ['test/harness/quiet-runtime.ts'],
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+        },
+      },
+      {
+        test: {
+          name: 'kubernetes',
+          include: ['test/kubernetes/**/*.test.ts'],
+          globalSetup: ['test/harness/global-setup.ts', 'test/harness/kubernetes-setup.ts'],
           setupFiles: ['test/harness/quiet-runtime.ts'],
           fileParallelism: false,
           testTimeout: 120_000,

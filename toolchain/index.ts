@@ -4,8 +4,9 @@ import { ensureTestServer } from './test-server';
 
 export { findTemporalCli, ensureTemporalCli, TEMPORAL_CLI_OVERRIDE } from './temporal-cli';
 export { findTestServer, ensureTestServer, TEST_SERVER_OVERRIDE } from './test-server';
-export { findControlPlane, ensureControlPlane, CONTROL_PLANE_OVERRIDES, CONTROL_PLANE_LABELS, type ControlPlaneBinaries } from './kubernetes-binaries';
+export { ensureControlPlane, CONTROL_PLANE_OVERRIDES, CONTROL_PLANE_LABELS, type ControlPlaneBinaries } from './kubernetes-binaries';
 export { startLocalCluster, ClusterStartError, type LocalCluster } from './kubernetes-cluster';
+export { kubernetesTarget, type KubernetesTarget } from './kubernetes-target';
 export type { ResolvedBinary } from './cache';
 export { MissingToolError, ProvisionError, BadOverrideError } from './errors';
 

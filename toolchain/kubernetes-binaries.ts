@@ -2,9 +2,9 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { parse } from 'yaml';
 import { cacheRoot, executableOverride, findOnPath, isExecutable, type ResolvedBinary } from './cache';
 import { BadOverrideError, MissingToolError, ProvisionError } from './errors';
-import { parse } from 'yaml';
 import { runBuildStep } from './run-step';
 import { ETCD_MODULE, ETCD_VERSION, KUBERNETES_VERSION, KWOK_MODULE, KWOK_VERSION } from './versions';
 
@@ -71,11 +71,6 @@ function fileOverride(variable: string): string | undefined {
   if (!path) return undefined;
   if (!existsSync(path)) throw new BadOverrideError(variable, path, 'no such file');
   return path;
-}
-
-/** The control plane's binaries that are available without building (overrides and the pinned cache). */
-export function findControlPlane(): Partial<ControlPlaneBinaries> {
-  return Object.assign({}, ...GROUPS.map(resolveGroup));
 }
 
 /**

@@ -63,16 +63,21 @@ export async function requestJson(
   const payload = request.body === undefined ? undefined : JSON.stringify(request.body);
   if (payload !== undefined) options.headers = { ...options.headers, 'content-type': request.contentType ?? 'application/json' };
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  const noAnswer = (error: unknown) => new KubernetesApiError(0, `${what}: ${describeError(error)}`);
   const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
     const req = send(url, options, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
+      res.on('error', (error) => reject(noAnswer(error)));
     });
-    req.on('error', (error) => reject(new KubernetesApiError(0, `${what}: ${describeError(error)}`)));
+    req.on('error', (error) => reject(noAnswer(error)));
     req.end(payload);
   });
   if (status < 200 || status >= 300) throw new KubernetesApiError(status, `${what}: ${statusMessage(text) ?? `HTTP ${status}`}`);
-  return JSON.parse(text) as unknown;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new KubernetesApiError(status, `${what}: the answer is not JSON (${describeError(error)})`);
+  }
 }
