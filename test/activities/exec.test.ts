@@ -216,7 +216,7 @@ describe('exec executor', () => {
 
 describe('runExecutor', () => {
   it('refuses a spec with an unknown executor', async () => {
-    const spec = { executor: 'kubernetes' } as unknown as ResolvedExec;
+    const spec = { executor: 'ssh' } as unknown as ResolvedExec;
     await expect(runExecutor(spec, { timeoutMs: 1_000 })).rejects.toBeInstanceOf(UnknownExecutorError);
   });
 
