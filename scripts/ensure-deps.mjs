@@ -8,6 +8,9 @@ const lock = 'package-lock.json';
 const installed = 'node_modules/.package-lock.json';
 const stale = !existsSync(installed) || statSync(installed).mtimeMs < statSync(lock).mtimeMs;
 if (stale) {
-  console.log('[deps] installing npm dependencies (npm ci)');
-  execSync('npm ci --no-audit --no-fund', { stdio: 'inherit' });
+  // `npm install`, not `npm ci`: the registry this project is built against lacks some other
+  // platforms' optional packages (@swc/core-darwin-*), which `npm ci` reports as a lock mismatch.
+  // With the lock present, `npm install` still installs exactly the locked versions.
+  console.log('[deps] installing npm dependencies (npm install, from package-lock.json)');
+  execSync('npm install --no-audit --no-fund', { stdio: 'inherit' });
 }
