@@ -1,6 +1,6 @@
 /** The engine as a Kubernetes test file uses it: the shipped catalogue, a worker on the local cluster, the dev server. */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultPolicy, submitIncident, type Submission } from '../../client/submit';
@@ -25,9 +25,10 @@ export interface KubernetesEngine {
  */
 export async function startKubernetesEngine(): Promise<KubernetesEngine> {
   const env = await connectDevServer();
+  const scratch = mkdtempSync(join(tmpdir(), 'remediate-k8s-notify-'));
   const worker = await startWorker(env, {
     // Notifications to a file, not the test output.
-    config: { kubernetes: { kubeconfig: kubeconfigPath(), namespaces: null }, notifyLogPath: join(mkdtempSync(join(tmpdir(), 'remediate-k8s-notify-')), 'notifications.jsonl') },
+    config: { kubernetes: { kubeconfig: kubeconfigPath(), namespaces: null }, notifyLogPath: join(scratch, 'notifications.jsonl') },
     policy: { limits: LIMITS },
   });
   const catalogue = shippedCatalogue();
@@ -38,6 +39,7 @@ export async function startKubernetesEngine(): Promise<KubernetesEngine> {
     async stop() {
       await worker.stop();
       await env.teardown();
+      rmSync(scratch, { recursive: true, force: true });
     },
   };
 }
