@@ -37,6 +37,8 @@ async function resultOf(env: BenchEnv, incidentId: string): Promise<RemediationR
 export interface ThroughputFigures {
   incidents: number;
   services: number;
+  /** Workflows in flight at once (closed loop), the same for engine and baseline. */
+  window: number;
   engine: { seconds: number; perSecond: number; remediated: number; otherOutcomes: Record<string, number> };
   baseline: { seconds: number; perSecond: number; activitiesPerWorkflow: number };
   /** engine rate / baseline rate. */
@@ -61,22 +63,25 @@ async function anatomy(env: BenchEnv, workflowId: string): Promise<HistoryAnatom
   };
 }
 
-export async function throughput(env: BenchEnv, n: number, services: number): Promise<ThroughputFigures> {
+export async function throughput(env: BenchEnv, n: number, services: number, window: number): Promise<ThroughputFigures> {
   const activities = 4;
   // Baseline first: N bare workflows, same server and worker settings.
   const baseStart = performance.now();
   const ids = Array.from({ length: n }, (_, i) => `baseline-${runTag}-${i}`);
-  const handles = await pool(ids, 64, (id) =>
-    env.client.workflow.start<typeof baselineWorkflow>('baselineWorkflow', { workflowId: id, taskQueue: env.baselineQueue, args: [{ id, activities }] }),
-  );
-  await pool(handles, 500, (h) => h.result());
+  // Closed loop: at most `window` workflows in flight, for the baseline and the engine alike.
+  await pool(ids, window, async (id) => {
+    const handle = await env.client.workflow.start<typeof baselineWorkflow>('baselineWorkflow', { workflowId: id, taskQueue: env.baselineQueue, args: [{ id, activities }] });
+    await handle.result();
+  });
   const baseSeconds = (performance.now() - baseStart) / 1000;
 
   const incidents = Array.from({ length: n }, (_, i) => makeIncident('bench_low', `svc-${i % services}`));
   incidents.forEach((incident) => seedPod(env, incident));
   const engineStart = performance.now();
-  await pool(incidents, 64, (incident) => submit(env, incident));
-  const results = await pool(incidents, 500, (incident) => resultOf(env, incident.id));
+  const results = await pool(incidents, window, async (incident) => {
+    await submit(env, incident);
+    return await resultOf(env, incident.id);
+  });
   const engineSeconds = (performance.now() - engineStart) / 1000;
   const outcomes: Record<string, number> = {};
   for (const r of results) {
@@ -90,6 +95,7 @@ export async function throughput(env: BenchEnv, n: number, services: number): Pr
   return {
     incidents: n,
     services,
+    window,
     engine: { seconds: round(engineSeconds, 2)!, perSecond: round(engineRate, 1)!, remediated, otherOutcomes: outcomes },
     baseline: { seconds: round(baseSeconds, 2)!, perSecond: round(baseRate, 1)!, activitiesPerWorkflow: activities },
     ratio: round(engineRate / baseRate, 3)!,
@@ -105,11 +111,13 @@ export interface LatencyFigures {
   firstActionMs: Percentiles;
   verifiedOutcomeMs: Percentiles;
   notRemediated: number;
+  /** Not finished within the drain time after the last arrival (counted in notRemediated too). */
+  timedOut: number;
   /** Where the time goes, p50 per stage (ms), from the audit events' workflow times. */
   stagesP50Ms: Record<string, number | null>;
 }
 
-export async function latency(env: BenchEnv, ratePerSecond: number, seconds: number, services: number): Promise<LatencyFigures> {
+export async function latency(env: BenchEnv, ratePerSecond: number, seconds: number, services: number, drainMs: number): Promise<LatencyFigures> {
   const count = Math.round(ratePerSecond * seconds);
   const incidents = Array.from({ length: count }, (_, i) => makeIncident('bench_low', `lat-svc-${i % services}`));
   incidents.forEach((incident) => seedPod(env, incident));
@@ -118,7 +126,7 @@ export async function latency(env: BenchEnv, ratePerSecond: number, seconds: num
     await sleep(start + (i * 1000) / ratePerSecond - Date.now());
     const submittedAt = Date.now();
     await submit(env, incident);
-    const result = await resultOf(env, incident.id);
+    const result = await Promise.race([resultOf(env, incident.id), sleep(start + seconds * 1000 + drainMs - Date.now()).then(() => ({ error: 'timeout' }))]);
     const doneAt = Date.now();
     const actionAt = env.cluster.firstAt('DELETE', `/pods/${incident.context.pod_name as string}`);
     return { submittedAt, doneAt, actionAt, result, remediated: 'outcome' in result && result.outcome === 'remediated' };
@@ -133,6 +141,7 @@ export async function latency(env: BenchEnv, ratePerSecond: number, seconds: num
     firstActionMs: percentiles(first),
     verifiedOutcomeMs: percentiles(verified),
     notRemediated: done.filter((d) => !d.remediated).length,
+    timedOut: done.filter((d) => 'error' in d.result && d.result.error === 'timeout').length,
     stagesP50Ms: stages(done),
   };
 }
