@@ -28,6 +28,9 @@ export function createGuardrailActivities(deps: GuardrailActivityDeps) {
       taskQueue: Context.current().info.taskQueue,
       args: [{ policy: deps.policy, historyLimit: deps.historyLimit }],
       workflowIdConflictPolicy: 'USE_EXISTING',
+      // Every remediation waits on this workflow's tasks: on a starved worker, a task that times out
+      // makes updates fail until the next one completes, so give each task room.
+      workflowTaskTimeout: '1 minute',
     });
   }
 

@@ -23,9 +23,12 @@ const { notify } = proxyActivities<RemediationActivities>({
   startToCloseTimeout: '30s',
   retry: { maximumAttempts: 3, initialInterval: '1s' },
 });
+// Guardrail calls retry until the coordinator answers (it may be mid hand-over or on a restarting
+// worker), within a bound after which the remediation fails loudly rather than acting unguarded.
 const guardrails = proxyActivities<GuardrailActivities>({
   startToCloseTimeout: '30s',
-  retry: { maximumAttempts: 10, initialInterval: '500ms', maximumInterval: '10s' },
+  scheduleToCloseTimeout: '10 minutes',
+  retry: { initialInterval: '500ms', maximumInterval: '5s' },
 });
 
 export async function remediateIncident(input: RemediationInput): Promise<RemediationResult> {

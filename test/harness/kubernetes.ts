@@ -17,8 +17,8 @@ export function testConnection(namespaces: string[] | null = null): KubernetesCo
   return connectKubernetes({ kubeconfig: kubeconfigPath(), namespaces });
 }
 
-/** Polls (in real time) until `probe` returns something other than undefined or false. */
-export async function waitUntil<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+/** Polls (in real time) until `probe` returns something other than undefined or false; generous, as a loaded 2-core machine slows the controllers. */
+export async function waitUntil<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 90_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
