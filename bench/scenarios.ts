@@ -63,7 +63,7 @@ async function anatomy(env: BenchEnv, workflowId: string): Promise<HistoryAnatom
   };
 }
 
-export async function throughput(env: BenchEnv, n: number, services: number, window: number): Promise<ThroughputFigures> {
+export async function throughput(env: BenchEnv, n: number, services: number, window: number, deadlineMs: number): Promise<ThroughputFigures> {
   const activities = 4;
   // Baseline first: N bare workflows, same server and worker settings.
   const baseStart = performance.now();
@@ -78,9 +78,12 @@ export async function throughput(env: BenchEnv, n: number, services: number, win
   const incidents = Array.from({ length: n }, (_, i) => makeIncident('bench_low', `svc-${i % services}`));
   incidents.forEach((incident) => seedPod(env, incident));
   const engineStart = performance.now();
-  const results = await pool(incidents, window, async (incident) => {
+  // A stuck engine must not hang the benchmark: past the deadline, report what did not finish.
+  const deadline = Date.now() + deadlineMs;
+  const results = await pool(incidents, window, async (incident): Promise<RemediationResult | { error: string }> => {
+    if (Date.now() > deadline) return { error: 'not submitted before the deadline' };
     await submit(env, incident);
-    return await resultOf(env, incident.id);
+    return await Promise.race([resultOf(env, incident.id), sleep(deadline - Date.now()).then(() => ({ error: 'unfinished at the deadline' }))]);
   });
   const engineSeconds = (performance.now() - engineStart) / 1000;
   const outcomes: Record<string, number> = {};
@@ -90,7 +93,7 @@ export async function throughput(env: BenchEnv, n: number, services: number, win
   }
   const remediated = outcomes.remediated ?? 0;
   delete outcomes.remediated;
-  const engineRate = n / engineSeconds;
+  const engineRate = remediated / engineSeconds;
   const baseRate = n / baseSeconds;
   return {
     incidents: n,
