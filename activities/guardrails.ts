@@ -22,8 +22,8 @@ export interface GuardrailActivityDeps {
 export function createGuardrailActivities(deps: GuardrailActivityDeps) {
   const handle = () => deps.client.workflow.getHandle<typeof guardrailCoordinator>(deps.workflowId);
 
-  async function ensureCoordinator() {
-    return await deps.client.workflow.start<typeof guardrailCoordinator>('guardrailCoordinator', {
+  async function ensureCoordinator(): Promise<void> {
+    await deps.client.workflow.start<typeof guardrailCoordinator>('guardrailCoordinator', {
       workflowId: deps.workflowId,
       taskQueue: Context.current().info.taskQueue,
       args: [{ policy: deps.policy, historyLimit: deps.historyLimit }],
@@ -46,8 +46,10 @@ export function createGuardrailActivities(deps: GuardrailActivityDeps) {
     },
 
     async acquireGuardrails(request: AcquireRequest): Promise<AcquireVerdict> {
-      const coordinator = await ensureCoordinator();
-      return await coordinator.executeUpdate(acquireUpdate, { args: [request] });
+      await ensureCoordinator();
+      // An unbound handle: the handle `start` returns is tied to one run, which is gone once the
+      // coordinator has continued as new; by id alone the update reaches the current run.
+      return await handle().executeUpdate(acquireUpdate, { args: [request] });
     },
 
     async releaseGuardrails(request: ReleaseRequest): Promise<void> {
