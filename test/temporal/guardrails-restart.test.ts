@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { defaultPolicy, submitIncident } from '../../client/submit';
 import { startSimulatedCluster, type SimulatedCluster } from '../../demo/simulated-cluster';
 import { guardrailStateQuery } from '../../workflows/guardrail-messages';
-import { compileFixture, incident } from '../harness/engine';
-import { uniqueTaskQueue } from '../harness/temporal';
+import { compileFixture, incident, startWorker } from '../harness/engine';
+import { connectDevServer, uniqueTaskQueue } from '../harness/temporal';
 
 const bin = join(import.meta.dirname, '../../bin/remediate.js');
 const taskQueue = uniqueTaskQueue('storm');
@@ -67,6 +67,28 @@ describe('guardrails on the dev server', () => {
     const view = await client.workflow.getHandle(guardrailsId).query(guardrailStateQuery);
     expect(view.state.executions['rate-limited:payments']!.length).toBeLessThanOrEqual(3);
     expect(new Set(cluster.requests.filter((r) => r.method === 'DELETE').map((r) => r.path)).size).toBe(executed.length);
+  }, 180_000);
+
+  it('remediations keep reaching the coordinator after it continues as new', async () => {
+    const devEnv = await connectDevServer();
+    const worker = await startWorker(devEnv, { historyLimit: 40, policy: { limits: { maxConcurrent: 50, maxServices: 50 } } });
+    try {
+      const catalogue = compileFixture(join(import.meta.dirname, '../fixtures/guardrails/runbooks.yaml'), { TARGET: cluster.url });
+      const firstRun = async () => (await devEnv.client.workflow.getHandle(worker.guardrailsWorkflowId).describe()).runId;
+      const outcomes: string[] = [];
+      let initialRun: string | undefined;
+      for (let i = 0; i < 12; i++) {
+        const inc = incident({ id: `can-${worker.taskQueue}-${i}`, root_cause: 'rate_test', confidence: 0.9, service: `svc-${i}`, context: { pod_name: `can-${i}` } });
+        const { handle } = await submitIncident(devEnv.client, { incident: inc, catalogue, policy: defaultPolicy(), taskQueue: worker.taskQueue });
+        outcomes.push((await handle.result()).outcome);
+        initialRun ??= await firstRun();
+      }
+      expect(await firstRun()).not.toBe(initialRun);
+      expect(outcomes).toEqual(Array(12).fill('remediated'));
+    } finally {
+      await worker.stop();
+      await devEnv.teardown();
+    }
   }, 180_000);
 
   it('the operator CLI shows the shared state, a snapshot for plan --state, and changes it', () => {
