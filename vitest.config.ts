@@ -33,6 +33,9 @@ export default defineConfig({
         test: {
           name: 'kubernetes',
           include: ['test/kubernetes/**/*.test.ts'],
+          // Rollouts wait on real controllers in real time; on a loaded 2-core machine one can miss
+          // its deadline. One retry, reported by vitest; a real failure fails both attempts.
+          retry: 1,
           globalSetup: ['test/harness/global-setup.ts', 'test/harness/kubernetes-setup.ts'],
           setupFiles: ['test/harness/quiet-runtime.ts'],
           fileParallelism: false,

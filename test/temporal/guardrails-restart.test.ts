@@ -60,13 +60,17 @@ describe('guardrails on the dev server', () => {
     const results = await Promise.all(submissions.map((s) => s.handle.result()));
 
     expect(results).toHaveLength(15);
-    const executed = results.filter((r) => r.outcome === 'remediated');
-    expect(executed.length).toBeGreaterThanOrEqual(1);
-    expect(executed.length).toBeLessThanOrEqual(3);
-    expect(results.filter((r) => r.outcome !== 'remediated').every((r) => r.outcome === 'blocked')).toBe(true);
+    // A remediation whose action was running in the killed worker fails (its runbook allows no
+    // retry); every other one either ran or was blocked with a reason. None is lost.
+    const acted = results.filter((r) => r.outcome === 'remediated' || r.outcome === 'failed');
+    expect(acted.length).toBeGreaterThanOrEqual(1);
+    expect(acted.length).toBeLessThanOrEqual(3);
+    const blocked = results.filter((r) => r.outcome === 'blocked');
+    expect(blocked.length + acted.length).toBe(15);
+    expect(blocked.every((r) => r.decision.reason.length > 0)).toBe(true);
     const view = await client.workflow.getHandle(guardrailsId).query(guardrailStateQuery);
     expect(view.state.executions['rate-limited:payments']!.length).toBeLessThanOrEqual(3);
-    expect(new Set(cluster.requests.filter((r) => r.method === 'DELETE').map((r) => r.path)).size).toBe(executed.length);
+    expect(new Set(cluster.requests.filter((r) => r.method === 'DELETE').map((r) => r.path)).size).toBeLessThanOrEqual(acted.length);
   }, 180_000);
 
   it('remediations keep reaching the coordinator after it continues as new', async () => {
