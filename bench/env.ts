@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { loadActivitiesConfig } from '../activities/config';
 import { createGuardrailActivities } from '../activities/guardrails';
 import { createRemediationActivities } from '../activities/remediation';
-import { startSimulatedCluster, type SimulatedCluster } from '../demo/simulated-cluster';
+import { startSimulatedCluster, type SimulatedCluster } from '../test/harness/simulated-cluster';
 import { compileCatalogue } from '../dsl/compile';
 import type { CompiledCatalogue } from '../dsl/types';
 import { ensureTemporalCli } from '../toolchain';

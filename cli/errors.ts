@@ -9,7 +9,7 @@ export const EXIT = {
   FAILED: 1,
   /** Bad usage, or input that cannot be used (an invalid incident, runbooks, state, an unknown incident id). */
   USAGE: 2,
-  /** The Temporal server cannot be reached. */
+  /** The Temporal server cannot be reached (or the demo's Kubernetes cluster cannot be set up). */
   UNREACHABLE: 3,
   /** A bug in remediate itself, or an environment it cannot work in. */
   INTERNAL: 4,

@@ -62,6 +62,8 @@ const EXPECTED_ERRORS: Record<string, number> = {
   ServerUnreachableError: EXIT.UNREACHABLE,
   ProvisionError: EXIT.INTERNAL,
   DevServerStartError: EXIT.INTERNAL,
+  ClusterStartError: EXIT.INTERNAL,
+  DemoWorkloadsError: EXIT.UNREACHABLE,
 };
 
 export function buildProgram(): Command {

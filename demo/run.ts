@@ -1,9 +1,10 @@
 /**
- * `remediate demo`: the whole mission in a couple of minutes. It serves a simulated cluster, starts
- * the embedded default (dev server with database and Web UI) and a worker in this process, submits
- * the seed's four incidents and tells what happens to each as it happens. INC003 waits for a human:
- * the demo prints the command that approves it from another terminal. Ctrl-C stops the worker, the
- * server and the cluster.
+ * `remediate demo`: the whole mission in a couple of minutes. It starts a Kubernetes cluster (the local
+ * control plane, unless KUBECONFIG names one), sets up the workloads the seed's incidents come from,
+ * starts the embedded default (dev server with database and Web UI) and a worker in this process,
+ * submits the seed's four incidents and tells what happens to each as it happens. INC003 waits for a
+ * human: the demo prints the command that approves it from another terminal. Ctrl-C stops the worker,
+ * the server and the cluster.
  */
 import { mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -14,8 +15,7 @@ import type { TemporalSettings } from '../worker/config';
 import type { RemediationResult, RemediationStatus } from '../workflows/types';
 import { remediationWorkflowId } from '../workflows/messages';
 import { planFor } from '../workflows/plan';
-import { demoCatalogue, demoIncidents, DEMO_RUNBOOKS, initialCluster } from './scenario';
-import { startSimulatedCluster, type SimulatedCluster } from './simulated-cluster';
+import { demoCatalogue, demoIncidents, DEMO_NAMESPACE, DEMO_RUNBOOKS } from './scenario';
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
 
@@ -27,17 +27,31 @@ export async function runDemo(options: EmbeddedOptions): Promise<boolean> {
   process.once('SIGTERM', onSignal);
   const cleanup: { what: string; run: () => Promise<void> }[] = [];
   try {
-    const cluster = await startSimulatedCluster(initialCluster());
-    cleanup.push({ what: 'simulated cluster', run: () => cluster.close() });
     say(`remediate demo: the seed's four exercise incidents, handled end to end.`);
-    say(`Actions act on a simulated cluster served by this demo at ${cluster.url}; no real system is touched.`);
-    say(`  ${describeCluster(cluster)}`);
+    const { kubernetesTarget } = await import('../toolchain/kubernetes-target');
+    const target = await kubernetesTarget({ log: (line) => say(`  ${line}`) });
+    if (target.source === 'local') {
+      cleanup.push({ what: 'local Kubernetes control plane', run: () => target.stop() });
+      say(`Kubernetes: a local control plane at ${target.server} (kwok nodes), started for this demo and removed when it stops.`);
+      say(`  KUBECONFIG=${target.kubeconfig} kubectl get pods -n ${DEMO_NAMESPACE}   shows it while the demo runs`);
+    } else {
+      say(`Kubernetes: your cluster; the demo acts only in namespace ${DEMO_NAMESPACE}, which it creates and leaves for you to inspect.`);
+    }
+    if (stop.signal.aborted) return true;
+    const { connectKubernetes } = await import('../activities/kubernetes/connection');
+    const { loadActivitiesConfig } = await import('../activities/config');
+    const { prepareDemoWorkloads } = await import('./cluster');
+    const activities = loadActivitiesConfig();
+    activities.kubernetes.kubeconfig = target.kubeconfig;
+    const workloads = await prepareDemoWorkloads(connectKubernetes(activities.kubernetes));
+    say(`Workloads in namespace ${DEMO_NAMESPACE}:`);
+    for (const line of workloads.description) say(`  ${line}`);
 
     const { DefaultLogger, Runtime } = await import('@temporalio/worker');
     Runtime.install({ logger: new DefaultLogger('WARN') });
     // Notifications go to a file, not into the story; an operator's own setting wins.
     mkdirSync(options.dataDir, { recursive: true });
-    process.env.REMEDIATE_NOTIFY_LOG ??= join(options.dataDir, 'notifications.jsonl');
+    if (process.env.REMEDIATE_NOTIFY_LOG === undefined) activities.notifyLogPath = join(options.dataDir, 'notifications.jsonl');
 
     const { startEmbedded } = await import('../cli/embedded');
     const { settings, uiUrl, server } = await startEmbedded(options, (line) => say(`  ${line}`));
@@ -45,18 +59,18 @@ export async function runDemo(options: EmbeddedOptions): Promise<boolean> {
     say(`Temporal: ${settings.address} (namespace ${settings.namespace})${uiUrl ? `, Web UI ${uiUrl}` : ''}`);
     if (stop.signal.aborted) return true;
 
-    const catalogue = await demoCatalogue(cluster.url);
+    const catalogue = await demoCatalogue();
     say(`Runbooks: ${relative(process.cwd(), DEMO_RUNBOOKS)} (${catalogue.runbooks.map((r) => r.id).join(', ')})`);
     say('Starting the worker (it bundles the workflow code: a few seconds)...');
     const { createRemediationWorker } = await import('../worker/worker');
     const { connectClient, explainUnreachable } = await import('../client/connect');
-    const { worker, close } = await createRemediationWorker({ settings }).catch((error: unknown) => {
+    const { worker, close } = await createRemediationWorker({ settings, activities }).catch((error: unknown) => {
       throw explainUnreachable(error, settings);
     });
     cleanup.push({ what: 'worker connections', run: close });
     const session = await connectClient(settings);
     cleanup.push({ what: 'client', run: () => session.close() });
-    say(`Worker polling task queue "${settings.taskQueue}"; notifications are written to ${process.env.REMEDIATE_NOTIFY_LOG}.`);
+    say(`Worker polling task queue "${settings.taskQueue}"; notifications are written to ${activities.notifyLogPath}.`);
 
     const running = worker.run();
     const shutdown = () => {
@@ -65,7 +79,7 @@ export async function runDemo(options: EmbeddedOptions): Promise<boolean> {
     stop.signal.addEventListener('abort', shutdown, { once: true });
     if (stop.signal.aborted) shutdown();
     let failure: unknown;
-    const story = narrate({ session, settings, catalogue, uiUrl, signal: stop.signal }).catch((error: unknown) => {
+    const story = narrate({ session, settings, catalogue, uiUrl, crashingPod: workloads.crashingPod, signal: stop.signal }).catch((error: unknown) => {
       failure = error;
       shutdown();
       return false;
@@ -91,6 +105,8 @@ interface Story {
   settings: TemporalSettings;
   catalogue: CompiledCatalogue;
   uiUrl: string | null;
+  /** The api-server pod that crash-loops. */
+  crashingPod: string;
   signal: AbortSignal;
 }
 
@@ -103,7 +119,7 @@ async function narrate(story: Story): Promise<boolean> {
   const policy = policyFromEnv(story.settings.namespace);
   if (story.uiUrl) policy.webUiUrl ??= story.uiUrl;
   const stamp = Date.now().toString(36).slice(-6);
-  const incidents = demoIncidents(stamp);
+  const incidents = demoIncidents(stamp, story.crashingPod);
   const width = Math.max(...incidents.map((d) => d.incident.id.length));
   const results = new Map<string, RemediationResult>();
   let asExpected = true;
@@ -159,7 +175,7 @@ async function narrate(story: Story): Promise<boolean> {
   say(`  ${cli} list                 every remediation; --outcome, --runbook, --service filter`);
   say(`  ${cli} stats                each runbook's record and trust-spectrum advice`);
   if (story.uiUrl) say(`  ${story.uiUrl}    the Temporal Web UI`);
-  say('Ctrl-C stops the demo (the worker, then the server; the database keeps the history).');
+  say('Ctrl-C stops the demo (the worker, the server, then the cluster; the database keeps the history).');
   return asExpected;
 }
 
@@ -184,12 +200,4 @@ function cliPrefix(settings: TemporalSettings): string {
     ...(settings.namespace === 'default' ? [] : [`TEMPORAL_NAMESPACE=${settings.namespace}`]),
   ];
   return [...env, 'npx remediate'].join(' ');
-}
-
-function describeCluster(cluster: SimulatedCluster): string {
-  const pods = Object.entries(cluster.state.pods).map(([name, p]) => `pod ${name} ${p.ready ? 'ready' : 'not ready'} (${p.restarts} restart${p.restarts === 1 ? '' : 's'})`);
-  const deployments = Object.entries(cluster.state.deployments).map(
-    ([name, d]) => `deployment ${name} ${d.replicas} replicas, revision ${d.revision}, error rate ${Math.round(d.errorRate * 100)}%`,
-  );
-  return [...pods, ...deployments].join('; ');
 }

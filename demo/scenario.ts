@@ -1,12 +1,14 @@
 /**
- * What the demo plays: the seed's four exercise incidents (module 6.6, INC001..INC004) against a
- * simulated cluster in the state that raised them, handled by the demo runbooks.
+ * What the demo plays: the seed's four exercise incidents (module 6.6, INC001..INC004) against the
+ * workloads that raised them (demo/cluster.ts), handled by the demo runbooks.
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { compileCatalogue } from '../dsl/compile';
 import type { CompiledCatalogue, Incident } from '../dsl/types';
-import type { ClusterState } from './simulated-cluster';
+
+/** The only namespace the demo runbooks may act in (demo/runbooks.yaml); the demo creates it. */
+export const DEMO_NAMESPACE = 'remediate-demo';
 
 export const DEMO_RUNBOOKS = fileURLToPath(new URL('./runbooks.yaml', import.meta.url));
 
@@ -20,29 +22,32 @@ export interface DemoIncident {
   story: string;
 }
 
-/** The seed's incidents; the run stamp makes the ids unique, so a second run never attaches to the first run's workflows. */
-export function demoIncidents(stamp: string): DemoIncident[] {
+/**
+ * The seed's incidents, in the demo's namespace and naming the pod that really crash-loops; the run
+ * stamp makes the ids unique, so a second run never attaches to the first run's workflows.
+ */
+export function demoIncidents(stamp: string, crashingPod: string): DemoIncident[] {
   const incident = (id: string, fields: Omit<Incident, 'id' | 'services' | 'symptoms'>): Incident => ({ id: `${id}-${stamp}`, services: [fields.service], symptoms: [], ...fields });
   return [
     {
-      incident: incident('INC001', { root_cause: 'CrashLoopBackOff', confidence: 0.95, service: 'api-server', context: { pod_name: 'api-server-abc123', namespace: 'production' } }),
+      incident: incident('INC001', { root_cause: 'CrashLoopBackOff', confidence: 0.95, service: 'api-server', context: { pod_name: crashingPod, namespace: DEMO_NAMESPACE } }),
       expect: 'remediated',
-      story: 'LOW risk, high confidence: restart-pod runs on its own and verifies the new pod is ready',
+      story: 'LOW risk, high confidence: restart-pod runs on its own and verifies a new pod replaced it, Ready',
     },
     {
       incident: incident('INC002', {
         root_cause: 'high_cpu',
         confidence: 0.75,
         service: 'worker',
-        context: { deployment: 'worker', namespace: 'production', new_replicas: 5, old_replicas: 3 },
+        context: { deployment: 'worker', namespace: DEMO_NAMESPACE, new_replicas: 5, old_replicas: 3 },
       }),
       expect: 'remediated',
       story: 'LOW risk, confidence above scale-up minimum 0.7: the worker deployment is scaled from 3 to 5 replicas',
     },
     {
-      incident: incident('INC003', { root_cause: 'error_rate_spike_after_deploy', confidence: 0.92, service: 'checkout', context: { deployment: 'checkout', namespace: 'production' } }),
+      incident: incident('INC003', { root_cause: 'error_rate_spike_after_deploy', confidence: 0.92, service: 'checkout', context: { deployment: 'checkout', namespace: DEMO_NAMESPACE } }),
       expect: 'awaiting_approval',
-      story: 'HIGH risk: rollback-deployment waits for a human to approve it',
+      story: 'HIGH risk: rollback-deployment waits for a human to approve going back to revision 1',
     },
     {
       incident: incident('INC004', { root_cause: 'unknown_issue', confidence: 0.6, service: 'auth', context: {} }),
@@ -52,22 +57,9 @@ export function demoIncidents(stamp: string): DemoIncident[] {
   ];
 }
 
-/** The cluster as the incidents find it: a crash-looping pod, a busy worker, a bad checkout deploy. */
-export function initialCluster(): Partial<ClusterState> {
-  return {
-    pods: { 'api-server-abc123': { ready: false, restarts: 1, replicas: 3 } },
-    deployments: {
-      worker: { replicas: 3, revision: 4, errorRate: 0.01 },
-      checkout: { replicas: 4, revision: 7, errorRate: 0.3 },
-    },
-    // A replacement pod takes a few seconds to start, so verification is seen polling.
-    podStartMs: 3_000,
-  };
-}
-
-/** The demo runbooks, pointed at the simulated cluster. A compile error here is a bug in the shipped file. */
-export async function demoCatalogue(clusterUrl: string): Promise<CompiledCatalogue> {
-  const text = (await readFile(DEMO_RUNBOOKS, 'utf8')).replaceAll('${CLUSTER}', clusterUrl);
+/** The demo runbooks. A compile error here is a bug in the shipped file. */
+export async function demoCatalogue(): Promise<CompiledCatalogue> {
+  const text = await readFile(DEMO_RUNBOOKS, 'utf8');
   const compiled = compileCatalogue([{ file: DEMO_RUNBOOKS, text }]);
   if (!compiled.ok) throw new Error(`demo/runbooks.yaml does not compile: ${compiled.errors.map((e) => `${e.line}:${e.column} ${e.message}`).join('; ')}`);
   return compiled.catalogue;

@@ -2,12 +2,11 @@ import { ensureControlPlane } from './kubernetes-binaries';
 import { startLocalCluster } from './kubernetes-cluster';
 
 /** The cluster kubernetes steps act on, and how to let go of it. */
-export interface KubernetesTarget {
-  /** A kubeconfig file for the worker; null: client-node's defaults, which read $KUBECONFIG (it may list several files). */
-  kubeconfig: string | null;
-  source: 'kubeconfig' | 'local';
-  stop(): Promise<void>;
-}
+export type KubernetesTarget =
+  /** The user's own cluster: client-node's defaults read $KUBECONFIG (it may list several files); nothing to stop. */
+  | { source: 'kubeconfig'; kubeconfig: null; stop(): Promise<void> }
+  /** The local control plane this process started. */
+  | { source: 'local'; kubeconfig: string; server: string; stop(): Promise<void> };
 
 /**
  * A user's own cluster when KUBECONFIG is set (nothing is started), otherwise the local control plane,
@@ -21,5 +20,5 @@ export async function kubernetesTarget(options: { log: (line: string) => void; d
     return { kubeconfig: null, source: 'kubeconfig', stop: async () => undefined };
   }
   const cluster = await startLocalCluster({ binaries: await ensureControlPlane(options.log), dataDir: options.dataDir, log: options.log });
-  return { kubeconfig: cluster.kubeconfigPath, source: 'local', stop: cluster.stop };
+  return { kubeconfig: cluster.kubeconfigPath, server: cluster.server, source: 'local', stop: cluster.stop };
 }

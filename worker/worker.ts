@@ -7,6 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { createGuardrailActivities } from '../activities/guardrails';
+import type { ActivitiesConfig } from '../activities/config';
 import { createRemediationActivities } from '../activities/remediation';
 import { DEFAULT_GUARDRAILS_WORKFLOW_ID } from '../workflows/guardrail-messages';
 import { loadGuardrailPolicy } from './guardrail-policy';
@@ -20,6 +21,8 @@ export interface StartWorkerOptions {
   /** A prebuilt bundle (tests and benchmarks build once); otherwise the worker bundles workflows/ itself. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   connection?: NativeConnection;
+  /** The activities' configuration; default: read from the environment. */
+  activities?: ActivitiesConfig;
   extra?: Partial<WorkerOptions>;
 }
 
@@ -38,7 +41,7 @@ export async function createRemediationWorker(options: StartWorkerOptions = {}):
     namespace: settings.namespace,
     taskQueue: settings.taskQueue,
     activities: {
-      ...createRemediationActivities(),
+      ...createRemediationActivities(options.activities),
       ...createGuardrailActivities({
         client,
         workflowId: process.env.REMEDIATE_GUARDRAILS_ID ?? DEFAULT_GUARDRAILS_WORKFLOW_ID,

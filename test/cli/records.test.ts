@@ -10,7 +10,7 @@ import { demoCatalogue } from '../../demo/scenario';
 import { defaultPolicy } from '../../client/submit';
 import { incident } from '../harness/engine';
 
-const catalogue = await demoCatalogue('http://127.0.0.1:9');
+const catalogue = await demoCatalogue();
 const START = Date.parse('2026-01-01T00:00:00Z');
 
 function stored(n: number, fields: { runbook: string | null; outcome: Outcome; confidence: number; root_cause?: string; catalogue?: CompiledCatalogue }): StoredRemediation {

@@ -1,13 +1,19 @@
 /**
- * `remediate demo` as a newcomer runs it: its own dev server (on ports of its own, database in a
- * fresh folder), the four seed incidents, INC003 approved from a second process by running the
- * exact command the demo prints, then Ctrl-C.
+ * `remediate demo` as a newcomer runs it, with no cluster configured: its own local Kubernetes control
+ * plane, its own dev server (on ports of its own, database in a fresh folder), the four seed incidents,
+ * INC003 approved from a second process by running the exact command the demo prints, then Ctrl-C.
+ * What the demo did is read back from the cluster itself, through the kubeconfig it prints.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { connectKubernetes } from '../../activities/kubernetes/connection';
+import { RELEASES } from '../../demo/cluster';
+import { DEMO_NAMESPACE } from '../../demo/scenario';
+import { livePods, rolledOut } from '../../demo/workloads';
 import { CliProcess, cliEnv, freePort, hasStackTrace, ROOT, type CliRun } from '../cli/run-cli';
 
 let demo: CliProcess | undefined;
@@ -29,13 +35,32 @@ function runInShell(line: string): Promise<CliRun> {
   });
 }
 
+/** Whether something accepts TCP connections at the URL's host and port. */
+function listening(url: URL): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: url.hostname, port: Number(url.port) });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
 describe('remediate demo', () => {
-  it("runs the seed's four incidents; the printed approve command completes INC003; Ctrl-C stops it cleanly", { timeout: 180_000 }, async () => {
+  it("runs the seed's four incidents; the printed approve command completes INC003; Ctrl-C stops it cleanly", { timeout: 300_000 }, async () => {
     const [port, uiPort] = [await freePort(), await freePort()];
     const dataDir = join(mkdtempSync(join(tmpdir(), 'remediate-demo-')), 'temporal');
-    demo = new CliProcess(['demo', '--port', String(port), '--ui-port', String(uiPort), '--data-dir', dataDir]);
+    // No cluster configured (KUBECONFIG empty): the demo must start its own.
+    demo = new CliProcess(['demo', '--port', String(port), '--ui-port', String(uiPort), '--data-dir', dataDir], { KUBECONFIG: '' });
 
-    const [, clusterUrl] = await demo.waitFor(/^Actions act on a simulated cluster served by this demo at (http:\/\/127\.0\.0\.1:\d+); no real system is touched\.$/m);
+    const [, server, kubeconfig] = await demo.waitFor(
+      /^Kubernetes: a local control plane at (https:\/\/127\.0\.0\.1:\d+) \(kwok nodes\), started for this demo and removed when it stops\.\n {2}KUBECONFIG=(\S+) kubectl get pods/m,
+      120_000,
+    );
+    const k8s = connectKubernetes({ kubeconfig: kubeconfig!, namespaces: null });
+    const [, crashingPod] = await demo.waitFor(/^ {2}deployment api-server: 3 replicas; pod (api-server-\S+) in CrashLoopBackOff \(1 restart\)$/m, 120_000);
+    const victim = (await k8s.core.readNamespacedPod({ namespace: DEMO_NAMESPACE, name: crashingPod! })).metadata!.uid;
     await demo.waitFor(new RegExp(`^Temporal: 127\\.0\\.0\\.1:${port} \\(namespace default\\), Web UI http://127\\.0\\.0\\.1:${uiPort}$`, 'm'), 90_000);
     const [, inc001] = await demo.waitFor(/^(INC001-\w+) +outcome: remediated \(restart-pod\)$/m, 90_000);
     await demo.waitFor(/^INC002-\w+ +outcome: remediated \(scale-up\)$/m);
@@ -43,8 +68,14 @@ describe('remediate demo', () => {
     const [, inc003] = /approve (INC003-\w+)/.exec(command!)!;
     expect(demo.stdout).toContain(`${inc003}  Web UI: http://127.0.0.1:${uiPort}/namespaces/default/workflows/incident-${inc003}`);
     await demo.waitFor(/^INC004-\w+ +outcome: manual$/m);
-    // The demo's actions went to its own simulated cluster: it answers, and it saw the pod replaced.
-    expect(demo.stdout).toMatch(new RegExp(`^${inc001} +\\d\\d:\\d\\d:\\d\\d {2}STEP_STARTED +delete_pod: DELETE ${clusterUrl}/pods/api-server-abc123$`, 'm'));
+    // The actions changed the local cluster: the crash-looping pod is gone, replaced, and the worker runs 5 replicas.
+    expect(demo.stdout).toMatch(new RegExp(`^${inc001} +\\d\\d:\\d\\d:\\d\\d {2}STEP_STARTED +delete_pod: kubernetes delete_pod ${DEMO_NAMESPACE}/${crashingPod}$`, 'm'));
+    const apiPods = await livePods(k8s, DEMO_NAMESPACE, 'api-server');
+    expect(apiPods.map((p) => p.metadata!.uid)).not.toContain(victim);
+    expect(apiPods).toHaveLength(3);
+    expect((await rolledOut(k8s, DEMO_NAMESPACE, 'worker')).spec!.replicas).toBe(5);
+    const checkoutBefore = await k8s.apps.readNamespacedDeployment({ namespace: DEMO_NAMESPACE, name: 'checkout' });
+    expect(checkoutBefore.spec!.template.spec!.containers[0]!.image).toBe(RELEASES.bad);
     expect(demo.stdout).not.toMatch(new RegExp(`^${inc003} +outcome`, 'm'));
 
     const approval = await runInShell(command!);
@@ -52,6 +83,8 @@ describe('remediate demo', () => {
     expect(approval.stdout).toMatch(/^counted: approved by alice \(1\/1\)$/m);
     await demo.waitFor(new RegExp(`^${inc003} +outcome: remediated \\(rollback-deployment\\)$`, 'm'));
     await demo.waitFor(/^All four incidents handled:$/m);
+    const checkoutAfter = await rolledOut(k8s, DEMO_NAMESPACE, 'checkout');
+    expect(checkoutAfter.spec!.template.spec!.containers[0]!.image).toBe(RELEASES.good);
     expect(demo.stdout).not.toMatch(/the demo expected/);
 
     // From a second terminal too: the audit shows who approved and when.
@@ -60,8 +93,9 @@ describe('remediate demo', () => {
     expect(audit.stdout).toMatch(/ outcome +outcome remediated \(rollback-deployment [0-9a-f]{12}\); approved by alice at \d{4}-/m);
 
     expect(await demo.interrupt()).toBe(0);
-    expect(demo.stdout).toMatch(/Stopping\.\.\.\n {2}stopped client\n {2}stopped worker connections\n {2}stopped Temporal dev server\n {2}stopped simulated cluster\n$/);
+    expect(demo.stdout).toMatch(/Stopping\.\.\.\n {2}stopped client\n {2}stopped worker connections\n {2}stopped Temporal dev server\n {2}stopped local Kubernetes control plane\n$/);
     expect(hasStackTrace(demo.stderr)).toBe(false);
-    await expect(fetch(`${clusterUrl}/pods/api-server-abc123`)).rejects.toThrow();
+    // The control plane is gone with the demo: nothing listens on its port any more.
+    expect(await listening(new URL(server!))).toBe(false);
   });
 });

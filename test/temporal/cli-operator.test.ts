@@ -6,9 +6,10 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { DEMO_RUNBOOKS, demoIncidents, initialCluster } from '../../demo/scenario';
-import { startSimulatedCluster, type SimulatedCluster } from '../../demo/simulated-cluster';
+import { demoIncidents } from '../../demo/scenario';
+import { startSimulatedCluster, type SimulatedCluster } from '../harness/simulated-cluster';
 import type { Incident } from '../../dsl/types';
 import type { RemediationStatus } from '../../workflows/types';
 import { CliProcess, hasStackTrace, remediateAsync } from '../cli/run-cli';
@@ -20,8 +21,9 @@ let env: Record<string, string>;
 let dir: string;
 let runbooks: string;
 const stamp = Date.now().toString(36);
+const RUNBOOKS = fileURLToPath(new URL('../fixtures/cli/simulated-runbooks.yaml', import.meta.url));
 const incidents = Object.fromEntries(
-  demoIncidents(stamp).map(({ incident }) => {
+  demoIncidents(stamp, 'api-server-abc123').map(({ incident }) => {
     // Services unique to this run, so visibility filters see only this test's workflows.
     const service = `${incident.service}-${stamp}`;
     return [incident.id.slice(0, 6), { ...incident, service, services: [service] }];
@@ -62,10 +64,14 @@ async function listUntil(args: string[], done: (rows: { workflowId: string; outc
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'remediate-cli-e2e-'));
-  cluster = await startSimulatedCluster({ ...initialCluster(), podStartMs: 0 });
+  // The cluster as the seed's incidents find it: a crash-looping pod, a busy worker, a bad checkout deploy.
+  cluster = await startSimulatedCluster({
+    pods: { 'api-server-abc123': { ready: false, restarts: 1, replicas: 3 } },
+    deployments: { worker: { replicas: 3, revision: 4, errorRate: 0.01 }, checkout: { replicas: 4, revision: 7, errorRate: 0.3 } },
+  });
   mkdirSync(join(dir, 'runbooks'));
   runbooks = join(dir, 'runbooks', 'runbooks.yaml');
-  writeFileSync(runbooks, readFileSync(DEMO_RUNBOOKS, 'utf8').replaceAll('${CLUSTER}', cluster.url));
+  writeFileSync(runbooks, readFileSync(RUNBOOKS, 'utf8').replaceAll('${CLUSTER}', cluster.url));
   const taskQueue = uniqueTaskQueue('cli');
   env = {
     TEMPORAL_ADDRESS: inject('devServerAddress'),

@@ -7,7 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { defaultPolicy, submitIncident } from '../../client/submit';
-import { startSimulatedCluster, type SimulatedCluster } from '../../demo/simulated-cluster';
+import { startSimulatedCluster, type SimulatedCluster } from '../harness/simulated-cluster';
 import { guardrailStateQuery } from '../../workflows/guardrail-messages';
 import { compileFixture, incident, startWorker } from '../harness/engine';
 import { connectDevServer, uniqueTaskQueue } from '../harness/temporal';

@@ -18,7 +18,7 @@ import { freezeSignal, guardrailStateQuery, resetBreakerSignal, unfreezeSignal }
 import { statusQuery } from '../../workflows/messages';
 import type { RemediationResult } from '../../workflows/types';
 import { compileFixture, incident, startWorker, type TestWorkerOptions } from '../harness/engine';
-import { startSimulatedCluster, type SimulatedCluster } from '../../demo/simulated-cluster';
+import { startSimulatedCluster, type SimulatedCluster } from '../harness/simulated-cluster';
 import { connectTimeSkipping } from '../harness/temporal';
 
 const MINUTE = 60_000;

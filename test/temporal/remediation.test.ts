@@ -1,7 +1,7 @@
 /**
  * The remediation workflow end to end on the time-skipping server: the seed's four exercise
  * incidents, approvals, verification and rollback, pre-checks, injection, deduplication and
- * notifications. Actions hit a real HTTP server standing in for the cluster (demo/simulated-cluster.ts)
+ * notifications. Actions hit a real HTTP server standing in for the cluster (test/harness/simulated-cluster.ts)
  * or run a real local command.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -16,7 +16,7 @@ import type { CompiledCatalogue, Incident } from '../../dsl/types';
 import { approveSignal, rejectSignal, statusQuery } from '../../workflows/messages';
 import type { RemediationResult } from '../../workflows/types';
 import { compileFixture, incident, startWorker } from '../harness/engine';
-import { startSimulatedCluster, type SimulatedCluster } from '../../demo/simulated-cluster';
+import { startSimulatedCluster, type SimulatedCluster } from '../harness/simulated-cluster';
 import { recordHistory } from '../harness/histories';
 import { connectTimeSkipping } from '../harness/temporal';
 

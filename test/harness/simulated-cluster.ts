@@ -1,6 +1,6 @@
 /**
  * A simulated cluster: a real HTTP server on loopback that stands in for the system a runbook acts
- * on, where no real one is configured (the demo) or can run (the workflow tests). It keeps pods and
+ * on, where no real one can run (the workflow tests, the benchmarks). It keeps pods and
  * deployments in memory, records every request, and can be told to fail, so what the engine really
  * sent can be observed.
  *
