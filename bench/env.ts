@@ -49,6 +49,8 @@ export interface BenchEnv {
   catalogue: CompiledCatalogue;
   engineQueue: string;
   baselineQueue: string;
+  /** When each baseline workflow's first activity started (ms since epoch). */
+  baselineFirstActivity: Map<string, number>;
   engineBundleCode: string;
   temporalCliVersion: string;
   bundleMs: number;
@@ -149,11 +151,12 @@ export async function startBenchEnv(log: (line: string) => void): Promise<BenchE
       },
       ...WORKER_SETTINGS,
     });
+    const baselineFirstActivity = new Map<string, number>();
     const baseline = await Worker.create({
       connection,
       taskQueue: baselineQueue,
       workflowBundle: baselineBundle,
-      activities: createBaselineActivities(),
+      activities: createBaselineActivities(baselineFirstActivity),
       ...WORKER_SETTINGS,
     });
     const running = [engine.run(), baseline.run()];
@@ -168,6 +171,7 @@ export async function startBenchEnv(log: (line: string) => void): Promise<BenchE
       catalogue,
       engineQueue,
       baselineQueue,
+      baselineFirstActivity,
       engineBundleCode: engineBundle.code,
       temporalCliVersion: cli.version,
       bundleMs,

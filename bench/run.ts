@@ -12,6 +12,7 @@ import { startBenchEnv } from './env';
 import { compileTime, decisions, replay } from './offline';
 import { latency, storm, throughput } from './scenarios';
 import { rssSampler } from './stats';
+import { describeStuck } from './stuck';
 
 const quick = process.argv.includes('--quick');
 const full = !quick && process.argv.includes('--full');
@@ -53,6 +54,7 @@ async function main() {
     }
     log(`3/5 storm: ${CONFIG.storm.incidents} incidents for ${CONFIG.storm.services} services within ${CONFIG.storm.seconds} s`);
     const st = await storm(env, CONFIG.storm.incidents, CONFIG.storm.services, CONFIG.storm.seconds, CONFIG.storm.drainMs);
+    if (st.leftRunning > 0) await describeStuck(env, log);
     log('4/5 replay, decisions, compile');
     const cmp = await compileTime(CONFIG.compileRuns);
     const dec = decisions(cmp.catalogue, CONFIG.decideMs);
@@ -128,6 +130,9 @@ function print(r: Report) {
     rows.push([`2. latency ${l.ratePerSecond}/s: first action`, `p50 ${ms(l.firstActionMs.p50)}, p95 ${ms(l.firstActionMs.p95)}, p99 ${ms(l.firstActionMs.p99)} (n=${l.firstActionMs.count})`, target]);
     rows.push([`   latency ${l.ratePerSecond}/s: verified outcome`, `p50 ${ms(l.verifiedOutcomeMs.p50)}, p95 ${ms(l.verifiedOutcomeMs.p95)}, p99 ${ms(l.verifiedOutcomeMs.p99)} (not remediated: ${l.notRemediated}, of which unfinished in time: ${l.timedOut})`, '']);
     for (const [stage, p50] of Object.entries(l.stagesP50Ms)) rows.push([`     p50 ${stage.split(' (')[0]}`, ms(p50), '']);
+    const b = l.baseline;
+    rows.push([`   bare Temporal ${l.ratePerSecond}/s: first activity`, `p50 ${ms(b.firstActivityMs.p50)}, p95 ${ms(b.firstActivityMs.p95)}, p99 ${ms(b.firstActivityMs.p99)} (n=${b.firstActivityMs.count})`, '']);
+    rows.push([`   bare Temporal ${l.ratePerSecond}/s: completed`, `p50 ${ms(b.completedMs.p50)}, p95 ${ms(b.completedMs.p95)}, p99 ${ms(b.completedMs.p99)} (unfinished in time: ${b.unfinished})`, '']);
   }
   if (!r.latency.some((l) => l.ratePerSecond === 20)) rows.push(['   (20/s not run in this mode)', '', `p99 < 200 ms n/a`]);
   const s = r.storm;

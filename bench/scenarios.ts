@@ -112,6 +112,8 @@ export interface LatencyFigures {
   seconds: number;
   incidents: number;
   firstActionMs: Percentiles;
+  /** Bare Temporal at the same arrival rate: workflow start to its first activity, and to its result. */
+  baseline: { firstActivityMs: Percentiles; completedMs: Percentiles; unfinished: number };
   verifiedOutcomeMs: Percentiles;
   notRemediated: number;
   /** Not finished within the drain time after the last arrival (counted in notRemediated too). */
@@ -142,6 +144,7 @@ export async function latency(env: BenchEnv, ratePerSecond: number, seconds: num
     seconds,
     incidents: count,
     firstActionMs: percentiles(first),
+    baseline: await baselineLatency(env, ratePerSecond, count, seconds * 1000 + drainMs),
     verifiedOutcomeMs: percentiles(verified),
     notRemediated: done.filter((d) => !d.remediated).length,
     timedOut: done.filter((d) => 'error' in d.result && d.result.error === 'timeout').length,
@@ -149,10 +152,30 @@ export async function latency(env: BenchEnv, ratePerSecond: number, seconds: num
   };
 }
 
+/** The same arrival rate through bare workflows: what Temporal alone gives on this machine. */
+async function baselineLatency(env: BenchEnv, ratePerSecond: number, count: number, limitMs: number): Promise<LatencyFigures['baseline']> {
+  const start = Date.now() + 50;
+  const runs = Array.from({ length: count }, async (_, i) => {
+    const id = `baseline-latency-${runTag}-${ratePerSecond}-${i}`;
+    await sleep(start + (i * 1000) / ratePerSecond - Date.now());
+    const submittedAt = Date.now();
+    const handle = await env.client.workflow.start<typeof baselineWorkflow>('baselineWorkflow', { workflowId: id, taskQueue: env.baselineQueue, args: [{ id, activities: 4 }] });
+    const finished = await Promise.race([handle.result().then(() => true), sleep(start + limitMs - Date.now()).then(() => false)]);
+    const firstAt = env.baselineFirstActivity.get(id);
+    return { first: firstAt === undefined ? undefined : firstAt - submittedAt, completed: finished ? Date.now() - submittedAt : undefined };
+  });
+  const done = await Promise.all(runs);
+  return {
+    firstActivityMs: percentiles(done.flatMap((d) => (d.first === undefined ? [] : [d.first]))),
+    completedMs: percentiles(done.flatMap((d) => (d.completed === undefined ? [] : [d.completed]))),
+    unfinished: done.filter((d) => d.completed === undefined).length,
+  };
+}
+
 const STAGES = [
-  'submit -> decided (start, first task, guardrail snapshot query)',
-  'decided -> lease granted (acquire update on the coordinator)',
-  'lease -> action started (read-only pre-check)',
+  'submit -> decided (start, first task, the coordinator granting the slot)',
+  'decided -> run started',
+  'run started -> action started (read-only pre-check)',
   'action started -> verified (action, post-check)',
   'verified -> result at client (notify, release, completion)',
 ] as const;
