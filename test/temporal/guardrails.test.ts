@@ -18,6 +18,7 @@ import { freezeSignal, guardrailStateQuery, resetBreakerSignal, unfreezeSignal }
 import { statusQuery } from '../../workflows/messages';
 import type { RemediationResult } from '../../workflows/types';
 import { compileFixture, incident, startWorker, type TestWorkerOptions } from '../harness/engine';
+import { recordHistory } from '../harness/histories';
 import { startSimulatedCluster, type SimulatedCluster } from '../harness/simulated-cluster';
 import { connectTimeSkipping } from '../harness/temporal';
 
@@ -117,6 +118,7 @@ describe('rate limit and cooldown', () => {
     await env.sleep(10_000);
     expect((await guardrailView()).state.cooldowns['cooled:checkout']).toBeUndefined();
     expect((await run(inc('cooldown_test'))).outcome).toBe('remediated');
+    await recordHistory(coordinator(), 'coordinator-cooldown');
   });
 });
 
@@ -172,6 +174,7 @@ describe('concurrency', () => {
     const { state } = await guardrailView();
     expect(state.leases).toEqual({});
     expect(state.executions['rate-limited:payments']).toHaveLength(executed.length);
+    await recordHistory(coordinator(), 'coordinator-storm');
   });
 
   it('the coordinator only decides: slow remediations hold their slots while others are blocked at once', async () => {
