@@ -6,7 +6,7 @@
  * slow remediation. Time is workflow time; timers wake it exactly when a cooldown ends, a breaker
  * half-opens or a lease expires. History stays bounded by continuing as new with its state.
  */
-import { allHandlersFinished, CancellationScope, condition, continueAsNew, patched, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
 import { acquire, advance, emptyState, nextDeadline, release, resetBreaker, snapshotOf } from '../dsl/guardrail-state';
 import {
   acquireUpdate,
@@ -79,7 +79,6 @@ export async function guardrailCoordinator(input: GuardrailCoordinatorInput): Pr
     historyLength: workflowInfo().historyLength,
   }));
 
-  let alarm: Alarm | undefined;
   for (;;) {
     const now = Date.now();
     for (const lease of advance(state, policy, now)) {
@@ -91,38 +90,7 @@ export async function guardrailCoordinator(input: GuardrailCoordinatorInput): Pr
     }
     changed = false;
     const deadline = nextDeadline(state, policy, now);
-    // Runs from before the steady alarm cancel and restart their timer on every change.
-    if (!patched('steady-alarm')) {
-      if (deadline === undefined) await condition(() => changed);
-      else await condition(() => changed, Math.max(1, deadline - now));
-      continue;
-    }
-    // One alarm for the earliest deadline, replaced only when a change brings a deadline earlier:
-    // an update or signal otherwise adds no timer commands (a storm is a burst of both). An alarm
-    // that rings for a deadline that has gone (a released lease) only wakes the loop once more.
-    if (deadline !== undefined && (!alarm || alarm.rung || deadline < alarm.atMs)) {
-      alarm?.scope.cancel();
-      alarm = setAlarm(deadline, now);
-    }
-    const current = alarm;
-    await condition(() => changed || current?.rung === true);
-    if (current?.rung) alarm = undefined;
+    if (deadline === undefined) await condition(() => changed);
+    else await condition(() => changed, Math.max(1, deadline - now));
   }
-}
-
-interface Alarm {
-  atMs: number;
-  rung: boolean;
-  scope: CancellationScope;
-}
-
-function setAlarm(atMs: number, nowMs: number): Alarm {
-  const alarm: Alarm = { atMs, rung: false, scope: new CancellationScope() };
-  alarm.scope
-    .run(() => sleep(Math.max(1, atMs - nowMs)))
-    .then(
-      () => (alarm.rung = true),
-      () => undefined, // replaced by an earlier one
-    );
-  return alarm;
 }
