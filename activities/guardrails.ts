@@ -46,17 +46,10 @@ export function createGuardrailActivities(deps: GuardrailActivityDeps) {
     },
 
     async acquireGuardrails(request: AcquireRequest): Promise<AcquireVerdict> {
+      await ensureCoordinator();
       // An unbound handle: the handle `start` returns is tied to one run, which is gone once the
       // coordinator has continued as new; by id alone the update reaches the current run.
-      const acquire = () => handle().executeUpdate(acquireUpdate, { args: [request] });
-      try {
-        return await acquire();
-      } catch (error) {
-        // The first remediation (or the first after the coordinator was terminated) starts it.
-        if (!(error instanceof WorkflowNotFoundError)) throw error;
-        await ensureCoordinator();
-        return await acquire();
-      }
+      return await handle().executeUpdate(acquireUpdate, { args: [request] });
     },
 
     async releaseGuardrails(request: ReleaseRequest): Promise<void> {

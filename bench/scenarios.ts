@@ -173,8 +173,8 @@ async function baselineLatency(env: BenchEnv, ratePerSecond: number, count: numb
 }
 
 const STAGES = [
-  'submit -> decided (start, first task, the coordinator granting the slot)',
-  'decided -> run started',
+  'submit -> decided (start, first task, guardrail snapshot query)',
+  'decided -> run started (acquire update on the coordinator)',
   'run started -> action started (read-only pre-check)',
   'action started -> verified (action, post-check)',
   'verified -> result at client (notify, release, completion)',

@@ -12,7 +12,6 @@ import type { AcquireVerdict } from '../dsl/guardrail-state';
 import { describeKubernetes } from '../dsl/render';
 import type { AuditEventType, DecisionKind, ExecutorResult, GuardrailSnapshot, Incident, Outcome, ResolvedExecutor } from '../dsl/types';
 import type { ReleaseRequest } from '../workflows/guardrail-messages';
-import type { CheckRecord } from '../workflows/step-runner';
 import { DECISION } from '../workflows/search-attributes';
 import type { ApproveSignal, AuditEvent, RejectSignal } from '../workflows/types';
 import { decodeFirst, eventTimeMs, protoMs, readRecord, type CloseStatus, type History, type HistoryEvent } from './history';
@@ -52,23 +51,8 @@ export interface Timeline {
   entries: TimelineEntry[];
 }
 
-/** Trail events the history shows in full when their step ran as an activity (with inputs and results). */
+/** Trail events the history already shows in full (as activities with inputs and results). */
 const SHOWN_BY_HISTORY = new Set<AuditEventType>(['STEP_STARTED', 'STEP_SUCCEEDED', 'STEP_FAILED', 'NOTIFIED', 'NOTIFY_FAILED', 'LEASE_RELEASED']);
-
-/**
- * Checks and notifications run as local activities (runs started on the fast path) leave only a
- * marker with their result in the history; what they were is in the trail, which shows them instead.
- */
-function shownByHistory(event: AuditEvent, activities: Set<string>): boolean {
-  if (!SHOWN_BY_HISTORY.has(event.type)) return false;
-  if (checkRecord(event)) return activities.has('runCheck');
-  if (event.type === 'NOTIFIED' || event.type === 'NOTIFY_FAILED') return activities.has('notify');
-  return true;
-}
-
-function checkRecord(event: AuditEvent): CheckRecord | undefined {
-  return (event.data as { check?: CheckRecord } | undefined)?.check;
-}
 
 interface Scheduled {
   type: string;
@@ -80,8 +64,7 @@ interface Scheduled {
 export function buildTimeline(history: History, runningTrail?: AuditEvent[]): Timeline {
   const record = readRecord(history);
   const trail = record.closed?.result?.events ?? runningTrail;
-  const activities = new Set((history.events ?? []).map((event) => event.activityTaskScheduledEventAttributes?.activityType?.name).filter((name) => name !== undefined && name !== null));
-  const pending = (trail ?? []).filter((event) => !shownByHistory(event, activities));
+  const pending = (trail ?? []).filter((event) => !SHOWN_BY_HISTORY.has(event.type));
   const entries: TimelineEntry[] = [];
   const scheduled = new Map<string, Scheduled>();
   const stage = { actionsStarted: false };
@@ -141,9 +124,6 @@ export function buildTimeline(history: History, runningTrail?: AuditEvent[]): Ti
     }
   }
   flushTrail(Number.POSITIVE_INFINITY);
-  // Trail events of steps run as local activities carry times inside a task whose history events
-  // come later; ordering by time (stable: ties keep history order) puts each where it happened.
-  entries.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
 
   for (const activity of scheduled.values()) {
     entries.push({ at: activity.scheduledAt, kind: 'activity', summary: `${activity.type} in progress (attempt ${activity.attempt})`, detail: { input: activity.input } });
@@ -180,9 +160,6 @@ const DECISION_OF: Partial<Record<AuditEventType, DecisionKind>> = {
 };
 
 function trailEntry(event: AuditEvent, isDecision: boolean): TimelineEntry {
-  const check = checkRecord(event);
-  if (check) return checkEntry(event.at, check, { trail: event });
-  if (event.type === 'NOTIFIED' || event.type === 'NOTIFY_FAILED') return notificationEntry(event);
   return {
     at: event.at,
     kind: isDecision ? 'decision' : 'workflow',
@@ -238,8 +215,10 @@ function activityEntry(at: string, activity: Scheduled, close: ActivityClose, st
     case 'runCheck': {
       const request = activity.input as CheckRequest;
       const outcome = close.result as CheckOutcome | undefined;
-      const stageName = stage.actionsStarted ? 'post' : 'pre';
-      return checkEntry(at, { stage: stageName, check: request.check, condition: request.condition, probe: request.probe, outcome, failure: close.failure }, detail, attempts);
+      const label = `${stage.actionsStarted ? 'post' : 'pre'}-check ${request.check}`;
+      const probe = request.probe ? `${describeRun(request.probe)}${outcome?.probe ? ` → ${describeResult(outcome.probe)}` : ''}: ` : '';
+      const verdict = close.failure ? `could not be evaluated: ${close.failure}` : outcome!.passed ? 'holds' : `does not hold (${request.condition})`;
+      return { at, kind: 'check', summary: `${label}: ${probe}${verdict}${attempts}`, detail };
     }
     case 'runAction': {
       const request = activity.input as ActionRequest;
@@ -252,7 +231,8 @@ function activityEntry(at: string, activity: Scheduled, close: ActivityClose, st
     }
     case 'notify': {
       const notification = activity.input as Notification;
-      return { at, kind: 'notification', summary: describeNotification(notification, close.failure, close.result as SinkResult[]), detail };
+      const sinks = close.failure ? `failed: ${close.failure}` : (close.result as SinkResult[]).map((s) => `${s.sink} ${s.ok ? 'ok' : `failed (${s.error})`}`).join(', ') || 'no sinks';
+      return { at, kind: 'notification', summary: `notification ${notification.kind} (${notification.severity}): ${notification.title} → ${sinks}`, detail };
     }
     case 'guardrailSnapshot': {
       const snapshot = close.result as GuardrailSnapshot | null | undefined;
@@ -271,29 +251,6 @@ function activityEntry(at: string, activity: Scheduled, close: ActivityClose, st
     default:
       return { at, kind: 'activity', summary: `${activity.type}: ${close.failure ? `failed: ${close.failure}` : 'completed'}${attempts}`, detail };
   }
-}
-
-function checkEntry(
-  at: string,
-  check: Pick<CheckRecord, 'stage' | 'check' | 'condition' | 'probe'> & { outcome: CheckOutcome | undefined; failure?: string },
-  detail: Record<string, unknown>,
-  attempts = '',
-): TimelineEntry {
-  const { outcome } = check;
-  const probe = check.probe ? `${describeRun(check.probe)}${outcome?.probe ? ` → ${describeResult(outcome.probe)}` : ''}: ` : '';
-  const verdict = check.failure ? `could not be evaluated: ${check.failure}` : outcome!.passed ? 'holds' : `does not hold (${check.condition})`;
-  return { at, kind: 'check', summary: `${check.stage}-check ${check.check}: ${probe}${verdict}${attempts}`, detail };
-}
-
-function notificationEntry(event: AuditEvent): TimelineEntry {
-  const data = (event.data ?? {}) as Partial<Pick<Notification, 'kind' | 'severity' | 'title'>> & { sinks?: SinkResult[]; error?: string };
-  const notification = { kind: data.kind ?? '?', severity: data.severity ?? '?', title: data.title ?? event.message };
-  return { at: event.at, kind: 'notification', summary: describeNotification(notification, data.error, data.sinks ?? []), detail: { trail: event } };
-}
-
-function describeNotification(n: { kind: string; severity: string; title: string }, failure: string | undefined, results: SinkResult[]): string {
-  const sinks = failure ? `failed: ${failure}` : results.map((s) => `${s.sink} ${s.ok ? 'ok' : `failed (${s.error})`}`).join(', ') || 'no sinks';
-  return `notification ${n.kind} (${n.severity}): ${n.title} → ${sinks}`;
 }
 
 function describeRun(run: ResolvedExecutor): string {

@@ -3,7 +3,7 @@
  * run pre-checks, actions and verification as activities, roll back on failure, notify at every turn,
  * and keep an audit trail that the status query, the result and the history all show.
  */
-import { CancellationScope, patched, proxyActivities, proxyLocalActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, patched, proxyActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { decide, emptySnapshot } from '../dsl/decide';
 import { leaseDuration, type Lease } from '../dsl/guardrail-state';
 import type { CompiledRunbook, Decision, GuardrailSnapshot, Outcome } from '../dsl/types';
@@ -19,10 +19,10 @@ import { StepRunner } from './step-runner';
 import { DECISION, OUTCOME, RUNBOOK, SERVICE } from './search-attributes';
 import type { Phase, RemediationInput, RemediationResult } from './types';
 
-const notifyOptions = { startToCloseTimeout: '30s', retry: { maximumAttempts: 3, initialInterval: '1s' } } as const;
-const { notify: notifyActivity } = proxyActivities<RemediationActivities>(notifyOptions);
-// Notifications are short and a repeat is harmless, so the fast path runs them in the worker.
-const { notify: notifyLocally } = proxyLocalActivities<RemediationActivities>(notifyOptions);
+const { notify } = proxyActivities<RemediationActivities>({
+  startToCloseTimeout: '30s',
+  retry: { maximumAttempts: 3, initialInterval: '1s' },
+});
 // Guardrail calls retry until the coordinator answers (it may be mid hand-over or on a restarting
 // worker), within a bound after which the remediation fails loudly rather than acting unguarded.
 const guardrails = proxyActivities<GuardrailActivities>({
@@ -69,13 +69,12 @@ export async function remediateIncident(input: RemediationInput): Promise<Remedi
     try {
       const results = await notify(full);
       const failed = results.filter((r) => !r.ok);
-      // What was sent is in the trail too: a notification run as a local activity leaves only its result in the history.
       audit.record(failed.length === results.length && results.length > 0 ? 'NOTIFY_FAILED' : 'NOTIFIED', `${n.kind}: ${n.title}`, {
-        data: { kind: n.kind, severity: n.severity, title: n.title, sinks: results },
+        data: { sinks: results.map((r) => `${r.sink}:${r.ok ? 'ok' : r.error}`) },
       });
     } catch (error) {
       // Notifications never block or fail a remediation.
-      audit.record('NOTIFY_FAILED', `${n.kind}: ${(error as Error).message}`, { data: { kind: n.kind, severity: n.severity, title: n.title, error: (error as Error).message } });
+      audit.record('NOTIFY_FAILED', `${n.kind}: ${(error as Error).message}`);
     }
   };
 
@@ -100,10 +99,6 @@ export async function remediateIncident(input: RemediationInput): Promise<Remedi
 
   // Histories recorded before guardrails became shared durable state replay on the old path.
   const durableGuardrails = patched('durable-guardrails');
-  // The fast path (runs started after it) saves round trips through the server: checks and
-  // notifications run as local activities. Runs started before it replay on the path they began on.
-  const fastPath = durableGuardrails && patched('fast-path');
-  const notify = fastPath ? notifyLocally : notifyActivity;
   const guardrailSnapshot = async (): Promise<GuardrailSnapshot> => {
     const shared = durableGuardrails ? await guardrails.guardrailSnapshot() : null;
     return shared ? { ...shared, nowMs: Date.now() } : emptySnapshot(Date.now(), policy.limits);
@@ -128,7 +123,7 @@ export async function remediateIncident(input: RemediationInput): Promise<Remedi
     return await finish(first.decision === 'blocked' ? 'blocked' : 'manual');
   }
   const chosen: CompiledRunbook = runbook;
-  const steps = new StepRunner(workflowInfo().workflowId, incident, chosen.context, audit, fastPath);
+  const steps = new StepRunner(workflowInfo().workflowId, incident, chosen.context, audit);
   runner = steps;
 
   const stop = async (blocked: Decision, prefix: string): Promise<RemediationResult> => {

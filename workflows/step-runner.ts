@@ -2,26 +2,13 @@
  * Runs the steps of one remediation as activities, each kind with its own retry policy:
  * checks are read-only and retry transient errors; actions carry an idempotency key
  * (workflow id + step) and retry only as the runbook allows; post-checks poll with durable timers.
- * Checks may run as local activities (in the worker, within the workflow task): they are short and
- * read-only, so running one again after a crash is harmless, and it saves a round trip through the
- * server per check. Actions always run as activities: visible while they run, with their own timeout.
  */
-import { ActivityFailure, ApplicationFailure, proxyActivities, proxyLocalActivities, sleep } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, proxyActivities, sleep } from '@temporalio/workflow';
 import { evalCondition } from '../dsl/cel';
 import { describeKubernetes, renderExecutor } from '../dsl/render';
-import type { CheckStep, ExecutionStep, ExecutorResult, Incident, ParamDecl, ResolvedExecutor } from '../dsl/types';
+import type { CheckStep, ExecutionStep, Incident, ParamDecl } from '../dsl/types';
 import type { CheckOutcome, RemediationActivities, StepVars } from '../activities/remediation';
 import type { AuditTrail } from './audit';
-
-/** What the trail keeps of one check poll (the audit timeline shows it). */
-export interface CheckRecord {
-  stage: 'pre' | 'post';
-  check: string;
-  poll: number;
-  condition: string;
-  probe: ResolvedExecutor | undefined;
-  outcome: CheckOutcome;
-}
 
 /** Checks run a few times on infrastructure errors (the condition itself failing is a result, not an error). */
 const CHECK_ATTEMPTS = 3;
@@ -35,7 +22,6 @@ export class StepRunner {
     private readonly incident: Incident,
     private readonly contextTypes: Record<string, ParamDecl> | null,
     private readonly audit: AuditTrail,
-    private readonly checksAsLocalActivities = false,
   ) {}
 
   vars(): StepVars {
@@ -45,20 +31,18 @@ export class StepRunner {
   /** A pre-check runs once; a post-check polls until it holds or its deadline passes. */
   async check(step: CheckStep, stage: 'pre' | 'post'): Promise<CheckOutcome> {
     this.currentStep = step.id;
-    const options = {
+    const { runCheck } = proxyActivities<RemediationActivities>({
       startToCloseTimeout: step.timeoutMs,
       retry: { maximumAttempts: CHECK_ATTEMPTS, initialInterval: '1s', nonRetryableErrorTypes: ['ExpressionFailed'] },
-    };
-    const { runCheck } = this.checksAsLocalActivities ? proxyLocalActivities<RemediationActivities>(options) : proxyActivities<RemediationActivities>(options);
+    });
     const deadline = Date.now() + (stage === 'post' ? step.deadlineMs : 0);
     for (let poll = 1; ; poll++) {
       let outcome: CheckOutcome;
-      const probe = step.probe ? renderExecutor(step.probe, this.vars()) : undefined;
       try {
         outcome = await runCheck({
           step: step.id,
           check: step.check,
-          probe,
+          probe: step.probe ? renderExecutor(step.probe, this.vars()) : undefined,
           condition: step.condition.cel,
           vars: this.vars(),
           contextTypes: this.contextTypes,
@@ -67,11 +51,8 @@ export class StepRunner {
       } catch (error) {
         outcome = { passed: false, reason: `${step.check} could not be evaluated: ${failureMessage(error)}` };
       }
-      // The request and the result are in the trail: a check run as a local activity leaves only its result in the history.
-      const check: CheckRecord = { stage, check: step.check, poll, condition: step.condition.cel, probe, outcome: { ...outcome, probe: brief(outcome.probe) } };
       this.audit.record(outcome.passed ? 'STEP_SUCCEEDED' : 'STEP_FAILED', `${stage}-check ${step.check} (poll ${poll}): ${outcome.reason}`, {
         step: step.id,
-        data: { check },
       });
       if (outcome.passed || Date.now() + step.intervalMs > deadline) return outcome;
       await sleep(step.intervalMs);
@@ -128,24 +109,6 @@ export class StepRunner {
 function describeRun(run: ReturnType<typeof renderExecutor>): string {
   if (run.executor === 'kubernetes') return describeKubernetes(run);
   return run.executor === 'exec' ? JSON.stringify(run.argv) : `${run.method} ${run.url}`;
-}
-
-/** A probe's result without its payload: the trail keeps every poll, and the result must stay small. */
-function brief(probe: ExecutorResult | undefined): ExecutorResult | undefined {
-  if (!probe) return undefined;
-  const cut = (text: string) => (text.length > 200 ? `${text.slice(0, 200)}…` : text);
-  switch (probe.executor) {
-    case 'exec':
-      return { ...probe, stdout: cut(probe.stdout), stderr: cut(probe.stderr) };
-    case 'http': {
-      const { json: _json, ...rest } = probe;
-      return { ...rest, body: cut(rest.body) };
-    }
-    case 'kubernetes': {
-      const { json: _json, ...rest } = probe;
-      return rest;
-    }
-  }
 }
 
 function summarise(result: unknown): unknown {

@@ -1,9 +1,9 @@
 /**
  * Recorded workflow histories: `RECORD_HISTORIES=1 npx vitest run --project temporal` rewrites them
+ * (files named v1-* were recorded before durable guardrails and prove the `patched()` path)
  * from the main-path tests; every normal run replays them (test/temporal/replay.test.ts), so a change
- * that would break running workflows fails CI. Files named v1-* were recorded before durable
- * guardrails and v2-* before the fast path: they prove the `patched()` paths. coordinator-* are the
- * guardrail coordinator's, from the storm and cooldown tests.
+ * that would break running workflows fails CI. coordinator-* are the guardrail coordinator's, from the
+ * storm and cooldown tests.
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
