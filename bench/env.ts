@@ -11,14 +11,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadActivitiesConfig } from '../activities/config';
-import { createGuardrailActivities } from '../activities/guardrails';
-import { createRemediationActivities } from '../activities/remediation';
 import { startSimulatedCluster, type SimulatedCluster } from '../test/harness/simulated-cluster';
 import { compileCatalogue } from '../dsl/compile';
 import type { CompiledCatalogue } from '../dsl/types';
 import { ensureTemporalCli } from '../toolchain';
 import { startDevServer, type RunningDevServer } from '../toolchain/dev-server';
+import { startWorkers } from '../worker/build';
+import { DEFAULT_GUARDRAILS_REPLY_TIMEOUT_MS } from '../worker/config';
 import { DEFAULT_GUARDRAIL_POLICY } from '../worker/guardrail-policy';
+import { REMEDIATION_WORKER_TUNING } from '../worker/tuning';
 import { ALL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import type { OperatorPolicy } from '../workflows/types';
 import { createBaselineActivities } from './baseline-activities';
@@ -35,8 +36,8 @@ export const BENCH_POLICY: OperatorPolicy = {
   limits: BENCH_LIMITS,
 };
 
-/** Worker settings shared by the engine and the baseline workers. */
-const WORKER_SETTINGS: Partial<WorkerOptions> = {};
+/** The baseline worker runs with the engine's own tuning, so the comparison is like for like. */
+const WORKER_SETTINGS: Partial<WorkerOptions> = REMEDIATION_WORKER_TUNING;
 
 export interface TimedCluster extends SimulatedCluster {
   /** Time (ms since epoch) of the first request with this method and path. */
@@ -137,19 +138,19 @@ export async function startBenchEnv(log: (line: string) => void): Promise<BenchE
     const tag = Date.now().toString(36);
     const engineQueue = `bench-engine-${tag}`;
     const baselineQueue = `bench-baseline-${tag}`;
-    const engine = await Worker.create({
+    const engine = await startWorkers({
       connection,
+      client,
+      namespace: 'default',
       taskQueue: engineQueue,
-      workflowBundle: engineBundle,
-      activities: {
-        ...createRemediationActivities({ ...loadActivitiesConfig({}), notifyLogPath: join(dataDir, 'notifications.jsonl') }),
-        ...createGuardrailActivities({
-          client,
-          workflowId: `guardrails-${engineQueue}`,
-          policy: { ...DEFAULT_GUARDRAIL_POLICY, limits: BENCH_LIMITS, failureBudget: { maxFailures: 100_000, windowMs: 3_600_000 } },
-        }),
+      coordinator: {
+        workflowId: `guardrails-${engineQueue}`,
+        taskQueue: `${engineQueue}-guardrails`,
+        policy: { ...DEFAULT_GUARDRAIL_POLICY, limits: BENCH_LIMITS, failureBudget: { maxFailures: 100_000, windowMs: 3_600_000 } },
+        replyTimeoutMs: DEFAULT_GUARDRAILS_REPLY_TIMEOUT_MS,
       },
-      ...WORKER_SETTINGS,
+      activities: { ...loadActivitiesConfig({}), notifyLogPath: join(dataDir, 'notifications.jsonl') },
+      workflows: { workflowBundle: engineBundle },
     });
     const baselineFirstActivity = new Map<string, number>();
     const baseline = await Worker.create({
@@ -159,7 +160,7 @@ export async function startBenchEnv(log: (line: string) => void): Promise<BenchE
       activities: createBaselineActivities(baselineFirstActivity),
       ...WORKER_SETTINGS,
     });
-    const running = [engine.run(), baseline.run()];
+    const running = [engine.done, baseline.run()];
     cleanups.push(async () => {
       engine.shutdown();
       baseline.shutdown();

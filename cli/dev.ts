@@ -13,17 +13,19 @@ export async function runDev(options: EmbeddedOptions): Promise<void> {
   // Loaded here, not at the top: `validate` and `plan` should not pay for the worker at startup.
   const { startEmbedded } = await import('./embedded');
   const { explainUnreachable } = await import('../client/connect');
-  const { createRemediationWorker } = await import('../worker/worker');
+  const { startRemediationWorkers, describeCoordinatorStart } = await import('../worker/worker');
+  const { guardrailSettings } = await import('../worker/config');
   const { settings, uiUrl, server } = await startEmbedded(options, log);
   try {
     if (server) log(`Temporal dev server: ${server.address}`);
     if (uiUrl) log(`Web UI: ${uiUrl}`);
-    const { worker, close } = await createRemediationWorker({ settings }).catch((error: unknown) => {
+    const { workers, close } = await startRemediationWorkers({ settings }).catch((error: unknown) => {
       throw explainUnreachable(error, settings);
     });
+    log(describeCoordinatorStart(workers, guardrailSettings(settings.taskQueue).workflowId));
     log(`worker polling task queue "${settings.taskQueue}" on ${settings.address} (namespace ${settings.namespace}); Ctrl-C stops`);
     try {
-      await worker.run();
+      await workers.done;
     } finally {
       await close();
     }

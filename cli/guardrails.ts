@@ -10,19 +10,26 @@ import { json } from './format';
 import { processIo, type Io } from './output';
 import { withSession } from './session';
 
-function coordinatorId(): string {
-  return process.env.REMEDIATE_GUARDRAILS_ID ?? 'remediate-guardrails';
+async function coordinatorId(): Promise<string> {
+  const { guardrailSettings, temporalSettings } = await import('../worker/config');
+  return guardrailSettings(temporalSettings().taskQueue).workflowId;
 }
 
 async function withCoordinator<T>(run: (handle: import('@temporalio/client').WorkflowHandle) => Promise<T>): Promise<T> {
   const { WorkflowNotFoundError } = await import('@temporalio/client');
+  const id = await coordinatorId();
   return await withSession(async (session) => {
-    const handle = session.client.workflow.getHandle(coordinatorId());
+    const handle = session.client.workflow.getHandle(id);
     try {
+      // A closed run still answers queries (a worker replays it), which would show a state nothing enforces.
+      const { status } = await handle.describe();
+      if (status.name !== 'RUNNING') {
+        throw new UsageError(`the guardrail coordinator ${id} is ${status.name.toLowerCase()}: remediations do not act until \`remediate guardrails init\` starts it again from its last state`);
+      }
       return await run(handle);
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) {
-        throw new UsageError(`no guardrail coordinator (${coordinatorId()}) yet: it starts with the first remediation that acts`);
+        throw new UsageError(`no guardrail coordinator ${id} is running: a worker starts it when it starts, or run \`remediate guardrails init\``);
       }
       throw error;
     }
@@ -59,6 +66,24 @@ function requireActor(as: string | undefined): string {
   return as.trim();
 }
 
+/** `guardrails init`: what a worker does at start, for an operator whose coordinator was terminated. */
+export async function runInit(options: { fresh?: boolean }, io: Io = processIo): Promise<number> {
+  const { guardrailSettings, temporalSettings } = await import('../worker/config');
+  const { loadGuardrailPolicy } = await import('../worker/guardrail-policy');
+  const { ensureCoordinator } = await import('../client/coordinator');
+  const guardrails = guardrailSettings(temporalSettings().taskQueue);
+  const policy = loadGuardrailPolicy();
+  const started = await withSession((session) => ensureCoordinator(session.client, { ...guardrails, policy }, { fresh: options.fresh }));
+  const what = {
+    running: 'is already running',
+    started: 'started',
+    recovered: 'started again from its last recorded state',
+    started_fresh: 'started empty; the previous state was discarded',
+  }[started.kind];
+  io.out(`guardrail coordinator ${guardrails.workflowId} ${what} (run ${started.runId}, task queue ${guardrails.taskQueue})`);
+  return EXIT.OK;
+}
+
 export function registerGuardrails(program: Command): void {
   const guardrails = program
     .command('guardrails')
@@ -67,6 +92,13 @@ export function registerGuardrails(program: Command): void {
     .option('--snapshot', 'print the snapshot that `remediate plan --state` accepts')
     .action(async (options: { json?: boolean; snapshot?: boolean }) => {
       process.exitCode = await runShow(options);
+    });
+  guardrails
+    .command('init')
+    .description('Start the guardrail coordinator if it is not running; a terminated or failed one starts again from its last recorded state (a worker must be running to replay it)')
+    .option('--fresh', "discard a closed coordinator's last state and start an empty one (forgets freezes, breakers, budgets and leases)")
+    .action(async (options: { fresh?: boolean }) => {
+      process.exitCode = await runInit(options);
     });
   guardrails
     .command('reset-breaker')

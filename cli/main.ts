@@ -59,6 +59,8 @@ const EXPECTED_ERRORS: Record<string, number> = {
   MissingSearchAttributesError: EXIT.USAGE,
   ChangeWindowError: EXIT.USAGE,
   RemediationClosedError: EXIT.FAILED,
+  CoordinatorRecoveryError: EXIT.FAILED,
+  SettingsError: EXIT.USAGE,
   ServerUnreachableError: EXIT.UNREACHABLE,
   ProvisionError: EXIT.INTERNAL,
   DevServerStartError: EXIT.INTERNAL,

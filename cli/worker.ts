@@ -10,14 +10,17 @@ const log = (line: string) => console.log(`[worker] ${line}`);
 export async function runWorker(): Promise<void> {
   const { temporalSettings } = await import('../worker/config');
   const { explainUnreachable } = await import('../client/connect');
-  const { createRemediationWorker } = await import('../worker/worker');
+  const { startRemediationWorkers, describeCoordinatorStart } = await import('../worker/worker');
+  const { guardrailSettings } = await import('../worker/config');
   const settings = temporalSettings();
-  const { worker, close } = await createRemediationWorker({ settings }).catch((error: unknown) => {
+  const { workers, close } = await startRemediationWorkers({ settings }).catch((error: unknown) => {
     throw explainUnreachable(error, settings);
   });
-  log(`polling task queue "${settings.taskQueue}" on ${settings.address} (namespace ${settings.namespace}); Ctrl-C stops`);
+  const guardrails = guardrailSettings(settings.taskQueue);
+  log(describeCoordinatorStart(workers, guardrails.workflowId));
+  log(`polling task queues "${settings.taskQueue}" and "${guardrails.taskQueue}" on ${settings.address} (namespace ${settings.namespace}); Ctrl-C stops`);
   try {
-    await worker.run();
+    await workers.done;
   } catch (error) {
     throw explainUnreachable(error, settings);
   } finally {

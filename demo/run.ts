@@ -62,9 +62,9 @@ export async function runDemo(options: EmbeddedOptions): Promise<boolean> {
     const catalogue = await demoCatalogue();
     say(`Runbooks: ${relative(process.cwd(), DEMO_RUNBOOKS)} (${catalogue.runbooks.map((r) => r.id).join(', ')})`);
     say('Starting the worker (it bundles the workflow code: a few seconds)...');
-    const { createRemediationWorker } = await import('../worker/worker');
+    const { startRemediationWorkers } = await import('../worker/worker');
     const { connectClient, explainUnreachable } = await import('../client/connect');
-    const { worker, close } = await createRemediationWorker({ settings, activities }).catch((error: unknown) => {
+    const { workers, close } = await startRemediationWorkers({ settings, activities }).catch((error: unknown) => {
       throw explainUnreachable(error, settings);
     });
     cleanup.push({ what: 'worker connections', run: close });
@@ -72,10 +72,8 @@ export async function runDemo(options: EmbeddedOptions): Promise<boolean> {
     cleanup.push({ what: 'client', run: () => session.close() });
     say(`Worker polling task queue "${settings.taskQueue}"; notifications are written to ${activities.notifyLogPath}.`);
 
-    const running = worker.run();
-    const shutdown = () => {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-    };
+    const running = workers.done;
+    const shutdown = () => workers.shutdown();
     stop.signal.addEventListener('abort', shutdown, { once: true });
     if (stop.signal.aborted) shutdown();
     let failure: unknown;

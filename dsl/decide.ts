@@ -43,51 +43,50 @@ function best(candidates: { runbook: CompiledRunbook; score: number }[], by: 'ro
 }
 
 export function decide(incident: Incident, catalogue: CompiledCatalogue, snapshot: GuardrailSnapshot): Decision {
-  // 1. Which runbook applies?
+  const matched = matchAndConfidence(incident, catalogue);
+  if (matched.kind === 'decided') return matched.decision;
+  // 3-5. Circuit breaker, rate limit and cooldown, blast radius.
+  return checkGuardrails(matched.runbook, incident, snapshot) ?? decideRisk(matched.runbook, incident);
+}
+
+/** Steps 1 and 2: which runbook applies, and is the cause certain enough? Needs no guardrail state. */
+export function matchAndConfidence(incident: Incident, catalogue: CompiledCatalogue): { kind: 'decided'; decision: Decision } | { kind: 'runbook'; runbook: CompiledRunbook } {
   const match = matchRunbook(incident, catalogue.runbooks);
   if (match.kind === 'none') {
     const symptoms = incident.symptoms.length > 0 ? ` or symptoms ${incident.symptoms.join(', ')}` : '';
     return {
-      decision: 'manual',
-      event: 'NO_RUNBOOK',
-      runbook: null,
-      reason: `No runbook matches root cause "${incident.root_cause}"${symptoms}; manual intervention required`,
+      kind: 'decided',
+      decision: { decision: 'manual', event: 'NO_RUNBOOK', runbook: null, reason: `No runbook matches root cause "${incident.root_cause}"${symptoms}; manual intervention required` },
     };
   }
   if (match.kind === 'ambiguous') {
     const ids = match.candidates.map((r) => r.id).join(' and ');
     return {
-      decision: 'manual',
-      event: 'NO_RUNBOOK',
-      runbook: null,
-      reason: `The symptoms match runbooks ${ids} equally well (same precedence); a human must choose`,
+      kind: 'decided',
+      decision: { decision: 'manual', event: 'NO_RUNBOOK', runbook: null, reason: `The symptoms match runbooks ${ids} equally well (same precedence); a human must choose` },
     };
   }
   const runbook = match.runbook;
-  const id = runbook.id;
-
-  // 2. Is the cause certain enough? (Equal to the minimum passes, as in the seed.)
+  // Equal to the minimum passes, as in the seed.
   if (incident.confidence < runbook.minConfidence) {
     return {
-      decision: 'manual',
-      event: 'LOW_CONFIDENCE',
-      runbook: id,
-      reason: `Confidence ${incident.confidence} is below ${id}'s minimum ${runbook.minConfidence}; a human should confirm the cause`,
+      kind: 'decided',
+      decision: {
+        decision: 'manual',
+        event: 'LOW_CONFIDENCE',
+        runbook: runbook.id,
+        reason: `Confidence ${incident.confidence} is below ${runbook.id}'s minimum ${runbook.minConfidence}; a human should confirm the cause`,
+      },
     };
   }
+  return { kind: 'runbook', runbook };
+}
 
-  // 3-5. Circuit breaker, rate limit and cooldown, blast radius.
-  const blocked = checkGuardrails(runbook, incident, snapshot);
-  if (blocked) return blocked;
-
-  // 6. Risk and mode. Suggest is the most manual point of the spectrum, so it wins even over HIGH.
+/** Step 6, once the guardrails are clear: risk and mode. Suggest is the most manual point of the spectrum, so it wins even over HIGH. */
+export function decideRisk(runbook: CompiledRunbook, incident: Pick<Incident, 'confidence'>): Exclude<Decision, { decision: 'blocked' }> {
+  const id = runbook.id;
   if (runbook.mode === 'suggest') {
-    return {
-      decision: 'manual',
-      event: 'SUGGESTED',
-      runbook: id,
-      reason: `${id} is in suggest mode: the fix is proposed for a human to run`,
-    };
+    return { decision: 'manual', event: 'SUGGESTED', runbook: id, reason: `${id} is in suggest mode: the fix is proposed for a human to run` };
   }
   if (runbook.risk === 'HIGH' || runbook.mode === 'approval') {
     const why = runbook.risk === 'HIGH' ? 'HIGH risk' : `${id} is in approval mode`;

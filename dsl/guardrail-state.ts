@@ -19,6 +19,14 @@ export interface GuardrailPolicy {
 export interface Lease {
   incidentId: string;
   workflowId: string;
+  /** Fencing token: renewals and releases name it, so a stale message never touches a newer lease. Absent on leases of the update-based protocol. */
+  leaseId?: string;
+  /** The request that took it, so a requester that gave up waiting can abandon exactly this grant. */
+  requestId?: string;
+  /** The run that holds it, told when the lease is lost. */
+  runId?: string;
+  /** The runbook's breaker settings, so an expired lease feeds the right breaker. */
+  breaker?: BreakerSettings;
   runbook: string;
   services: string[];
   acquiredAtMs: number;
@@ -35,6 +43,11 @@ export interface Freeze {
   untilMs?: number;
 }
 
+export interface BreakerSettings {
+  failureThreshold: number;
+  recoveryTimeoutMs: number;
+}
+
 export interface GuardrailState {
   breakers: Record<string, BreakerSnapshot & { failureThreshold: number; recoveryTimeoutMs: number }>;
   /** Grant times per `runbook:service`, pruned to what the rolling hour and cooldowns still need. */
@@ -45,6 +58,10 @@ export interface GuardrailState {
   /** Failure times per service, for the failure budget. */
   serviceFailures: Record<string, number[]>;
   freeze?: Freeze;
+  /** Requests whose senders gave up waiting, until when to refuse them if they still arrive. */
+  abandoned?: Record<string, number>;
+  /** Counter behind lease ids. */
+  leaseSeq?: number;
 }
 
 export function emptyState(): GuardrailState {
@@ -91,8 +108,23 @@ function structuredCloneJson<T>(value: T): T {
  * Idempotent per incident: a retried request gets its existing lease back.
  */
 export function acquire(state: GuardrailState, policy: GuardrailPolicy, request: AcquireRequest, nowMs: number): AcquireVerdict {
-  const existing = state.leases[request.incidentId];
+  const existing = ownValue(state.leases, request.incidentId);
   if (existing) return { granted: true, lease: existing };
+  const refused = refusal(state, policy, request, nowMs);
+  if (refused) return refused;
+  return { granted: true, lease: reserve(state, request, nowMs) };
+}
+
+/**
+ * Every reason the rules give not to act now, in order: freeze, the seed's guardrails (breaker,
+ * rate limit and cooldown, blast radius), the failure budget, change windows. Undefined: clear.
+ */
+export function refusal(
+  state: GuardrailState,
+  policy: GuardrailPolicy,
+  request: Pick<AcquireRequest, 'incident' | 'runbook' | 'humanApproved'>,
+  nowMs: number,
+): Extract<AcquireVerdict, { granted: false }> | undefined {
   const { runbook, incident } = request;
   const service = incident.service;
 
@@ -103,7 +135,7 @@ export function acquire(state: GuardrailState, policy: GuardrailPolicy, request:
   const blocked = checkGuardrails(runbook, incident, snapshotOf(state, policy, nowMs));
   if (blocked) return { granted: false, event: blocked.event, reason: blocked.reason };
 
-  const recentFailures = (state.serviceFailures[service] ?? []).filter((t) => t > nowMs - policy.failureBudget.windowMs);
+  const recentFailures = (ownValue(state.serviceFailures, service) ?? []).filter((t) => t > nowMs - policy.failureBudget.windowMs);
   if (recentFailures.length > policy.failureBudget.maxFailures) {
     return {
       granted: false,
@@ -125,12 +157,17 @@ export function acquire(state: GuardrailState, policy: GuardrailPolicy, request:
       };
     }
   }
+  return undefined;
+}
 
-  const breaker = state.breakers[runbook.id];
+/** Records the execution and takes the slot; the caller has checked `refusal` first. */
+export function reserve(state: GuardrailState, request: AcquireRequest & { requestId?: string; runId?: string }, nowMs: number): Lease {
+  const { runbook, incident } = request;
+  const breaker = ownValue(state.breakers, runbook.id);
   const trial = breaker !== undefined && breaker.state !== 'closed';
   if (trial) state.breakers[runbook.id] = { ...breaker, state: 'half_open', trialInFlight: true };
-  const key = `${runbook.id}:${service}`;
-  state.executions[key] = [...(state.executions[key] ?? []), nowMs];
+  const key = `${runbook.id}:${incident.service}`;
+  state.executions[key] = [...(ownValue(state.executions, key) ?? []), nowMs];
   if (runbook.guardrails.cooldownMs > 0) state.cooldowns[key] = nowMs + runbook.guardrails.cooldownMs;
   const lease: Lease = {
     incidentId: request.incidentId,
@@ -141,36 +178,61 @@ export function acquire(state: GuardrailState, policy: GuardrailPolicy, request:
     expiresAtMs: nowMs + request.leaseMs,
     trial,
   };
+  if (request.requestId !== undefined) {
+    state.leaseSeq = (state.leaseSeq ?? 0) + 1;
+    lease.leaseId = `${request.incidentId}#${state.leaseSeq}`;
+    lease.requestId = request.requestId;
+    lease.runId = request.runId;
+    lease.breaker = runbook.guardrails.circuitBreaker;
+  }
   state.leases[request.incidentId] = lease;
-  return { granted: true, lease };
+  return lease;
 }
 
-/** Frees the slot and feeds the breakers. Idempotent: an unknown incident changes nothing. */
+/** Extends a live lease; undefined when the lease named is no longer held (expired, released or replaced). */
+export function renew(state: GuardrailState, incidentId: string, leaseId: string, leaseMs: number, nowMs: number): Lease | undefined {
+  const lease = ownValue(state.leases, incidentId);
+  if (!lease || lease.leaseId !== leaseId) return undefined;
+  lease.expiresAtMs = Math.max(lease.expiresAtMs, nowMs + leaseMs);
+  return lease;
+}
+
+/** A record's own value: keys such as `__proto__` or `constructor` read nothing inherited. */
+export function ownValue<T>(record: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
+/**
+ * Frees the slot and feeds the breakers. Idempotent: an unknown incident changes nothing, and so
+ * does a lease id that is not the one held (a stale release never frees a newer lease).
+ */
 export function release(
   state: GuardrailState,
-  request: { incidentId: string; result: ReleaseResult; breaker: { failureThreshold: number; recoveryTimeoutMs: number } },
+  request: { incidentId: string; result: ReleaseResult; leaseId?: string; breaker?: BreakerSettings },
   nowMs: number,
 ): Lease | undefined {
-  const lease = state.leases[request.incidentId];
+  const lease = ownValue(state.leases, request.incidentId);
   if (!lease) return undefined;
+  if (request.leaseId !== undefined && lease.leaseId !== request.leaseId) return undefined;
   delete state.leases[request.incidentId];
+  const settings = lease.breaker ?? request.breaker ?? breakerOf(state, lease.runbook);
   if (request.result === 'no_action') {
     // Nothing ran (a pre-check stopped it): a half-open trial goes back to waiting for its trial.
-    const b = state.breakers[lease.runbook];
+    const b = ownValue(state.breakers, lease.runbook);
     if (b && lease.trial) state.breakers[lease.runbook] = { ...b, trialInFlight: false };
     return lease;
   }
-  const previous = state.breakers[lease.runbook] ?? { state: 'closed' as const, consecutiveFailures: 0, ...request.breaker };
+  const previous = ownValue(state.breakers, lease.runbook) ?? { state: 'closed' as const, consecutiveFailures: 0, ...settings };
   if (request.result === 'success') {
-    state.breakers[lease.runbook] = { ...request.breaker, state: 'closed', consecutiveFailures: 0 };
+    state.breakers[lease.runbook] = { ...settings, state: 'closed', consecutiveFailures: 0 };
     return lease;
   }
-  for (const service of lease.services) state.serviceFailures[service] = [...(state.serviceFailures[service] ?? []), nowMs];
+  for (const service of lease.services) state.serviceFailures[service] = [...(ownValue(state.serviceFailures, service) ?? []), nowMs];
   const failures = previous.consecutiveFailures + 1;
-  const opens = lease.trial || failures >= request.breaker.failureThreshold;
+  const opens = lease.trial || failures >= settings.failureThreshold;
   state.breakers[lease.runbook] = opens
-    ? { ...request.breaker, state: 'open', consecutiveFailures: failures, openedAtMs: nowMs, trialInFlight: false }
-    : { ...request.breaker, state: 'closed', consecutiveFailures: failures };
+    ? { ...settings, state: 'open', consecutiveFailures: failures, openedAtMs: nowMs, trialInFlight: false }
+    : { ...settings, state: 'closed', consecutiveFailures: failures };
   return lease;
 }
 
@@ -183,11 +245,14 @@ export function resetBreaker(state: GuardrailState, runbook: string): boolean {
 /**
  * Applies everything that happens by the passage of time: expired leases are freed, cooldowns end,
  * open breakers whose recovery elapsed become half-open, a freeze with an end lifts, old records go.
- * Returns the leases that expired (their workflows never reported back).
+ * Returns the leases that expired (their workflows never reported back). An expired lease is a
+ * failure for the breaker and the budget: its remediation may have acted and nobody verified it.
+ * (`no_action` is the update-based protocol's rule, kept so its recorded histories replay.)
  */
-export function advance(state: GuardrailState, policy: GuardrailPolicy, nowMs: number): Lease[] {
+export function advance(state: GuardrailState, policy: GuardrailPolicy, nowMs: number, expiredAs: ReleaseResult = 'failure'): Lease[] {
   const expired = Object.values(state.leases).filter((l) => l.expiresAtMs <= nowMs);
-  for (const lease of expired) release(state, { incidentId: lease.incidentId, result: 'no_action', breaker: breakerOf(state, lease.runbook) }, nowMs);
+  for (const lease of expired) release(state, { incidentId: lease.incidentId, result: expiredAs }, nowMs);
+  for (const [id, until] of Object.entries(state.abandoned ?? {})) if (until <= nowMs) delete state.abandoned![id];
   for (const [key, until] of Object.entries(state.cooldowns)) if (until <= nowMs) delete state.cooldowns[key];
   for (const [id, b] of Object.entries(state.breakers)) {
     if (b.state === 'open' && b.openedAtMs !== undefined && nowMs - b.openedAtMs >= b.recoveryTimeoutMs) {
@@ -208,8 +273,8 @@ export function advance(state: GuardrailState, policy: GuardrailPolicy, nowMs: n
   return expired;
 }
 
-function breakerOf(state: GuardrailState, runbook: string): { failureThreshold: number; recoveryTimeoutMs: number } {
-  const b = state.breakers[runbook];
+function breakerOf(state: GuardrailState, runbook: string): BreakerSettings {
+  const b = ownValue(state.breakers, runbook);
   return b ? { failureThreshold: b.failureThreshold, recoveryTimeoutMs: b.recoveryTimeoutMs } : { failureThreshold: 3, recoveryTimeoutMs: 300_000 };
 }
 
@@ -222,8 +287,12 @@ export function nextDeadline(state: GuardrailState, policy: GuardrailPolicy, now
     ...(state.freeze?.untilMs !== undefined ? [state.freeze.untilMs] : []),
     ...Object.values(state.executions).flat().map((t) => t + HOUR_MS),
     ...Object.values(state.serviceFailures).flat().map((t) => t + policy.failureBudget.windowMs),
-  ].filter((t) => t > nowMs);
-  return times.length > 0 ? Math.min(...times) : undefined;
+    ...Object.values(state.abandoned ?? {}),
+  ];
+  // A loop, not Math.min(...times): a storm's state can hold more times than a call has arguments.
+  let earliest: number | undefined;
+  for (const t of times) if (t > nowMs && (earliest === undefined || t < earliest)) earliest = t;
+  return earliest;
 }
 
 /** How long a remediation may hold its slot before the lease expires: its worst-case run time, doubled. */

@@ -356,7 +356,9 @@ export type AuditEventType =
   | 'FROZEN'
   | 'FAILURE_BUDGET_EXHAUSTED'
   | 'OUTSIDE_CHANGE_WINDOW'
+  | 'GUARDRAILS_UNAVAILABLE'
   | 'LEASE_RELEASED'
+  | 'LEASE_LOST'
   | 'APPROVAL_REQUIRED'
   | 'APPROVED'
   | 'APPROVAL_REFUSED'
@@ -385,8 +387,11 @@ export type Decision =
   | { decision: 'manual'; event: 'LOW_CONFIDENCE' | 'SUGGESTED'; runbook: string; reason: string }
   | { decision: 'blocked'; event: BlockedEvent; runbook: string; reason: string };
 
-/** Why a guardrail stopped a remediation: the seed's three, plus operator freeze and the per-service failure budget. */
-export type BlockedEvent = 'CIRCUIT_OPEN' | 'RATE_LIMITED' | 'BLAST_LIMITED' | 'FROZEN' | 'FAILURE_BUDGET_EXHAUSTED';
+/**
+ * Why a guardrail stopped a remediation: the seed's three, operator freeze, the per-service failure
+ * budget, and guardrails that could not be checked at all (fail closed).
+ */
+export type BlockedEvent = 'CIRCUIT_OPEN' | 'RATE_LIMITED' | 'BLAST_LIMITED' | 'FROZEN' | 'FAILURE_BUDGET_EXHAUSTED' | 'GUARDRAILS_UNAVAILABLE';
 
 export type DecisionKind = Decision['decision'];
 

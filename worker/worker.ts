@@ -1,59 +1,73 @@
 /**
- * The remediation worker: the workflows (bundled from workflows/) and the activities, on one task queue.
- * Shuts down gracefully on SIGINT/SIGTERM (the SDK's default shutdown signals): running activities get
- * their grace period, and workflows simply continue on the next worker.
+ * The worker process of `remediate worker`, `dev` and `demo`: the remediation and coordinator
+ * workers (worker/build.ts) against the configured cluster. Shuts down gracefully on SIGINT/SIGTERM
+ * (the SDK's default shutdown signals): running activities get their grace period, and workflows
+ * simply continue on the next worker.
  */
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
-import { createGuardrailActivities } from '../activities/guardrails';
-import type { ActivitiesConfig } from '../activities/config';
-import { createRemediationActivities } from '../activities/remediation';
-import { DEFAULT_GUARDRAILS_WORKFLOW_ID } from '../workflows/guardrail-messages';
+import { loadActivitiesConfig, type ActivitiesConfig } from '../activities/config';
+import { startWorkers, type RunningWorkers } from './build';
+import { guardrailSettings, temporalSettings, type TemporalSettings } from './config';
 import { loadGuardrailPolicy } from './guardrail-policy';
 import { assertSearchAttributes } from './search-attributes-check';
-import { temporalSettings, type TemporalSettings } from './config';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
 export interface StartWorkerOptions {
   settings?: TemporalSettings;
-  /** A prebuilt bundle (tests and benchmarks build once); otherwise the worker bundles workflows/ itself. */
-  workflowBundle?: WorkerOptions['workflowBundle'];
-  connection?: NativeConnection;
   /** The activities' configuration; default: read from the environment. */
   activities?: ActivitiesConfig;
-  extra?: Partial<WorkerOptions>;
+  /** Start an empty coordinator when the last one's state cannot be recovered (`guardrails init --fresh`). */
+  fresh?: boolean;
 }
 
-export async function createRemediationWorker(options: StartWorkerOptions = {}): Promise<{ worker: Worker; close: () => Promise<void> }> {
+export async function startRemediationWorkers(options: StartWorkerOptions = {}): Promise<{ workers: RunningWorkers; close: () => Promise<void> }> {
   const settings = options.settings ?? temporalSettings();
-  const connection = options.connection ?? (await NativeConnection.connect(settings.connectionOptions));
-  // The guardrail activities talk to the coordinator workflow through a client of their own.
-  const clientConnection = await Connection.connect(settings.connectionOptions);
-  const client = new Client({ connection: clientConnection, namespace: settings.namespace });
-  await assertSearchAttributes(client, settings.namespace).catch(async (error: unknown) => {
-    await clientConnection.close();
+  const guardrails = guardrailSettings(settings.taskQueue);
+  const policy = loadGuardrailPolicy();
+  const activities = options.activities ?? loadActivitiesConfig();
+  const connection = await NativeConnection.connect(settings.connectionOptions);
+  // The coordinator bootstrap and the first protocol's guardrail activities use a client of their own.
+  const clientConnection = await Connection.connect(settings.connectionOptions).catch(async (error: unknown) => {
+    await connection.close();
     throw error;
-  });
-  const worker = await Worker.create({
-    connection,
-    namespace: settings.namespace,
-    taskQueue: settings.taskQueue,
-    activities: {
-      ...createRemediationActivities(options.activities),
-      ...createGuardrailActivities({
-        client,
-        workflowId: process.env.REMEDIATE_GUARDRAILS_ID ?? DEFAULT_GUARDRAILS_WORKFLOW_ID,
-        policy: loadGuardrailPolicy(),
-      }),
-    },
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    ...options.extra,
   });
   const close = async () => {
     await clientConnection.close();
-    if (!options.connection) await connection.close();
+    await connection.close();
   };
-  return { worker, close };
+  try {
+    const client = new Client({ connection: clientConnection, namespace: settings.namespace });
+    await assertSearchAttributes(client, settings.namespace);
+    const workers = await startWorkers({
+      connection,
+      client,
+      namespace: settings.namespace,
+      taskQueue: settings.taskQueue,
+      coordinator: { ...guardrails, policy },
+      activities,
+      workflows: { workflowsPath: WORKFLOWS_PATH },
+    }, { fresh: options.fresh });
+    return { workers, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** One line for the log: what the coordinator bootstrap found and did. */
+export function describeCoordinatorStart(workers: RunningWorkers, workflowId: string): string {
+  const start = workers.coordinatorStart;
+  switch (start.kind) {
+    case 'running':
+      return `guardrail coordinator ${workflowId} is running (run ${start.runId})`;
+    case 'started':
+      return `guardrail coordinator ${workflowId} started (run ${start.runId})`;
+    case 'recovered':
+      return `guardrail coordinator ${workflowId} was ${start.from.status.toLowerCase()}: started again from its last recorded state (run ${start.runId})`;
+    case 'started_fresh':
+      return `guardrail coordinator ${workflowId} started empty (run ${start.runId})${start.discarded ? `; the state of run ${start.discarded.runId} was discarded` : ''}`;
+  }
 }

@@ -4,10 +4,8 @@
  * and keep an audit trail that the status query, the result and the history all show.
  */
 import { CancellationScope, patched, proxyActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { decide, emptySnapshot } from '../dsl/decide';
-import { leaseDuration, type Lease } from '../dsl/guardrail-state';
-import type { CompiledRunbook, Decision, GuardrailSnapshot, Outcome } from '../dsl/types';
-import type { GuardrailActivities } from '../activities/guardrails';
+import { leaseDuration, type ReleaseResult } from '../dsl/guardrail-state';
+import type { CompiledRunbook, Decision, Outcome } from '../dsl/types';
 import type { RemediationActivities } from '../activities/remediation';
 import type { Notification } from '../activities/notify/types';
 import { ApprovalGate } from './approval-gate';
@@ -15,20 +13,14 @@ import { authorisedApprovers } from './approval-rules';
 import { AuditTrail } from './audit';
 import { approveSignal, rejectSignal, statusQuery } from './messages';
 import { checkPlan, planFor, type Plan } from './plan';
-import { StepRunner } from './step-runner';
+import { activityAccess, coordinatorAccess, localAccess, type GuardrailAccess } from './guardrail-access';
+import { LeaseLostError, StepRunner } from './step-runner';
 import { DECISION, OUTCOME, RUNBOOK, SERVICE } from './search-attributes';
 import type { Phase, RemediationInput, RemediationResult } from './types';
 
 const { notify } = proxyActivities<RemediationActivities>({
   startToCloseTimeout: '30s',
   retry: { maximumAttempts: 3, initialInterval: '1s' },
-});
-// Guardrail calls retry until the coordinator answers (it may be mid hand-over or on a restarting
-// worker), within a bound after which the remediation fails loudly rather than acting unguarded.
-const guardrails = proxyActivities<GuardrailActivities>({
-  startToCloseTimeout: '30s',
-  scheduleToCloseTimeout: '10 minutes',
-  retry: { initialInterval: '500ms', maximumInterval: '5s' },
 });
 
 export async function remediateIncident(input: RemediationInput): Promise<RemediationResult> {
@@ -97,15 +89,19 @@ export async function remediateIncident(input: RemediationInput): Promise<Remedi
 
   upsertSearchAttributes([{ key: SERVICE, value: incident.service }] as never);
 
-  // Histories recorded before guardrails became shared durable state replay on the old path.
-  const durableGuardrails = patched('durable-guardrails');
-  const guardrailSnapshot = async (): Promise<GuardrailSnapshot> => {
-    const shared = durableGuardrails ? await guardrails.guardrailSnapshot() : null;
-    return shared ? { ...shared, nowMs: Date.now() } : emptySnapshot(Date.now(), policy.limits);
-  };
+  // Guardrails as this run's history knows them: see guardrail-access.ts. New runs use the coordinator's signals.
+  const batched = patched('batched-guardrails');
+  const access: GuardrailAccess = batched
+    ? coordinatorAccess(incident, catalogue)
+    : patched('durable-guardrails')
+      ? activityAccess(incident, catalogue, policy)
+      : localAccess(incident, catalogue, policy);
 
   // 1. Decide, in the seed's order, against the shared guardrail state.
-  const first = decide(incident, catalogue, await guardrailSnapshot());
+  const first = await access.decide(
+    (candidate) => checkPlan(candidate, incident).length === 0,
+    (candidate) => leaseDuration(candidate),
+  );
   decision = first;
   runbook = first.runbook ? catalogue.runbooks.find((r) => r.id === first.runbook) : undefined;
   audit.record(first.event, first.reason, {
@@ -123,7 +119,10 @@ export async function remediateIncident(input: RemediationInput): Promise<Remedi
     return await finish(first.decision === 'blocked' ? 'blocked' : 'manual');
   }
   const chosen: CompiledRunbook = runbook;
-  const steps = new StepRunner(workflowInfo().workflowId, incident, chosen.context, audit);
+  const steps = new StepRunner(workflowInfo().workflowId, incident, chosen.context, audit, {
+    leaseLost: () => access.lostReason(),
+    prioritise: batched,
+  });
   runner = steps;
 
   const stop = async (blocked: Decision, prefix: string): Promise<RemediationResult> => {
@@ -203,49 +202,54 @@ export async function remediateIncident(input: RemediationInput): Promise<Remedi
     const answer = await seekApproval(first.reason);
     if (answer !== 'approved') return await finish(answer);
     humanApproved = true;
+    steps.humanApproved = true;
     // The world may have changed while humans decided: evaluate the guardrails again.
-    const again = decide(incident, catalogue, await guardrailSnapshot());
-    if (again.decision === 'blocked' || again.decision === 'manual' || again.runbook !== chosen.id) return await stop(again, 'after approval: ');
+    const again = await access.recheckAfterApproval();
+    if (again && (again.decision === 'blocked' || again.decision === 'manual' || again.runbook !== chosen.id)) return await stop(again, 'after approval: ');
   }
 
   // 4. Take a slot from the shared guardrails; the coordinator re-checks atomically before granting.
-  let lease: Lease | undefined;
-  while (durableGuardrails && !lease) {
-    const verdict = await guardrails.acquireGuardrails({
-      incidentId: incident.id,
+  for (;;) {
+    const verdict = await access.takeSlot({
+      incident,
+      runbook: chosen,
       workflowId: workflowInfo().workflowId,
-      incident: { id: incident.id, service: incident.service, services: incident.services },
-      runbook: { id: chosen.id, risk: chosen.risk, guardrails: chosen.guardrails },
       humanApproved,
       leaseMs: leaseDuration(chosen),
     });
-    if (verdict.granted) {
-      lease = verdict.lease;
-    } else if (verdict.event === 'OUTSIDE_CHANGE_WINDOW' && verdict.outside === 'wait' && verdict.opensAtMs !== undefined) {
+    if (verdict.kind === 'granted') break;
+    if (verdict.kind === 'outside_window' && verdict.outside === 'wait' && verdict.opensAtMs !== undefined) {
       audit.record('OUTSIDE_CHANGE_WINDOW', `${verdict.reason}; waiting for it`);
       await sleep(Math.max(1, verdict.opensAtMs - Date.now()));
-    } else if (verdict.event === 'OUTSIDE_CHANGE_WINDOW' && !humanApproved) {
+    } else if (verdict.kind === 'outside_window' && !humanApproved) {
       audit.record('OUTSIDE_CHANGE_WINDOW', `${verdict.reason}; asking a human instead`);
       const answer = await seekApproval(verdict.reason);
       if (answer !== 'approved') return await finish(answer);
       humanApproved = true;
+      steps.humanApproved = true;
+    } else if (verdict.kind === 'outside_window') {
+      return await stop({ decision: 'blocked', event: 'BLAST_LIMITED', runbook: chosen.id, reason: verdict.reason }, '');
     } else {
-      const event = verdict.event === 'OUTSIDE_CHANGE_WINDOW' ? 'BLAST_LIMITED' : verdict.event;
-      return await stop({ decision: 'blocked', event, runbook: chosen.id, reason: verdict.reason }, '');
+      return await stop(verdict.decision, '');
     }
   }
 
+  let result: Outcome | undefined;
   try {
-    const outcome = await execute();
-    return await finish(outcome);
+    result = await execute();
+    return await finish(result);
   } finally {
-    if (lease) {
-      const result = outcome === 'remediated' ? 'success' : outcome === 'rolled_back' || outcome === 'failed' ? 'failure' : 'no_action';
+    if (access.holding()) {
+      const released = releaseResult(result);
       // Runs even when the workflow is cancelled: the slot must be freed.
-      await CancellationScope.nonCancellable(() =>
-        guardrails.releaseGuardrails({ incidentId: incident.id, result, breaker: chosen.guardrails.circuitBreaker }),
-      );
-      audit.record('LEASE_RELEASED', `guardrail slot released (${result})`);
+      await CancellationScope.nonCancellable(async () => {
+        try {
+          await access.release(released);
+          audit.record('LEASE_RELEASED', `guardrail slot released (${released})`);
+        } catch (error) {
+          audit.record('GUARDRAILS_UNAVAILABLE', `${(error as Error).message}; the slot is freed when its lease expires, and counts as a failure then`);
+        }
+      });
     }
   }
 
@@ -264,6 +268,23 @@ export async function remediateIncident(input: RemediationInput): Promise<Remedi
 
     // 6. Actions, then verification; any failure rolls back.
     phase = 'acting';
+    try {
+      return await act();
+    } catch (error) {
+      if (!(error instanceof LeaseLostError)) throw error;
+      audit.record('LEASE_LOST', error.message, { step: error.step });
+      audit.record('FAILED', `${chosen.id} stopped: it no longer holds its guardrail slot`);
+      await say({
+        kind: 'failure',
+        severity: 'critical',
+        title: `${incident.id}: ${chosen.id} stopped, its guardrail slot was lost: a human must check ${incident.service}`,
+        text: `${error.message}. Steps that already ran were not rolled back; the system may be in a partial state.`,
+      });
+      return 'failed';
+    }
+  }
+
+  async function act(): Promise<Outcome> {
     let failure = await steps.executeAll(chosen.actions);
     if (!failure) {
       phase = 'verifying';
@@ -306,4 +327,9 @@ export async function remediateIncident(input: RemediationInput): Promise<Remedi
     await say({ kind: 'rollback', severity: 'warning', title: `${incident.id}: ${chosen.id} rolled back`, text: failure });
     return 'rolled_back';
   }
+}
+
+/** What the guardrails learn from how a run ended: only a verified fix closes a breaker. */
+function releaseResult(outcome: Outcome | undefined): ReleaseResult {
+  return outcome === 'remediated' ? 'success' : outcome === 'rolled_back' || outcome === 'failed' ? 'failure' : 'no_action';
 }

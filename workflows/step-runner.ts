@@ -13,6 +13,30 @@ import type { AuditTrail } from './audit';
 /** Checks run a few times on infrastructure errors (the condition itself failing is a result, not an error). */
 const CHECK_ATTEMPTS = 3;
 
+/**
+ * Task priority (1 runs first, 3 is the server's default): rollbacks, then the work of a run a human
+ * approved, ahead of new automatic work when the task queues are backlogged.
+ */
+const PRIORITY = { rollback: 1, approved: 2 } as const;
+
+/** The run no longer holds its guardrail slot: nothing more may change the system. */
+export class LeaseLostError extends Error {
+  override readonly name = 'LeaseLostError';
+  constructor(
+    readonly step: string,
+    reason: string,
+  ) {
+    super(`guardrail slot lost before ${step}: ${reason}`);
+  }
+}
+
+export interface StepRunnerOptions {
+  /** Why the run's guardrail lease was lost, checked before every action and rollback step. */
+  leaseLost?: () => string | undefined;
+  /** Set activity task priorities (runs recorded before priorities replay without them). */
+  prioritise?: boolean;
+}
+
 export class StepRunner {
   currentStep: string | null = null;
   private readonly outputs: Record<string, Record<string, unknown>> = {};
@@ -22,7 +46,17 @@ export class StepRunner {
     private readonly incident: Incident,
     private readonly contextTypes: Record<string, ParamDecl> | null,
     private readonly audit: AuditTrail,
+    private readonly options: StepRunnerOptions = {},
   ) {}
+
+  /** Set once a human approved the run: its remaining work goes ahead of automatic work. */
+  humanApproved = false;
+
+  private priority(rollback: boolean): { priority?: { priorityKey: number } } {
+    if (!this.options.prioritise) return {};
+    if (rollback) return { priority: { priorityKey: PRIORITY.rollback } };
+    return this.humanApproved ? { priority: { priorityKey: PRIORITY.approved } } : {};
+  }
 
   vars(): StepVars {
     return { incident: this.incident, context: this.incident.context, steps: this.outputs };
@@ -34,6 +68,7 @@ export class StepRunner {
     const { runCheck } = proxyActivities<RemediationActivities>({
       startToCloseTimeout: step.timeoutMs,
       retry: { maximumAttempts: CHECK_ATTEMPTS, initialInterval: '1s', nonRetryableErrorTypes: ['ExpressionFailed'] },
+      ...this.priority(false),
     });
     const deadline = Date.now() + (stage === 'post' ? step.deadlineMs : 0);
     for (let poll = 1; ; poll++) {
@@ -63,6 +98,8 @@ export class StepRunner {
   async executeAll(steps: ExecutionStep[], options: { rollback?: boolean } = {}): Promise<string | undefined> {
     for (const step of steps) {
       this.currentStep = step.id;
+      const lost = this.options.leaseLost?.();
+      if (lost !== undefined) throw new LeaseLostError(`${options.rollback ? 'rollback ' : ''}${step.id}`, lost);
       if (step.when && !evalCondition(step.when.cel, this.vars(), this.contextTypes)) {
         this.audit.record('STEP_SUCCEEDED', `${step.id} skipped: ${step.when.cel} is false`, { step: step.id });
         continue;
@@ -82,6 +119,7 @@ export class StepRunner {
       const { runAction } = proxyActivities<RemediationActivities>({
         startToCloseTimeout: step.timeoutMs,
         retry: { maximumAttempts: step.retries + 1, initialInterval: '2s', nonRetryableErrorTypes: ['ExpressionFailed'] },
+        ...this.priority(options.rollback === true),
       });
       try {
         const { result, outputs } = await runAction({

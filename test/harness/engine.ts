@@ -1,11 +1,10 @@
 /** Test helpers around the engine: compile a fixture catalogue, build incidents, run a worker. */
-import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { readFileSync } from 'node:fs';
 import { loadActivitiesConfig, type ActivitiesConfig } from '../../activities/config';
-import { createGuardrailActivities } from '../../activities/guardrails';
-import { createRemediationActivities } from '../../activities/remediation';
 import type { GuardrailPolicy } from '../../dsl/guardrail-state';
+import { startWorkers, type WorkerPlan } from '../../worker/build';
+import { DEFAULT_GUARDRAILS_REPLY_TIMEOUT_MS } from '../../worker/config';
 import { DEFAULT_GUARDRAIL_POLICY } from '../../worker/guardrail-policy';
 import { compileCatalogue } from '../../dsl/compile';
 import type { CompiledCatalogue, Incident } from '../../dsl/types';
@@ -30,45 +29,52 @@ export interface TestWorkerOptions {
   config?: Partial<ActivitiesConfig>;
   policy?: Partial<GuardrailPolicy>;
   historyLimit?: number;
+  replyTimeoutMs?: number;
 }
 
 /**
- * A worker with the real activities, on its own task queue and with its own guardrail
- * coordinator (so tests never share guardrail state), running until `stop()`.
+ * The production workers (worker/build.ts) with the real activities, on a task queue of their own
+ * and with their own guardrail coordinator (so tests never share guardrail state), until `stop()`.
  */
 export async function startWorker(env: TestWorkflowEnvironment, options: TestWorkerOptions = {}) {
   const taskQueue = uniqueTaskQueue('remediate');
   const guardrailsWorkflowId = `guardrails-${taskQueue}`;
-  const worker = await Worker.create({
+  const coordinator = {
+    workflowId: guardrailsWorkflowId,
+    taskQueue: `${taskQueue}-guardrails`,
+    policy: { ...DEFAULT_GUARDRAIL_POLICY, ...options.policy },
+    historyLimit: options.historyLimit,
+    replyTimeoutMs: options.replyTimeoutMs ?? DEFAULT_GUARDRAILS_REPLY_TIMEOUT_MS,
+  };
+  const plan: WorkerPlan = {
     connection: env.nativeConnection,
+    client: env.client,
+    namespace: 'default',
     taskQueue,
-    workflowBundle: workflowBundle(),
-    activities: {
-      ...createRemediationActivities({ ...loadActivitiesConfig({}), ...options.config }),
-      ...createGuardrailActivities({
-        client: env.client,
-        workflowId: guardrailsWorkflowId,
-        policy: { ...DEFAULT_GUARDRAIL_POLICY, ...options.policy },
-        historyLimit: options.historyLimit,
-      }),
-    },
-  });
-  const running = worker.run();
+    coordinator,
+    activities: { ...loadActivitiesConfig({}), ...options.config },
+    workflows: { workflowBundle: workflowBundle() },
+  };
+  const workers = await startWorkers(plan);
   return {
     taskQueue,
     guardrailsWorkflowId,
-    worker,
+    coordinator,
+    /** What the workers were built from: a test can build another one of either kind. */
+    plan,
+    worker: workers.remediation,
+    workers,
     /**
-     * Stops the worker and terminates its coordinator: on the time-skipping server a workflow
+     * Stops the workers and terminates the coordinator: on the time-skipping server a workflow
      * left with a task no worker will take blocks time skipping for every later test.
      */
     async stop() {
-      worker.shutdown();
-      await running;
       await env.client.workflow
         .getHandle(guardrailsWorkflowId)
         .terminate('test finished')
         .catch(() => undefined);
+      workers.shutdown();
+      await workers.done;
     },
   };
 }

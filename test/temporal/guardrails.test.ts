@@ -9,12 +9,16 @@
  */
 import { Client, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ensureCoordinator } from '../../client/coordinator';
+import type { CheckRequest } from '../../dsl/guardrail-protocol';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { defaultPolicy, submitIncident } from '../../client/submit';
 import type { GuardrailPolicy } from '../../dsl/guardrail-state';
 import type { CompiledCatalogue, Incident } from '../../dsl/types';
-import { freezeSignal, guardrailStateQuery, resetBreakerSignal, unfreezeSignal } from '../../workflows/guardrail-messages';
+import { acquireUpdate, freezeSignal, guardrailRequestSignal, guardrailStateQuery, resetBreakerSignal, revokeLeaseSignal, unfreezeSignal } from '../../workflows/guardrail-messages';
 import { statusQuery } from '../../workflows/messages';
 import type { RemediationResult } from '../../workflows/types';
 import { compileFixture, incident, startWorker, type TestWorkerOptions } from '../harness/engine';
@@ -201,6 +205,9 @@ describe('concurrency', () => {
     const view = await guardrailView();
     expect(view.state.leases).toEqual({});
     expect(view.log.some((e) => e.kind === 'lease_expired' && e.incidentId === lease.incidentId)).toBe(true);
+    // It may have acted and nobody verified: a failure for the breaker and the service's budget.
+    expect(view.state.breakers.slow).toMatchObject({ consecutiveFailures: 1 });
+    expect(view.state.serviceFailures.search).toHaveLength(1);
   });
 
   it('continues as new under load and loses no state', async () => {
@@ -254,6 +261,111 @@ describe('change windows and freeze', () => {
     expect((await run(inc('rate_test', 'frozen-svc'))).outcome).toBe('remediated');
   });
 });
+
+describe('fail closed', () => {
+  it('without a coordinator a remediation does not act: blocked GUARDRAILS_UNAVAILABLE, and humans are told', async () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'remediate-guardrails-'));
+    const notifications = join(scratch, 'notifications.jsonl');
+    try {
+      await useWorker({ config: { notifyLogPath: notifications } });
+      // Terminated once it has started for real: the test server loses track of time skipping when
+      // a workflow is terminated with its first task outstanding.
+      await guardrailView();
+      await coordinator().terminate('operator removed it');
+      const result = await run(inc('rate_test'));
+      expect(result).toMatchObject({ outcome: 'blocked', decision: { event: 'GUARDRAILS_UNAVAILABLE', reason: expect.stringContaining('not acting without guardrails') } });
+      expect(target.requests).toHaveLength(0);
+      const sent = readFileSync(notifications, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { kind: string; title: string });
+      expect(sent).toEqual([expect.objectContaining({ kind: 'blocked', title: expect.stringContaining('GUARDRAILS_UNAVAILABLE') })]);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
+  it('a coordinator terminated mid-freeze starts again from its last recorded state: freeze, breakers, runs and leases survive', async () => {
+    await useWorker();
+    target.state.failing.add('DELETE /pods/pod-broken');
+    const broken = () => inc('breaker_test', 'checkout', { context: { pod_name: 'pod-broken' } });
+    await run(broken());
+    await run(broken());
+    expect((await run(inc('rate_test', 'payments'))).outcome).toBe('remediated');
+    const slow = await submit(inc('slow_test', 'payments'));
+    await waitUntil(async () => (await leaseCount()) === 1);
+    await coordinator().signal(freezeSignal, { by: 'carol', reason: 'incident review' });
+    await waitUntil(async () => (await guardrailView()).state.freeze !== undefined);
+    const before = (await guardrailView()).state;
+
+    await coordinator().terminate('operator mistake');
+    expect((await run(inc('rate_test', 'other'))).decision).toMatchObject({ event: 'GUARDRAILS_UNAVAILABLE' });
+
+    const started = await ensureCoordinator(client, worker!.coordinator);
+    expect(started).toMatchObject({ kind: 'recovered', from: { status: 'TERMINATED' } });
+    const after = await guardrailView();
+    expect(after.state.freeze).toEqual(before.freeze);
+    expect(after.state.breakers.breaker).toMatchObject({ state: 'open', consecutiveFailures: 2 });
+    expect(after.state.executions['rate-limited:payments']).toEqual(before.executions['rate-limited:payments']);
+    expect(Object.keys(after.state.leases)).toEqual(Object.keys(before.leases));
+    expect(after.log.at(-1)).toMatchObject({ kind: 'recovered' });
+    expect((await run(inc('rate_test', 'other'))).decision).toMatchObject({ event: 'FROZEN', reason: expect.stringContaining('incident review') });
+    // The slow run still holds its slot on the new run, and returns it there.
+    await env.sleep(HOUR + MINUTE);
+    expect((await slow.handle.result()).outcome).toBe('remediated');
+    expect((await guardrailView()).state.leases).toEqual({});
+  });
+
+  it('refuses a malformed request and keeps serving', async () => {
+    await useWorker();
+    await coordinator().signal(guardrailRequestSignal, { kind: 'check', incidentId: '__proto__' } as unknown as CheckRequest);
+    await waitUntil(async () => (await guardrailView()).log.some((e) => e.kind === 'refused'));
+    expect((await run(inc('rate_test'))).outcome).toBe('remediated');
+  });
+
+  it('still serves the first protocol (acquire update) for remediations that started before the batched one', async () => {
+    await useWorker();
+    const verdict = await coordinator().executeUpdate(acquireUpdate, {
+      args: [{ incidentId: 'old-1', workflowId: 'incident-old-1', incident: { id: 'old-1', service: 'legacy', services: ['legacy'] }, runbook: requestRunbook(), humanApproved: false, leaseMs: 600_000 }],
+    });
+    expect(verdict).toMatchObject({ granted: true, lease: { incidentId: 'old-1' } });
+  });
+});
+
+describe('leases and priorities', () => {
+  it('a remediation renews its lease while it acts', async () => {
+    await useWorker();
+    const { handle } = await submit(inc('slow_test', 'search'));
+    await waitUntil(async () => (await handle.query(statusQuery)).currentStep === 'settle');
+    const lease = Object.values((await guardrailView()).state.leases)[0]!;
+    const leaseMs = lease.expiresAtMs - lease.acquiredAtMs;
+    await env.sleep(Math.ceil(leaseMs / 3) + MINUTE);
+    await waitUntil(async () => (Object.values((await guardrailView()).state.leases)[0]?.expiresAtMs ?? 0) > lease.expiresAtMs);
+    await env.sleep(HOUR);
+    expect((await handle.result()).outcome).toBe('remediated');
+  });
+
+  it('a run whose slot an operator revokes stops before its next action, and it counts as a failure', async () => {
+    await useWorker();
+    const { handle } = await submit(inc('two_step_test', 'search', { context: { pod_name: 'pod-two' } }));
+    await waitUntil(async () => (await handle.query(statusQuery)).currentStep === 'settle');
+    await coordinator().signal(revokeLeaseSignal, { incidentId: (await handle.query(statusQuery)).incidentId, by: 'dave', reason: 'stuck since the outage' });
+    await waitUntil(async () => (await guardrailView()).log.some((e) => e.kind === 'revoked'));
+    const view = await guardrailView();
+    expect(view.state.leases).toEqual({});
+    expect(view.state.breakers['two-step']).toMatchObject({ consecutiveFailures: 1 });
+    expect(view.state.serviceFailures.search).toHaveLength(1);
+
+    await env.sleep(HOUR + MINUTE);
+    const result = await handle.result();
+    expect(result.outcome).toBe('failed');
+    expect(result.events.find((e) => e.type === 'LEASE_LOST')).toMatchObject({ message: expect.stringContaining('before second: revoked by dave') });
+    expect(target.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['DELETE /pods/pod-two']);
+  });
+
+});
+
+function requestRunbook() {
+  const rb = catalogue.runbooks.find((r) => r.id === 'rate-limited')!;
+  return { id: rb.id, risk: rb.risk, guardrails: rb.guardrails };
+}
 
 async function waitUntil(predicate: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -1,13 +1,11 @@
 /**
- * The guardrail coordinator: one long-lived workflow that owns the guardrail state shared by every
- * remediation (rate limits, cooldowns, blast radius, circuit breakers, freeze, failure budgets).
- * It is the single writer: remediations ask it through an update, so decisions that share a limit
- * are serialised. It only decides; it never waits on an action, so a storm never queues behind a
- * slow remediation. Time is workflow time; timers wake it exactly when a cooldown ends, a breaker
- * half-opens or a lease expires. History stays bounded by continuing as new with its state.
+ * The first guardrail coordinator, which took one Update per acquire. Kept unchanged for runs that
+ * started before the batched protocol (`patched('batched-coordinator')` in ./coordinator.ts) so
+ * their histories replay; a run continues on this code until it continues as new. Deprecate it once
+ * no coordinator run started before that patch remains open.
  */
 import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
-import { acquire, advance, emptyState, nextDeadline, release, resetBreaker, snapshotOf } from '../dsl/guardrail-state';
+import { acquire, advance, emptyState, nextDeadline, release, resetBreaker, snapshotOf } from '../../dsl/guardrail-state';
 import {
   acquireUpdate,
   freezeSignal,
@@ -17,13 +15,13 @@ import {
   unfreezeSignal,
   type GuardrailCoordinatorInput,
   type GuardrailLogEntry,
-} from './guardrail-messages';
+} from '../guardrail-messages';
 
 /** Events before handing over to a new run; the server's own suggestion also triggers it. */
 const DEFAULT_HISTORY_LIMIT = 5_000;
 const LOG_LIMIT = 200;
 
-export async function guardrailCoordinator(input: GuardrailCoordinatorInput): Promise<void> {
+export async function legacyCoordinator(input: GuardrailCoordinatorInput): Promise<void> {
   const { policy } = input;
   const state = input.state ?? emptyState();
   const log: GuardrailLogEntry[] = input.log ?? [];
@@ -39,7 +37,7 @@ export async function guardrailCoordinator(input: GuardrailCoordinatorInput): Pr
   setHandler(
     acquireUpdate,
     (request) => {
-      advance(state, policy, Date.now());
+      advance(state, policy, Date.now(), 'no_action');
       const verdict = acquire(state, policy, request, Date.now());
       note({
         kind: verdict.granted ? 'granted' : 'denied',
@@ -81,12 +79,12 @@ export async function guardrailCoordinator(input: GuardrailCoordinatorInput): Pr
 
   for (;;) {
     const now = Date.now();
-    for (const lease of advance(state, policy, now)) {
+    for (const lease of advance(state, policy, now, 'no_action')) {
       note({ kind: 'lease_expired', incidentId: lease.incidentId, runbook: lease.runbook, detail: `${lease.workflowId} never released its slot` });
     }
     if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > historyLimit) {
       await condition(allHandlersFinished);
-      return await continueAsNew<typeof guardrailCoordinator>({ policy, state, log, historyLimit });
+      return await continueAsNew<typeof legacyCoordinator>({ policy, state, log, historyLimit });
     }
     changed = false;
     const deadline = nextDeadline(state, policy, now);

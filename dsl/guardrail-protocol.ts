@@ -1,0 +1,281 @@
+/**
+ * The guardrail coordinator's message protocol, as pure functions: remediations send requests as
+ * signals, the coordinator drains them in batches and answers each requester with a signal of its
+ * own. Keeping the protocol pure makes it unit- and model-testable and keeps the workflow a thin
+ * shell. Temporal's limits shaped it: signals are not capped per workflow the way in-flight updates
+ * are (10), and one workflow task answers a whole batch.
+ */
+import {
+  advance,
+  ownValue,
+  refusal,
+  release,
+  renew,
+  reserve,
+  type AcquireRequest,
+  type GuardrailPolicy,
+  type GuardrailState,
+  type Lease,
+  type ReleaseResult,
+} from './guardrail-state';
+import type { BlockedEvent } from './types';
+
+/** Who asked: answers go to exactly this run, so a later run of the same workflow id never sees them. */
+export interface RequestOrigin {
+  workflowId: string;
+  runId: string;
+}
+
+export type GuardrailRequest = CheckRequest | RenewRequest | ReleaseRequestV2;
+
+/** Check the guardrails for one run; with `reserve`, also take the slot (atomically, as the single writer). */
+export interface CheckRequest extends Omit<AcquireRequest, 'workflowId'> {
+  kind: 'check';
+  requestId: string;
+  from: RequestOrigin;
+  reserve: boolean;
+}
+
+export interface RenewRequest {
+  kind: 'renew';
+  requestId: string;
+  from: RequestOrigin;
+  incidentId: string;
+  leaseId: string;
+  leaseMs: number;
+}
+
+export interface ReleaseRequestV2 {
+  kind: 'release';
+  requestId: string;
+  from: RequestOrigin;
+  incidentId: string;
+  /** The lease being returned; absent when the sender gave up waiting and abandons `abandons`. */
+  leaseId?: string;
+  /** A check request whose answer the sender stopped waiting for: its grant, if any, is void. */
+  abandons?: string;
+  result: ReleaseResult;
+}
+
+export type GuardrailVerdict =
+  | { kind: 'granted'; lease: Lease }
+  /** An evaluation without reservation found nothing in the way. */
+  | { kind: 'clear' }
+  | { kind: 'blocked'; event: BlockedEvent; reason: string }
+  | { kind: 'outside_window'; reason: string; outside: 'wait' | 'approval'; opensAtMs?: number };
+
+export type GuardrailReply =
+  | { kind: 'verdict'; requestId: string; verdict: GuardrailVerdict }
+  | { kind: 'lease_lost'; incidentId: string; leaseId: string; reason: string };
+
+export interface Outgoing {
+  to: RequestOrigin;
+  reply: GuardrailReply;
+}
+
+/** What the coordinator notes in its operator log for one request. */
+export interface Noted {
+  kind: 'granted' | 'denied' | 'released' | 'lease_expired' | 'renewed' | 'refused' | 'revoked';
+  incidentId?: string;
+  runbook?: string;
+  detail: string;
+}
+
+/** How long a tombstone for an abandoned request is kept: longer than any signal stays in flight. */
+const ABANDON_TTL_MS = 60 * 60_000;
+
+/**
+ * Order within a batch: returned slots first (they free capacity), then human-approved work, then
+ * evaluations (they reserve nothing), then new automatic work, each in arrival order.
+ */
+export function requestRank(request: GuardrailRequest): number {
+  switch (request.kind) {
+    case 'release':
+    case 'renew':
+      return 0;
+    case 'check':
+      return request.humanApproved ? 1 : request.reserve ? 3 : 2;
+  }
+}
+
+export function prioritise(requests: readonly GuardrailRequest[]): GuardrailRequest[] {
+  return requests
+    .map((request, index) => ({ request, index }))
+    .sort((a, b) => requestRank(a.request) - requestRank(b.request) || a.index - b.index)
+    .map(({ request }) => request);
+}
+
+/** Applies one request; returns the answers to send and what to note. */
+export function handleRequest(
+  state: GuardrailState,
+  policy: GuardrailPolicy,
+  request: GuardrailRequest,
+  nowMs: number,
+): { out: Outgoing[]; noted: Noted[] } {
+  switch (request.kind) {
+    case 'check':
+      return handleCheck(state, policy, request, nowMs);
+    case 'renew': {
+      if (renew(state, request.incidentId, request.leaseId, request.leaseMs, nowMs)) return { out: [], noted: [] };
+      const reason = 'the lease is no longer held (it expired or was released)';
+      return {
+        out: [{ to: request.from, reply: { kind: 'lease_lost', incidentId: request.incidentId, leaseId: request.leaseId, reason } }],
+        noted: [{ kind: 'refused', incidentId: request.incidentId, detail: `renewal of ${request.leaseId}: ${reason}` }],
+      };
+    }
+    case 'release':
+      return handleRelease(state, request, nowMs);
+  }
+}
+
+function handleCheck(state: GuardrailState, policy: GuardrailPolicy, request: CheckRequest, nowMs: number): { out: Outgoing[]; noted: Noted[] } {
+  const answer = (verdict: GuardrailVerdict): Outgoing[] => [{ to: request.from, reply: { kind: 'verdict', requestId: request.requestId, verdict } }];
+  const base = { incidentId: request.incidentId, runbook: request.runbook.id };
+  if (ownValue(state.abandoned ?? {}, request.requestId) !== undefined) {
+    return { out: [], noted: [{ kind: 'refused', ...base, detail: `request ${request.requestId} arrived after its sender gave up waiting` }] };
+  }
+  const held = ownValue(state.leases, request.incidentId);
+  if (held) {
+    // A retried request gets its lease back; a check for an incident whose lease belongs to another run is refused.
+    if (request.reserve && held.requestId === request.requestId) return { out: answer({ kind: 'granted', lease: held }), noted: [] };
+    const reason = `incident ${request.incidentId} already holds a guardrail slot (${held.workflowId})`;
+    return { out: answer({ kind: 'blocked', event: 'BLAST_LIMITED', reason }), noted: [{ kind: 'denied', ...base, detail: reason }] };
+  }
+  const refused = refusal(state, policy, request, nowMs);
+  if (refused) {
+    const verdict: GuardrailVerdict =
+      refused.event === 'OUTSIDE_CHANGE_WINDOW'
+        ? { kind: 'outside_window', reason: refused.reason, outside: 'outside' in refused ? refused.outside : 'wait', opensAtMs: 'opensAtMs' in refused ? refused.opensAtMs : undefined }
+        : { kind: 'blocked', event: refused.event, reason: refused.reason };
+    return { out: answer(verdict), noted: [{ kind: 'denied', ...base, detail: `${refused.event}: ${refused.reason}` }] };
+  }
+  if (!request.reserve) return { out: answer({ kind: 'clear' }), noted: [] };
+  const lease = reserve(state, { ...request, workflowId: request.from.workflowId, runId: request.from.runId }, nowMs);
+  const detail = `${request.incident.service}${lease.trial ? ' (half-open trial)' : ''}${request.humanApproved ? ' (human-approved)' : ''}`;
+  return { out: answer({ kind: 'granted', lease }), noted: [{ kind: 'granted', ...base, detail }] };
+}
+
+function handleRelease(state: GuardrailState, request: ReleaseRequestV2, nowMs: number): { out: Outgoing[]; noted: Noted[] } {
+  if (request.abandons !== undefined) {
+    const held = ownValue(state.leases, request.incidentId);
+    if (held?.requestId === request.abandons) {
+      release(state, { incidentId: request.incidentId, result: 'no_action', leaseId: held.leaseId }, nowMs);
+      return { out: [], noted: [{ kind: 'released', incidentId: request.incidentId, runbook: held.runbook, detail: 'abandoned by its requester (no answer in time)' }] };
+    }
+    state.abandoned = state.abandoned ?? {};
+    state.abandoned[request.abandons] = nowMs + ABANDON_TTL_MS;
+    return { out: [], noted: [] };
+  }
+  const lease = release(state, { incidentId: request.incidentId, result: request.result, leaseId: request.leaseId }, nowMs);
+  return lease ? { out: [], noted: [{ kind: 'released', incidentId: request.incidentId, runbook: lease.runbook, detail: request.result }] } : { out: [], noted: [] };
+}
+
+/**
+ * An operator takes a slot back (its remediation is stuck, or must stop now). Counted as a failure:
+ * the run may have acted and will not verify. Its holder is told and stops before its next step.
+ */
+export function revoke(state: GuardrailState, incidentId: string, by: string, reason: string, nowMs: number): { out: Outgoing[]; noted: Noted[] } {
+  const lease = release(state, { incidentId, result: 'failure' }, nowMs);
+  if (!lease) return { out: [], noted: [{ kind: 'refused', incidentId, detail: `revoke by ${by}: ${incidentId} holds no slot` }] };
+  return {
+    out: lostNotice(lease, `revoked by ${by}: ${reason}`),
+    noted: [{ kind: 'revoked', incidentId, runbook: lease.runbook, detail: `by ${by}: ${reason}; counted as a failure` }],
+  };
+}
+
+function lostNotice(lease: Lease, reason: string): Outgoing[] {
+  if (lease.leaseId === undefined || lease.runId === undefined) return [];
+  return [{ to: { workflowId: lease.workflowId, runId: lease.runId }, reply: { kind: 'lease_lost', incidentId: lease.incidentId, leaseId: lease.leaseId, reason } }];
+}
+
+/** Time's effects (see `advance`); every expired lease's holder is told it lost its slot. */
+export function expire(state: GuardrailState, policy: GuardrailPolicy, nowMs: number): { out: Outgoing[]; noted: Noted[] } {
+  const expired = advance(state, policy, nowMs, 'failure');
+  return {
+    out: expired.flatMap((lease) => lostNotice(lease, 'the lease expired before it was renewed or released')),
+    noted: expired.map((lease) => ({ kind: 'lease_expired' as const, incidentId: lease.incidentId, runbook: lease.runbook, detail: `${lease.workflowId} neither renewed nor released its slot; counted as a failure` })),
+  };
+}
+
+/**
+ * A request as it arrived, checked field by field: anyone who may signal the coordinator can send
+ * anything, and a malformed request must be refused, never throw inside the coordinator's task.
+ */
+export function parseGuardrailRequest(raw: unknown): GuardrailRequest | { invalid: string } {
+  if (!isRecord(raw)) return { invalid: 'not an object' };
+  const from = raw.from;
+  // The server refuses a signal to a run id that is not a UUID by failing the sender's whole workflow
+  // task: one crafted request must not wedge the coordinator, so such a request never gets an answer.
+  if (!isRecord(from) || !isId(from.workflowId) || !isRunId(from.runId)) return { invalid: 'from: expected { workflowId, runId } with a run id that is a UUID' };
+  if (!isId(raw.requestId) || !isId(raw.incidentId)) return { invalid: 'requestId and incidentId must be non-empty strings' };
+  const base = { requestId: raw.requestId, incidentId: raw.incidentId, from: { workflowId: from.workflowId, runId: from.runId } };
+  switch (raw.kind) {
+    case 'renew':
+      if (!isId(raw.leaseId) || !isDuration(raw.leaseMs)) return { invalid: 'renew: leaseId and leaseMs expected' };
+      return { kind: 'renew', ...base, leaseId: raw.leaseId, leaseMs: raw.leaseMs };
+    case 'release': {
+      if (raw.result !== 'success' && raw.result !== 'failure' && raw.result !== 'no_action') return { invalid: 'release: result must be success, failure or no_action' };
+      if (raw.leaseId !== undefined && !isId(raw.leaseId)) return { invalid: 'release: leaseId must be a string' };
+      if (raw.abandons !== undefined && !isId(raw.abandons)) return { invalid: 'release: abandons must be a string' };
+      return { kind: 'release', ...base, result: raw.result, leaseId: raw.leaseId, abandons: raw.abandons };
+    }
+    case 'check':
+      return parseCheck(raw, base);
+    default:
+      return { invalid: `unknown kind ${JSON.stringify(raw.kind)}` };
+  }
+}
+
+function parseCheck(raw: Record<string, unknown>, base: Pick<CheckRequest, 'requestId' | 'incidentId' | 'from'>): CheckRequest | { invalid: string } {
+  const { incident, runbook } = raw;
+  if (!isRecord(incident) || !isId(incident.id) || !isId(incident.service) || !Array.isArray(incident.services) || !incident.services.every(isId)) {
+    return { invalid: 'check: incident needs id, service and services' };
+  }
+  if (!isRecord(runbook) || !isId(runbook.id) || !['LOW', 'MEDIUM', 'HIGH'].includes(runbook.risk as string) || !isRecord(runbook.guardrails)) {
+    return { invalid: 'check: runbook needs id, risk and guardrails' };
+  }
+  const g = runbook.guardrails;
+  const breaker = g.circuitBreaker;
+  if (![g.maxPerHour, g.blastRadiusLimit].every(isCount) || !isDuration(g.cooldownMs) || !isRecord(breaker) || !isCount(breaker.failureThreshold) || !isDuration(breaker.recoveryTimeoutMs)) {
+    return { invalid: 'check: runbook.guardrails malformed' };
+  }
+  if (typeof raw.humanApproved !== 'boolean' || typeof raw.reserve !== 'boolean' || !isDuration(raw.leaseMs)) return { invalid: 'check: humanApproved, reserve and leaseMs expected' };
+  return {
+    kind: 'check',
+    ...base,
+    incident: { id: incident.id, service: incident.service, services: [...incident.services] as string[] },
+    runbook: {
+      id: runbook.id,
+      risk: runbook.risk as CheckRequest['runbook']['risk'],
+      guardrails: {
+        maxPerHour: g.maxPerHour as number,
+        cooldownMs: g.cooldownMs as number,
+        blastRadiusLimit: g.blastRadiusLimit as number,
+        circuitBreaker: { failureThreshold: breaker.failureThreshold as number, recoveryTimeoutMs: breaker.recoveryTimeoutMs as number },
+      },
+    },
+    humanApproved: raw.humanApproved,
+    reserve: raw.reserve,
+    leaseMs: raw.leaseMs,
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isId(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= 512;
+}
+
+function isRunId(value: unknown): value is string {
+  return typeof value === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0;
+}
+
+function isDuration(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+}
