@@ -1,91 +1,72 @@
 /**
- * Everything the benchmark runs against, in this one process: the embedded dev server (headless,
- * free port, temp data dir), one workflow bundle built once, the engine worker and the baseline
- * worker (same settings, own task queues) and a simulated cluster whose requests are timestamped.
+ * Everything the benchmark runs against: the embedded dev server (headless, free port, temporary
+ * data folder, tuned or plain), one workflow bundle built once, the engine's workers exactly as
+ * production assembles them (worker/build.ts), the bare-Temporal baseline worker with the same
+ * tuning on its own task queue, and the counting target. `close()` stops all of it.
  */
-import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadActivitiesConfig } from '../activities/config';
-import { startSimulatedCluster, type SimulatedCluster } from '../test/harness/simulated-cluster';
 import { compileCatalogue } from '../dsl/compile';
+import type { GuardrailPolicy } from '../dsl/guardrail-state';
 import type { CompiledCatalogue } from '../dsl/types';
 import { ensureTemporalCli } from '../toolchain';
-import { startDevServer, type RunningDevServer } from '../toolchain/dev-server';
-import { startWorkers } from '../worker/build';
-import { DEFAULT_GUARDRAILS_REPLY_TIMEOUT_MS } from '../worker/config';
-import { DEFAULT_GUARDRAIL_POLICY } from '../worker/guardrail-policy';
+import { startDevServer, type DevServerProfile, type RunningDevServer } from '../toolchain/dev-server';
+import { freePort } from '../toolchain/ports';
+import { startWorkers, type RunningWorkers, type WorkerPlan } from '../worker/build';
+import { DEFAULT_GUARDRAILS_QUEUE_TIMEOUT_MS, DEFAULT_GUARDRAILS_REPLY_TIMEOUT_MS } from '../worker/config';
 import { REMEDIATION_WORKER_TUNING } from '../worker/tuning';
 import { ALL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import type { OperatorPolicy } from '../workflows/types';
 import { createBaselineActivities } from './baseline-activities';
+import { startBenchTarget, type BenchTarget } from './target';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
-/** High operator limits: the benchmark measures the engine, not the seed's "3 at once" default. */
-export const BENCH_LIMITS = { maxConcurrent: 100_000, maxServices: 100_000 };
-
-export const BENCH_POLICY: OperatorPolicy = {
-  defaultApprovers: [],
-  approverGroups: {},
-  namespace: 'default',
-  limits: BENCH_LIMITS,
+/** Throughput and latency measure the engine, not the guardrails: limits no run reaches. */
+export const OPEN_POLICY: GuardrailPolicy = {
+  limits: { maxConcurrent: 100_000, maxServices: 100_000 },
+  failureBudget: { maxFailures: 100_000, windowMs: 3_600_000 },
+  changeWindows: [],
 };
 
-/** The baseline worker runs with the engine's own tuning, so the comparison is like for like. */
-const WORKER_SETTINGS: Partial<WorkerOptions> = REMEDIATION_WORKER_TUNING;
+/** The storms' operator policy: the reference exercise's blast radius and a failure budget, so every global rule is exercised. */
+export const STORM_POLICY: GuardrailPolicy = {
+  limits: { maxConcurrent: 3, maxServices: 1 },
+  failureBudget: { maxFailures: 2, windowMs: 3_600_000 },
+  changeWindows: [],
+};
 
-export interface TimedCluster extends SimulatedCluster {
-  /** Time (ms since epoch) of the first request with this method and path. */
-  firstAt(method: string, path: string): number | undefined;
+export const BENCH_OPERATOR_POLICY: OperatorPolicy = { defaultApprovers: [], approverGroups: {}, namespace: 'default', limits: OPEN_POLICY.limits };
+
+export interface EngineWorkers {
+  taskQueue: string;
+  coordinatorId: string;
+  workers: RunningWorkers;
+  policy: GuardrailPolicy;
 }
 
 export interface BenchEnv {
   client: Client;
-  cluster: TimedCluster;
+  connection: NativeConnection;
+  address: string;
+  dataDir: string;
+  target: BenchTarget;
   catalogue: CompiledCatalogue;
-  engineQueue: string;
+  engineBundleCode: string;
   baselineQueue: string;
   /** When each baseline workflow's first activity started (ms since epoch). */
   baselineFirstActivity: Map<string, number>;
-  engineBundleCode: string;
   temporalCliVersion: string;
+  serverProfile: DevServerProfile;
   bundleMs: number;
+  /** Engine workers on a task queue and coordinator of their own, with this guardrail policy. */
+  startEngine(name: string, policy: GuardrailPolicy): Promise<EngineWorkers>;
   close(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function timedCluster(): Promise<TimedCluster> {
-  const cluster = await startSimulatedCluster();
-  const first = new Map<string, number>();
-  const requests = cluster.requests;
-  const push = requests.push.bind(requests);
-  // The cluster records requests without a time: stamp each as it is recorded, and keep the array
-  // short (thousands of incidents would otherwise keep every body in memory).
-  requests.push = (...items) => {
-    const now = Date.now();
-    for (const item of items) {
-      const key = `${item.method} ${item.path}`;
-      if (!first.has(key)) first.set(key, now);
-    }
-    if (requests.length > 1000) requests.length = 0;
-    return push(...items);
-  };
-  return Object.assign(cluster, { firstAt: (method: string, path: string) => first.get(`${method} ${path}`) });
 }
 
 export function compileBenchRunbooks(target: string): CompiledCatalogue {
@@ -96,7 +77,7 @@ export function compileBenchRunbooks(target: string): CompiledCatalogue {
   return compiled.catalogue;
 }
 
-export async function startBenchEnv(log: (line: string) => void): Promise<BenchEnv> {
+export async function startBenchEnv(log: (line: string) => void, profile: DevServerProfile = 'tuned', extraArgs: readonly string[] = []): Promise<BenchEnv> {
   try {
     Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
   } catch {
@@ -105,6 +86,7 @@ export async function startBenchEnv(log: (line: string) => void): Promise<BenchE
   const cleanups: Array<() => Promise<void>> = [];
   const close = async () => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    cleanups.length = 0;
   };
   try {
     const cli = await ensureTemporalCli(log);
@@ -116,13 +98,15 @@ export async function startBenchEnv(log: (line: string) => void): Promise<BenchE
       port: await freePort(),
       uiPort: false,
       searchAttributes: ALL_SEARCH_ATTRIBUTES.map((key) => `${key.name}=Keyword`),
+      profile,
+      extraArgs,
       log,
     });
     cleanups.push(() => server.stop());
 
-    const cluster = await timedCluster();
-    cleanups.push(() => cluster.close());
-    const catalogue = compileBenchRunbooks(cluster.url);
+    const target = await startBenchTarget();
+    cleanups.push(() => target.close());
+    const catalogue = compileBenchRunbooks(target.url);
 
     const bundleStart = performance.now();
     const engineBundle = await bundleWorkflowCode({ workflowsPath: here('../workflows/index.ts'), logger: new DefaultLogger('ERROR') });
@@ -131,51 +115,65 @@ export async function startBenchEnv(log: (line: string) => void): Promise<BenchE
 
     const connection = await NativeConnection.connect({ address: server.address });
     cleanups.push(() => connection.close());
-    const clientConnection = await Connection.connect({ address: server.address });
-    cleanups.push(() => clientConnection.close());
-    const client = new Client({ connection: clientConnection, namespace: 'default' });
+    // The client shares the workers' connection, as eager workflow start requires.
+    const client = new Client({ connection, namespace: 'default' });
 
     const tag = Date.now().toString(36);
-    const engineQueue = `bench-engine-${tag}`;
     const baselineQueue = `bench-baseline-${tag}`;
-    const engine = await startWorkers({
-      connection,
-      client,
-      namespace: 'default',
-      taskQueue: engineQueue,
-      coordinator: {
-        workflowId: `guardrails-${engineQueue}`,
-        taskQueue: `${engineQueue}-guardrails`,
-        policy: { ...DEFAULT_GUARDRAIL_POLICY, limits: BENCH_LIMITS, failureBudget: { maxFailures: 100_000, windowMs: 3_600_000 } },
-        replyTimeoutMs: DEFAULT_GUARDRAILS_REPLY_TIMEOUT_MS,
-      },
-      activities: { ...loadActivitiesConfig({}), notifyLogPath: join(dataDir, 'notifications.jsonl') },
-      workflows: { workflowBundle: engineBundle },
-    });
     const baselineFirstActivity = new Map<string, number>();
     const baseline = await Worker.create({
       connection,
       taskQueue: baselineQueue,
       workflowBundle: baselineBundle,
       activities: createBaselineActivities(baselineFirstActivity),
-      ...WORKER_SETTINGS,
+      ...REMEDIATION_WORKER_TUNING,
     });
-    const running = [engine.done, baseline.run()];
+    const baselineRun = baseline.run();
     cleanups.push(async () => {
-      engine.shutdown();
-      baseline.shutdown();
-      await Promise.allSettled(running);
+      if (baseline.getState() === 'RUNNING') baseline.shutdown();
+      await baselineRun.catch(() => undefined);
     });
+
+    const startEngine = async (name: string, policy: GuardrailPolicy): Promise<EngineWorkers> => {
+      const taskQueue = `bench-${name}-${tag}`;
+      const coordinatorId = `guardrails-${taskQueue}`;
+      const plan: WorkerPlan = {
+        connection,
+        client,
+        namespace: 'default',
+        taskQueue,
+        coordinator: {
+          workflowId: coordinatorId,
+          taskQueue: `${taskQueue}-guardrails`,
+          policy,
+          replyTimeoutMs: DEFAULT_GUARDRAILS_REPLY_TIMEOUT_MS,
+          queueTimeoutMs: DEFAULT_GUARDRAILS_QUEUE_TIMEOUT_MS,
+        },
+        activities: { ...loadActivitiesConfig({}), notifyLogPath: join(dataDir, `notifications-${name}.jsonl`) },
+        workflows: { workflowBundle: engineBundle },
+      };
+      const workers = await startWorkers(plan);
+      cleanups.push(async () => {
+        workers.shutdown();
+        await workers.done.catch(() => undefined);
+      });
+      return { taskQueue, coordinatorId, workers, policy };
+    };
+
     return {
       client,
-      cluster,
+      connection,
+      address: server.address,
+      dataDir,
+      target,
       catalogue,
-      engineQueue,
+      engineBundleCode: engineBundle.code,
       baselineQueue,
       baselineFirstActivity,
-      engineBundleCode: engineBundle.code,
       temporalCliVersion: cli.version,
+      serverProfile: profile,
       bundleMs,
+      startEngine,
       close,
     };
   } catch (error) {

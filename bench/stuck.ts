@@ -1,19 +1,34 @@
 /**
- * When a scenario leaves workflows running, says where they wait, so a stalled run is diagnosable from
- * its log: each one's pending activities (with their last failure) and its last history events.
+ * When a scenario leaves workflows running, says where each one waits (its pending activity, with
+ * its last failure, or else its last history event), grouped, with a few examples in full: a
+ * stalled run is diagnosable from its log.
  */
-import type { BenchEnv } from './env';
+import type { Client } from '@temporalio/client';
 
-export async function describeStuck(env: BenchEnv, log: (line: string) => void, limit = 5): Promise<void> {
-  let shown = 0;
-  const query = `ExecutionStatus="Running" AND TaskQueue="${env.engineQueue}" AND WorkflowType="remediateIncident"`;
-  for await (const workflow of env.client.workflow.list({ query })) {
-    if (shown++ >= limit) break;
-    const handle = env.client.workflow.getHandle(workflow.workflowId);
+export interface StuckSummary {
+  running: number;
+  byWaitingOn: Record<string, number>;
+  examples: string[];
+}
+
+export async function describeStuck(client: Client, taskQueue: string, log: (line: string) => void, examples = 10): Promise<StuckSummary> {
+  const summary: StuckSummary = { running: 0, byWaitingOn: {}, examples: [] };
+  const query = `ExecutionStatus="Running" AND TaskQueue="${taskQueue}" AND WorkflowType="remediateIncident"`;
+  for await (const workflow of client.workflow.list({ query })) {
+    summary.running += 1;
+    const handle = client.workflow.getHandle(workflow.workflowId);
     const { raw } = await handle.describe();
     const pending = (raw.pendingActivities ?? []).map((a) => `${a.activityType?.name} attempt ${a.attempt}${a.lastFailure?.message ? ` (${a.lastFailure.message})` : ''}`);
     const events = (await handle.fetchHistory()).events ?? [];
-    const last = events.slice(-5).map((e) => String(e.eventType).replace('EVENT_TYPE_', ''));
-    log(`  still running: ${workflow.workflowId}; pending: ${pending.join(', ') || 'none'}; last events: ${last.join(', ')}`);
+    const last = String(events.at(-1)?.eventType ?? 'none').replace('EVENT_TYPE_', '');
+    const waitingOn = pending.length > 0 ? `activity ${raw.pendingActivities?.[0]?.activityType?.name}` : `after ${last}`;
+    summary.byWaitingOn[waitingOn] = (summary.byWaitingOn[waitingOn] ?? 0) + 1;
+    if (summary.examples.length < examples) {
+      const line = `${workflow.workflowId}: pending ${pending.join(', ') || 'none'}; last events ${events.slice(-5).map((e) => String(e.eventType).replace('EVENT_TYPE_', '')).join(', ')}`;
+      summary.examples.push(line);
+      log(`  still running: ${line}`);
+    }
   }
+  for (const [where, count] of Object.entries(summary.byWaitingOn)) log(`  ${count} waiting on ${where}`);
+  return summary;
 }

@@ -18,7 +18,14 @@ export interface Submission {
 
 export async function submitIncident(
   client: Client,
-  request: { incident: Incident; catalogue: CompiledCatalogue; policy: OperatorPolicy; taskQueue: string },
+  request: {
+    incident: Incident;
+    catalogue: CompiledCatalogue;
+    policy: OperatorPolicy;
+    taskQueue: string;
+    /** Ask the server to hand the first task to a worker on this client's own connection (same process only). */
+    eager?: boolean;
+  },
 ): Promise<Submission> {
   const workflowId = remediationWorkflowId(request.incident.id);
   try {
@@ -28,6 +35,7 @@ export async function submitIncident(
       args: [{ incident: request.incident, catalogue: request.catalogue, policy: request.policy }],
       workflowIdConflictPolicy: 'FAIL',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      ...(request.eager ? { requestEagerStart: true } : {}),
     });
     return { handle, workflowId, attached: false };
   } catch (error) {

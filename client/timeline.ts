@@ -11,7 +11,8 @@ import type { Notification, SinkResult } from '../activities/notify/types';
 import type { AcquireVerdict } from '../dsl/guardrail-state';
 import { describeKubernetes } from '../dsl/render';
 import type { AuditEventType, DecisionKind, ExecutorResult, GuardrailSnapshot, Incident, Outcome, ResolvedExecutor } from '../dsl/types';
-import type { ReleaseRequest } from '../workflows/guardrail-messages';
+import type { GuardrailReply, GuardrailRequest } from '../dsl/guardrail-protocol';
+import { guardrailReplySignal, guardrailRequestSignal, type ReleaseRequest } from '../workflows/guardrail-messages';
 import { DECISION } from '../workflows/search-attributes';
 import type { ApproveSignal, AuditEvent, RejectSignal } from '../workflows/types';
 import { decodeFirst, eventTimeMs, protoMs, readRecord, type CloseStatus, type History, type HistoryEvent } from './history';
@@ -95,8 +96,14 @@ export function buildTimeline(history: History, runningTrail?: AuditEvent[]): Ti
         decisionShown = true;
         entries.push({ at, kind: 'decision', summary: `decision ${decision} (the reason is in the workflow's audit trail, which no worker returned)` });
       }
+    } else if (event.workflowExecutionSignaledEventAttributes?.signalName === guardrailReplySignal.name) {
+      entries.push(guardrailReplyEntry(at, decodeFirst<GuardrailReply>(event.workflowExecutionSignaledEventAttributes.input)));
     } else if (event.workflowExecutionSignaledEventAttributes) {
       entries.push(signalEntry(at, event.workflowExecutionSignaledEventAttributes));
+    } else if (event.signalExternalWorkflowExecutionInitiatedEventAttributes?.signalName === guardrailRequestSignal.name) {
+      entries.push(guardrailRequestEntry(at, decodeFirst<GuardrailRequest>(event.signalExternalWorkflowExecutionInitiatedEventAttributes.input)));
+    } else if (event.signalExternalWorkflowExecutionFailedEventAttributes) {
+      entries.push({ at, kind: 'guardrails', summary: `guardrails: the coordinator could not be signalled (${event.signalExternalWorkflowExecutionFailedEventAttributes.cause ?? 'unknown cause'})` });
     } else if (event.activityTaskScheduledEventAttributes) {
       const attrs = event.activityTaskScheduledEventAttributes;
       scheduled.set(String(event.eventId), { type: attrs.activityType?.name ?? 'unknown', input: decodeFirst(attrs.input), attempt: 1, scheduledAt: at });
@@ -182,6 +189,37 @@ function signalEntry(at: string, attrs: NonNullable<HistoryEvent['workflowExecut
     ...(by ? { actor: by } : {}),
     detail: { signal: name, input: payload, identity: attrs.identity ?? null },
   };
+}
+
+/** A request to the coordinator (the batched protocol): the remediation asking, renewing or returning its slot. */
+function guardrailRequestEntry(at: string, request: GuardrailRequest | undefined): TimelineEntry {
+  const what = !request
+    ? 'a request it could not decode'
+    : request.kind === 'check'
+      ? `${request.reserve ? 'asked for a slot' : 'asked for an evaluation'} for ${request.runbook.id} on ${request.incident.service}${request.humanApproved ? ' (human-approved)' : ''}`
+      : request.kind === 'renew'
+        ? `renewed lease ${request.leaseId}`
+        : request.abandons
+          ? `gave up waiting for an answer to ${request.abandons}`
+          : `returned its slot (${request.result})`;
+  return { at, kind: 'guardrails', summary: `guardrails: ${what}`, detail: { request } };
+}
+
+function guardrailReplyEntry(at: string, reply: GuardrailReply | undefined): TimelineEntry {
+  if (!reply) return { at, kind: 'guardrails', summary: 'guardrails: an answer it could not decode' };
+  if (reply.kind === 'lease_lost') return { at, kind: 'guardrails', summary: `guardrails: lease ${reply.leaseId} lost: ${reply.reason}`, detail: { reply } };
+  const verdict = reply.verdict;
+  const what =
+    verdict.kind === 'granted'
+      ? `slot granted (lease ${verdict.lease.leaseId ?? ''}, until ${new Date(verdict.lease.expiresAtMs).toISOString()})`
+      : verdict.kind === 'clear'
+        ? 'guardrails clear'
+        : verdict.kind === 'queued'
+          ? `waiting in line for a slot: ${verdict.reason}`
+          : verdict.kind === 'outside_window'
+            ? `outside its change window: ${verdict.reason}`
+            : `denied (${verdict.event}): ${verdict.reason}`;
+  return { at, kind: 'guardrails', summary: `guardrails: ${what}`, detail: { reply } };
 }
 
 interface ActivityClose {

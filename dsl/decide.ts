@@ -115,6 +115,8 @@ export function checkGuardrails(
   runbook: Pick<CompiledRunbook, 'id' | 'guardrails'>,
   incident: Pick<Incident, 'service' | 'services'>,
   snapshot: GuardrailSnapshot,
+  /** With `capacity: false`, what is under change right now is left out: a run that first waits for humans asks for its slot when they approved. */
+  options: { capacity?: boolean } = {},
 ): Extract<Decision, { decision: 'blocked' }> | undefined {
   const id = runbook.id;
   const service = incident.service;
@@ -168,7 +170,8 @@ export function checkGuardrails(
 
   // Blast radius: how much may be under automated change at once.
   const { maxConcurrent, maxServices } = snapshot.limits;
-  if (snapshot.active.length >= maxConcurrent) {
+  const capacity = options.capacity ?? true;
+  if (capacity && snapshot.active.length >= maxConcurrent) {
     return {
       decision: 'blocked',
       event: 'BLAST_LIMITED',
@@ -177,7 +180,7 @@ export function checkGuardrails(
     };
   }
   const affected = new Set(snapshot.active.flatMap((a) => a.services));
-  if (!affected.has(service) && affected.size >= maxServices) {
+  if (capacity && !affected.has(service) && affected.size >= maxServices) {
     return {
       decision: 'blocked',
       event: 'BLAST_LIMITED',

@@ -62,7 +62,9 @@ export type GuardrailVerdict =
   /** An evaluation without reservation found nothing in the way. */
   | { kind: 'clear' }
   | { kind: 'blocked'; event: BlockedEvent; reason: string }
-  | { kind: 'outside_window'; reason: string; outside: 'wait' | 'approval'; opensAtMs?: number };
+  | { kind: 'outside_window'; reason: string; outside: 'wait' | 'approval'; opensAtMs?: number }
+  /** Human-approved and only short of capacity: it waits in line, and a `granted` follows when a slot frees. */
+  | { kind: 'queued'; position: number; reason: string };
 
 export type GuardrailReply =
   | { kind: 'verdict'; requestId: string; verdict: GuardrailVerdict }
@@ -141,7 +143,24 @@ function handleCheck(state: GuardrailState, policy: GuardrailPolicy, request: Ch
     const reason = `incident ${request.incidentId} already holds a guardrail slot (${held.workflowId})`;
     return { out: answer({ kind: 'blocked', event: 'BLAST_LIMITED', reason }), noted: [{ kind: 'denied', ...base, detail: reason }] };
   }
-  const refused = refusal(state, policy, request, nowMs);
+  const waiting = state.waiting ?? [];
+  if (request.reserve && request.humanApproved && waiting.length > 0) {
+    // Behind those already waiting, first come first served.
+    state.waiting = [...waiting, { requestId: request.requestId, from: request.from, request: { ...request, workflowId: request.from.workflowId }, queuedAtMs: nowMs }];
+    const reason = `approved; waits behind ${waiting.length} other approved remediation(s) for a slot`;
+    return { out: answer({ kind: 'queued', position: state.waiting.length, reason }), noted: [{ kind: 'denied', ...base, detail: `queued: ${reason}` }] };
+  }
+  if (request.reserve && !request.humanApproved && waiting.length > 0) {
+    const reason = `${waiting.length} human-approved remediation(s) are waiting for a slot and go first`;
+    return { out: answer({ kind: 'blocked', event: 'BLAST_LIMITED', reason }), noted: [{ kind: 'denied', ...base, detail: `BLAST_LIMITED: ${reason}` }] };
+  }
+  // An evaluation comes before humans decide: what is under change now says nothing about when they approve.
+  const refused = refusal(state, policy, request, nowMs, { capacity: request.reserve });
+  if (refused && request.reserve && request.humanApproved && refused.event === 'BLAST_LIMITED' && !spansTooMany(request)) {
+    state.waiting = [...waiting, { requestId: request.requestId, from: request.from, request: { ...request, workflowId: request.from.workflowId }, queuedAtMs: nowMs }];
+    const reason = `${refused.reason}; approved, so it waits for the next slot (position ${state.waiting.length})`;
+    return { out: answer({ kind: 'queued', position: state.waiting.length, reason }), noted: [{ kind: 'denied', ...base, detail: `queued: ${reason}` }] };
+  }
   if (refused) {
     const verdict: GuardrailVerdict =
       refused.event === 'OUTSIDE_CHANGE_WINDOW'
@@ -155,7 +174,43 @@ function handleCheck(state: GuardrailState, policy: GuardrailPolicy, request: Ch
   return { out: answer({ kind: 'granted', lease }), noted: [{ kind: 'granted', ...base, detail }] };
 }
 
+/** An incident that spans more services than its runbook may touch never fits, however long it waits. */
+function spansTooMany(request: CheckRequest): boolean {
+  return request.incident.services.length > request.runbook.guardrails.blastRadiusLimit;
+}
+
+/**
+ * Grants queued human-approved runs, in order, while capacity allows; one refused for any other
+ * reason than capacity is answered and leaves the line. Call after anything that frees a slot.
+ */
+export function serveWaiting(state: GuardrailState, policy: GuardrailPolicy, nowMs: number): { out: Outgoing[]; noted: Noted[] } {
+  const out: Outgoing[] = [];
+  const noted: Noted[] = [];
+  while (state.waiting && state.waiting.length > 0) {
+    const next = state.waiting[0]!;
+    const refused = refusal(state, policy, next.request, nowMs);
+    if (refused?.event === 'BLAST_LIMITED') break;
+    state.waiting.shift();
+    const base = { incidentId: next.request.incidentId, runbook: next.request.runbook.id };
+    if (refused) {
+      const verdict: GuardrailVerdict = refused.event === 'OUTSIDE_CHANGE_WINDOW' ? { kind: 'blocked', event: 'BLAST_LIMITED', reason: refused.reason } : { kind: 'blocked', event: refused.event, reason: refused.reason };
+      out.push({ to: next.from, reply: { kind: 'verdict', requestId: next.requestId, verdict } });
+      noted.push({ kind: 'denied', ...base, detail: `${refused.event}: ${refused.reason}` });
+      continue;
+    }
+    const lease = reserve(state, { ...next.request, requestId: next.requestId, runId: next.from.runId }, nowMs);
+    out.push({ to: next.from, reply: { kind: 'verdict', requestId: next.requestId, verdict: { kind: 'granted', lease } } });
+    noted.push({ kind: 'granted', ...base, detail: `${next.request.incident.service} (human-approved, waited ${Math.round((nowMs - next.queuedAtMs) / 1000)} s)` });
+  }
+  if (state.waiting?.length === 0) delete state.waiting;
+  return { out, noted };
+}
+
 function handleRelease(state: GuardrailState, request: ReleaseRequestV2, nowMs: number): { out: Outgoing[]; noted: Noted[] } {
+  if (request.abandons !== undefined && state.waiting?.some((w) => w.requestId === request.abandons)) {
+    state.waiting = state.waiting.filter((w) => w.requestId !== request.abandons);
+    return { out: [], noted: [{ kind: 'released', incidentId: request.incidentId, detail: 'left the line for a slot (its requester gave up waiting)' }] };
+  }
   if (request.abandons !== undefined) {
     const held = ownValue(state.leases, request.incidentId);
     if (held?.requestId === request.abandons) {

@@ -60,8 +60,20 @@ export interface GuardrailState {
   freeze?: Freeze;
   /** Requests whose senders gave up waiting, until when to refuse them if they still arrive. */
   abandoned?: Record<string, number>;
+  /**
+   * Human-approved runs waiting for blast-radius capacity, first come first served. While any
+   * waits, no new automatic run takes a slot: approved work goes ahead.
+   */
+  waiting?: QueuedRequest[];
   /** Counter behind lease ids. */
   leaseSeq?: number;
+}
+
+export interface QueuedRequest {
+  requestId: string;
+  from: { workflowId: string; runId: string };
+  request: AcquireRequest;
+  queuedAtMs: number;
 }
 
 export function emptyState(): GuardrailState {
@@ -124,6 +136,7 @@ export function refusal(
   policy: GuardrailPolicy,
   request: Pick<AcquireRequest, 'incident' | 'runbook' | 'humanApproved'>,
   nowMs: number,
+  options: { capacity?: boolean } = {},
 ): Extract<AcquireVerdict, { granted: false }> | undefined {
   const { runbook, incident } = request;
   const service = incident.service;
@@ -132,7 +145,7 @@ export function refusal(
     const until = state.freeze.untilMs ? ` until ${new Date(state.freeze.untilMs).toISOString()}` : ' until lifted';
     return { granted: false, event: 'FROZEN', reason: `Automation frozen by ${state.freeze.by}${until}: ${state.freeze.reason}` };
   }
-  const blocked = checkGuardrails(runbook, incident, snapshotOf(state, policy, nowMs));
+  const blocked = checkGuardrails(runbook, incident, snapshotOf(state, policy, nowMs), options);
   if (blocked) return { granted: false, event: blocked.event, reason: blocked.reason };
 
   const recentFailures = (ownValue(state.serviceFailures, service) ?? []).filter((t) => t > nowMs - policy.failureBudget.windowMs);

@@ -21,8 +21,37 @@ export interface DevServerOptions {
   uiPort?: number | false;
   /** Search attributes to register, as `Name=Type` (Keyword, Int, ...). */
   searchAttributes?: string[];
+  /** Server settings: `tuned` (the default) or the CLI's own `plain` defaults, for comparison. */
+  profile?: DevServerProfile;
+  /** More arguments for `temporal server start-dev` (the benchmark adds settings one at a time). */
+  extraArgs?: readonly string[];
   log: (line: string) => void;
 }
+
+export type DevServerProfile = 'tuned' | 'plain';
+
+/**
+ * What `tuned` changes, each measured by the benchmark against `plain` (docs/benchmarks.md):
+ * SQLite in WAL mode with normal syncs (the dev server's one connection spends most of its time
+ * in fsync otherwise); search attributes registered at start, so their cache need not be refreshed
+ * on every read; one task-queue partition (four on one host only split the backlog, and priority is
+ * ordered within a partition); the priority matcher; eager activities and eager workflow start.
+ */
+export const DEV_SERVER_TUNING = [
+  { name: 'SQLite WAL, synchronous=normal', args: ['--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal'] },
+  { name: 'search-attribute cache not refreshed on every read', args: ['--dynamic-config-value', 'system.forceSearchAttributesCacheRefreshOnRead=false'] },
+  {
+    name: 'one task-queue partition',
+    args: ['--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1', '--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1'],
+  },
+  { name: 'priority matcher', args: ['--dynamic-config-value', 'matching.useNewMatcher=true'] },
+  {
+    name: 'eager activities and eager workflow start',
+    args: ['--dynamic-config-value', 'system.enableActivityEagerExecution=true', '--dynamic-config-value', 'system.enableEagerWorkflowStart=true'],
+  },
+] as const;
+
+export const TUNED_DEV_SERVER_ARGS: readonly string[] = DEV_SERVER_TUNING.flatMap((setting) => setting.args);
 
 export class PortInUseError extends Error {
   constructor(readonly address: string) {
@@ -65,6 +94,8 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
   if (options.uiPort === false) args.push('--headless');
   else args.push('--ui-port', String(options.uiPort ?? port + 1000));
   for (const attribute of options.searchAttributes ?? []) args.push('--search-attribute', attribute);
+  if ((options.profile ?? 'tuned') === 'tuned') args.push(...TUNED_DEV_SERVER_ARGS);
+  args.push(...(options.extraArgs ?? []));
 
   options.log(`starting Temporal dev server on ${address} (database ${dbFile})`);
   const child = spawn(options.temporalCli, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: false });

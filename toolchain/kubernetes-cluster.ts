@@ -3,11 +3,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { ControlPlaneBinaries } from './kubernetes-binaries';
+import { freePorts } from './ports';
 
 /** A control plane this process started: where its kubeconfig is, and how to stop it. */
 export interface LocalCluster {
@@ -247,19 +247,6 @@ function logTail(file: string): string {
   return existsSync(file) ? readFileSync(file, 'utf8').split('\n').slice(-20).join('\n') : '(no output)';
 }
 
-async function freePorts(count: number): Promise<number[]> {
-  // Held open together so the same port is not handed out twice.
-  const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-      const server = createServer();
-      server.once('error', reject);
-      server.listen(0, HOST, () => resolve(server));
-    })),
-  );
-  const ports = servers.map((s) => (s.address() as { port: number }).port);
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  return ports;
-}
 
 async function httpGet(url: string): Promise<string> {
   const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });

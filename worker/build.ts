@@ -20,7 +20,7 @@ export interface WorkerPlan {
   client: Client;
   namespace: string;
   taskQueue: string;
-  coordinator: CoordinatorSettings & { replyTimeoutMs: number };
+  coordinator: CoordinatorSettings & { replyTimeoutMs: number; queueTimeoutMs: number };
   activities: ActivitiesConfig;
   /** A prebuilt bundle (tests and benchmarks build once), or the path the worker bundles itself. */
   workflows: { workflowBundle: WorkerOptions['workflowBundle'] } | { workflowsPath: string };
@@ -50,7 +50,12 @@ export async function createRemediationWorker(plan: WorkerPlan): Promise<Worker>
     activities: {
       ...createRemediationActivities(plan.activities),
       ...createGuardrailActivities({ client: plan.client, workflowId: plan.coordinator.workflowId }),
-      ...createWorkerContextActivities({ guardrails: { coordinatorId: plan.coordinator.workflowId, replyTimeoutMs: plan.coordinator.replyTimeoutMs } }),
+      ...createWorkerContextActivities({ guardrails: {
+          coordinatorId: plan.coordinator.workflowId,
+          replyTimeoutMs: plan.coordinator.replyTimeoutMs,
+          queueTimeoutMs: plan.coordinator.queueTimeoutMs,
+        },
+      }),
     },
     ...plan.workflows,
     ...REMEDIATION_WORKER_TUNING,

@@ -112,7 +112,8 @@ export function activityAccess(incident: Incident, catalogue: CompiledCatalogue,
  * The batched protocol. The first decision needs the coordinator only once a runbook matched with
  * enough confidence; an automatic run whose plan is complete asks for its slot in the same request.
  */
-export function coordinatorAccess(incident: Incident, catalogue: CompiledCatalogue): GuardrailAccess {
+/** `onQueued`: an approved run waits in line for a slot, with the coordinator's reason. */
+export function coordinatorAccess(incident: Incident, catalogue: CompiledCatalogue, onQueued: (reason: string) => void): GuardrailAccess {
   let channel: GuardrailChannel | undefined;
   const connect = async () => (channel ??= new GuardrailChannel((await workerContext()).guardrails));
   let preTaken = false;
@@ -141,6 +142,7 @@ export function coordinatorAccess(incident: Incident, catalogue: CompiledCatalog
           return decideRisk(runbook, incident);
         case 'clear':
         case 'outside_window':
+        case 'queued':
           // A change window is the slot's business, not the decision's: it is met again when the slot is taken.
           return decideRisk(runbook, incident);
       }
@@ -148,10 +150,12 @@ export function coordinatorAccess(incident: Incident, catalogue: CompiledCatalog
     recheckAfterApproval: async () => undefined,
     takeSlot: async (request) => {
       if (preTaken && !request.humanApproved) return { kind: 'granted' };
-      const verdict = await (await connect()).check(checkFor(request.runbook, true, request.humanApproved, request.leaseMs));
+      const verdict = await (await connect()).check(checkFor(request.runbook, true, request.humanApproved, request.leaseMs), onQueued);
       switch (verdict.kind) {
         case 'granted':
           return { kind: 'granted' };
+        case 'queued':
+          return { kind: 'blocked', decision: { decision: 'blocked', event: 'BLAST_LIMITED', runbook: request.runbook.id, reason: verdict.reason } };
         case 'outside_window':
           return verdict;
         case 'clear':

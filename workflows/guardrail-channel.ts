@@ -16,6 +16,8 @@ export interface ChannelSettings {
   coordinatorId: string;
   /** How long to wait for an answer before giving up (and not acting). */
   replyTimeoutMs: number;
+  /** How long an approved run waits in line for a slot (absent: as long as the reply timeout). */
+  queueTimeoutMs?: number;
 }
 
 export class GuardrailChannel {
@@ -33,25 +35,41 @@ export class GuardrailChannel {
     return this.held;
   }
 
-  /** Evaluates the guardrails for this run; with `reserve`, takes the slot too. */
-  async check(request: Omit<CheckRequest, 'kind' | 'requestId' | 'from'>): Promise<ChannelVerdict> {
+  /**
+   * Evaluates the guardrails for this run; with `reserve`, takes the slot too. An approved run short
+   * of capacity is told it is queued and waits on for its grant; `onQueued` records that.
+   */
+  async check(request: Omit<CheckRequest, 'kind' | 'requestId' | 'from'>, onQueued?: (reason: string) => void): Promise<ChannelVerdict> {
     const requestId = this.nextId();
     const sent = this.send({ kind: 'check', requestId, from: this.origin(), ...request });
     let failed: string | undefined;
     void sent.then((error) => (failed = error));
-    const answered = await condition(() => this.verdicts.has(requestId) || failed !== undefined, this.settings.replyTimeoutMs);
-    const verdict = this.verdicts.get(requestId);
-    this.verdicts.delete(requestId);
-    if (verdict) {
-      if (verdict.kind === 'granted') this.hold(verdict.lease, request.leaseMs);
-      return verdict;
+    let waitMs = this.settings.replyTimeoutMs;
+    let queued = false;
+    for (;;) {
+      const answered = await condition(() => this.verdicts.has(requestId) || failed !== undefined, waitMs);
+      const verdict = this.verdicts.get(requestId);
+      this.verdicts.delete(requestId);
+      if (verdict?.kind === 'queued') {
+        queued = true;
+        onQueued?.(verdict.reason);
+        waitMs = this.settings.queueTimeoutMs ?? this.settings.replyTimeoutMs;
+        continue;
+      }
+      if (verdict) {
+        if (verdict.kind === 'granted') this.hold(verdict.lease, request.leaseMs);
+        return verdict;
+      }
+      if (failed !== undefined) return { kind: 'unavailable', reason: `the guardrail coordinator ${this.settings.coordinatorId} cannot be reached: ${failed}` };
+      if (!answered) {
+        // It may still answer: make sure a late grant is void rather than a slot nobody releases.
+        void this.send({ kind: 'release', requestId: this.nextId(), from: this.origin(), incidentId: request.incidentId, abandons: requestId, result: 'no_action' });
+      }
+      if (queued) {
+        return { kind: 'blocked', event: 'BLAST_LIMITED', reason: `no guardrail slot freed within ${Math.round(waitMs / 60_000)} min of waiting in line` };
+      }
+      return { kind: 'unavailable', reason: `the guardrail coordinator ${this.settings.coordinatorId} did not answer within ${Math.round(this.settings.replyTimeoutMs / 1000)} s` };
     }
-    if (failed !== undefined) return { kind: 'unavailable', reason: `the guardrail coordinator ${this.settings.coordinatorId} cannot be reached: ${failed}` };
-    if (!answered) {
-      // It may still answer: make sure a late grant is void rather than a slot nobody releases.
-      void this.send({ kind: 'release', requestId: this.nextId(), from: this.origin(), incidentId: request.incidentId, abandons: requestId, result: 'no_action' });
-    }
-    return { kind: 'unavailable', reason: `the guardrail coordinator ${this.settings.coordinatorId} did not answer within ${Math.round(this.settings.replyTimeoutMs / 1000)} s` };
   }
 
   /** Returns the slot. Awaited: a signal from a run that has already closed may never be delivered. */

@@ -92,7 +92,7 @@ export async function remediateIncident(input: RemediationInput): Promise<Remedi
   // Guardrails as this run's history knows them: see guardrail-access.ts. New runs use the coordinator's signals.
   const batched = patched('batched-guardrails');
   const access: GuardrailAccess = batched
-    ? coordinatorAccess(incident, catalogue)
+    ? coordinatorAccess(incident, catalogue, (reason) => audit.record('WAITING_FOR_SLOT', reason))
     : patched('durable-guardrails')
       ? activityAccess(incident, catalogue, policy)
       : localAccess(incident, catalogue, policy);

@@ -81,7 +81,7 @@ describe('audit timeline from a history', () => {
   it('a running workflow whose worker is gone: the decision from its search attributes, marked as without reasons', () => {
     const full = history('inc003-approved');
     const events = full.events!;
-    const beforeSignal = events.slice(0, events.findIndex((e) => e.workflowExecutionSignaledEventAttributes));
+    const beforeSignal = events.slice(0, events.findIndex((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'approve'));
     const timeline = buildTimeline({ events: beforeSignal });
     expect(timeline).toMatchObject({ status: 'running', outcome: null, trailAvailable: false });
     expect(timeline.entries.find((e) => e.kind === 'decision')!.summary).toMatch(/^decision approval_required \(the reason is in the workflow's audit trail/);
@@ -92,7 +92,7 @@ describe('audit timeline from a history', () => {
   it('a running workflow with its trail from the status query weaves the trail in', () => {
     const full = history('inc003-approved');
     const decidedAt = buildTimeline(full).entries.find((e) => e.kind === 'decision')!.at;
-    const events = full.events!.slice(0, full.events!.findIndex((e) => e.workflowExecutionSignaledEventAttributes));
+    const events = full.events!.slice(0, full.events!.findIndex((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'approve'));
     const timeline = buildTimeline({ events }, [{ type: 'APPROVAL_REQUIRED', at: decidedAt, message: 'HIGH risk: needs 1 approval' }]);
     expect(timeline.trailAvailable).toBe(true);
     expect(timeline.entries.find((e) => e.kind === 'decision')).toMatchObject({ at: decidedAt, summary: 'decision approval_required (APPROVAL_REQUIRED): HIGH risk: needs 1 approval' });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { expire, handleRequest, parseGuardrailRequest, prioritise, type CheckRequest, type GuardrailRequest, type Outgoing } from '../../dsl/guardrail-protocol';
+import { expire, handleRequest, parseGuardrailRequest, prioritise, serveWaiting, type CheckRequest, type GuardrailRequest, type Outgoing } from '../../dsl/guardrail-protocol';
 import { emptyState, type GuardrailPolicy, type GuardrailState } from '../../dsl/guardrail-state';
 
 const MIN = 60_000;
@@ -55,6 +55,13 @@ describe('guardrail protocol', () => {
     expect(state.executions).toEqual({});
   });
 
+  it('an evaluation before humans decide ignores what is under change now; the slot taken after approval does not', () => {
+    const state = emptyState();
+    grant(state, check());
+    expect(verdictOf(handleRequest(state, policy, check({ reserve: false, incident: { id: 'x', service: 'db', services: ['db'] } }), 1).out)).toEqual({ kind: 'clear' });
+    expect(verdictOf(handleRequest(state, policy, check({ incident: { id: 'y', service: 'db', services: ['db'] } }), 2).out)).toMatchObject({ kind: 'blocked', event: 'BLAST_LIMITED' });
+  });
+
   it('puts returned slots first, then human-approved work, then evaluations, then new automatic work', () => {
     const auto = check();
     const approved = check({ humanApproved: true });
@@ -69,6 +76,29 @@ describe('guardrail protocol', () => {
     const verdicts = batch.map((request) => ({ request, verdict: verdictOf(handleRequest(state, policy, request, 0).out) }));
     expect(verdicts.find((v) => v.request.kind === 'check' && v.request.humanApproved)!.verdict.kind).toBe('granted');
     expect(verdicts.filter((v) => v.verdict.kind === 'blocked')).toHaveLength(2);
+  });
+
+  it('approved work short of capacity waits in line, goes ahead of automatic work, and gets the next slot', () => {
+    const state = emptyState();
+    const holder = check();
+    const lease = grant(state, holder);
+    const approved = check({ humanApproved: true });
+    expect(verdictOf(handleRequest(state, policy, approved, 1).out)).toMatchObject({ kind: 'queued', position: 1 });
+    expect(verdictOf(handleRequest(state, policy, check(), 2).out)).toMatchObject({ kind: 'blocked', event: 'BLAST_LIMITED', reason: expect.stringContaining('human-approved') });
+    expect(serveWaiting(state, policy, 3).out).toEqual([]);
+
+    handleRequest(state, policy, { kind: 'release', requestId: 'rel', from: holder.from, incidentId: holder.incidentId, leaseId: lease.leaseId, result: 'success' }, 4);
+    const served = serveWaiting(state, policy, 5);
+    expect(served.out).toEqual([{ to: approved.from, reply: { kind: 'verdict', requestId: approved.requestId, verdict: expect.objectContaining({ kind: 'granted' }) } }]);
+    expect(state.waiting).toBeUndefined();
+    expect(Object.keys(state.leases)).toEqual([approved.incidentId]);
+  });
+
+  it('an approved incident that spans too many services is refused, not queued forever', () => {
+    const state = emptyState();
+    const wide = check({ humanApproved: true, incident: { id: 'wide', service: 'api', services: ['api', 'db'] } });
+    expect(verdictOf(handleRequest(state, policy, wide, 0).out)).toMatchObject({ kind: 'blocked', event: 'BLAST_LIMITED' });
+    expect(state.waiting).toBeUndefined();
   });
 
   it('a stale release (another lease id) never frees the lease that is held now', () => {

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { loadActivitiesConfig, type ActivitiesConfig } from '../../activities/config';
 import type { GuardrailPolicy } from '../../dsl/guardrail-state';
 import { startWorkers, type WorkerPlan } from '../../worker/build';
-import { DEFAULT_GUARDRAILS_REPLY_TIMEOUT_MS } from '../../worker/config';
+import { DEFAULT_GUARDRAILS_QUEUE_TIMEOUT_MS, DEFAULT_GUARDRAILS_REPLY_TIMEOUT_MS } from '../../worker/config';
 import { DEFAULT_GUARDRAIL_POLICY } from '../../worker/guardrail-policy';
 import { compileCatalogue } from '../../dsl/compile';
 import type { CompiledCatalogue, Incident } from '../../dsl/types';
@@ -45,6 +45,7 @@ export async function startWorker(env: TestWorkflowEnvironment, options: TestWor
     policy: { ...DEFAULT_GUARDRAIL_POLICY, ...options.policy },
     historyLimit: options.historyLimit,
     replyTimeoutMs: options.replyTimeoutMs ?? DEFAULT_GUARDRAILS_REPLY_TIMEOUT_MS,
+    queueTimeoutMs: DEFAULT_GUARDRAILS_QUEUE_TIMEOUT_MS,
   };
   const plan: WorkerPlan = {
     connection: env.nativeConnection,
@@ -52,7 +53,8 @@ export async function startWorker(env: TestWorkflowEnvironment, options: TestWor
     namespace: 'default',
     taskQueue,
     coordinator,
-    activities: { ...loadActivitiesConfig({}), ...options.config },
+    // Notifications are not the test output: a test that reads them names its own file.
+    activities: { ...loadActivitiesConfig({}), notifyLogPath: '/dev/null', ...options.config },
     workflows: { workflowBundle: workflowBundle() },
   };
   const workers = await startWorkers(plan);

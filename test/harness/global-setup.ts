@@ -6,12 +6,14 @@
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 import { describe, ensureToolchain } from '../../toolchain';
+import { startDevServer } from '../../toolchain/dev-server';
+import { freePort } from '../../toolchain/ports';
 import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 
 declare module 'vitest' {
@@ -37,13 +39,17 @@ export default async function setup(project: TestProject) {
     searchAttributes: Object.fromEntries(ALL_SEARCH_ATTRIBUTES.map((key) => [key.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
   });
 
+  // The same server settings as the embedded default and the benchmark, with a start deadline a
+  // loaded machine can meet (the SDK's own launcher gives it five seconds).
   log(`starting dev server: ${describe('Temporal CLI', toolchain.temporalCli)}`);
-  const dev = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: toolchain.temporalCli.path },
-      ip: '127.0.0.1',
-      searchAttributes: ALL_SEARCH_ATTRIBUTES,
-    },
+  const devData = mkdtempSync(join(tmpdir(), 'remediate-dev-server-'));
+  const dev = await startDevServer({
+    temporalCli: toolchain.temporalCli.path,
+    dataDir: devData,
+    port: await freePort(),
+    uiPort: false,
+    searchAttributes: ALL_SEARCH_ATTRIBUTES.map((key) => `${key.name}=Keyword`),
+    log,
   });
   log(`dev server listening on ${dev.address}`);
 
@@ -62,6 +68,8 @@ export default async function setup(project: TestProject) {
 
   return async () => {
     await timeSkipping.teardown();
-    await dev.teardown();
+    await dev.stop();
+    rmSync(devData, { recursive: true, force: true });
   };
 }
+

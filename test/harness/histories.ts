@@ -1,9 +1,12 @@
 /**
- * Recorded workflow histories: `RECORD_HISTORIES=1 npx vitest run --project temporal` rewrites them
- * (files named v1-* were recorded before durable guardrails and prove the `patched()` path)
- * from the main-path tests; every normal run replays them (test/temporal/replay.test.ts), so a change
- * that would break running workflows fails CI. coordinator-* are the guardrail coordinator's, from the
- * storm and cooldown tests.
+ * Recorded workflow histories: `RECORD_HISTORIES=1 npx vitest run --project temporal` rewrites the
+ * unprefixed ones from the main-path tests; every normal run replays all of them
+ * (test/temporal/replay.test.ts), so a change that would break running workflows fails CI. Files of
+ * older code paths are kept, never rewritten, while executions that started on them may be open:
+ * - v1-*: remediations before guardrails were shared (no `durable-guardrails` patch);
+ * - v2-*: remediations on the update-based guardrail protocol (`durable-guardrails`, before `batched-guardrails`);
+ * - v1-coordinator-*: the coordinator before `batched-coordinator`.
+ * coordinator-* are the coordinator's own, from the storm and cooldown tests.
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';

@@ -80,7 +80,7 @@ beforeAll(async () => {
     REMEDIATE_NOTIFY_LOG: join(dir, 'notifications.jsonl'),
   };
   worker = new CliProcess(['worker'], env);
-  await worker.waitFor(/\[worker\] polling task queue "cli-/);
+  await worker.waitFor(/\[worker\] polling task queues "cli-/);
 });
 
 afterAll(async () => {

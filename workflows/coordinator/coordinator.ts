@@ -13,7 +13,7 @@
  * It runs on its own task queue and worker, so a storm of remediations cannot starve it.
  */
 import { allHandlersFinished, condition, continueAsNew, patched, setHandler, workflowInfo } from '@temporalio/workflow';
-import { expire, handleRequest, parseGuardrailRequest, prioritise, revoke, type GuardrailRequest, type Noted, type Outgoing } from '../../dsl/guardrail-protocol';
+import { expire, handleRequest, parseGuardrailRequest, prioritise, revoke, serveWaiting, type GuardrailRequest, type Noted, type Outgoing } from '../../dsl/guardrail-protocol';
 import { acquire, advance, emptyState, nextDeadline, release, resetBreaker, snapshotOf } from '../../dsl/guardrail-state';
 import {
   acquireUpdate,
@@ -92,8 +92,10 @@ async function batchedCoordinator(input: GuardrailCoordinatorInput): Promise<voi
   for (;;) {
     const now = Date.now();
     apply(expire(state, policy, now));
+    apply(serveWaiting(state, policy, now));
     const batch = prioritise(inbox.splice(0, Math.max(1, outbox.room())));
     for (const request of batch) apply(handleRequest(state, policy, request, now));
+    apply(serveWaiting(state, policy, now));
 
     if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > historyLimit) {
       await condition(() => outbox.idle() && allHandlersFinished());

@@ -1,0 +1,141 @@
+/**
+ * The benchmark's figures as text: the console table of a run, and the markdown that the README and
+ * docs/benchmarks.md show, generated from the committed reference results (never typed by hand;
+ * test/bench/report.test.ts fails when they drift apart).
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BaselineLatency, EngineLatency } from './latency';
+import type { StormFigures } from './storm';
+import type { TargetResult } from './targets';
+import type { ThroughputFigures } from './throughput';
+import type { TuningStep } from './tuning';
+
+export interface BenchReport {
+  when: string;
+  mode: string;
+  machine: { cores: number; node: string; temporalio: string; temporalCli?: string; server?: string; load: { atStart: number; meanDuring: number | null } };
+  throughput: ThroughputFigures;
+  baselineLadder: BaselineLatency[];
+  engineLatency: EngineLatency | null;
+  storm: StormFigures;
+  processStorm: StormFigures | null;
+  offline: { replay: { perSecond: number; replayed: number; failed: number }; decide: { perSecond: number }; compile: { files: number; runbooks: number; ms: { p50: number | null } } };
+  memory: { peakRssMb: number };
+  targets: TargetResult[];
+  totalSeconds: number;
+}
+
+export interface TuningReport {
+  when: string;
+  machine: BenchReport['machine'];
+  tuning: TuningStep[];
+}
+
+const mark = (met: boolean | null) => (met === null ? 'n/a' : met ? 'met' : 'MISSED');
+const ms = (v: number | null | undefined) => (v === null || v === undefined ? '-' : `${Math.round(v)} ms`);
+
+function context(r: Pick<BenchReport, 'when' | 'mode' | 'machine' | 'totalSeconds'>): string {
+  const m = r.machine;
+  return `${r.mode} run of ${r.when.slice(0, 10)}, ${m.cores} cores, Node ${m.node}, Temporal SDK ${m.temporalio}, Temporal CLI ${m.temporalCli ?? '?'} (${m.server ?? 'tuned'} dev server), load average ${m.load.atStart} at start and ${m.load.meanDuring ?? '-'} during, ${r.totalSeconds} s`;
+}
+
+function detailRows(r: BenchReport): Array<[string, string]> {
+  const rows: Array<[string, string]> = [];
+  const t = r.throughput;
+  rows.push(['throughput', `engine ${t.engine.perSecond} wf/s (${t.engine.remediated} remediated of ${t.incidents}), bare Temporal ${t.baseline.perSecond} wf/s, ${t.window} in flight`]);
+  const a = t.anatomy;
+  rows.push(['per workflow (events / workflow tasks / activities)', `engine ${a.engine.events} / ${a.engine.workflowTasks} / ${a.engine.activities}, bare ${a.baseline.events} / ${a.baseline.workflowTasks} / ${a.baseline.activities}`]);
+  for (const b of r.baselineLadder) rows.push([`bare Temporal at ${b.ratePerSecond}/s`, `first activity p50 ${ms(b.firstActivityMs.p50)}, p99 ${ms(b.firstActivityMs.p99)}${b.bounded ? '' : ' (unbounded)'}`]);
+  const l = r.engineLatency;
+  if (l) {
+    rows.push([`engine at ${l.ratePerSecond}/s`, `first action p50 ${ms(l.firstActionMs.p50)}, p99 ${ms(l.firstActionMs.p99)}; verified outcome p50 ${ms(l.verifiedOutcomeMs.p50)}, p99 ${ms(l.verifiedOutcomeMs.p99)}`]);
+    for (const [stage, p50] of Object.entries(l.stagesP50Ms)) rows.push([`  p50 ${stage}`, ms(p50)]);
+  }
+  for (const s of [r.storm, r.processStorm]) {
+    if (!s) continue;
+    rows.push([`storm (${s.workers})`, `${s.incidents} incidents, ${s.services} services, ${s.withinSeconds} s; ${s.atTarget.acted} acted, ${s.atTarget.actions} actions at the target`]);
+    rows.push(['  outcomes', Object.entries(s.outcomes).map(([k, v]) => `${k} ${v}`).join(', ')]);
+    rows.push(['  repeats attached', `${s.duplicatesAttached} of ${s.duplicatesSubmitted}`]);
+    if (s.stuck.running > 0) rows.push(['  still running, waiting on', Object.entries(s.stuck.byWaitingOn).map(([k, v]) => `${v} ${k}`).join(', ')]);
+  }
+  const o = r.offline;
+  rows.push(['replay / decide / compile', `${o.replay.perSecond} histories/s, ${o.decide.perSecond} decisions/s, compile ${o.compile.ms.p50} ms (${o.compile.runbooks} runbooks)`]);
+  rows.push(['peak RSS', `${r.memory.peakRssMb} MB`]);
+  return rows;
+}
+
+/** The console report of one run. */
+export function renderReport(r: BenchReport): string {
+  const width = Math.max(...r.targets.map((t) => t.name.length));
+  const lines = [`\nremediate benchmark: ${context(r)}`, '', 'targets'];
+  for (const t of r.targets) lines.push(`  ${t.name.padEnd(width)}  ${t.value}  (target ${t.target}: ${mark(t.met)})`);
+  lines.push('', 'figures');
+  for (const [name, value] of detailRows(r)) lines.push(`  ${name}: ${value}`);
+  return lines.join('\n');
+}
+
+/** The markdown table of targets the README quotes. */
+export function targetsMarkdown(r: BenchReport): string {
+  return [
+    `Reference figures: ${context(r)}.`,
+    '',
+    '| figure | measured | target | |',
+    '|---|---|---|---|',
+    ...r.targets.map((t) => `| ${t.name} | ${t.value} | ${t.target} | ${mark(t.met)} |`),
+  ].join('\n');
+}
+
+export function tuningMarkdown(t: TuningReport): string {
+  return [
+    `Each setting added to the one above, the same throughput run each time (${t.when.slice(0, 10)}, ${t.machine.cores} cores, load average ${t.machine.load.atStart}):`,
+    '',
+    '| dev server | bare Temporal | engine | engine / bare |',
+    '|---|---|---|---|',
+    ...t.tuning.map((s) => `| ${s.settings} | ${s.bareWorkflowsPerSecond} wf/s | ${s.engineWorkflowsPerSecond} wf/s | ${s.ratio} |`),
+  ].join('\n');
+}
+
+export function detailsMarkdown(r: BenchReport): string {
+  return ['| figure | value |', '|---|---|', ...detailRows(r).map(([k, v]) => `| ${k.trim()} | ${v} |`)].join('\n');
+}
+
+const BEGIN = '<!-- generated from bench/results/reference.json by `npm run bench -- --reference`: do not edit -->';
+const END = '<!-- end of generated figures -->';
+
+function readJson<T>(file: string): T | undefined {
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : undefined;
+}
+
+/** What each file's generated block should hold, from the committed reference results. */
+export function expectedBlocks(root: string): Record<'README.md' | 'docs/benchmarks.md', string> | undefined {
+  const reference = readJson<BenchReport>(join(root, 'bench/results/reference.json'));
+  if (!reference) return undefined;
+  const tuning = readJson<TuningReport>(join(root, 'bench/results/reference-tuning.json'));
+  return {
+    'README.md': [BEGIN, targetsMarkdown(reference), END].join('\n'),
+    'docs/benchmarks.md': [BEGIN, targetsMarkdown(reference), '', detailsMarkdown(reference), ...(tuning ? ['', tuningMarkdown(tuning)] : []), END].join('\n'),
+  };
+}
+
+/** The generated block a file holds now. */
+export function committedBlock(root: string, file: string): string | undefined {
+  const text = readFileSync(join(root, file), 'utf8');
+  const start = text.indexOf(BEGIN);
+  const end = text.indexOf(END);
+  return start < 0 || end < 0 ? undefined : text.slice(start, end + END.length);
+}
+
+/** Replaces the generated blocks of the README and docs/benchmarks.md with the reference's figures. */
+export function writeBenchmarksDoc(root: string): void {
+  const blocks = expectedBlocks(root);
+  if (!blocks) return;
+  for (const [file, block] of Object.entries(blocks)) {
+    const path = join(root, file);
+    const text = readFileSync(path, 'utf8');
+    const start = text.indexOf(BEGIN);
+    const end = text.indexOf(END);
+    if (start < 0 || end < 0) throw new Error(`${path} has no generated block to replace`);
+    writeFileSync(path, `${text.slice(0, start)}${block}${text.slice(end + END.length)}`);
+  }
+}
