@@ -3,8 +3,8 @@
  * signal with who sent it, every check, action and notification with its inputs and result, the
  * guardrail calls, timers, and how it closed. The workflow's own audit trail (in its result, or
  * its status query while it runs) adds what only the workflow knows: the decision and why, and
- * whether each approval counted. A trail event was recorded during a workflow task, and workflow
- * time is that task's start time, so each one is placed right after its task's start event.
+ * whether each approval counted, and the checks and notifications that ran as local activities. A
+ * trail event carries workflow time (its task's start), so it is placed before the first later event.
  */
 import type { ActionOutcome, ActionRequest, CheckOutcome, CheckRequest } from '../activities/remediation';
 import type { Notification, SinkResult } from '../activities/notify/types';
@@ -55,6 +55,17 @@ export interface Timeline {
 /** Trail events the history already shows in full (as activities with inputs and results). */
 const SHOWN_BY_HISTORY = new Set<AuditEventType>(['STEP_STARTED', 'STEP_SUCCEEDED', 'STEP_FAILED', 'NOTIFIED', 'NOTIFY_FAILED', 'LEASE_RELEASED']);
 
+/**
+ * Checks and notifications that ran as local activities leave only a marker in history: for those
+ * the trail is the record, and it is shown instead.
+ */
+function shownByHistory(event: AuditEvent, activities: Set<string>): boolean {
+  if (!SHOWN_BY_HISTORY.has(event.type)) return false;
+  if (event.type === 'NOTIFIED' || event.type === 'NOTIFY_FAILED') return activities.has('notify');
+  if (event.data?.stage !== undefined) return activities.has('runCheck');
+  return true;
+}
+
 interface Scheduled {
   type: string;
   input: unknown;
@@ -65,14 +76,16 @@ interface Scheduled {
 export function buildTimeline(history: History, runningTrail?: AuditEvent[]): Timeline {
   const record = readRecord(history);
   const trail = record.closed?.result?.events ?? runningTrail;
-  const pending = (trail ?? []).filter((event) => !SHOWN_BY_HISTORY.has(event.type));
+  const activityTypes = new Set((history.events ?? []).flatMap((e) => (e.activityTaskScheduledEventAttributes?.activityType?.name ? [e.activityTaskScheduledEventAttributes.activityType.name] : [])));
+  const pending = (trail ?? []).filter((event) => !shownByHistory(event, activityTypes));
   const entries: TimelineEntry[] = [];
   const scheduled = new Map<string, Scheduled>();
   const stage = { actionsStarted: false };
   let decisionShown = false;
 
-  const flushTrail = (uptoMs: number) => {
-    while (pending.length > 0 && Date.parse(pending[0]!.at) <= uptoMs) {
+  /** Trail events up to `uptoMs`; at a task's start inclusive (they were recorded in it), before other events exclusive. */
+  const flushTrail = (uptoMs: number, inclusive: boolean) => {
+    while (pending.length > 0 && (inclusive ? Date.parse(pending[0]!.at) <= uptoMs : Date.parse(pending[0]!.at) < uptoMs)) {
       const event = pending.shift()!;
       entries.push(trailEntry(event, !decisionShown));
       decisionShown = true;
@@ -82,10 +95,13 @@ export function buildTimeline(history: History, runningTrail?: AuditEvent[]): Ti
   for (const event of history.events ?? []) {
     const at = new Date(eventTimeMs(event)).toISOString();
     const close = activityClose(event);
+    // Trail events carry their workflow task's start time: each goes before the first history event
+    // that is later, so what the workflow decided stays ahead of what followed from it.
+    if (!event.workflowExecutionStartedEventAttributes) flushTrail(eventTimeMs(event), Boolean(event.workflowTaskStartedEventAttributes));
     if (event.workflowExecutionStartedEventAttributes) {
       entries.push(submittedEntry(at, record.input.incident, record.input.catalogue, event.workflowExecutionStartedEventAttributes.identity));
     } else if (event.workflowTaskStartedEventAttributes) {
-      flushTrail(eventTimeMs(event));
+      // Flushed above.
     } else if (event.workflowTaskFailedEventAttributes) {
       const failure = event.workflowTaskFailedEventAttributes.failure?.message ?? 'unknown failure';
       entries.push({ at, kind: 'workflow', summary: `workflow task failed (the worker retries it): ${failure}` });
@@ -130,7 +146,7 @@ export function buildTimeline(history: History, runningTrail?: AuditEvent[]): Ti
       entries.push({ at, kind: 'timer', summary: `timer ${timerId} ${fired ? 'fired' : 'canceled (the workflow moved on)'}`, detail: { timerId, fired } });
     }
   }
-  flushTrail(Number.POSITIVE_INFINITY);
+  flushTrail(Number.POSITIVE_INFINITY, true);
 
   for (const activity of scheduled.values()) {
     entries.push({ at: activity.scheduledAt, kind: 'activity', summary: `${activity.type} in progress (attempt ${activity.attempt})`, detail: { input: activity.input } });
@@ -167,13 +183,44 @@ const DECISION_OF: Partial<Record<AuditEventType, DecisionKind>> = {
 };
 
 function trailEntry(event: AuditEvent, isDecision: boolean): TimelineEntry {
+  const kind: TimelineKind = isDecision
+    ? 'decision'
+    : event.type === 'NOTIFIED' || event.type === 'NOTIFY_FAILED'
+      ? 'notification'
+      : event.data?.stage !== undefined
+        ? 'check'
+        : 'workflow';
   return {
     at: event.at,
-    kind: isDecision ? 'decision' : 'workflow',
-    summary: isDecision ? `decision ${DECISION_OF[event.type] ?? 'blocked'} (${event.type}): ${event.message}` : `${event.type}: ${event.message}`,
+    kind,
+    summary: isDecision
+      ? `decision ${DECISION_OF[event.type] ?? 'blocked'} (${event.type}): ${event.message}`
+      : kind === 'check'
+        ? checkSummary(event)
+        : kind === 'notification'
+          ? notificationSummary(event)
+          : `${event.type}: ${event.message}`,
     ...(event.actor ? { actor: event.actor } : {}),
     detail: { type: event.type, ...(event.step ? { step: event.step } : {}), ...(event.data ? { data: event.data } : {}) },
   };
+}
+
+/** A notification sent by a local activity, told as one sent by an activity is. */
+function notificationSummary(event: AuditEvent): string {
+  const data = event.data ?? {};
+  if (typeof data.kind !== 'string') return `notification ${event.message}`;
+  const results = Array.isArray(data.sinkResults) ? (data.sinkResults as Array<{ sink: string; ok: boolean; error?: string }>) : [];
+  const sinks = results.map((r) => `${r.sink} ${r.ok ? 'ok' : `failed (${r.error})`}`).join(', ');
+  return `notification ${data.kind} (${String(data.severity)}): ${String(data.title)} → ${sinks || 'no sinks'}`;
+}
+
+/** A check that ran as a local activity, told as an activity check is: stage, name, probe, verdict. */
+function checkSummary(event: AuditEvent): string {
+  const data = event.data ?? {};
+  const probe = typeof data.probe === 'string' ? `${data.probe}: ` : '';
+  const verdict = event.type === 'STEP_SUCCEEDED' ? 'holds' : `does not hold (${String(data.condition)})`;
+  const poll = typeof data.poll === 'number' && data.poll > 1 ? ` (poll ${data.poll})` : '';
+  return `${String(data.stage)}-check ${String(data.check)}: ${probe}${verdict}${poll}`;
 }
 
 function signalEntry(at: string, attrs: NonNullable<HistoryEvent['workflowExecutionSignaledEventAttributes']>): TimelineEntry {

@@ -3,7 +3,7 @@
  * run pre-checks, actions and verification as activities, roll back on failure, notify at every turn,
  * and keep an audit trail that the status query, the result and the history all show.
  */
-import { CancellationScope, patched, proxyActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, patched, proxyActivities, proxyLocalActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { leaseDuration, type ReleaseResult } from '../dsl/guardrail-state';
 import type { CompiledRunbook, Decision, Outcome } from '../dsl/types';
 import type { RemediationActivities } from '../activities/remediation';
@@ -18,10 +18,10 @@ import { LeaseLostError, StepRunner } from './step-runner';
 import { DECISION, OUTCOME, RUNBOOK, SERVICE } from './search-attributes';
 import type { Phase, RemediationInput, RemediationResult } from './types';
 
-const { notify } = proxyActivities<RemediationActivities>({
-  startToCloseTimeout: '30s',
-  retry: { maximumAttempts: 3, initialInterval: '1s' },
-});
+const NOTIFY_OPTIONS = { startToCloseTimeout: '30s', retry: { maximumAttempts: 3, initialInterval: '1s' } } as const;
+const notifyAsActivity = proxyActivities<RemediationActivities>(NOTIFY_OPTIONS).notify;
+// Notifications change nothing in the system under repair: local activities, like read-only checks.
+const notifyLocally = proxyLocalActivities<RemediationActivities>(NOTIFY_OPTIONS).notify;
 
 export async function remediateIncident(input: RemediationInput): Promise<RemediationResult> {
   const { incident, catalogue, policy } = input;
@@ -59,10 +59,16 @@ export async function remediateIncident(input: RemediationInput): Promise<Remedi
       ...n,
     };
     try {
-      const results = await notify(full);
+      const results = await (localChecks ? notifyLocally : notifyAsActivity)(full);
       const failed = results.filter((r) => !r.ok);
       audit.record(failed.length === results.length && results.length > 0 ? 'NOTIFY_FAILED' : 'NOTIFIED', `${n.kind}: ${n.title}`, {
-        data: { sinks: results.map((r) => `${r.sink}:${r.ok ? 'ok' : r.error}`) },
+        data: {
+          kind: n.kind,
+          severity: n.severity,
+          title: n.title,
+          sinks: results.map((r) => `${r.sink}:${r.ok ? 'ok' : r.error}`),
+          sinkResults: results.map((r) => ({ sink: r.sink, ok: r.ok, ...(r.ok ? {} : { error: r.error }) })),
+        },
       });
     } catch (error) {
       // Notifications never block or fail a remediation.
@@ -88,6 +94,8 @@ export async function remediateIncident(input: RemediationInput): Promise<Remedi
   };
 
   upsertSearchAttributes([{ key: SERVICE, value: incident.service }] as never);
+  // Checks and notifications as local activities from here on; runs recorded before replay without.
+  const localChecks = patched('local-checks');
 
   // Guardrails as this run's history knows them: see guardrail-access.ts. New runs use the coordinator's signals.
   const batched = patched('batched-guardrails');
@@ -122,6 +130,7 @@ export async function remediateIncident(input: RemediationInput): Promise<Remedi
   const steps = new StepRunner(workflowInfo().workflowId, incident, chosen.context, audit, {
     leaseLost: () => access.lostReason(),
     prioritise: batched,
+    localChecks,
   });
   runner = steps;
 

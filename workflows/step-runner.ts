@@ -3,7 +3,7 @@
  * checks are read-only and retry transient errors; actions carry an idempotency key
  * (workflow id + step) and retry only as the runbook allows; post-checks poll with durable timers.
  */
-import { ActivityFailure, ApplicationFailure, proxyActivities, sleep } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, proxyActivities, proxyLocalActivities, sleep } from '@temporalio/workflow';
 import { evalCondition } from '../dsl/cel';
 import { describeKubernetes, renderExecutor } from '../dsl/render';
 import type { CheckStep, ExecutionStep, Incident, ParamDecl } from '../dsl/types';
@@ -35,6 +35,12 @@ export interface StepRunnerOptions {
   leaseLost?: () => string | undefined;
   /** Set activity task priorities (runs recorded before priorities replay without them). */
   prioritise?: boolean;
+  /**
+   * Read-only checks as local activities: no task-queue round trip, one marker in history instead
+   * of an activity's events. Actions and rollbacks always stay activities, visible and retried by
+   * the server. (Runs recorded before `local-checks` replay with checks as activities.)
+   */
+  localChecks?: boolean;
 }
 
 export class StepRunner {
@@ -65,19 +71,19 @@ export class StepRunner {
   /** A pre-check runs once; a post-check polls until it holds or its deadline passes. */
   async check(step: CheckStep, stage: 'pre' | 'post'): Promise<CheckOutcome> {
     this.currentStep = step.id;
-    const { runCheck } = proxyActivities<RemediationActivities>({
-      startToCloseTimeout: step.timeoutMs,
-      retry: { maximumAttempts: CHECK_ATTEMPTS, initialInterval: '1s', nonRetryableErrorTypes: ['ExpressionFailed'] },
-      ...this.priority(false),
-    });
+    const retry = { maximumAttempts: CHECK_ATTEMPTS, initialInterval: '1s', nonRetryableErrorTypes: ['ExpressionFailed'] };
+    const { runCheck } = this.options.localChecks
+      ? proxyLocalActivities<RemediationActivities>({ startToCloseTimeout: step.timeoutMs, retry })
+      : proxyActivities<RemediationActivities>({ startToCloseTimeout: step.timeoutMs, retry, ...this.priority(false) });
     const deadline = Date.now() + (stage === 'post' ? step.deadlineMs : 0);
     for (let poll = 1; ; poll++) {
       let outcome: CheckOutcome;
+      const probe = step.probe ? renderExecutor(step.probe, this.vars()) : undefined;
       try {
         outcome = await runCheck({
           step: step.id,
           check: step.check,
-          probe: step.probe ? renderExecutor(step.probe, this.vars()) : undefined,
+          probe,
           condition: step.condition.cel,
           vars: this.vars(),
           contextTypes: this.contextTypes,
@@ -86,8 +92,10 @@ export class StepRunner {
       } catch (error) {
         outcome = { passed: false, reason: `${step.check} could not be evaluated: ${failureMessage(error)}` };
       }
+      // The check's stage, request and result, so the audit shows it however it ran.
       this.audit.record(outcome.passed ? 'STEP_SUCCEEDED' : 'STEP_FAILED', `${stage}-check ${step.check} (poll ${poll}): ${outcome.reason}`, {
         step: step.id,
+        data: { stage, check: step.check, poll, condition: step.condition.cel, ...(probe ? { probe: describeRun(probe) } : {}), ...(outcome.probe ? { result: summarise(outcome.probe) } : {}) },
       });
       if (outcome.passed || Date.now() + step.intervalMs > deadline) return outcome;
       await sleep(step.intervalMs);
