@@ -46,6 +46,8 @@ function formatView(view: GuardrailView): string {
     ...Object.entries(state.breakers).map(([id, b]) => `  ${id}: ${b.state}, ${b.consecutiveFailures} consecutive failure(s)${b.openedAtMs ? `, opened ${t(b.openedAtMs)}` : ''}`),
     'active',
     ...Object.values(state.leases).map((l) => `  ${l.incidentId} ${l.runbook} on ${l.services.join(',')} since ${t(l.acquiredAtMs)} (lease until ${t(l.expiresAtMs)})${l.trial ? ' [trial]' : ''}`),
+    'waiting for a slot (approved)',
+    ...(state.waiting ?? []).map((w) => `  ${w.request.incidentId} ${w.request.runbook.id} on ${w.request.incident.service} since ${t(w.queuedAtMs)}`),
     'runs in the last hour',
     ...Object.entries(state.executions).map(([key, times]) => `  ${key}: ${times.length}${state.cooldowns[key] ? `, cooldown until ${t(state.cooldowns[key]!)}` : ''}`),
     'recent decisions',
@@ -110,6 +112,19 @@ export function registerGuardrails(program: Command): void {
       const by = requireActor(options.as);
       await withCoordinator((handle) => handle.signal(resetBreakerSignal, { runbook, by }));
       processIo.out(`breaker of ${runbook} reset by ${by}`);
+    });
+  guardrails
+    .command('revoke')
+    .description('Take the guardrail slot back from a remediation (it is stuck, or must stop now): it stops before its next action or rollback step; counted as a failure')
+    .argument('<incident>', 'incident id whose remediation holds the slot')
+    .requiredOption('--as <name>', 'who revokes it (audited)')
+    .requiredOption('--reason <text>', 'why')
+    .action(async (incidentId: string, options: { as: string; reason: string }) => {
+      const { revokeLeaseSignal } = await import('../workflows/guardrail-messages');
+      const by = requireActor(options.as);
+      if (!options.reason.trim()) throw new UsageError('--reason: say why the slot is taken back');
+      await withCoordinator((handle) => handle.signal(revokeLeaseSignal, { incidentId, by, reason: options.reason.trim() }));
+      processIo.out(`slot of ${incidentId} revoked by ${by}: the remediation stops before its next step`);
     });
   guardrails
     .command('freeze')

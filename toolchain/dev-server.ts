@@ -1,7 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import { join } from 'node:path';
+import { portOpen, ServerStartError, startServerProcess } from './server-process';
 
 /** A dev server the project started: where it listens and how to stop it. */
 export interface RunningDevServer {
@@ -70,17 +69,6 @@ export class DevServerStartError extends Error {
   }
 }
 
-function portOpen(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host, port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
 /** Starts `temporal server start-dev` on loopback with a database file and waits until it accepts connections. */
 export async function startDevServer(options: DevServerOptions): Promise<RunningDevServer> {
   const ip = options.ip ?? '127.0.0.1';
@@ -98,31 +86,9 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
   args.push(...(options.extraArgs ?? []));
 
   options.log(`starting Temporal dev server on ${address} (database ${dbFile})`);
-  const child = spawn(options.temporalCli, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: false });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4000);
+  const server = await startServerProcess({ name: 'the dev server', command: options.temporalCli, args, host: ip, port }).catch((error: unknown) => {
+    throw error instanceof ServerStartError ? new DevServerStartError(error.message) : error;
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (await portOpen(ip, port)) break;
-    const code = await Promise.race([exited, new Promise<'waiting'>((r) => setTimeout(() => r('waiting'), 200))]);
-    if (code !== 'waiting') throw new DevServerStartError(`the dev server exited (code ${code}) before listening:\n${stderr}`);
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new DevServerStartError(`the dev server did not listen on ${address} within 60 s:\n${stderr}`);
-    }
-  }
   const uiUrl = options.uiPort === false ? undefined : `http://${ip}:${options.uiPort ?? port + 1000}`;
-  return { address, uiUrl, dbFile, stop: () => stopChild(child, exited) };
-}
-
-async function stopChild(child: ChildProcess, exited: Promise<unknown>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
+  return { address, uiUrl, dbFile, stop: () => server.stop() };
 }

@@ -23,6 +23,8 @@ describe.concurrent('server unreachable: exit 3, one line, no stack trace', () =
     ['audit', 'INC003', '--json'],
     ['submit', 'test/fixtures/seed/INC001.json', '--runbooks', 'test/fixtures/seed/runbooks.yaml'],
     ['worker'],
+    ['guardrails', 'init'],
+    ['guardrails', 'revoke', 'INC001', '--as', 'dave', '--reason', 'stuck'],
   ])('%j', async (args, { expect }) => {
     const run = await remediateAsync(args, { env: closed });
     expect(run).toMatchObject({ status: 3, stdout: '' });
@@ -32,6 +34,21 @@ describe.concurrent('server unreachable: exit 3, one line, no stack trace', () =
 });
 
 describe('usage mistakes: exit 2 before connecting', () => {
+  it.for([
+    [['guardrails', 'revoke', 'INC001', '--as', ' ', '--reason', 'stuck'], '--as'],
+    [['guardrails', 'revoke', 'INC001', '--as', 'dave', '--reason', ' '], '--reason'],
+    [['guardrails', 'revoke', 'INC001', '--as', 'dave'], '--reason'],
+  ] as const)('guardrails %j needs %s', async ([args, flag], { expect }) => {
+    const run = await remediateAsync([...args], { env: closed });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain(flag);
+  });
+
+  it('a reply timeout that is not whole seconds stops a worker before it connects', async () => {
+    const run = await remediateAsync(['worker'], { env: { ...closed, REMEDIATE_GUARDRAILS_REPLY_TIMEOUT: 'soon' } });
+    expect(run).toMatchObject({ status: 2, stderr: expect.stringContaining('REMEDIATE_GUARDRAILS_REPLY_TIMEOUT: expected whole seconds') });
+  });
+
   it('submit validates the incident and compiles the runbooks first', async () => {
     const dir = scratch({ 'bad.json': JSON.stringify({ id: 'X', root_cause: 'r', confidence: 2, service: 's' }), 'broken.yaml': 'runbooks:\n  a:\n    triggers: [x]\n' });
     const incident = await remediateAsync(['submit', join(dir, 'bad.json'), '--runbooks', 'runbooks'], { env: closed });

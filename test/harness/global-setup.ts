@@ -1,10 +1,8 @@
 /**
- * Once per test run: provision the servers (no-op when cached), start one time-skipping
- * test server and one dev server from the project's own binaries, and bundle the workflows.
+ * Once per test run: provision the servers (no-op when cached), start one dev server from the
+ * project's own binary, and bundle the workflows.
  * Test files connect to these through test/harness/temporal.ts.
  */
-import { temporal } from '@temporalio/proto';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +16,7 @@ import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    timeSkippingAddress: string;
+    testServerPath: string;
     devServerAddress: string;
     workflowBundlePath: string;
   }
@@ -29,15 +27,9 @@ const log = (line: string) => console.log(`[harness] ${line}`);
 export default async function setup(project: TestProject) {
   const toolchain = await ensureToolchain(log);
 
-  log(`starting ${describe('time-skipping test server', toolchain.testServer)}`);
-  const timeSkipping = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: toolchain.testServer.path } },
-  });
-  log(`time-skipping test server listening on ${timeSkipping.address}`);
-  await timeSkipping.connection.operatorService.addSearchAttributes({
-    namespace: 'default',
-    searchAttributes: Object.fromEntries(ALL_SEARCH_ATTRIBUTES.map((key) => [key.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
-  });
+  // Each test file starts a time-skipping server of its own (test/harness/temporal.ts): time skipping
+  // is global to a server, and one file's stuck workflow would stop the clock for every later file.
+  log(`time-skipping tests use ${describe('time-skipping test server', toolchain.testServer)}`);
 
   // The same server settings as the embedded default and the benchmark, with a start deadline a
   // loaded machine can meet (the SDK's own launcher gives it five seconds).
@@ -62,12 +54,11 @@ export default async function setup(project: TestProject) {
   writeFileSync(bundlePath, bundle.code);
   log(`workflow bundle built once in ${Date.now() - started} ms: ${bundlePath}`);
 
-  project.provide('timeSkippingAddress', timeSkipping.address);
+  project.provide('testServerPath', toolchain.testServer.path);
   project.provide('devServerAddress', dev.address);
   project.provide('workflowBundlePath', bundlePath);
 
   return async () => {
-    await timeSkipping.teardown();
     await dev.stop();
     rmSync(devData, { recursive: true, force: true });
   };

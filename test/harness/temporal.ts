@@ -1,17 +1,34 @@
-/** What a test file uses to reach the run's shared servers and workflow bundle. */
+/** What a test file uses to reach the run's servers and workflow bundle. */
+import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { inject } from 'vitest';
+import { freePort } from '../../toolchain/ports';
+import { startServerProcess } from '../../toolchain/server-process';
+import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 
 /**
- * A time-skipping environment on the run's shared test server. The SDK only offers
- * "start a new server" publicly; its internal `create` is how it connects a time-skipping
- * client to a server, and we reuse it so the whole run pays for one JVM start.
+ * A time-skipping environment on a test server of this file's own, so no other file's workflows can
+ * hold its clock. We start the server ourselves (with a deadline a loaded machine meets; the SDK's
+ * launcher allows five seconds) and connect through the SDK's internal `create`, which is how it
+ * attaches a time-skipping client to a server. `teardown()` stops the server too.
  */
 export async function connectTimeSkipping(): Promise<TestWorkflowEnvironment> {
+  const port = await freePort();
+  const server = await startServerProcess({ name: 'the time-skipping test server', command: inject('testServerPath'), args: [String(port)], host: '127.0.0.1', port });
   const create = (TestWorkflowEnvironment as unknown as {
     create(opts: { server: { type: 'existing' }; address: string; namespace: string; supportsTimeSkipping: true }): Promise<TestWorkflowEnvironment>;
   }).create.bind(TestWorkflowEnvironment);
-  return await create({ server: { type: 'existing' }, address: inject('timeSkippingAddress'), namespace: 'default', supportsTimeSkipping: true });
+  const env = await create({ server: { type: 'existing' }, address: `127.0.0.1:${port}`, namespace: 'default', supportsTimeSkipping: true });
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: 'default',
+    searchAttributes: Object.fromEntries(ALL_SEARCH_ATTRIBUTES.map((key) => [key.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
+  });
+  const teardown = env.teardown.bind(env);
+  env.teardown = async () => {
+    await teardown();
+    await server.stop();
+  };
+  return env;
 }
 
 /** An environment on the run's shared dev server (real persistence, real time). */

@@ -7,15 +7,19 @@
 import { Client, Connection } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { defaultPolicy, submitIncident } from '../../client/submit';
 import type { CheckRequest } from '../../dsl/guardrail-protocol';
 import type { CompiledCatalogue } from '../../dsl/types';
+import { ensureCoordinator } from '../../client/coordinator';
 import { createCoordinatorWorker } from '../../worker/build';
-import { guardrailRequestSignal, guardrailStateQuery } from '../../workflows/guardrail-messages';
+import { freezeSignal, guardrailRequestSignal, guardrailStateQuery } from '../../workflows/guardrail-messages';
 import { compileFixture, incident, startWorker } from '../harness/engine';
+import { recordHistory } from '../harness/histories';
 import { startSimulatedCluster, type SimulatedCluster } from '../harness/simulated-cluster';
 import { connectDevServer, uniqueTaskQueue } from '../harness/temporal';
 
@@ -167,6 +171,65 @@ describe('fail closed and priorities, in real time', () => {
   afterAll(async () => {
     await devEnv?.teardown();
   });
+
+  it('without a coordinator a remediation does not act: blocked GUARDRAILS_UNAVAILABLE, and humans are told', async () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'remediate-guardrails-'));
+    const notifications = join(scratch, 'notifications.jsonl');
+    const worker = await startWorker(devEnv, { config: { notifyLogPath: notifications } });
+    try {
+      await devEnv.client.workflow.getHandle(worker.guardrailsWorkflowId).terminate('operator removed it');
+      const before = cluster.requests.length;
+      const inc = incident({ id: `none-${worker.taskQueue}`, root_cause: 'rate_test', confidence: 0.9, service: 'api', context: { pod_name: 'none' } });
+      const { handle } = await submitIncident(devEnv.client, { incident: inc, catalogue, policy: defaultPolicy(), taskQueue: worker.taskQueue });
+      const result = await handle.result();
+      await recordHistory(handle, 'guardrails-unavailable');
+      expect(result).toMatchObject({ outcome: 'blocked', decision: { event: 'GUARDRAILS_UNAVAILABLE', reason: expect.stringContaining('not acting without guardrails') } });
+      expect(cluster.requests.length).toBe(before);
+      const sent = readFileSync(notifications, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { kind: string; title: string });
+      expect(sent).toEqual([expect.objectContaining({ kind: 'blocked', title: expect.stringContaining('GUARDRAILS_UNAVAILABLE') })]);
+    } finally {
+      await worker.stop();
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('a coordinator terminated mid-freeze starts again from its last recorded state: freeze, breakers, runs and leases survive', async () => {
+    const worker = await startWorker(devEnv);
+    const coordinator = devEnv.client.workflow.getHandle(worker.guardrailsWorkflowId);
+    const view = () => coordinator.query(guardrailStateQuery);
+    const run = async (id: string, rootCause: string, service: string, pod: string) => {
+      const inc = incident({ id: `${id}-${worker.taskQueue}`, root_cause: rootCause, confidence: 0.9, service, context: { pod_name: pod } });
+      return await submitIncident(devEnv.client, { incident: inc, catalogue, policy: defaultPolicy(), taskQueue: worker.taskQueue });
+    };
+    cluster.state.failing.add('DELETE /pods/pod-broken');
+    try {
+      await (await run('b1', 'breaker_test', 'checkout', 'pod-broken')).handle.result();
+      await (await run('b2', 'breaker_test', 'checkout', 'pod-broken')).handle.result();
+      expect((await (await run('ok', 'rate_test', 'payments', 'fine')).handle.result()).outcome).toBe('remediated');
+      const slow = await run('slow', 'slow_test', 'payments', 'slow');
+      await waitUntil(async () => Object.keys((await view()).state.leases).length === 1);
+      await coordinator.signal(freezeSignal, { by: 'carol', reason: 'incident review' });
+      await waitUntil(async () => (await view()).state.freeze !== undefined);
+      const before = (await view()).state;
+
+      await coordinator.terminate('operator mistake');
+      expect((await (await run('gone', 'rate_test', 'other', 'gone')).handle.result()).decision).toMatchObject({ event: 'GUARDRAILS_UNAVAILABLE' });
+
+      const started = await ensureCoordinator(devEnv.client, worker.coordinator);
+      expect(started).toMatchObject({ kind: 'recovered', from: { status: 'TERMINATED' } });
+      const after = await view();
+      expect(after.state.freeze).toEqual(before.freeze);
+      expect(after.state.breakers.breaker).toMatchObject({ state: 'open', consecutiveFailures: 2 });
+      expect(after.state.executions['rate-limited:payments']).toEqual(before.executions['rate-limited:payments']);
+      expect(Object.values(after.state.leases)).toEqual([expect.objectContaining({ workflowId: slow.workflowId })]);
+      expect(after.log.at(-1)).toMatchObject({ kind: 'recovered' });
+      expect((await (await run('frozen', 'rate_test', 'other', 'frozen')).handle.result()).decision).toMatchObject({ event: 'FROZEN', reason: expect.stringContaining('incident review') });
+      await slow.handle.terminate('test finished');
+    } finally {
+      cluster.state.failing.clear();
+      await worker.stop();
+    }
+  }, 180_000);
 
   it('a coordinator that does not answer within the bound: the remediation gives up without acting, and a late grant is void', async () => {
     const worker = await startWorker(devEnv, { replyTimeoutMs: 3_000 });
