@@ -45,10 +45,23 @@ function stormTargets(name: string, s: StormFigures, finishWithinS: number): Tar
     {
       name: `${name}: coordinator task failures`,
       target: '0',
-      value: `${s.coordinator.workflowTaskFailures} failed, ${s.coordinator.workflowTaskTimeouts} timed out (${s.coordinator.runs} runs, ${s.coordinator.events} events)`,
-      met: s.coordinator.workflowTaskFailures + s.coordinator.workflowTaskTimeouts === 0,
+      value: coordinatorTasks(s.coordinator),
+      met: s.coordinator.workflowTaskFailures + s.coordinator.workflowTaskTimeouts - (s.coordinator.timeoutsOnKilledWorkers ?? 0) === 0,
     },
   ];
+}
+
+/** Failed and timed-out coordinator tasks; a task that died with a killed worker is its expected cost and named apart. */
+function coordinatorTasks(c: StormFigures['coordinator']): string {
+  const onKilled = c.timeoutsOnKilledWorkers ?? 0;
+  const others = c.workflowTaskTimeouts - onKilled;
+  const causes = [...c.failureCauses, ...(c.timeoutCauses ?? [])];
+  return [
+    `${c.workflowTaskFailures} failed, ${others} timed out`,
+    onKilled ? `, ${onKilled} lost with the killed worker` : '',
+    ` (${c.runs} runs, ${c.events} events)`,
+    causes.length ? `: ${causes.join('; ')}` : '',
+  ].join('');
 }
 
 export function judge(j: Judged, finishWithinS: number): TargetResult[] {

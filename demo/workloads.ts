@@ -55,20 +55,28 @@ export async function createDeployment(k8s: KubernetesConnection, namespace: str
   return await rolledOut(k8s, namespace, name);
 }
 
-/** Waits until the deployment's rollout is complete (as kubectl rollout status says) and returns it. */
+/** Waits until the deployment's rollout is complete (as kubectl rollout status says) and returns it; a timeout names what it last saw. */
 export async function rolledOut(k8s: KubernetesConnection, namespace: string, name: string): Promise<V1Deployment> {
-  return await waitUntil(`deployment ${namespace}/${name} rolled out`, async () => {
-    const d = await k8s.apps.readNamespacedDeployment({ name, namespace });
-    const want = d.spec?.replicas ?? 1;
-    const s = d.status ?? {};
-    const done =
-      (s.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0) &&
-      (s.updatedReplicas ?? 0) === want &&
-      (s.replicas ?? 0) === want &&
-      (s.availableReplicas ?? 0) === want &&
-      (s.readyReplicas ?? 0) === want;
-    return done && d;
-  });
+  let last = 'nothing read yet';
+  try {
+    return await waitUntil(`deployment ${namespace}/${name} rolled out`, async () => {
+      const d = await k8s.apps.readNamespacedDeployment({ name, namespace });
+      const want = d.spec?.replicas ?? 1;
+      const s = d.status ?? {};
+      last = `want ${want}, generation ${d.metadata?.generation} observed ${s.observedGeneration}, replicas ${s.replicas} updated ${s.updatedReplicas} ready ${s.readyReplicas} available ${s.availableReplicas}`;
+      const done =
+        (s.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0) &&
+        (s.updatedReplicas ?? 0) === want &&
+        (s.replicas ?? 0) === want &&
+        (s.availableReplicas ?? 0) === want &&
+        (s.readyReplicas ?? 0) === want;
+      return done && d;
+    });
+  } catch (error) {
+    const pods = await k8s.core.listNamespacedPod({ namespace, labelSelector: `app=${name}` }).catch(() => undefined);
+    const podStates = (pods?.items ?? []).map((p) => `${p.metadata?.name}: ${p.status?.phase}${p.spec?.nodeName ? ` on ${p.spec.nodeName}` : ''}${p.metadata?.deletionTimestamp ? ' (deleting)' : ''}`);
+    throw new Error(`${(error as Error).message}; last seen: ${last}; pods: ${podStates.join(', ') || 'none'}`);
+  }
 }
 
 /** A new revision: a different image, rolled out. */

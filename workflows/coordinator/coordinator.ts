@@ -9,7 +9,9 @@
  * - one durable timer for the earliest deadline (cooldown end, breaker recovery, lease expiry);
  * - no query on the hot path: a verdict carries everything the remediation needs;
  * - it continues as new on the server's suggestion (or past a history limit), carrying its state
- *   and any requests not yet answered, once every answer in flight was delivered.
+ *   and any requests not yet answered, once every answer in flight was delivered. While it hands
+ *   over it keeps answering until at most MAX_CARRIED_REQUESTS wait, so the new run's input stays
+ *   far below the server's payload limit however many requests a storm queued (`bounded-handover`).
  * It runs on its own task queue and worker, so a storm of remediations cannot starve it.
  */
 import { allHandlersFinished, condition, continueAsNew, patched, setHandler, workflowInfo } from '@temporalio/workflow';
@@ -36,6 +38,12 @@ const DEFAULT_HISTORY_LIMIT = 10_000;
 const LOG_LIMIT = 200;
 /** Answers in flight at once; well under the server's pending-signal limit (2,000 by default). */
 const MAX_ANSWERS_IN_FLIGHT = 500;
+/**
+ * Requests carried into the next run at most. A storm once queued thousands while the run waited
+ * for its answers to drain, and the continue-as-new input exceeded the server's size limit: the
+ * task failed on every retry and the coordinator was wedged. A request is well under 2 KB.
+ */
+const MAX_CARRIED_REQUESTS = 200;
 /**
  * With nothing due, it still wakes hourly: a workflow without any timer is one the time-skipping
  * test server would skip straight to its run timeout whenever everything else is idle.
@@ -89,20 +97,33 @@ async function batchedCoordinator(input: GuardrailCoordinatorInput): Promise<voi
     pending: { requests: inbox.length, replies: outbox.pending() },
   }));
 
+  const boundedHandover = patched('bounded-handover');
+  const handoverDue = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > historyLimit;
   for (;;) {
     const now = Date.now();
+    const handingOver = boundedHandover && handoverDue();
     apply(expire(state, policy, now));
     apply(serveWaiting(state, policy, now));
-    const batch = prioritise(inbox.splice(0, Math.max(1, outbox.room())));
+    // Handing over, only what exceeds the carry bound is answered, so the outbox can drain.
+    const take = handingOver ? Math.min(Math.max(0, inbox.length - MAX_CARRIED_REQUESTS), outbox.room()) : Math.max(1, outbox.room());
+    const batch = prioritise(inbox.splice(0, take));
     for (const request of batch) apply(handleRequest(state, policy, request, now));
     apply(serveWaiting(state, policy, now));
 
-    if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > historyLimit) {
+    if (handingOver && inbox.length <= MAX_CARRIED_REQUESTS && outbox.idle() && allHandlersFinished()) {
+      return await continueAsNew<typeof guardrailCoordinator>({ policy, state, log, historyLimit, inbox });
+    }
+    if (!boundedHandover && handoverDue()) {
+      // Runs recorded before `bounded-handover`: stop taking requests, wait for the answers, hand over.
       await condition(() => outbox.idle() && allHandlersFinished());
       return await continueAsNew<typeof guardrailCoordinator>({ policy, state, log, historyLimit, inbox });
     }
     alarm.set(nextDeadline(state, policy, now) ?? now + IDLE_WAKE_MS, now);
-    await condition(() => (inbox.length > 0 && outbox.room() > 0) || alarm.fired || operatorChanged);
+    await condition(() =>
+      handingOver
+        ? (inbox.length > MAX_CARRIED_REQUESTS && outbox.room() > 0) || (outbox.idle() && allHandlersFinished()) || alarm.fired || operatorChanged
+        : (inbox.length > 0 && outbox.room() > 0) || alarm.fired || operatorChanged,
+    );
     alarm.take();
     operatorChanged = false;
   }
