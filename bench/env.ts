@@ -6,13 +6,16 @@
  */
 import { Client } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadActivitiesConfig } from '../activities/config';
 import { compileCatalogue } from '../dsl/compile';
 import type { GuardrailPolicy } from '../dsl/guardrail-state';
+import { parseAllowedSigners } from '../dsl/trust/allowed-signers';
+import type { TrustPolicy } from '../dsl/trust/types';
+import { testKey } from '../test/harness/ssh-keys';
 import type { CompiledCatalogue } from '../dsl/types';
 import { ensureTemporalCli } from '../toolchain';
 import { startDevServer, type DevServerProfile, type RunningDevServer } from '../toolchain/dev-server';
@@ -41,7 +44,16 @@ export const STORM_POLICY: GuardrailPolicy = {
   changeWindows: [],
 };
 
-export const BENCH_OPERATOR_POLICY: OperatorPolicy = { defaultApprovers: [], approverGroups: {}, namespace: 'default', limits: OPEN_POLICY.limits };
+/** The approver the storms sign as: an in-process key the bench's operator policy trusts. */
+export const BENCH_APPROVER = testKey('bench-approver');
+
+export const BENCH_TRUST: TrustPolicy = {
+  allowedSigners: parseAllowedSigners(BENCH_APPROVER.allowedSignersLine).signers,
+  gateways: [],
+  statementMaxAgeMs: 15 * 60_000,
+};
+
+export const BENCH_OPERATOR_POLICY: OperatorPolicy = { defaultApprovers: [], approverGroups: {}, namespace: 'default', limits: OPEN_POLICY.limits, trust: BENCH_TRUST, version: 'bench' };
 
 export interface EngineWorkers {
   taskQueue: string;
@@ -57,6 +69,10 @@ export interface BenchEnv {
   dataDir: string;
   target: BenchTarget;
   catalogue: CompiledCatalogue;
+  /** The catalogue's source, rendered for the target, for worker processes' --runbooks. */
+  runbooksFile: string;
+  /** BENCH_APPROVER's allowed_signers file, for worker processes' policy. */
+  allowedSignersFile: string;
   engineBundleCode: string;
   baselineQueue: string;
   /** When each baseline workflow's first activity started (ms since epoch). */
@@ -69,10 +85,12 @@ export interface BenchEnv {
   close(): Promise<void>;
 }
 
+export function renderBenchRunbooks(target: string): string {
+  return readFileSync(here('./runbooks.yaml'), 'utf8').replaceAll('${TARGET}', target);
+}
+
 export function compileBenchRunbooks(target: string): CompiledCatalogue {
-  const file = here('./runbooks.yaml');
-  const text = readFileSync(file, 'utf8').replaceAll('${TARGET}', target);
-  const compiled = compileCatalogue([{ file, text }]);
+  const compiled = compileCatalogue([{ file: here('./runbooks.yaml'), text: renderBenchRunbooks(target) }]);
   if (!compiled.ok) throw new Error(`bench/runbooks.yaml does not compile:\n${compiled.errors.map((e) => `${e.line}:${e.column} ${e.path}: ${e.message}`).join('\n')}`);
   return compiled.catalogue;
 }
@@ -107,6 +125,10 @@ export async function startBenchEnv(log: (line: string) => void, profile: DevSer
     const target = await startBenchTarget();
     cleanups.push(() => target.close());
     const catalogue = compileBenchRunbooks(target.url);
+    const runbooksFile = join(dataDir, 'runbooks.yaml');
+    writeFileSync(runbooksFile, renderBenchRunbooks(target.url));
+    const allowedSignersFile = join(dataDir, 'allowed_signers');
+    writeFileSync(allowedSignersFile, `${BENCH_APPROVER.allowedSignersLine}\n`);
 
     const bundleStart = performance.now();
     const engineBundle = await bundleWorkflowCode({ workflowsPath: here('../workflows/index.ts'), logger: new DefaultLogger('ERROR') });
@@ -150,6 +172,8 @@ export async function startBenchEnv(log: (line: string) => void, profile: DevSer
           queueTimeoutMs: DEFAULT_GUARDRAILS_QUEUE_TIMEOUT_MS,
         },
         activities: { ...loadActivitiesConfig({}), notifyLogPath: join(dataDir, `notifications-${name}.jsonl`) },
+        catalogue,
+        policy: { ...BENCH_OPERATOR_POLICY, limits: policy.limits },
         workflows: { workflowBundle: engineBundle },
       };
       const workers = await startWorkers(plan);
@@ -167,6 +191,8 @@ export async function startBenchEnv(log: (line: string) => void, profile: DevSer
       dataDir,
       target,
       catalogue,
+      runbooksFile,
+      allowedSignersFile,
       engineBundleCode: engineBundle.code,
       baselineQueue,
       baselineFirstActivity,

@@ -4,7 +4,7 @@ import type { Incident } from '../dsl/types';
 import { remediationWorkflowId } from '../workflows/messages';
 import type { RemediationResult } from '../workflows/types';
 import { WorkflowFailedError } from '@temporalio/client';
-import { BENCH_OPERATOR_POLICY, type BenchEnv } from './env';
+import type { BenchEnv } from './env';
 
 const runTag = Date.now().toString(36);
 let seq = 0;
@@ -16,7 +16,7 @@ export function makeIncident(env: BenchEnv, rootCause: string, service: string):
 }
 
 export async function submit(env: BenchEnv, incident: Incident, taskQueue: string, eager = false) {
-  return await submitIncident(env.client, { incident, catalogue: env.catalogue, policy: BENCH_OPERATOR_POLICY, taskQueue, eager });
+  return await submitIncident(env.client, { incident, taskQueue, eager });
 }
 
 export type Finished = RemediationResult | { error: string };

@@ -1,4 +1,5 @@
 /** Figures that need no server: replaying recorded histories, the pure decision engine, compiling the catalogue. */
+import { replayWorkflowId } from '../client/replay';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -24,7 +25,7 @@ export async function replay(bundleCode: string, repeat: number): Promise<Replay
   const dir = join(root, 'test/histories');
   const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
   const parsed = files.map((f) => historyFromJSON(JSON.parse(readFileSync(join(dir, f), 'utf8'))));
-  const histories = Array.from({ length: repeat }, (_, r) => parsed.map((history, i) => ({ workflowId: `${files[i]}#${r}`, history }))).flat();
+  const histories = Array.from({ length: repeat }, (_, r) => parsed.map((history, i) => ({ workflowId: replayWorkflowId(history, `${files[i]}#${r}`), history }))).flat();
   let failed = 0;
   let replayed = 0;
   const start = performance.now();

@@ -7,14 +7,17 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import type { Incident } from '../dsl/types';
-import { approveSignal, statusQuery } from '../workflows/messages';
+import { decisionStatement } from '../client/approvals';
+import { approvalStatementText } from '../dsl/trust/statement';
+import { decideUpdate, statusQuery } from '../workflows/messages';
 import { judgeStorm, withInjectedViolation, type StormAtTarget, type StormIncident } from './analysis';
 import { coordinatorHealth, type CoordinatorHealth } from './coordinator-health';
-import { STORM_POLICY, type BenchEnv } from './env';
+import { BENCH_APPROVER, STORM_POLICY, type BenchEnv } from './env';
 import { makeIncident, resultOf, runTagged, submit } from './incidents';
 import { percentiles, pool, round, sleep, type Percentiles } from './stats';
 import { describeStuck, type StuckSummary } from './stuck';
@@ -67,6 +70,8 @@ interface StormWorkers {
   taskQueue: string;
   coordinatorId: string;
   description: string;
+  /** Worker identities (pid@host) of the processes killed so far. */
+  killed: Set<string>;
   /** Called halfway through the storm. */
   midway(): void;
   stop(): Promise<void>;
@@ -75,7 +80,7 @@ interface StormWorkers {
 async function stormWorkers(env: BenchEnv, options: StormOptions, log: (line: string) => void): Promise<StormWorkers> {
   if (!options.processes) {
     const engine = await env.startEngine(runTagged('storm'), STORM_POLICY);
-    return { taskQueue: engine.taskQueue, coordinatorId: engine.coordinatorId, description: 'in-process', midway: () => undefined, stop: async () => undefined };
+    return { taskQueue: engine.taskQueue, coordinatorId: engine.coordinatorId, description: 'in-process', killed: new Set(), midway: () => undefined, stop: async () => undefined };
   }
   const taskQueue = runTagged('storm-proc');
   const coordinatorId = `guardrails-${taskQueue}`;
@@ -85,6 +90,7 @@ async function stormWorkers(env: BenchEnv, options: StormOptions, log: (line: st
     stringify({
       limits: { max_concurrent: STORM_POLICY.limits.maxConcurrent, max_services: STORM_POLICY.limits.maxServices },
       failure_budget: { max_failures: STORM_POLICY.failureBudget.maxFailures, window_minutes: STORM_POLICY.failureBudget.windowMs / 60_000 },
+      allowed_signers: env.allowedSignersFile,
     }),
   );
   const childEnv = {
@@ -96,14 +102,17 @@ async function stormWorkers(env: BenchEnv, options: StormOptions, log: (line: st
     REMEDIATE_NOTIFY_LOG: join(env.dataDir, `${taskQueue}-notifications.jsonl`),
   };
   const children: ChildProcess[] = [];
-  for (let i = 0; i < options.processes; i++) children.push(await startWorkerProcess(childEnv, log));
+  for (let i = 0; i < options.processes; i++) children.push(await startWorkerProcess(childEnv, env.runbooksFile, log));
+  const killed = new Set<string>();
   return {
+    killed,
     taskQueue,
     coordinatorId,
     description: `${options.processes} worker processes, one killed (SIGKILL) halfway through`,
     midway: () => {
       log(`  killing worker process ${children[0]!.pid} (SIGKILL)`);
       children[0]!.kill('SIGKILL');
+      killed.add(`${children[0]!.pid}@${hostname()}`); // the SDK's default worker identity
     },
     stop: async () => {
       for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
@@ -112,8 +121,8 @@ async function stormWorkers(env: BenchEnv, options: StormOptions, log: (line: st
   };
 }
 
-function startWorkerProcess(env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(root, 'bin/remediate.js'), 'worker'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+function startWorkerProcess(env: NodeJS.ProcessEnv, runbooks: string, log: (line: string) => void): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [join(root, 'bin/remediate.js'), 'worker', '--runbooks', runbooks], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000));
   child.stderr!.on('data', keep);
@@ -194,7 +203,7 @@ async function runStorm(env: BenchEnv, options: StormOptions, workers: StormWork
     finishedWithinSeconds: lost === 0 ? round((lastDone - start - windowMs) / 1000, 1) : null,
     stuck: lost > 0 ? await describeStuck(env.client, workers.taskQueue, log) : { running: 0, byWaitingOn: {}, examples: [] },
     approvalToFirstActionMs: percentiles(approvalMs),
-    coordinator: await coordinatorHealth(env.client, workers.coordinatorId),
+    coordinator: await coordinatorHealth(env.client, workers.coordinatorId, workers.killed),
     nothingRan: atTarget.acted === 0,
   };
 }
@@ -207,7 +216,11 @@ async function approveWhenAsked(env: BenchEnv, incident: Incident, taskQueue: st
     const status = await handle.query(statusQuery).catch(() => null);
     if (status?.phase === 'awaiting_approval' && status.planHash) {
       const signalledAt = Date.now();
-      await handle.signal(approveSignal, { by: 'bench-approver', planHash: status.planHash });
+      const { runId } = await handle.describe();
+      const statement = decisionStatement({ runId, status, planHash: status.planHash }, handle.workflowId, { verdict: 'approve', planHash: status.planHash });
+      const text = approvalStatementText(statement);
+      const answer = await handle.executeUpdate(decideUpdate, { args: [{ statement: text, signature: BENCH_APPROVER.sign(text) }] });
+      if (!answer.counted) throw new Error(`the bench's approval was refused: ${answer.message}`);
       while (Date.now() < giveUpAt && env.target.firstAt('DELETE', incident.id) === undefined) await sleep(5);
       const actedAt = env.target.firstAt('DELETE', incident.id);
       return actedAt === undefined ? null : actedAt - signalledAt;

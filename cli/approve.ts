@@ -1,68 +1,83 @@
 /**
- * `remediate approve ID --as WHO` and `remediate reject ID --as WHO --reason ...`: a human's decision,
- * sent as a signal to the incident's remediation. The workflow decides whether it counts (authorised
- * approver, not the submitter, the plan shown); the command waits briefly for that verdict and exits
- * 0 when it counted, 1 when it was refused.
+ * `remediate approve ID --key KEY` and `remediate reject ID --key KEY --reason ...`: a human's
+ * decision, signed with their own SSH key and sent as an update, whose answer says at once whether
+ * it counted. Who signed is what the operator's allowed_signers says about the key, not a name
+ * typed here. Interactively the plan is shown and its hash signed; scripts pin it with --plan.
  */
 import type { Command } from 'commander';
-import type { HumanDecision } from '../client/approvals';
-import { EXIT } from './errors';
+import { createInterface } from 'node:readline/promises';
+import { EXIT, UsageError } from './errors';
 import { json } from './format';
 import { processIo, type Io } from './output';
 import { remediationHandle, withSession } from './session';
 
 export interface DecisionOptions {
-  as: string;
+  key: string;
+  as?: string;
   reason?: string;
   plan?: string;
+  yes?: boolean;
   json?: boolean;
 }
 
-/** How long to wait for the workflow's verdict before reporting the signal as merely delivered. */
-const VERDICT_WAIT_MS = 10_000;
+type Verdict = 'approve' | 'reject';
 
-async function runDecision(incidentId: string, decision: HumanDecision, options: DecisionOptions, io: Io): Promise<number> {
-  const { deliverDecision } = await import('../client/approvals');
+async function confirmPlan(io: Io, summary: string[], planHash: string, verdict: Verdict): Promise<string> {
+  io.out(`Plan ${planHash}:`);
+  for (const line of summary) io.out(`  ${line}`);
+  if (!process.stdin.isTTY) throw new UsageError(`${verdict}: pass --plan ${planHash} to sign this plan when not interactive`);
+  const prompt = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    const answer = await prompt.question(`Sign ${verdict === 'approve' ? 'approval' : 'rejection'} of this plan? [y/N] `);
+    if (!/^y(es)?$/i.test(answer.trim())) throw new UsageError('nothing signed');
+  } finally {
+    prompt.close();
+  }
+  return planHash;
+}
+
+async function runDecision(incidentId: string, verdict: Verdict, options: DecisionOptions, io: Io): Promise<number> {
+  if (options.plan !== undefined && !/^[0-9a-f]{64}$/.test(options.plan)) throw new UsageError(`--plan: expected the 64-character plan hash (from \`remediate status\`), found "${options.plan}"`);
+  const { pendingApproval, decisionStatement, sendDecision } = await import('../client/approvals');
+  const { signApproval } = await import('../client/signing');
   return await withSession(async (session) => {
     const { handle } = await remediationHandle(session, incidentId);
-    const delivery = await deliverDecision(handle, decision, { waitMs: VERDICT_WAIT_MS });
-    const counted = delivery.verdict ? delivery.verdict.type !== 'APPROVAL_REFUSED' : null;
-    if (options.json) {
-      io.out(json({ incidentId, workflowId: handle.workflowId, sent: decision, counted, verdict: delivery.verdict ?? null }));
-    } else {
-      const waiting = delivery.before && delivery.before.phase !== 'awaiting_approval' ? ` (it was not waiting for approval: ${delivery.before.phase})` : '';
-      io.out(`${decision.kind} from ${decision.signal.by} sent to ${handle.workflowId}${waiting}`);
-      if (delivery.verdict) io.out(`${counted ? 'counted' : 'refused'}: ${delivery.verdict.message}`);
-      else io.out(`no verdict yet (no worker answered within ${VERDICT_WAIT_MS / 1000}s); check with: remediate status ${incidentId}`);
-    }
-    return counted === false ? EXIT.FAILED : EXIT.OK;
+    const pending = await pendingApproval(handle);
+    const planHash = options.plan ?? (options.yes ? pending.planHash : await confirmPlan(io, pending.status.planSummary ?? [], pending.planHash, verdict));
+    const statement = decisionStatement(pending, handle.workflowId, { verdict, planHash, reason: options.reason, principal: options.as });
+    const signed = await signApproval(options.key, statement);
+    const answer = await sendDecision(handle, signed);
+    if (options.json) io.out(json({ incidentId, workflowId: handle.workflowId, statement, answer }));
+    else io.out(`${answer.counted ? 'counted' : 'refused'}: ${answer.message}`);
+    return answer.counted ? EXIT.OK : EXIT.FAILED;
   });
 }
 
-export function registerApprove(program: Command): void {
-  program
-    .command('approve')
-    .description("Approve an incident's pending remediation; exit 0 when the approval counted, 1 when it was refused.")
+function decisionCommand(program: Command, verdict: Verdict): Command {
+  return program
+    .command(verdict)
     .argument('<incident-id>', 'the incident id (the workflow is incident-<id>)')
-    .requiredOption('--as <who>', 'your name, as the runbook lists its approvers')
+    .requiredOption('--key <path>', 'your SSH private key (ed25519), as the operator listed it in allowed_signers; ssh-agent keys work with the .pub path')
+    .option('--plan <hash>', 'the plan hash you reviewed (from `remediate status` or `plan`); without it the plan is shown and you confirm')
+    .option('--as <principal>', 'the principal you sign as, when your key is listed under several')
+    .option('--yes', 'sign the current plan without showing it (scripts that checked the plan some other way)')
+    .option('--json', 'print the signed statement and the answer as JSON');
+}
+
+export function registerApprove(program: Command): void {
+  decisionCommand(program, 'approve')
+    .description("Approve an incident's pending remediation with your signature; exit 0 when it counted, 1 when it was refused.")
     .option('--reason <text>', 'why, for the audit trail')
-    .option('--plan <hash>', 'the plan hash you reviewed (from `remediate plan` or `status`); the approval counts only for that plan')
-    .option('--json', 'print what was sent and the verdict as JSON')
     .action(async (incidentId: string, options: DecisionOptions) => {
-      const signal = { by: options.as, ...(options.reason ? { reason: options.reason } : {}), ...(options.plan ? { planHash: options.plan } : {}) };
-      process.exitCode = await runDecision(incidentId, { kind: 'approve', signal }, options, processIo);
+      process.exitCode = await runDecision(incidentId, 'approve', options, processIo);
     });
 }
 
 export function registerReject(program: Command): void {
-  program
-    .command('reject')
-    .description("Reject an incident's pending remediation (a reason is required); exit 0 when the rejection counted, 1 when it was refused.")
-    .argument('<incident-id>', 'the incident id')
-    .requiredOption('--as <who>', 'your name')
+  decisionCommand(program, 'reject')
+    .description("Reject an incident's pending remediation (a reason is required) with your signature; exit 0 when it counted, 1 when it was refused.")
     .requiredOption('--reason <text>', 'why: it goes to the audit trail and the notifications')
-    .option('--json', 'print what was sent and the verdict as JSON')
     .action(async (incidentId: string, options: DecisionOptions & { reason: string }) => {
-      process.exitCode = await runDecision(incidentId, { kind: 'reject', signal: { by: options.as, reason: options.reason } }, options, processIo);
+      process.exitCode = await runDecision(incidentId, 'reject', options, processIo);
     });
 }

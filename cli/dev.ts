@@ -6,10 +6,11 @@ import type { Command } from 'commander';
 import { join } from 'node:path';
 import type { EmbeddedOptions } from './embedded';
 import { positiveInt } from './options';
+import { operatorOptions, type OperatorOptions } from './worker';
 
 const log = (line: string) => console.log(`[dev] ${line}`);
 
-export async function runDev(options: EmbeddedOptions): Promise<void> {
+export async function runDev(options: EmbeddedOptions & OperatorOptions): Promise<void> {
   // Loaded here, not at the top: `validate` and `plan` should not pay for the worker at startup.
   const { startEmbedded } = await import('./embedded');
   const { explainUnreachable } = await import('../client/connect');
@@ -19,7 +20,7 @@ export async function runDev(options: EmbeddedOptions): Promise<void> {
   try {
     if (server) log(`Temporal dev server: ${server.address}`);
     if (uiUrl) log(`Web UI: ${uiUrl}`);
-    const { workers, close } = await startRemediationWorkers({ settings }).catch((error: unknown) => {
+    const { workers, close } = await startRemediationWorkers({ settings, runbooks: options.runbooks, policyFile: options.policy, ...(uiUrl ? { webUiUrl: uiUrl } : {}) }).catch((error: unknown) => {
       throw explainUnreachable(error, settings);
     });
     log(describeCoordinatorStart(workers, guardrailSettings(settings.taskQueue).workflowId));
@@ -44,7 +45,7 @@ export function embeddedOptions(command: Command): Command {
 }
 
 export function registerDev(program: Command): void {
-  embeddedOptions(program.command('dev').description('Start the embedded Temporal dev server (with Web UI) and a remediation worker, until Ctrl-C.')).action(
-    async (options: EmbeddedOptions) => runDev(options),
+  operatorOptions(embeddedOptions(program.command('dev').description('Start the embedded Temporal dev server (with Web UI) and a remediation worker, until Ctrl-C.'))).action(
+    async (options: EmbeddedOptions & OperatorOptions) => runDev(options),
   );
 }

@@ -48,8 +48,10 @@ const COMMANDS: ((program: Command) => void)[] = [
 const EXPECTED_ERRORS: Record<string, number> = {
   UsageError: EXIT.USAGE,
   FilterValueError: EXIT.USAGE,
-  PolicyEnvError: EXIT.USAGE,
-  PolicyFileError: EXIT.USAGE,
+  PolicyFileError: EXIT.FAILED,
+  WorkerConfigError: EXIT.FAILED,
+  SigningError: EXIT.USAGE,
+  NotAwaitingApprovalError: EXIT.FAILED,
   ConfigError: EXIT.USAGE,
   NotARemediationError: EXIT.USAGE,
   NamespaceNotFoundError: EXIT.USAGE,

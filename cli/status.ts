@@ -23,10 +23,10 @@ export interface StatusReport {
 }
 
 /** A closed remediation's status as its status query would have answered, from its record. */
-function fromRecord({ input, closed }: RemediationRecord): RemediationStatus | null {
+function fromRecord({ catalogue, closed }: RemediationRecord): RemediationStatus | null {
   const result = closed?.result;
   if (!result) return null;
-  const runbook = input.catalogue.runbooks.find((r) => r.id === result.runbook);
+  const runbook = catalogue.runbooks.find((r) => r.id === result.runbook);
   return {
     incidentId: result.incidentId,
     phase: 'done',
@@ -73,7 +73,7 @@ function formatStatus(incidentId: string, { workflowId, execution, remediation: 
     lines.push(`approvals ${s.approvals.length}${s.outcome ? '' : `/${s.approvalsNeeded}`}${who ? `: ${who}` : ''}`);
   }
   lines.push('events:', ...s.events.map((e) => `  ${formatEvent(e)}`));
-  if (s.phase === 'awaiting_approval') lines.push('', `approve: remediate approve ${incidentId} --as YOUR_NAME --plan ${s.planHash}`);
+  if (s.phase === 'awaiting_approval') lines.push('', `approve: remediate approve ${incidentId} --key YOUR_SSH_KEY --plan ${s.planHash}`);
   return lines.join('\n');
 }
 

@@ -1,35 +1,35 @@
 /**
- * `remediate submit INCIDENT.json|-`: validates the incident and compiles the runbooks before
- * anything starts, then starts (or attaches to) the incident's remediation. `--wait` follows it
- * step by step until the outcome: exit 0 when remediated, 1 otherwise.
+ * `remediate submit INCIDENT.json|-`: validates the incident before anything starts, then starts
+ * (or attaches to) the incident's remediation. The worker decides with its own catalogue and policy;
+ * a submission carries the incident and, with --key, the submitter's signature (so they cannot
+ * approve their own incident). `--wait` follows it step by step: exit 0 when remediated, 1 otherwise.
  */
 import type { Command } from 'commander';
 import { EXIT } from './errors';
 import { formatEvent, json } from './format';
 import { processIo, type Io } from './output';
-import { readCatalogue, readIncident } from './read-input';
+import { readIncident } from './read-input';
 import { withSession } from './session';
 
 export interface SubmitOptions {
-  runbooks: string;
+  key?: string;
   wait?: boolean;
   json?: boolean;
 }
 
 export async function runSubmit(incidentPath: string, options: SubmitOptions, io: Io = processIo): Promise<number> {
   const incident = await readIncident(incidentPath);
-  const catalogue = await readCatalogue(options.runbooks);
-  const { policyFromEnv } = await import('../client/policy');
   const { submitIncident } = await import('../client/submit');
+  const { signSubmission } = await import('../client/signing');
+  const signed = options.key ? await signSubmission(options.key, incident) : undefined;
   return await withSession(async ({ client, settings }) => {
-    const policy = policyFromEnv(settings.namespace);
-    const submission = await submitIncident(client, { incident, catalogue, policy, taskQueue: settings.taskQueue });
+    const submission = await submitIncident(client, { incident, ...(signed ? { submission: signed } : {}), taskQueue: settings.taskQueue });
     const summary = { incidentId: incident.id, workflowId: submission.workflowId, attached: submission.attached };
     if (!options.json) {
       io.out(
         submission.attached
           ? `${submission.workflowId}: attached to the remediation already handling ${incident.id} (nothing new started)`
-          : `${submission.workflowId}: started on task queue "${settings.taskQueue}" (catalogue ${catalogue.version.slice(0, 12)})`,
+          : `${submission.workflowId}: started on task queue "${settings.taskQueue}"${signed ? ' (signed)' : ' (unsigned: no authenticated submitter)'}`,
       );
     }
     if (!options.wait) {
@@ -61,10 +61,10 @@ export function registerSubmit(program: Command): void {
     .command('submit')
     .description('Start the remediation of an incident (or attach to the one already handling it); --wait follows it to its outcome.')
     .argument('<incident>', 'incident JSON file, or - for stdin')
-    .option('--runbooks <path>', 'runbook file or folder', './runbooks')
+    .option('--key <path>', 'your SSH private key: signs the submission, so the worker knows who submitted it')
     .option('--wait', 'follow the remediation step by step; exit 0 when remediated, 1 otherwise')
     .option('--json', 'print {incidentId, workflowId, attached} (with --wait: and the result) as JSON')
-    .addHelpText('after', '\nOperator policy: REMEDIATE_APPROVERS (alice,bob), REMEDIATE_APPROVER_GROUPS (sre=alice,bob;dba=carol), REMEDIATE_WEB_UI_URL.')
+    .addHelpText('after', '\nThe runbooks, approvers and limits are the worker\'s (remediate worker --runbooks DIR, REMEDIATE_POLICY_FILE), never the submitter\'s.')
     .action(async (incident: string, options: SubmitOptions) => {
       process.exitCode = await runSubmit(incident, options);
     });

@@ -7,13 +7,25 @@ import type { Command } from 'commander';
 
 const log = (line: string) => console.log(`[worker] ${line}`);
 
-export async function runWorker(): Promise<void> {
+export interface OperatorOptions {
+  runbooks: string;
+  policy?: string;
+}
+
+/** The options every command that runs a worker shares: the operator's catalogue and policy. */
+export function operatorOptions(command: Command): Command {
+  return command
+    .option('--runbooks <path>', 'the catalogue: runbook file or folder, compiled at start (any error stops the worker)', './runbooks')
+    .option('--policy <file>', 'the operator policy file (default: REMEDIATE_POLICY_FILE; none: built-in defaults)');
+}
+
+export async function runWorker(options: OperatorOptions): Promise<void> {
   const { temporalSettings } = await import('../worker/config');
   const { explainUnreachable } = await import('../client/connect');
   const { startRemediationWorkers, describeCoordinatorStart } = await import('../worker/worker');
   const { guardrailSettings } = await import('../worker/config');
   const settings = temporalSettings();
-  const { workers, close } = await startRemediationWorkers({ settings }).catch((error: unknown) => {
+  const { workers, close } = await startRemediationWorkers({ settings, runbooks: options.runbooks, policyFile: options.policy }).catch((error: unknown) => {
     throw explainUnreachable(error, settings);
   });
   const guardrails = guardrailSettings(settings.taskQueue);
@@ -30,8 +42,7 @@ export async function runWorker(): Promise<void> {
 }
 
 export function registerWorker(program: Command): void {
-  program
-    .command('worker')
-    .description('Run a remediation worker against the configured Temporal cluster until SIGINT/SIGTERM.')
-    .action(async () => runWorker());
+  operatorOptions(program.command('worker').description('Run a remediation worker against the configured Temporal cluster until SIGINT/SIGTERM.')).action(
+    async (options: OperatorOptions) => runWorker(options),
+  );
 }

@@ -1,16 +1,13 @@
 /**
- * Sending an approval or a rejection, and learning whether it counted. Signals carry no answer,
- * so the verdict is read back from the workflow's audit trail: the first approval verdict naming
- * this person after the signal was sent.
+ * Sending a signed approval or rejection, and learning at once whether it counted: the `decide`
+ * update answers with the workflow's verdict (a refusal names its reason, and is in the audit).
  */
-import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
-import { normaliseActor } from '../workflows/approval-rules';
-import { approveSignal, rejectSignal } from '../workflows/messages';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { ApprovalStatement, SignedStatement } from '../dsl/trust/types';
+import { decideUpdate } from '../workflows/messages';
 import type { remediateIncident } from '../workflows/remediation';
-import type { ApproveSignal, AuditEvent, RejectSignal, RemediationStatus } from '../workflows/types';
+import type { DecisionAnswer, RemediationStatus } from '../workflows/types';
 import { queryStatus } from './status';
-
-export type HumanDecision = { kind: 'approve'; signal: ApproveSignal } | { kind: 'reject'; signal: RejectSignal };
 
 /** The remediation has finished: nothing is waiting for a decision. */
 export class RemediationClosedError extends Error {
@@ -23,39 +20,56 @@ export class RemediationClosedError extends Error {
   }
 }
 
-export interface Delivery {
-  /** The status just before sending, when a worker answered. */
-  before?: RemediationStatus;
-  /** APPROVED, REJECTED or APPROVAL_REFUSED naming the sender; undefined when no verdict was seen in time. */
-  verdict?: AuditEvent;
+/** The remediation runs but is not waiting for a human (or no worker answered): nothing is signed. */
+export class NotAwaitingApprovalError extends Error {
+  override readonly name = 'NotAwaitingApprovalError';
 }
 
-const VERDICTS = new Set(['APPROVED', 'REJECTED', 'APPROVAL_REFUSED']);
+export interface PendingApproval {
+  runId: string;
+  status: RemediationStatus;
+  planHash: string;
+}
 
-export async function deliverDecision(
-  handle: WorkflowHandle<typeof remediateIncident>,
-  decision: HumanDecision,
-  options: { waitMs: number; intervalMs?: number },
-): Promise<Delivery> {
+/** The run waiting for approval, with the plan it waits on; refuses anything else before a key is used. */
+export async function pendingApproval(handle: WorkflowHandle<typeof remediateIncident>): Promise<PendingApproval> {
   const description = await handle.describe();
   if (description.status.name !== 'RUNNING') throw new RemediationClosedError(handle.workflowId, description.status.name);
-  const before = await queryStatus(handle);
+  const status = await queryStatus(handle);
+  if (!status) throw new NotAwaitingApprovalError(`${handle.workflowId}: no worker answered; start one with \`remediate worker\``);
+  if (status.phase !== 'awaiting_approval' || !status.planHash) {
+    throw new NotAwaitingApprovalError(`${handle.workflowId} is not waiting for approval (phase ${status.phase})`);
+  }
+  return { runId: description.runId, status, planHash: status.planHash };
+}
+
+/** The statement a person signs for this run. */
+export function decisionStatement(
+  pending: PendingApproval,
+  workflowId: string,
+  decision: { verdict: 'approve' | 'reject'; planHash: string; reason?: string; principal?: string; at?: Date },
+): ApprovalStatement {
+  return {
+    kind: 'remediate.approval',
+    version: 1,
+    verdict: decision.verdict,
+    incidentId: pending.status.incidentId,
+    workflowId,
+    runId: pending.runId,
+    planHash: decision.planHash,
+    reason: decision.reason ?? '',
+    at: (decision.at ?? new Date()).toISOString(),
+    ...(decision.principal ? { principal: decision.principal } : {}),
+  };
+}
+
+export async function sendDecision(handle: WorkflowHandle<typeof remediateIncident>, signed: SignedStatement): Promise<DecisionAnswer> {
   try {
-    if (decision.kind === 'approve') await handle.signal(approveSignal, decision.signal);
-    else await handle.signal(rejectSignal, decision.signal);
+    return await handle.executeUpdate(decideUpdate, { args: [signed] });
   } catch (error) {
-    // It closed between the check and the signal.
+    // The validator refused it outright (too large, too many refusals): nothing was recorded.
+    if (error instanceof WorkflowUpdateFailedError) return { counted: false, message: error.cause?.message ?? error.message, approvals: 0, needed: 0 };
     if (error instanceof WorkflowNotFoundError) throw new RemediationClosedError(handle.workflowId, 'COMPLETED');
     throw error;
   }
-  if (!before) return {};
-  const actor = normaliseActor(decision.signal.by);
-  const deadline = Date.now() + options.waitMs;
-  while (Date.now() < deadline) {
-    const now = await queryStatus(handle);
-    const verdict = now?.events.slice(before.events.length).find((e) => VERDICTS.has(e.type) && normaliseActor(e.actor ?? '') === actor);
-    if (verdict) return { before, verdict };
-    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 250));
-  }
-  return { before };
 }

@@ -40,7 +40,8 @@ function view(decision: Decision, catalogue: CompiledCatalogue): DecisionView {
 
 export function backtest(stored: readonly StoredRemediation[], proposed: CompiledCatalogue): BacktestRow[] {
   return stored.map(({ workflowId, record }) => {
-    const { incident, catalogue, policy } = record.input;
+    const { incident } = record.input;
+    const { catalogue, policy } = record;
     const snapshot = emptySnapshot(record.startedAtMs, policy?.limits);
     const before = view(decide(incident, catalogue, snapshot), catalogue);
     const after = view(decide(incident, proposed, snapshot), proposed);

@@ -1,11 +1,14 @@
 /**
- * Reading a remediation back from its workflow history: what it was given (the incident, the
- * catalogue and policy of that day, from the first event) and how it closed. Payloads are decoded
+ * Reading a remediation back from its workflow history: what it was given (the incident, and the
+ * catalogue and policy of that day: from the worker-context local activity's recorded answer, or
+ * from the first event for runs recorded before `operator-policy`) and how it closed. Payloads are decoded
  * with the SDK's default payload converter, the one the workflow wrote them with.
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
-import type { RemediationInput, RemediationResult } from '../workflows/types';
+import type { WorkerContext } from '../activities/worker-context';
+import type { CompiledCatalogue } from '../dsl/types';
+import type { OperatorPolicy, RemediationInput, RemediationResult } from '../workflows/types';
 
 export type History = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;
 export type HistoryEvent = NonNullable<History['events']>[number];
@@ -56,6 +59,9 @@ export interface Closed {
 
 export interface RemediationRecord {
   input: RemediationInput;
+  /** The catalogue the run decided with, wherever the run recorded it. */
+  catalogue: CompiledCatalogue;
+  policy?: OperatorPolicy;
   startedAtMs: number;
   closed?: Closed;
 }
@@ -68,9 +74,22 @@ export function readRecord(history: History): RemediationRecord {
     throw new NotARemediationError(`workflow type is ${started.workflowType?.name ?? 'unknown'}, not ${REMEDIATION_WORKFLOW_TYPE}`);
   }
   const input = decodeFirst<RemediationInput>(started.input);
-  if (!input?.incident || !input.catalogue) throw new NotARemediationError('the workflow input holds no incident and catalogue');
+  if (!input?.incident) throw new NotARemediationError('the workflow input holds no incident');
+  const context = input.catalogue ? { catalogue: input.catalogue, policy: input.policy } : workerContextOf(events);
+  if (!context?.catalogue) throw new NotARemediationError('the history records no catalogue (the run has not started deciding yet)');
   const last = events[events.length - 1]!;
-  return { input, startedAtMs: eventTimeMs(events[0]!), ...(events.length > 1 ? closedBy(last) : {}) };
+  return { input, catalogue: context.catalogue, policy: context.policy, startedAtMs: eventTimeMs(events[0]!), ...(events.length > 1 ? closedBy(last) : {}) };
+}
+
+/** The worker-context local activity's answer, as its marker recorded it. */
+function workerContextOf(events: readonly HistoryEvent[]): WorkerContext | undefined {
+  for (const event of events) {
+    const marker = event.markerRecordedEventAttributes;
+    if (marker?.markerName !== 'core_local_activity') continue;
+    const data = decodeFirst<{ activity_type?: string }>(marker.details?.data);
+    if (data?.activity_type === 'workerContext') return decodeFirst<WorkerContext>(marker.details?.result);
+  }
+  return undefined;
 }
 
 function closedBy(event: HistoryEvent): { closed?: Closed } {

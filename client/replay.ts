@@ -5,6 +5,8 @@
  */
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { remediationWorkflowId } from '../workflows/messages';
+import { decodeFirst, REMEDIATION_WORKFLOW_TYPE } from './history';
 
 export interface HistoryFile {
   /** As the user named it; identifies the history in results. */
@@ -24,19 +26,34 @@ export class HistoryFileError extends Error {
   override readonly name = 'HistoryFileError';
 }
 
+/**
+ * The workflow id a history ran under, which an export does not hold: a remediation's follows from
+ * its incident (one workflow per incident id). It matters, because a signed approval names its
+ * workflow and the replayed run must check it against the same id.
+ */
+export function replayWorkflowId(history: ReturnType<typeof historyFromJSON>, fallback: string): string {
+  const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
+  if (started?.workflowType?.name !== REMEDIATION_WORKFLOW_TYPE) return fallback;
+  const input = decodeFirst<{ incident?: { id?: unknown } }>(started.input);
+  return typeof input?.incident?.id === 'string' ? remediationWorkflowId(input.incident.id) : fallback;
+}
+
 export async function replayHistories(files: readonly HistoryFile[], workflowsPath: string): Promise<ReplayOutcome[]> {
   const histories = files.map(({ file, json }) => {
     try {
-      return { workflowId: file, history: historyFromJSON(json) };
+      const history = historyFromJSON(json);
+      return { workflowId: replayWorkflowId(history, file), history };
     } catch (error) {
       throw new HistoryFileError(`${file}: not a workflow history (${(error as Error).message})`);
     }
   });
   quietRuntime();
   const outcomes: ReplayOutcome[] = [];
+  // Results come back in the order the histories went in.
   for await (const result of Worker.runReplayHistories({ workflowsPath }, histories)) {
+    const file = files[outcomes.length]!.file;
     const error = result.error;
-    outcomes.push(error ? { file: result.workflowId, ok: false, error: `${error.name}: ${coreMessage(error.message)}` } : { file: result.workflowId, ok: true });
+    outcomes.push(error ? { file, ok: false, error: `${error.name}: ${coreMessage(error.message)}` } : { file, ok: true });
   }
   return outcomes;
 }

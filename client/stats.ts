@@ -89,7 +89,7 @@ export function runbookStats(stored: readonly StoredRemediation[], rule: StatsRu
   const groups = new Map<string, { latest: CompiledRunbook; outcomes: { outcome: Outcome; confidence: number }[] }>();
   for (const { record } of byTime) {
     const result = record.closed?.result;
-    const runbook = result?.runbook ? record.input.catalogue.runbooks.find((r) => r.id === result.runbook) : undefined;
+    const runbook = result?.runbook ? record.catalogue.runbooks.find((r) => r.id === result.runbook) : undefined;
     if (!result || !runbook) continue;
     const group = groups.get(runbook.id) ?? { latest: runbook, outcomes: [] };
     group.latest = runbook;

@@ -1,13 +1,14 @@
 /**
  * Submitting an incident: one workflow per incident id. A repeat of an incident that is being
  * (or was) handled attaches to that remediation instead of starting a second one, because alert
- * storms repeat themselves.
+ * storms repeat themselves. A submission carries the incident and, when the submitter signed it,
+ * their signed statement; nothing else. The catalogue, approvers and limits are the worker's.
  */
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
-import type { CompiledCatalogue, Incident } from '../dsl/types';
+import type { SignedStatement } from '../dsl/trust/types';
+import type { Incident } from '../dsl/types';
 import { remediationWorkflowId } from '../workflows/messages';
 import type { remediateIncident } from '../workflows/remediation';
-import type { OperatorPolicy } from '../workflows/types';
 
 export interface Submission {
   handle: WorkflowHandle<typeof remediateIncident>;
@@ -20,8 +21,8 @@ export async function submitIncident(
   client: Client,
   request: {
     incident: Incident;
-    catalogue: CompiledCatalogue;
-    policy: OperatorPolicy;
+    /** The submitter's signed statement (`signSubmission`); without it the submission is unauthenticated. */
+    submission?: SignedStatement;
     taskQueue: string;
     /** Ask the server to hand the first task to a worker on this client's own connection (same process only). */
     eager?: boolean;
@@ -32,7 +33,7 @@ export async function submitIncident(
     const handle = await client.workflow.start<typeof remediateIncident>('remediateIncident', {
       workflowId,
       taskQueue: request.taskQueue,
-      args: [{ incident: request.incident, catalogue: request.catalogue, policy: request.policy }],
+      args: [{ incident: request.incident, ...(request.submission ? { submission: request.submission } : {}) }],
       workflowIdConflictPolicy: 'FAIL',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       ...(request.eager ? { requestEagerStart: true } : {}),
@@ -44,13 +45,3 @@ export async function submitIncident(
   }
 }
 
-/** The seed's defaults: at most 3 remediations at once, touching at most 1 service. */
-export function defaultPolicy(overrides: Partial<OperatorPolicy> = {}): OperatorPolicy {
-  return {
-    defaultApprovers: [],
-    approverGroups: {},
-    namespace: 'default',
-    limits: { maxConcurrent: 3, maxServices: 1 },
-    ...overrides,
-  };
-}

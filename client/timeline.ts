@@ -10,6 +10,8 @@ import type { ActionOutcome, ActionRequest, CheckOutcome, CheckRequest } from '.
 import type { Notification, SinkResult } from '../activities/notify/types';
 import type { AcquireVerdict } from '../dsl/guardrail-state';
 import { describeKubernetes } from '../dsl/render';
+import { parseApprovalStatement } from '../dsl/trust/statement';
+import type { SignedStatement } from '../dsl/trust/types';
 import type { AuditEventType, DecisionKind, ExecutorResult, GuardrailSnapshot, Incident, Outcome, ResolvedExecutor } from '../dsl/types';
 import type { GuardrailReply, GuardrailRequest } from '../dsl/guardrail-protocol';
 import { guardrailReplySignal, guardrailRequestSignal, type ReleaseRequest } from '../workflows/guardrail-messages';
@@ -22,6 +24,7 @@ export type TimelineKind =
   | 'decision'
   | 'workflow'
   | 'signal'
+  | 'update'
   | 'check'
   | 'action'
   | 'notification'
@@ -87,8 +90,10 @@ export function buildTimeline(history: History, runningTrail?: AuditEvent[]): Ti
   const flushTrail = (uptoMs: number, inclusive: boolean) => {
     while (pending.length > 0 && (inclusive ? Date.parse(pending[0]!.at) <= uptoMs : Date.parse(pending[0]!.at) < uptoMs)) {
       const event = pending.shift()!;
-      entries.push(trailEntry(event, !decisionShown));
-      decisionShown = true;
+      // SUBMITTED (who submitted, with which catalogue and policy) comes before the decision.
+      const isDecision = !decisionShown && event.type !== 'SUBMITTED';
+      entries.push(trailEntry(event, isDecision));
+      if (isDecision) decisionShown = true;
     }
   };
 
@@ -99,7 +104,7 @@ export function buildTimeline(history: History, runningTrail?: AuditEvent[]): Ti
     // that is later, so what the workflow decided stays ahead of what followed from it.
     if (!event.workflowExecutionStartedEventAttributes) flushTrail(eventTimeMs(event), Boolean(event.workflowTaskStartedEventAttributes));
     if (event.workflowExecutionStartedEventAttributes) {
-      entries.push(submittedEntry(at, record.input.incident, record.input.catalogue, event.workflowExecutionStartedEventAttributes.identity));
+      entries.push(submittedEntry(at, record.input.incident, record.catalogue, event.workflowExecutionStartedEventAttributes.identity));
     } else if (event.workflowTaskStartedEventAttributes) {
       // Flushed above.
     } else if (event.workflowTaskFailedEventAttributes) {
@@ -116,6 +121,8 @@ export function buildTimeline(history: History, runningTrail?: AuditEvent[]): Ti
       entries.push(guardrailReplyEntry(at, decodeFirst<GuardrailReply>(event.workflowExecutionSignaledEventAttributes.input)));
     } else if (event.workflowExecutionSignaledEventAttributes) {
       entries.push(signalEntry(at, event.workflowExecutionSignaledEventAttributes));
+    } else if (event.workflowExecutionUpdateAcceptedEventAttributes) {
+      entries.push(updateEntry(at, event.workflowExecutionUpdateAcceptedEventAttributes));
     } else if (event.signalExternalWorkflowExecutionInitiatedEventAttributes?.signalName === guardrailRequestSignal.name) {
       entries.push(guardrailRequestEntry(at, decodeFirst<GuardrailRequest>(event.signalExternalWorkflowExecutionInitiatedEventAttributes.input)));
     } else if (event.signalExternalWorkflowExecutionFailedEventAttributes) {
@@ -155,7 +162,7 @@ export function buildTimeline(history: History, runningTrail?: AuditEvent[]): Ti
   if (closed) entries.push(outcomeEntry(new Date(closed.atMs).toISOString(), closed));
   return {
     incident: record.input.incident,
-    catalogueVersion: record.input.catalogue.version,
+    catalogueVersion: record.catalogue.version,
     status: closed?.status ?? 'running',
     outcome: closed?.result?.outcome ?? null,
     trailAvailable: trail !== undefined,
@@ -221,6 +228,23 @@ function checkSummary(event: AuditEvent): string {
   const verdict = event.type === 'STEP_SUCCEEDED' ? 'holds' : `does not hold (${String(data.condition)})`;
   const poll = typeof data.poll === 'number' && data.poll > 1 ? ` (poll ${data.poll})` : '';
   return `${String(data.stage)}-check ${String(data.check)}: ${probe}${verdict}${poll}`;
+}
+
+/** A signed decision as it arrived: what the statement says (who signed it is the verdict's business, next in the trail). */
+function updateEntry(at: string, attrs: NonNullable<HistoryEvent['workflowExecutionUpdateAcceptedEventAttributes']>): TimelineEntry {
+  const name = attrs.acceptedRequest?.input?.name ?? 'unknown';
+  const identity = attrs.acceptedRequest?.meta?.identity;
+  const signed = decodeFirst<Partial<SignedStatement>>(attrs.acceptedRequest?.input?.args);
+  const parsed = typeof signed?.statement === 'string' ? parseApprovalStatement(signed.statement) : undefined;
+  const what = parsed?.ok
+    ? `signed ${parsed.value.verdict} for plan ${parsed.value.planHash.slice(0, 12)}${parsed.value.reason ? `: "${parsed.value.reason}"` : ''}`
+    : 'a statement that does not parse';
+  return {
+    at,
+    kind: 'update',
+    summary: `update ${name}: ${what}${identity ? ` (sent by client ${identity})` : ''}`,
+    detail: { update: name, input: signed ?? null, identity: identity ?? null },
+  };
 }
 
 function signalEntry(at: string, attrs: NonNullable<HistoryEvent['workflowExecutionSignaledEventAttributes']>): TimelineEntry {

@@ -61,10 +61,15 @@ export async function runDemo(options: EmbeddedOptions): Promise<boolean> {
 
     const catalogue = await demoCatalogue();
     say(`Runbooks: ${relative(process.cwd(), DEMO_RUNBOOKS)} (${catalogue.runbooks.map((r) => r.id).join(', ')})`);
+    const { prepareDemoApprover } = await import('./approver');
+    const { loadOperatorPolicy } = await import('../worker/operator-policy');
+    const approver = await prepareDemoApprover(options.dataDir);
+    const policy = loadOperatorPolicy(approver.policyFile);
+    say(`Approver: you, as ${approver.principal}, with the key ${relative(process.cwd(), approver.keyPath)} (made for this demo); its operator policy ${relative(process.cwd(), approver.policyFile)} trusts it.`);
     say('Starting the worker (it bundles the workflow code: a few seconds)...');
     const { startRemediationWorkers } = await import('../worker/worker');
     const { connectClient, explainUnreachable } = await import('../client/connect');
-    const { workers, close } = await startRemediationWorkers({ settings, activities }).catch((error: unknown) => {
+    const { workers, close } = await startRemediationWorkers({ settings, activities, config: { catalogue, policy }, ...(uiUrl ? { webUiUrl: uiUrl } : {}) }).catch((error: unknown) => {
       throw explainUnreachable(error, settings);
     });
     cleanup.push({ what: 'worker connections', run: close });
@@ -77,7 +82,7 @@ export async function runDemo(options: EmbeddedOptions): Promise<boolean> {
     stop.signal.addEventListener('abort', shutdown, { once: true });
     if (stop.signal.aborted) shutdown();
     let failure: unknown;
-    const story = narrate({ session, settings, catalogue, uiUrl, crashingPod: workloads.crashingPod, signal: stop.signal }).catch((error: unknown) => {
+    const story = narrate({ session, settings, catalogue, uiUrl, approverKey: relative(process.cwd(), approver.keyPath), crashingPod: workloads.crashingPod, signal: stop.signal }).catch((error: unknown) => {
       failure = error;
       shutdown();
       return false;
@@ -103,6 +108,8 @@ interface Story {
   settings: TemporalSettings;
   catalogue: CompiledCatalogue;
   uiUrl: string | null;
+  /** The approver's key, as the approve command names it. */
+  approverKey: string;
   /** The api-server pod that crash-loops. */
   crashingPod: string;
   signal: AbortSignal;
@@ -111,11 +118,8 @@ interface Story {
 /** Submits the incidents one after another (so one's guardrail slot never blocks the next) and follows each. */
 async function narrate(story: Story): Promise<boolean> {
   const { submitIncident } = await import('../client/submit');
-  const { policyFromEnv } = await import('../client/policy');
   const { followRemediation } = await import('../client/follow');
   const { formatEvent } = await import('../cli/format');
-  const policy = policyFromEnv(story.settings.namespace);
-  if (story.uiUrl) policy.webUiUrl ??= story.uiUrl;
   const stamp = Date.now().toString(36).slice(-6);
   const incidents = demoIncidents(stamp, story.crashingPod);
   const width = Math.max(...incidents.map((d) => d.incident.id.length));
@@ -129,7 +133,7 @@ async function narrate(story: Story): Promise<boolean> {
     const tell = (line: string) => say(`${incident.id.padEnd(width)}  ${line}`);
     say();
     tell(`${incident.root_cause} on ${incident.service}, confidence ${incident.confidence}: ${demo.story}`);
-    const submission = await submitIncident(story.session.client, { incident, catalogue: story.catalogue, policy, taskQueue: story.settings.taskQueue });
+    const submission = await submitIncident(story.session.client, { incident, taskQueue: story.settings.taskQueue });
     let announced = false;
     let onApprovalWait: () => void = () => {};
     const approvalWait = new Promise<void>((resolve) => (onApprovalWait = resolve));
@@ -185,8 +189,8 @@ function approvalHelp(id: string, status: RemediationStatus, plan: string[], sto
     `The plan an approval is bound to (${status.planHash?.slice(0, 12)}):`,
     ...plan.map((step, i) => `  ${i + 1}. ${step}`),
     'Approve it from another terminal in this folder:',
-    `    ${cli} approve ${id} --as alice --plan ${status.planHash}`,
-    `(or reject it: ${cli} reject ${id} --as alice --reason "roll forward instead")`,
+    `    ${cli} approve ${id} --key ${story.approverKey} --plan ${status.planHash}`,
+    `(or reject it: ${cli} reject ${id} --key ${story.approverKey} --plan ${status.planHash} --reason "roll forward instead")`,
     ...(workflowUrl ? [`Web UI: ${workflowUrl}`] : []),
   ];
 }

@@ -347,6 +347,7 @@ export interface GuardrailSnapshot {
 // Decisions and audit
 
 export type AuditEventType =
+  | 'SUBMITTED'
   | 'NO_RUNBOOK'
   | 'LOW_CONFIDENCE'
   | 'SUGGESTED'

@@ -11,6 +11,8 @@ import type { ActivitiesConfig } from '../activities/config';
 import { createGuardrailActivities } from '../activities/guardrails';
 import { createRemediationActivities } from '../activities/remediation';
 import { createWorkerContextActivities } from '../activities/worker-context';
+import type { CompiledCatalogue } from '../dsl/types';
+import type { OperatorPolicy } from '../workflows/types';
 import { ensureCoordinator, type CoordinatorSettings, type CoordinatorStart } from '../client/coordinator';
 import { COORDINATOR_WORKER_TUNING, REMEDIATION_WORKER_TUNING } from './tuning';
 
@@ -22,6 +24,9 @@ export interface WorkerPlan {
   taskQueue: string;
   coordinator: CoordinatorSettings & { replyTimeoutMs: number; queueTimeoutMs: number };
   activities: ActivitiesConfig;
+  /** The catalogue compiled at start and the operator policy: every remediation this worker starts uses them. */
+  catalogue: CompiledCatalogue;
+  policy: OperatorPolicy;
   /** A prebuilt bundle (tests and benchmarks build once), or the path the worker bundles itself. */
   workflows: { workflowBundle: WorkerOptions['workflowBundle'] } | { workflowsPath: string };
   /** Overrides for the remediation worker only (tests lower timeouts). */
@@ -50,11 +55,14 @@ export async function createRemediationWorker(plan: WorkerPlan): Promise<Worker>
     activities: {
       ...createRemediationActivities(plan.activities),
       ...createGuardrailActivities({ client: plan.client, workflowId: plan.coordinator.workflowId }),
-      ...createWorkerContextActivities({ guardrails: {
+      ...createWorkerContextActivities({
+        guardrails: {
           coordinatorId: plan.coordinator.workflowId,
           replyTimeoutMs: plan.coordinator.replyTimeoutMs,
           queueTimeoutMs: plan.coordinator.queueTimeoutMs,
         },
+        catalogue: plan.catalogue,
+        policy: plan.policy,
       }),
     },
     ...plan.workflows,

@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { loadActivitiesConfig, type ActivitiesConfig } from '../activities/config';
 import { startWorkers, type RunningWorkers } from './build';
 import { guardrailSettings, temporalSettings, type TemporalSettings } from './config';
-import { loadGuardrailPolicy } from './guardrail-policy';
+import { loadOperatorConfig, remediationPolicy, type OperatorConfig } from './operator-config';
+import { operatorPolicyFile } from './operator-policy';
 import { assertSearchAttributes } from './search-attributes-check';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -21,12 +22,21 @@ export interface StartWorkerOptions {
   activities?: ActivitiesConfig;
   /** Start an empty coordinator when the last one's state cannot be recovered (`guardrails init --fresh`). */
   fresh?: boolean;
+  /** Runbook file or folder (default ./runbooks), compiled at start. */
+  runbooks?: string;
+  /** The operator policy file (default REMEDIATE_POLICY_FILE; none: the built-in defaults). */
+  policyFile?: string;
+  /** Already loaded (the demo writes and loads its own). */
+  config?: OperatorConfig;
+  /** The Web UI the embedded server runs, for links, unless the policy names one. */
+  webUiUrl?: string;
 }
 
 export async function startRemediationWorkers(options: StartWorkerOptions = {}): Promise<{ workers: RunningWorkers; close: () => Promise<void> }> {
   const settings = options.settings ?? temporalSettings();
   const guardrails = guardrailSettings(settings.taskQueue);
-  const policy = loadGuardrailPolicy();
+  // The operator's catalogue and policy first: an invalid one stops the worker before it connects.
+  const config = options.config ?? (await loadOperatorConfig({ runbooks: options.runbooks, policyFile: options.policyFile ?? operatorPolicyFile(process.env) }));
   const activities = options.activities ?? loadActivitiesConfig();
   const connection = await NativeConnection.connect(settings.connectionOptions);
   // The coordinator bootstrap and the first protocol's guardrail activities use a client of their own.
@@ -46,8 +56,10 @@ export async function startRemediationWorkers(options: StartWorkerOptions = {}):
       client,
       namespace: settings.namespace,
       taskQueue: settings.taskQueue,
-      coordinator: { ...guardrails, policy },
+      coordinator: { ...guardrails, policy: config.policy.guardrails },
       activities,
+      catalogue: config.catalogue,
+      policy: { ...(options.webUiUrl ? { webUiUrl: options.webUiUrl } : {}), ...remediationPolicy(config.policy, settings.namespace) },
       workflows: { workflowsPath: WORKFLOWS_PATH },
     }, { fresh: options.fresh });
     return { workers, close };

@@ -17,7 +17,9 @@ export function authorisedApprovers(
   const names = approval.approvers.length > 0 ? approval.approvers : defaults;
   const allowed = new Set<string>();
   for (const name of names) {
-    if (name.startsWith('group:')) for (const member of groups[name.slice('group:'.length)] ?? []) allowed.add(normaliseActor(member));
+    // Own keys only: a group called `constructor` must not find Object.prototype's.
+    const group = name.slice('group:'.length);
+    if (name.startsWith('group:')) for (const member of Object.hasOwn(groups, group) ? (groups[group] ?? []) : []) allowed.add(normaliseActor(member));
     else allowed.add(normaliseActor(name));
   }
   return allowed;

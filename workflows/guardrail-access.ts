@@ -12,7 +12,7 @@ import type { Lease, ReleaseResult } from '../dsl/guardrail-state';
 import type { CompiledCatalogue, CompiledRunbook, Decision, Incident } from '../dsl/types';
 import type { GuardrailActivities } from '../activities/guardrails';
 import type { WorkerContextActivities } from '../activities/worker-context';
-import { GuardrailChannel } from './guardrail-channel';
+import { GuardrailChannel, type ChannelSettings } from './guardrail-channel';
 import type { OperatorPolicy } from './types';
 
 /** What taking a slot came to; `granted` carries nothing the workflow needs beyond the fact. */
@@ -113,9 +113,10 @@ export function activityAccess(incident: Incident, catalogue: CompiledCatalogue,
  * enough confidence; an automatic run whose plan is complete asks for its slot in the same request.
  */
 /** `onQueued`: an approved run waits in line for a slot, with the coordinator's reason. */
-export function coordinatorAccess(incident: Incident, catalogue: CompiledCatalogue, onQueued: (reason: string) => void): GuardrailAccess {
+/** `settings`: the worker's, when the run already read its context; else asked for on first use (runs before `operator-policy`). */
+export function coordinatorAccess(incident: Incident, catalogue: CompiledCatalogue, onQueued: (reason: string) => void, settings?: ChannelSettings): GuardrailAccess {
   let channel: GuardrailChannel | undefined;
-  const connect = async () => (channel ??= new GuardrailChannel((await workerContext()).guardrails));
+  const connect = async () => (channel ??= new GuardrailChannel(settings ?? (await workerContext()).guardrails));
   let preTaken = false;
   const checkFor = (runbook: CompiledRunbook, reserve: boolean, humanApproved: boolean, leaseMs: number) => ({
     incidentId: incident.id,

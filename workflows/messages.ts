@@ -1,6 +1,10 @@
-import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { ApproveSignal, RejectSignal, RemediationStatus } from './types';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { SignedStatement } from '../dsl/trust/types';
+import type { ApproveSignal, DecisionAnswer, RejectSignal, RemediationStatus } from './types';
 
+/** A signed approval or rejection; the answer says at once whether it counted and why not. */
+export const decideUpdate = defineUpdate<DecisionAnswer, [SignedStatement]>('decide');
+/** Unsigned approvals: honoured only by runs recorded before `operator-policy`, refused (and audited) by newer runs. */
 export const approveSignal = defineSignal<[ApproveSignal]>('approve');
 export const rejectSignal = defineSignal<[RejectSignal]>('reject');
 export const statusQuery = defineQuery<RemediationStatus>('status');

@@ -5,18 +5,21 @@
  */
 import { CancellationScope, patched, proxyActivities, proxyLocalActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { leaseDuration, type ReleaseResult } from '../dsl/guardrail-state';
-import type { CompiledRunbook, Decision, Outcome } from '../dsl/types';
+import type { CompiledCatalogue, CompiledRunbook, Decision, Outcome } from '../dsl/types';
 import type { RemediationActivities } from '../activities/remediation';
 import type { Notification } from '../activities/notify/types';
 import { ApprovalGate } from './approval-gate';
 import { authorisedApprovers } from './approval-rules';
 import { AuditTrail } from './audit';
-import { approveSignal, rejectSignal, statusQuery } from './messages';
+import { approveSignal, decideUpdate, rejectSignal, statusQuery } from './messages';
+import { describeSubmitter, NO_TRUST } from './submitter';
+import { loadWorkerContext } from './worker-context';
+import type { ChannelSettings } from './guardrail-channel';
 import { checkPlan, planFor, type Plan } from './plan';
 import { activityAccess, coordinatorAccess, localAccess, type GuardrailAccess } from './guardrail-access';
 import { LeaseLostError, StepRunner } from './step-runner';
 import { DECISION, OUTCOME, RUNBOOK, SERVICE } from './search-attributes';
-import type { Phase, RemediationInput, RemediationResult } from './types';
+import type { OperatorPolicy, Phase, RemediationInput, RemediationResult } from './types';
 
 const NOTIFY_OPTIONS = { startToCloseTimeout: '30s', retry: { maximumAttempts: 3, initialInterval: '1s' } } as const;
 const notifyAsActivity = proxyActivities<RemediationActivities>(NOTIFY_OPTIONS).notify;
@@ -24,9 +27,14 @@ const notifyAsActivity = proxyActivities<RemediationActivities>(NOTIFY_OPTIONS).
 const notifyLocally = proxyLocalActivities<RemediationActivities>(NOTIFY_OPTIONS).notify;
 
 export async function remediateIncident(input: RemediationInput): Promise<RemediationResult> {
-  const { incident, catalogue, policy } = input;
+  const { incident } = input;
+  // The worker's catalogue and policy, and signed approvals only; runs recorded before read both from their input.
+  const ownPolicy = patched('operator-policy');
   const audit = new AuditTrail();
-  const gate = new ApprovalGate(audit);
+  const gate = new ApprovalGate(audit, incident.id, ownPolicy);
+  let catalogue: CompiledCatalogue = input.catalogue!;
+  let policy: OperatorPolicy = input.policy!;
+  let submittedBy: string | undefined = ownPolicy ? undefined : incident.submitted_by;
   let phase: Phase = 'deciding';
   let decision: Decision | null = null;
   let runbook: CompiledRunbook | undefined;
@@ -36,6 +44,7 @@ export async function remediateIncident(input: RemediationInput): Promise<Remedi
 
   setHandler(approveSignal, (signal) => gate.receiveApprove(signal));
   setHandler(rejectSignal, (signal) => gate.receiveReject(signal));
+  setHandler(decideUpdate, (signed) => gate.receiveSigned(signed), { validator: (signed) => gate.validateSigned(signed) });
   setHandler(statusQuery, () => ({
     incidentId: incident.id,
     phase,
@@ -46,6 +55,8 @@ export async function remediateIncident(input: RemediationInput): Promise<Remedi
     planHash: plan?.hash ?? null,
     approvals: gate.approvals,
     approvalsNeeded: runbook?.approval.quorum ?? 0,
+    ...(ownPolicy ? { submittedBy: submittedBy ?? null } : {}),
+    ...(phase === 'awaiting_approval' && plan ? { planSummary: plan.summary } : {}),
     outcome,
     events: audit.events,
   }));
@@ -93,6 +104,20 @@ export async function remediateIncident(input: RemediationInput): Promise<Remedi
     };
   };
 
+  let channelSettings: ChannelSettings | undefined;
+  if (ownPolicy) {
+    const context = await loadWorkerContext();
+    catalogue = context.catalogue;
+    policy = context.policy;
+    channelSettings = context.guardrails;
+    gate.trustWith(policy.trust ?? NO_TRUST);
+    const submitter = describeSubmitter(input.submission, incident, policy.trust ?? NO_TRUST);
+    submittedBy = submitter.principal;
+    audit.record('SUBMITTED', `${submitter.summary}; catalogue ${catalogue.version.slice(0, 12)}, policy ${(policy.version ?? 'built-in').slice(0, 12)}`, {
+      ...(submitter.principal ? { actor: submitter.principal } : {}),
+      data: { submittedBy: submitter.principal ?? null, catalogueVersion: catalogue.version, policyVersion: policy.version ?? null },
+    });
+  }
   upsertSearchAttributes([{ key: SERVICE, value: incident.service }] as never);
   // Checks and notifications as local activities from here on; runs recorded before replay without.
   const localChecks = patched('local-checks');
@@ -100,7 +125,7 @@ export async function remediateIncident(input: RemediationInput): Promise<Remedi
   // Guardrails as this run's history knows them: see guardrail-access.ts. New runs use the coordinator's signals.
   const batched = patched('batched-guardrails');
   const access: GuardrailAccess = batched
-    ? coordinatorAccess(incident, catalogue, (reason) => audit.record('WAITING_FOR_SLOT', reason))
+    ? coordinatorAccess(incident, catalogue, (reason) => audit.record('WAITING_FOR_SLOT', reason), channelSettings)
     : patched('durable-guardrails')
       ? activityAccess(incident, catalogue, policy)
       : localAccess(incident, catalogue, policy);
@@ -162,14 +187,16 @@ export async function remediateIncident(input: RemediationInput): Promise<Remedi
         severity: 'warning',
         title: `${incident.id}: approval needed for ${chosen.id} (${chosen.risk} risk)`,
         text: `${why}. Plan ${currentPlan.hash.slice(0, 12)}:\n${currentPlan.summary.join('\n')}`,
-        approveCommand: `remediate approve ${incident.id} --as YOUR_NAME --plan ${currentPlan.hash}`,
+        approveCommand: ownPolicy
+          ? `remediate approve ${incident.id} --key YOUR_SSH_KEY --plan ${currentPlan.hash}`
+          : `remediate approve ${incident.id} --as YOUR_NAME --plan ${currentPlan.hash}`,
         fields: { approvals_needed: chosen.approval.quorum, plan_hash: currentPlan.hash },
       });
       const verdict = await gate.wait({
         planHash: currentPlan.hash,
         allowed,
         quorum: chosen.approval.quorum,
-        submittedBy: incident.submitted_by,
+        submittedBy,
         timeoutMs: chosen.approval.timeoutMs,
         escalateAfterMs: chosen.approval.escalateAfterMs,
         onEscalate: async () => {

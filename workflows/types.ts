@@ -1,7 +1,11 @@
 /** Inputs, outputs, signals and queries of the remediation workflow: the client's contract with it. */
 import type { AuditEventType, CompiledCatalogue, Decision, GuardrailSnapshot, Incident, Outcome } from '../dsl/types';
+import type { SignedStatement, TrustPolicy } from '../dsl/trust/types';
 
-/** Operator policy that travels with each remediation, so its history shows the rules of that day. */
+/**
+ * Operator policy as a remediation sees it. It comes from the worker that runs it (recorded in
+ * history by the worker-context local activity), never from the submitter.
+ */
 export interface OperatorPolicy {
   /** Approvers used when a runbook names none. */
   defaultApprovers: string[];
@@ -13,12 +17,24 @@ export interface OperatorPolicy {
   namespace: string;
   /** Guardrail limits across the system (the seed's defaults: 3 concurrent, 1 service). */
   limits: GuardrailSnapshot['limits'];
+  /** Whose signatures count, and for how long a statement is fresh; none configured: every signed approval is refused. */
+  trust?: TrustPolicy;
+  /** Content hash of the operator's policy file (and its allowed_signers), for the audit. */
+  version?: string;
 }
 
+/**
+ * A submission: the incident, and the submitter's signed statement when the submitter authenticated.
+ * `catalogue` and `policy` are what runs recorded before `operator-policy` carried; newer runs
+ * ignore them, whoever sends them.
+ */
 export interface RemediationInput {
   incident: Incident;
-  catalogue: CompiledCatalogue;
-  policy: OperatorPolicy;
+  submission?: SignedStatement;
+  /** @deprecated read only when replaying runs recorded before `operator-policy`. */
+  catalogue?: CompiledCatalogue;
+  /** @deprecated read only when replaying runs recorded before `operator-policy`. */
+  policy?: OperatorPolicy;
 }
 
 export type Phase =
@@ -41,7 +57,10 @@ export interface AuditEvent {
 }
 
 export interface ApprovalRecord {
+  /** The verified principal (signed approvals), or the name a legacy signal gave. */
   by: string;
+  /** The gateway that vouched for `by`, when it signed on their behalf. */
+  via?: string;
   reason?: string;
   at: string;
   planHash: string;
@@ -69,8 +88,22 @@ export interface RemediationStatus {
   planHash: string | null;
   approvals: ApprovalRecord[];
   approvalsNeeded: number;
+  /** Who submitted it, as authenticated (null: an unsigned submission). */
+  submittedBy?: string | null;
+  /** The rendered plan a human approves, one line a step (while awaiting approval). */
+  planSummary?: string[];
   outcome: Outcome | null;
   events: AuditEvent[];
+}
+
+/** The answer to a signed approval or rejection (the `decide` update). */
+export interface DecisionAnswer {
+  counted: boolean;
+  /** Why it was refused, or what it did. */
+  message: string;
+  principal?: string;
+  approvals: number;
+  needed: number;
 }
 
 export interface ApproveSignal {

@@ -1,13 +1,12 @@
-/** The pure parts of the operator commands: stats and its rule, backtest, visibility queries, policy from the environment. */
+/** The pure parts of the operator commands: stats and its rule, backtest, visibility queries. */
 import { describe, expect, it } from 'vitest';
 import { backtest } from '../../client/backtest';
-import { parseApproverGroups, policyFromEnv } from '../../client/policy';
 import { remediationQuery } from '../../client/records';
 import { recommend, runbookStats, trustPosition } from '../../client/stats';
 import type { StoredRemediation } from '../../client/records';
 import type { CompiledCatalogue, Outcome } from '../../dsl/types';
 import { demoCatalogue } from '../../demo/scenario';
-import { defaultPolicy } from '../../client/submit';
+import { defaultPolicy } from '../../worker/operator-config';
 import { incident } from '../harness/engine';
 
 const catalogue = await demoCatalogue();
@@ -18,7 +17,9 @@ function stored(n: number, fields: { runbook: string | null; outcome: Outcome; c
   return {
     workflowId: `incident-INC${n}`,
     record: {
-      input: { incident: inc, catalogue: fields.catalogue ?? catalogue, policy: defaultPolicy() },
+      input: { incident: inc },
+      catalogue: fields.catalogue ?? catalogue,
+      policy: defaultPolicy(),
       startedAtMs: START + n * 1000,
       closed: {
         status: 'completed',
@@ -121,17 +122,3 @@ describe('visibility query', () => {
   });
 });
 
-describe('operator policy from the environment', () => {
-  it('reads approvers, groups and the Web UI URL', () => {
-    expect(
-      policyFromEnv('prod', { REMEDIATE_APPROVERS: 'alice, bob,', REMEDIATE_APPROVER_GROUPS: 'sre=alice,bob; dba = carol', REMEDIATE_WEB_UI_URL: 'http://ui:8233/' }),
-    ).toMatchObject({ namespace: 'prod', defaultApprovers: ['alice', 'bob'], approverGroups: { sre: ['alice', 'bob'], dba: ['carol'] }, webUiUrl: 'http://ui:8233' });
-    expect(policyFromEnv('default', {})).toEqual(defaultPolicy());
-  });
-
-  it('names the variable and the entry it cannot use', () => {
-    expect(() => parseApproverGroups('sre alice')).toThrow('REMEDIATE_APPROVER_GROUPS: expected GROUP=name,name;... but found "sre alice"');
-    expect(() => parseApproverGroups('sre=')).toThrow('group sre has no members');
-    expect(() => policyFromEnv('default', { REMEDIATE_WEB_UI_URL: 'not a url' })).toThrow('REMEDIATE_WEB_UI_URL: not a URL');
-  });
-});

@@ -11,7 +11,7 @@ import type { History } from '../../client/history';
 import { buildTimeline, type TimelineEntry } from '../../client/timeline';
 import { ROOT } from './run-cli';
 
-const history = (name: string): History => historyFromJSON(JSON.parse(readFileSync(join(ROOT, 'test/histories', `${name}.json`), 'utf8')));
+const history = (name: string): History => historyFromJSON(JSON.parse(readFileSync(join(ROOT, 'test/histories', `v3-${name}.json`), 'utf8')));
 const kinds = (entries: TimelineEntry[]) => entries.map((e) => e.kind);
 const indexOf = (entries: TimelineEntry[], pattern: RegExp) => entries.findIndex((e) => pattern.test(e.summary));
 

@@ -6,16 +6,23 @@ import type { GuardrailPolicy } from '../../dsl/guardrail-state';
 import { startWorkers, type WorkerPlan } from '../../worker/build';
 import { DEFAULT_GUARDRAILS_QUEUE_TIMEOUT_MS, DEFAULT_GUARDRAILS_REPLY_TIMEOUT_MS } from '../../worker/config';
 import { DEFAULT_GUARDRAIL_POLICY } from '../../worker/guardrail-policy';
+import { defaultPolicy } from '../../worker/operator-config';
+import type { OperatorPolicy } from '../../workflows/types';
 import { compileCatalogue } from '../../dsl/compile';
 import type { CompiledCatalogue, Incident } from '../../dsl/types';
 import { uniqueTaskQueue, workflowBundle } from './temporal';
 
-/** Compiles a YAML fixture after filling in `${NAME}` variables; fails the test loudly on compile errors. */
-export function compileFixture(path: string, vars: Record<string, string>): CompiledCatalogue {
-  const text = readFileSync(path, 'utf8').replace(/\$\{([A-Z_]+)\}/g, (_, name: string) => {
+/** A YAML fixture with its `${NAME}` variables filled in. */
+export function renderFixture(path: string, vars: Record<string, string>): string {
+  return readFileSync(path, 'utf8').replace(/\$\{([A-Z_]+)\}/g, (_, name: string) => {
     if (!(name in vars)) throw new Error(`fixture variable ${name} not given`);
     return vars[name]!;
   });
+}
+
+/** Compiles a YAML fixture after filling in `${NAME}` variables; fails the test loudly on compile errors. */
+export function compileFixture(path: string, vars: Record<string, string>): CompiledCatalogue {
+  const text = renderFixture(path, vars);
   const compiled = compileCatalogue([{ file: path, text }]);
   if (!compiled.ok) throw new Error(`fixture does not compile:\n${compiled.errors.map((e) => `${e.line}:${e.column} ${e.path}: ${e.message}`).join('\n')}`);
   return compiled.catalogue;
@@ -26,6 +33,10 @@ export function incident(fields: Partial<Incident> & Pick<Incident, 'id' | 'root
 }
 
 export interface TestWorkerOptions {
+  /** The worker's catalogue: every remediation it runs decides with it. */
+  catalogue: CompiledCatalogue;
+  /** The worker's operator policy (approvers, trusted keys); limits follow `policy` unless given. */
+  operator?: Partial<OperatorPolicy>;
   config?: Partial<ActivitiesConfig>;
   policy?: Partial<GuardrailPolicy>;
   historyLimit?: number;
@@ -36,7 +47,7 @@ export interface TestWorkerOptions {
  * The production workers (worker/build.ts) with the real activities, on a task queue of their own
  * and with their own guardrail coordinator (so tests never share guardrail state), until `stop()`.
  */
-export async function startWorker(env: TestWorkflowEnvironment, options: TestWorkerOptions = {}) {
+export async function startWorker(env: TestWorkflowEnvironment, options: TestWorkerOptions) {
   const taskQueue = uniqueTaskQueue('remediate');
   const guardrailsWorkflowId = `guardrails-${taskQueue}`;
   const coordinator = {
@@ -55,6 +66,8 @@ export async function startWorker(env: TestWorkflowEnvironment, options: TestWor
     coordinator,
     // Notifications are not the test output: a test that reads them names its own file.
     activities: { ...loadActivitiesConfig({}), notifyLogPath: '/dev/null', ...options.config },
+    catalogue: options.catalogue,
+    policy: defaultPolicy({ limits: coordinator.policy.limits, version: 'test', ...options.operator }),
     workflows: { workflowBundle: workflowBundle() },
   };
   const workers = await startWorkers(plan);

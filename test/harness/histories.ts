@@ -5,7 +5,10 @@
  * older code paths are kept, never rewritten, while executions that started on them may be open:
  * - v1-*: remediations before guardrails were shared (no `durable-guardrails` patch);
  * - v2-*: remediations on the update-based guardrail protocol (`durable-guardrails`, before `batched-guardrails`);
- * - v1-coordinator-*: the coordinator before `batched-coordinator`.
+ * - v3-*: remediations on the batched protocol with local checks (`batched-guardrails`, `local-checks`),
+ *   before `operator-policy` (catalogue and policy in the input, unsigned approval signals);
+ * - v1-coordinator-*: the coordinator before `batched-coordinator`;
+ * - v2-coordinator-*: the batched coordinator before `bounded-handover`.
  * coordinator-* are the coordinator's own, from the storm and cooldown tests.
  */
 import type { WorkflowHandle } from '@temporalio/client';

@@ -3,9 +3,12 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultPolicy, submitIncident, type Submission } from '../../client/submit';
+import { submitIncident, type Submission } from '../../client/submit';
 import type { Incident } from '../../dsl/types';
+import type { DecisionAnswer } from '../../workflows/types';
+import { approveWith, trustOf } from './approvals';
 import { startWorker } from './engine';
+import { testKey } from './ssh-keys';
 import { kubeconfigPath } from './kubernetes';
 import { shippedCatalogue } from './shipped-catalogue';
 import { connectDevServer } from './temporal';
@@ -16,6 +19,8 @@ const LIMITS = { maxConcurrent: 10, maxServices: 10 };
 export interface KubernetesEngine {
   env: TestWorkflowEnvironment;
   submit(incident: Incident): Promise<Submission>;
+  /** Signs and sends alice's approval (the shipped catalogue's sre-oncall group) for the plan the run waits on. */
+  approve(submission: Submission, reason: string): Promise<DecisionAnswer>;
   stop(): Promise<void>;
 }
 
@@ -26,16 +31,18 @@ export interface KubernetesEngine {
 export async function startKubernetesEngine(): Promise<KubernetesEngine> {
   const env = await connectDevServer();
   const scratch = mkdtempSync(join(tmpdir(), 'remediate-k8s-notify-'));
+  const alice = testKey('alice');
   const worker = await startWorker(env, {
+    catalogue: shippedCatalogue(),
+    operator: { approverGroups: { 'sre-oncall': ['alice'] }, trust: trustOf([alice]) },
     // Notifications to a file, not the test output.
     config: { kubernetes: { kubeconfig: kubeconfigPath(), namespaces: null }, notifyLogPath: join(scratch, 'notifications.jsonl') },
     policy: { limits: LIMITS },
   });
-  const catalogue = shippedCatalogue();
-  const policy = defaultPolicy({ approverGroups: { 'sre-oncall': ['alice'] }, limits: LIMITS });
   return {
     env,
-    submit: (incident) => submitIncident(env.client, { incident, catalogue, policy, taskQueue: worker.taskQueue }),
+    submit: (incident) => submitIncident(env.client, { incident, taskQueue: worker.taskQueue }),
+    approve: (submission, reason) => approveWith(submission.handle, alice, new Date(), { reason }),
     async stop() {
       await worker.stop();
       await env.teardown();

@@ -7,10 +7,10 @@ import type { Submission } from '../../client/submit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubernetesConnection } from '../../activities/kubernetes/connection';
 import type { Incident } from '../../dsl/types';
-import { statusQuery, approveSignal } from '../../workflows/messages';
+import { statusQuery } from '../../workflows/messages';
 import type { RemediationResult } from '../../workflows/types';
 import { startKubernetesEngine, type KubernetesEngine } from '../harness/kubernetes-engine';
-import { createDeployment, ensureNamespace, imageOf, livePods, reportContainerFailure, revisionOf, rolledOut, setImage, testConnection, waitUntil } from '../harness/kubernetes';
+import { createDeployment, ensureNamespace, imageOf, livePods, removeDeployment, reportContainerFailure, revisionOf, rolledOut, setImage, testConnection, waitUntil } from '../harness/kubernetes';
 
 const NS = 'production';
 let engine: KubernetesEngine;
@@ -106,16 +106,20 @@ describe('scale-up', () => {
 
   it('rolls back to the count before when the new replica never becomes Ready (no node has room)', async () => {
     const app = unique('big');
-    // Each kwok node has 32 CPUs: two pods of 20 fit, a third cannot be scheduled.
+    // Each kwok node has 32 CPUs: two pods of 20 fit, a third cannot be scheduled. The deployment is
+    // removed afterwards whatever happened, so a retry (or the next test) finds the nodes empty.
     await createDeployment(k8s, NS, app, { replicas: 2, cpu: '20' });
+    try {
+      const result = await run(incident({ root_cause: 'high_cpu', service: app, context: context(app, 40) }));
 
-    const result = await run(incident({ root_cause: 'high_cpu', service: app, context: context(app, 40) }));
-
-    expect(result).toMatchObject({ outcome: 'rolled_back', rolledBack: true });
-    expect(messages(result, 'VERIFICATION_FAILED').join()).toContain('all_pods_ready');
-    const restored = await rolledOut(k8s, NS, app);
-    expect(restored.spec?.replicas).toBe(2);
-    await waitUntil('the unschedulable pod gone', async () => (await livePods(k8s, NS, app)).length === 2);
+      expect(result).toMatchObject({ outcome: 'rolled_back', rolledBack: true });
+      expect(messages(result, 'VERIFICATION_FAILED').join()).toContain('all_pods_ready');
+      const restored = await rolledOut(k8s, NS, app);
+      expect(restored.spec?.replicas).toBe(2);
+      await waitUntil('the unschedulable pod gone', async () => (await livePods(k8s, NS, app)).length === 2);
+    } finally {
+      await removeDeployment(k8s, NS, app);
+    }
   });
 });
 
@@ -130,7 +134,8 @@ describe('rollback-deployment', () => {
       const s = await submission.handle.query(statusQuery);
       return s.phase === 'awaiting_approval' && s;
     });
-    await submission.handle.signal(approveSignal, { by: 'alice', reason: 'errors since the deploy', planHash: status.planHash! });
+    expect(status.planHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(await engine.approve(submission, 'errors since the deploy')).toMatchObject({ counted: true, principal: 'alice' });
     return await submission.handle.result();
   }
 

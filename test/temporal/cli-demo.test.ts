@@ -64,7 +64,7 @@ describe('remediate demo', () => {
     await demo.waitFor(new RegExp(`^Temporal: 127\\.0\\.0\\.1:${port} \\(namespace default\\), Web UI http://127\\.0\\.0\\.1:${uiPort}$`, 'm'), 90_000);
     const [, inc001] = await demo.waitFor(/^(INC001-\w+) +outcome: remediated \(restart-pod\)$/m, 90_000);
     await demo.waitFor(/^INC002-\w+ +outcome: remediated \(scale-up\)$/m);
-    const [, command] = await demo.waitFor(/^INC003-\w+ +(TEMPORAL_ADDRESS=127\.0\.0\.1:\d+ npx remediate approve INC003-\w+ --as alice --plan [0-9a-f]{64})$/m);
+    const [, command] = await demo.waitFor(/^INC003-\w+ +(TEMPORAL_ADDRESS=127\.0\.0\.1:\d+ npx remediate approve INC003-\w+ --key \S+ --plan [0-9a-f]{64})$/m);
     const [, inc003] = /approve (INC003-\w+)/.exec(command!)!;
     expect(demo.stdout).toContain(`${inc003}  Web UI: http://127.0.0.1:${uiPort}/namespaces/default/workflows/incident-${inc003}`);
     await demo.waitFor(/^INC004-\w+ +outcome: manual$/m);

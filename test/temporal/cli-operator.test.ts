@@ -14,12 +14,14 @@ import type { Incident } from '../../dsl/types';
 import type { RemediationStatus } from '../../workflows/types';
 import { CliProcess, hasStackTrace, remediateAsync } from '../cli/run-cli';
 import { uniqueTaskQueue } from '../harness/temporal';
+import { sshKeygenKey, type SshKeygenKey } from '../harness/ssh-keys';
 
 let cluster: SimulatedCluster;
 let worker: CliProcess;
 let env: Record<string, string>;
 let dir: string;
 let runbooks: string;
+let keys: { alice: SshKeygenKey; mallory: SshKeygenKey; carol: SshKeygenKey };
 const stamp = Date.now().toString(36);
 const RUNBOOKS = fileURLToPath(new URL('../fixtures/cli/simulated-runbooks.yaml', import.meta.url));
 const incidents = Object.fromEntries(
@@ -79,7 +81,13 @@ beforeAll(async () => {
     REMEDIATE_GUARDRAILS_ID: `guardrails-${taskQueue}`,
     REMEDIATE_NOTIFY_LOG: join(dir, 'notifications.jsonl'),
   };
-  worker = new CliProcess(['worker'], env);
+  // Real OpenSSH keys, and the operator's policy trusting them: the CLI signs with ssh-keygen -Y sign.
+  const keyDir = join(dir, 'keys');
+  mkdirSync(keyDir);
+  keys = { alice: await sshKeygenKey(keyDir, 'alice'), mallory: await sshKeygenKey(keyDir, 'mallory'), carol: await sshKeygenKey(keyDir, 'carol') };
+  writeFileSync(join(dir, 'allowed_signers'), Object.values(keys).map((k) => k.allowedSignersLine).join('\n') + '\n');
+  writeFileSync(join(dir, 'policy.yaml'), 'allowed_signers: ./allowed_signers\n');
+  worker = new CliProcess(['worker', '--runbooks', join(dir, 'runbooks'), '--policy', join(dir, 'policy.yaml')], env);
   await worker.waitFor(/\[worker\] polling task queues "cli-/);
 });
 
@@ -92,26 +100,30 @@ describe('remediate, driven as processes against a real server', () => {
   it('submit, status, plan, approve (refused, then counted), audit: who approved and when', async () => {
     const inc = incidents.INC003;
     const file = incidentFile(inc);
-    const submitted = await cli(['submit', file, '--runbooks', join(dir, 'runbooks')]);
+    const submitted = await cli(['submit', file, '--key', keys.carol.privateKeyPath]);
     expect(submitted.status, submitted.stderr).toBe(0);
-    expect(submitted.stdout).toMatch(new RegExp(`^incident-${inc.id}: started on task queue "cli-`));
+    expect(submitted.stdout).toMatch(new RegExp(`^incident-${inc.id}: started on task queue "cli-\\S+" \\(signed\\)`));
 
     const waiting = await statusUntil(inc.id, (s) => s.phase === 'awaiting_approval');
     expect(waiting.decision).toMatchObject({ decision: 'approval_required', runbook: 'rollback-deployment' });
     const text = await cli(['status', inc.id]);
-    expect(text.stdout).toContain(`approve: remediate approve ${inc.id} --as YOUR_NAME --plan ${waiting.planHash}`);
+    expect(text.stdout).toContain(`approve: remediate approve ${inc.id} --key YOUR_SSH_KEY --plan ${waiting.planHash}`);
     // `plan` shows the very hash the workflow binds approvals to.
     const plan = JSON.parse((await cli(['plan', file, '--runbooks', runbooks, '--json'])).stdout);
     expect(plan.planHash).toBe(waiting.planHash);
 
-    const refused = await cli(['approve', inc.id, '--as', 'mallory']);
+    const refused = await cli(['approve', inc.id, '--key', keys.mallory.privateKeyPath, '--plan', plan.planHash]);
     expect(refused.status).toBe(1);
-    expect(refused.stdout).toMatch(/^refused: approve from mallory refused: mallory is not an authorised approver/m);
+    expect(refused.stdout).toMatch(/^refused: approve from mallory: mallory is not an authorised approver/m);
+    // Not interactive and no --plan: nothing is signed.
+    const unpinned = await cli(['approve', inc.id, '--key', keys.alice.privateKeyPath]);
+    expect(unpinned.status).toBe(2);
+    expect(unpinned.stderr).toContain(`pass --plan ${plan.planHash}`);
     expect(cluster.requests.filter((r) => r.method === 'POST')).toHaveLength(0);
 
-    const approved = await cli(['approve', inc.id, '--as', 'alice', '--plan', plan.planHash, '--reason', 'error spike after deploy 7']);
+    const approved = await cli(['approve', inc.id, '--key', keys.alice.privateKeyPath, '--plan', plan.planHash, '--reason', 'error spike after deploy 7']);
     expect(approved.status, approved.stderr).toBe(0);
-    expect(approved.stdout).toMatch(/^counted: approved by alice \(1\/1\): error spike after deploy 7$/m);
+    expect(approved.stdout).toMatch(/^counted: approved by alice \(1\/1\)$/m);
     await statusUntil(inc.id, (s) => s.outcome === 'remediated');
     expect(cluster.state.deployments.checkout!.revision).toBe(6);
 
@@ -121,11 +133,13 @@ describe('remediate, driven as processes against a real server', () => {
     const at = '\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3}';
     const line = (pattern: string) => lines.findIndex((l) => new RegExp(`^${at}  ${pattern}`).test(l));
     const order = [
+      line('workflow +SUBMITTED: submitted by carol \\(signed\\); catalogue [0-9a-f]{12}, policy [0-9a-f]{12}'),
       line('decision +decision approval_required \\(APPROVAL_REQUIRED\\)'),
-      line('signal +signal approve from mallory'),
-      line('workflow +APPROVAL_REFUSED: approve from mallory refused'),
-      line(`signal +signal approve from alice for plan ${plan.planHash.slice(0, 12)}: "error spike after deploy 7"`),
-      line('workflow +APPROVED: approved by alice \\(1/1\\)'),
+      // Each verdict is recorded in the task that received the update, so it is listed just before the update's event.
+      line('workflow +APPROVAL_REFUSED: signed statement refused: approve from mallory: mallory is not an authorised approver'),
+      line(`update +update decide: signed approve for plan ${plan.planHash.slice(0, 12)} \\(sent by client`),
+      line('workflow +APPROVED: approved by alice \\(1/1\\): error spike after deploy 7'),
+      line(`update +update decide: signed approve for plan ${plan.planHash.slice(0, 12)}: "error spike after deploy 7"`),
       line('action +action undo: POST http://127\\.0\\.0\\.1:\\d+/deployments/checkout/undo → HTTP 200'),
       line('outcome +outcome remediated \\(rollback-deployment [0-9a-f]{12}\\); approved by alice at '),
     ];
@@ -141,7 +155,7 @@ describe('remediate, driven as processes against a real server', () => {
 
   it('submit --wait follows step by step to the outcome (exit 0 remediated, 1 otherwise); a repeat attaches', async () => {
     const inc1 = incidentFile(incidents.INC001);
-    const remediated = await cli(['submit', inc1, '--runbooks', runbooks, '--wait']);
+    const remediated = await cli(['submit', inc1, '--wait']);
     expect(remediated.status, remediated.stderr).toBe(0);
     expect(remediated.stdout).toMatch(/^\d\d:\d\d:\d\d {2}EXECUTING +LOW risk, confidence 0.95 >= 0.8/m);
     expect(remediated.stdout).toMatch(/^\d\d:\d\d:\d\d {2}STEP_SUCCEEDED +post-check pod_becomes_ready \(poll 1\)/m);
@@ -149,22 +163,22 @@ describe('remediate, driven as processes against a real server', () => {
     // Not a terminal: plain lines, no live display.
     expect(remediated.stdout).not.toContain('\x1b[');
 
-    const repeat = await cli(['submit', '-', '--runbooks', runbooks, '--wait', '--json'], JSON.stringify(incidents.INC001));
+    const repeat = await cli(['submit', '-', '--wait', '--json'], JSON.stringify(incidents.INC001));
     expect(repeat.status).toBe(0);
     expect(JSON.parse(repeat.stdout)).toMatchObject({ workflowId: `incident-${incidents.INC001.id}`, attached: true, result: { outcome: 'remediated' } });
 
-    const scaled = await cli(['submit', incidentFile(incidents.INC002), '--runbooks', runbooks, '--wait']);
+    const scaled = await cli(['submit', incidentFile(incidents.INC002), '--wait']);
     expect(scaled.status, scaled.stdout).toBe(0);
     expect(cluster.state.deployments.worker!.replicas).toBe(5);
 
-    const manual = await cli(['submit', incidentFile(incidents.INC004), '--runbooks', runbooks, '--wait']);
+    const manual = await cli(['submit', incidentFile(incidents.INC004), '--wait']);
     expect(manual.status).toBe(1);
     expect(manual.stdout).toMatch(/NO_RUNBOOK +No runbook matches root cause "unknown_issue"[^]*\noutcome: manual\n$/);
   });
 
   it('submit --wait says so when no worker answers on its task queue', async () => {
     const inc = { ...incidents.INC004, id: `${incidents.INC004.id}-idle`, service: `idle-${stamp}`, services: [`idle-${stamp}`] };
-    const waiting = new CliProcess(['submit', incidentFile(inc), '--runbooks', runbooks, '--wait'], { ...env, REMEDIATE_TASK_QUEUE: `idle-${stamp}` });
+    const waiting = new CliProcess(['submit', incidentFile(inc), '--wait'], { ...env, REMEDIATE_TASK_QUEUE: `idle-${stamp}` });
     try {
       await waiting.waitFor(new RegExp(`^no worker answered on task queue "idle-${stamp}" yet; start one with \`remediate worker\` \\(still waiting\\)$`, 'm'), 30_000);
     } finally {
@@ -257,7 +271,7 @@ describe('remediate, driven as processes against a real server', () => {
 
   it('an unknown incident id is a usage error; an approval for a finished remediation is refused', async () => {
     expect(await cli(['status', `NOPE-${stamp}`])).toMatchObject({ status: 2, stderr: `remediate: no remediation for incident NOPE-${stamp} (workflow incident-NOPE-${stamp}) in namespace default\n` });
-    expect(await cli(['approve', incidents.INC003.id, '--as', 'alice'])).toMatchObject({
+    expect(await cli(['approve', incidents.INC003.id, '--key', keys.alice.privateKeyPath, '--plan', 'a'.repeat(64)])).toMatchObject({
       status: 1,
       stderr: `remediate: incident-${incidents.INC003.id} is no longer running (completed); there is nothing to decide\n`,
     });

@@ -7,18 +7,19 @@
 import { Client, Connection } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { defaultPolicy, submitIncident } from '../../client/submit';
+import { submitIncident } from '../../client/submit';
 import type { CheckRequest } from '../../dsl/guardrail-protocol';
 import type { CompiledCatalogue } from '../../dsl/types';
+import type { HistoryEvent } from '../../client/history';
 import { ensureCoordinator } from '../../client/coordinator';
 import { createCoordinatorWorker } from '../../worker/build';
 import { freezeSignal, guardrailRequestSignal, guardrailStateQuery } from '../../workflows/guardrail-messages';
-import { compileFixture, incident, startWorker } from '../harness/engine';
+import { compileFixture, incident, renderFixture, startWorker } from '../harness/engine';
 import { recordHistory } from '../harness/histories';
 import { startSimulatedCluster, type SimulatedCluster } from '../harness/simulated-cluster';
 import { connectDevServer, uniqueTaskQueue } from '../harness/temporal';
@@ -32,10 +33,12 @@ let connection: Connection;
 let client: Client;
 let cluster: SimulatedCluster;
 let catalogue: CompiledCatalogue;
+let runbooksFile: string;
 const workers: ChildProcess[] = [];
 
 function startWorkerProcess(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [bin, 'worker'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  // The worker's own catalogue: the fixture, rendered for this file's cluster.
+  const child = spawn(process.execPath, [bin, 'worker', '--runbooks', runbooksFile], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   workers.push(child);
   // Ready once it says it polls: by then it has made sure the coordinator runs.
   return new Promise((resolve, reject) => {
@@ -66,7 +69,10 @@ beforeAll(async () => {
   connection = await Connection.connect({ address: inject('devServerAddress') });
   client = new Client({ connection });
   cluster = await startSimulatedCluster();
-  catalogue = compileFixture(join(import.meta.dirname, '../fixtures/guardrails/runbooks.yaml'), { TARGET: cluster.url });
+  const fixture = join(import.meta.dirname, '../fixtures/guardrails/runbooks.yaml');
+  catalogue = compileFixture(fixture, { TARGET: cluster.url });
+  runbooksFile = join(mkdtempSync(join(tmpdir(), 'remediate-restart-')), 'runbooks.yaml');
+  writeFileSync(runbooksFile, renderFixture(fixture, { TARGET: cluster.url }));
 });
 afterAll(async () => {
   for (const w of workers) w.kill('SIGKILL');
@@ -81,7 +87,7 @@ describe('guardrails on the dev server', () => {
     const storm = Array.from({ length: 15 }, (_, i) =>
       incident({ id: `storm-${taskQueue}-${i}`, root_cause: 'rate_test', confidence: 0.9, service: 'payments', context: { pod_name: `pod-${i}` } }),
     );
-    const submissions = await Promise.all(storm.map((i) => submitIncident(client, { incident: i, catalogue, policy: defaultPolicy(), taskQueue })));
+    const submissions = await Promise.all(storm.map((i) => submitIncident(client, { incident: i, taskQueue })));
     // Let the first worker take some of the storm, then kill it without any cleanup.
     const deadline = Date.now() + 60_000;
     while (cluster.requests.length === 0 && Date.now() < deadline) await sleep(100);
@@ -106,14 +112,14 @@ describe('guardrails on the dev server', () => {
 
   it('remediations keep reaching the coordinator after it continues as new', async () => {
     const devEnv = await connectDevServer();
-    const worker = await startWorker(devEnv, { historyLimit: 40, policy: { limits: { maxConcurrent: 50, maxServices: 50 } } });
+    const worker = await startWorker(devEnv, { catalogue, historyLimit: 40, policy: { limits: { maxConcurrent: 50, maxServices: 50 } } });
     try {
       const firstRun = async () => (await devEnv.client.workflow.getHandle(worker.guardrailsWorkflowId).describe()).runId;
       const outcomes: string[] = [];
       const initialRun = await firstRun();
       for (let i = 0; i < 12; i++) {
         const inc = incident({ id: `can-${worker.taskQueue}-${i}`, root_cause: 'rate_test', confidence: 0.9, service: `svc-${i}`, context: { pod_name: `can-${i}` } });
-        const { handle } = await submitIncident(devEnv.client, { incident: inc, catalogue, policy: defaultPolicy(), taskQueue: worker.taskQueue });
+        const { handle } = await submitIncident(devEnv.client, { incident: inc, taskQueue: worker.taskQueue });
         outcomes.push((await handle.result()).outcome);
       }
       expect(await firstRun()).not.toBe(initialRun);
@@ -146,7 +152,7 @@ describe('guardrails on the dev server', () => {
     await client.workflow.getHandle(guardrailsId).terminate('operator mistake');
 
     const during = incident({ id: `gone-${taskQueue}`, root_cause: 'rate_test', confidence: 0.9, service: 'ledger', context: { pod_name: 'gone' } });
-    const { handle } = await submitIncident(client, { incident: during, catalogue, policy: defaultPolicy(), taskQueue });
+    const { handle } = await submitIncident(client, { incident: during, taskQueue });
     expect((await handle.result()).decision).toMatchObject({ event: 'GUARDRAILS_UNAVAILABLE' });
     expect(cli('guardrails').stderr).toContain('guardrails init');
 
@@ -157,7 +163,7 @@ describe('guardrails on the dev server', () => {
     expect(view.state.freeze).toMatchObject({ by: 'carol', reason: 'postmortem' });
     expect(view.state.executions['rate-limited:payments']).toEqual(expect.any(Array));
     const after = incident({ id: `back-${taskQueue}`, root_cause: 'rate_test', confidence: 0.9, service: 'ledger', context: { pod_name: 'back' } });
-    const second = await submitIncident(client, { incident: after, catalogue, policy: defaultPolicy(), taskQueue });
+    const second = await submitIncident(client, { incident: after, taskQueue });
     expect((await second.handle.result()).decision).toMatchObject({ event: 'FROZEN' });
     expect(cli('guardrails', 'init').stdout).toContain('already running');
   }, 120_000);
@@ -175,12 +181,12 @@ describe('fail closed and priorities, in real time', () => {
   it('without a coordinator a remediation does not act: blocked GUARDRAILS_UNAVAILABLE, and humans are told', async () => {
     const scratch = mkdtempSync(join(tmpdir(), 'remediate-guardrails-'));
     const notifications = join(scratch, 'notifications.jsonl');
-    const worker = await startWorker(devEnv, { config: { notifyLogPath: notifications } });
+    const worker = await startWorker(devEnv, { catalogue, config: { notifyLogPath: notifications } });
     try {
       await devEnv.client.workflow.getHandle(worker.guardrailsWorkflowId).terminate('operator removed it');
       const before = cluster.requests.length;
       const inc = incident({ id: `none-${worker.taskQueue}`, root_cause: 'rate_test', confidence: 0.9, service: 'api', context: { pod_name: 'none' } });
-      const { handle } = await submitIncident(devEnv.client, { incident: inc, catalogue, policy: defaultPolicy(), taskQueue: worker.taskQueue });
+      const { handle } = await submitIncident(devEnv.client, { incident: inc, taskQueue: worker.taskQueue });
       const result = await handle.result();
       await recordHistory(handle, 'guardrails-unavailable');
       expect(result).toMatchObject({ outcome: 'blocked', decision: { event: 'GUARDRAILS_UNAVAILABLE', reason: expect.stringContaining('not acting without guardrails') } });
@@ -194,12 +200,12 @@ describe('fail closed and priorities, in real time', () => {
   }, 120_000);
 
   it('a coordinator terminated mid-freeze starts again from its last recorded state: freeze, breakers, runs and leases survive', async () => {
-    const worker = await startWorker(devEnv);
+    const worker = await startWorker(devEnv, { catalogue });
     const coordinator = devEnv.client.workflow.getHandle(worker.guardrailsWorkflowId);
     const view = () => coordinator.query(guardrailStateQuery);
     const run = async (id: string, rootCause: string, service: string, pod: string) => {
       const inc = incident({ id: `${id}-${worker.taskQueue}`, root_cause: rootCause, confidence: 0.9, service, context: { pod_name: pod } });
-      return await submitIncident(devEnv.client, { incident: inc, catalogue, policy: defaultPolicy(), taskQueue: worker.taskQueue });
+      return await submitIncident(devEnv.client, { incident: inc, taskQueue: worker.taskQueue });
     };
     cluster.state.failing.add('DELETE /pods/pod-broken');
     try {
@@ -232,14 +238,14 @@ describe('fail closed and priorities, in real time', () => {
   }, 180_000);
 
   it('a coordinator that does not answer within the bound: the remediation gives up without acting, and a late grant is void', async () => {
-    const worker = await startWorker(devEnv, { replyTimeoutMs: 3_000 });
+    const worker = await startWorker(devEnv, { catalogue, replyTimeoutMs: 3_000 });
     const coordinator = devEnv.client.workflow.getHandle(worker.guardrailsWorkflowId);
     try {
       worker.workers.coordinator.shutdown();
       await waitUntil(async () => worker.workers.coordinator.getState() === 'STOPPED');
       const inc = incident({ id: `slow-${worker.taskQueue}`, root_cause: 'rate_test', confidence: 0.9, service: 'api', context: { pod_name: 'late' } });
       const before = cluster.requests.length;
-      const { handle } = await submitIncident(devEnv.client, { incident: inc, catalogue, policy: defaultPolicy(), taskQueue: worker.taskQueue });
+      const { handle } = await submitIncident(devEnv.client, { incident: inc, taskQueue: worker.taskQueue });
       expect(await handle.result()).toMatchObject({ outcome: 'blocked', decision: { event: 'GUARDRAILS_UNAVAILABLE', reason: expect.stringContaining('did not answer within 3 s') } });
       expect(cluster.requests.length).toBe(before);
       // Back again, the coordinator takes the late request and its abandonment: nothing is left held.
@@ -255,7 +261,7 @@ describe('fail closed and priorities, in real time', () => {
   }, 120_000);
 
   it('in one batch, human-approved work takes the last slot ahead of automatic work that asked first', async () => {
-    const worker = await startWorker(devEnv, { policy: { limits: { maxConcurrent: 1, maxServices: 1 } } });
+    const worker = await startWorker(devEnv, { catalogue, policy: { limits: { maxConcurrent: 1, maxServices: 1 } } });
     const coordinator = devEnv.client.workflow.getHandle(worker.guardrailsWorkflowId);
     try {
       // Hold the coordinator's worker back so the four requests land in one workflow task.
@@ -285,4 +291,60 @@ describe('fail closed and priorities, in real time', () => {
       await worker.stop();
     }
   }, 120_000);
+
+  it('a coordinator handing over with thousands of requests queued carries at most 200, answers every one exactly once, and never fails a task', async () => {
+    const worker = await startWorker(devEnv, { catalogue, historyLimit: 40, policy: { limits: { maxConcurrent: 5000, maxServices: 5000 } } });
+    const coordinator = devEnv.client.workflow.getHandle(worker.guardrailsWorkflowId);
+    const storm = 1500;
+    try {
+      // Queue the whole storm while no coordinator worker runs: the first task it takes is past its history limit.
+      worker.workers.coordinator.shutdown();
+      await waitUntil(async () => worker.workers.coordinator.getState() === 'STOPPED');
+      const rb = catalogue.runbooks.find((r) => r.id === 'rate-limited')!;
+      for (let i = 0; i < storm; i += 100) {
+        await Promise.all(
+          Array.from({ length: Math.min(100, storm - i) }, (_, k) =>
+            coordinator.signal(guardrailRequestSignal, {
+              kind: 'check',
+              requestId: `flood-${i + k}`,
+              from: { workflowId: `nobody-${i + k}`, runId: randomUUID() },
+              incidentId: `flood-${i + k}`,
+              incident: { id: `flood-${i + k}`, service: `svc-${i + k}`, services: [`svc-${i + k}`] },
+              runbook: { id: rb.id, risk: rb.risk, guardrails: rb.guardrails },
+              humanApproved: false,
+              reserve: false,
+              leaseMs: 600_000,
+            } satisfies CheckRequest),
+          ),
+        );
+      }
+      const back = await createCoordinatorWorker(worker.plan);
+      const runs = await back.runUntil(async () => {
+        await waitUntil(async () => (await coordinator.query(guardrailStateQuery)).pending?.requests === 0 && (await coordinator.query(guardrailStateQuery)).pending?.replies === 0, 180_000);
+        const histories: HistoryEvent[][] = [];
+        let runId: string | undefined = (await coordinator.describe()).runId;
+        while (runId) {
+          const events: HistoryEvent[] = (await devEnv.client.workflow.getHandle(worker.guardrailsWorkflowId, runId).fetchHistory()).events ?? [];
+          histories.unshift(events);
+          runId = events[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
+        }
+        return histories;
+      });
+      expect(runs.length).toBeGreaterThan(1);
+      const failures = runs.flat().filter((e) => e.workflowTaskFailedEventAttributes).map((e) => e.workflowTaskFailedEventAttributes!.failure?.message ?? String(e.workflowTaskFailedEventAttributes!.cause));
+      expect(failures.filter((m) => /size limit|BadContinueAsNew/i.test(m))).toEqual([]);
+      // Each continued run started with at most 200 requests carried over.
+      for (const events of runs.slice(1)) {
+        const input = events[0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!;
+        const carried = JSON.parse(Buffer.from(input.data as Uint8Array).toString()).inbox?.length ?? 0;
+        expect(carried).toBeLessThanOrEqual(200);
+      }
+      // Every request answered exactly once: one reply signal per request, across every run.
+      const answered = runs.flat().filter((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes).map((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes!.workflowExecution!.workflowId);
+      expect(answered).toHaveLength(storm);
+      expect(new Set(answered).size).toBe(storm);
+    } finally {
+      await worker.stop();
+    }
+  }, 300_000);
 });

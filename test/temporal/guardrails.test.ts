@@ -12,7 +12,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { join } from 'node:path';
 import type { CheckRequest } from '../../dsl/guardrail-protocol';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { defaultPolicy, submitIncident } from '../../client/submit';
+import { submitIncident } from '../../client/submit';
 import type { GuardrailPolicy } from '../../dsl/guardrail-state';
 import type { CompiledCatalogue, Incident } from '../../dsl/types';
 import { acquireUpdate, freezeSignal, guardrailRequestSignal, guardrailStateQuery, resetBreakerSignal, revokeLeaseSignal, unfreezeSignal } from '../../workflows/guardrail-messages';
@@ -54,8 +54,8 @@ afterEach(async () => {
   worker = undefined;
 });
 
-async function useWorker(options: TestWorkerOptions = {}) {
-  worker = await startWorker(env, options);
+async function useWorker(options: Omit<TestWorkerOptions, 'catalogue'> = {}) {
+  worker = await startWorker(env, { catalogue, ...options });
   return worker;
 }
 
@@ -67,7 +67,7 @@ function inc(rootCause: string, service = 'checkout', extra: Partial<Incident> =
 const started: WorkflowHandle[] = [];
 
 async function submit(i: Incident) {
-  const submission = await submitIncident(client, { incident: i, catalogue, policy: defaultPolicy(), taskQueue: worker!.taskQueue });
+  const submission = await submitIncident(client, { incident: i, taskQueue: worker!.taskQueue });
   started.push(submission.handle);
   return submission;
 }

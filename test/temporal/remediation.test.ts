@@ -11,17 +11,24 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { defaultPolicy, submitIncident } from '../../client/submit';
+import { sendDecision } from '../../client/approvals';
+import { submitIncident } from '../../client/submit';
+import { incidentSha256, submissionStatementText } from '../../dsl/trust/statement';
 import type { CompiledCatalogue, Incident } from '../../dsl/types';
-import { approveSignal, rejectSignal, statusQuery } from '../../workflows/messages';
+import { approveSignal, statusQuery } from '../../workflows/messages';
 import type { RemediationResult } from '../../workflows/types';
+import { approveWith, clockOf, decide, statementFor, trustOf } from '../harness/approvals';
 import { compileFixture, incident, startWorker } from '../harness/engine';
+import { testKey } from '../harness/ssh-keys';
 import { startSimulatedCluster, type SimulatedCluster } from '../harness/simulated-cluster';
 import { recordHistory } from '../harness/histories';
 import { connectTimeSkipping } from '../harness/temporal';
 
 const fixtures = join(import.meta.dirname, '../fixtures/workflow');
 const MINUTE = 60_000;
+// The worker's operator trusts these keys; eve's key is nobody's, and mallory is no runbook's approver.
+const keys = { alice: testKey('alice'), bob: testKey('bob'), carol: testKey('carol'), mallory: testKey('mallory'), gateway: testKey('approvals-web') };
+const eve = testKey('alice'); // claims to be alice, with a key the operator never listed
 
 let env: TestWorkflowEnvironment;
 let target: SimulatedCluster;
@@ -41,7 +48,12 @@ beforeAll(async () => {
     RECORDER: join(fixtures, 'record-args.mjs'),
     RECORD_FILE: join(scratch, 'args.jsonl'),
   });
-  worker = await startWorker(env, { config: { webhookUrls: [webhook.url], notifyLogPath: join(scratch, 'notifications.jsonl') }, policy: { limits: { maxConcurrent: 10, maxServices: 10 } } });
+  worker = await startWorker(env, {
+    catalogue,
+    config: { webhookUrls: [webhook.url], notifyLogPath: join(scratch, 'notifications.jsonl') },
+    policy: { limits: { maxConcurrent: 10, maxServices: 10 } },
+    operator: { approverGroups: { sre: ['bob'] }, trust: trustOf(Object.values(keys), [{ principal: 'approvals-web', vouchesFor: ['alice'] }]) },
+  });
 });
 
 afterAll(async () => {
@@ -76,13 +88,28 @@ function seedIncident(n: 1 | 2 | 3 | 4, extra: Partial<Incident> = {}): Incident
   return { ...base, ...extra, id: `${extra.id ?? base.id}-${seq}`, service: `${base.service}-${seq}`, services: [`${base.service}-${seq}`] };
 }
 
-async function submit(inc: Incident) {
-  return await submitIncident(env.client, {
-    incident: inc,
-    catalogue,
-    policy: defaultPolicy({ approverGroups: { sre: ['bob'] } }),
-    taskQueue: worker.taskQueue,
-  });
+/** `by`: the submitter signs the submission with their key. */
+async function submit(inc: Incident, by?: keyof typeof keys) {
+  let submission;
+  if (by) {
+    const text = submissionStatementText({ kind: 'remediate.submission', version: 1, incidentId: inc.id, incidentSha256: incidentSha256(inc), at: (await clockOf(env)).toISOString() });
+    submission = { statement: text, signature: keys[by].sign(text) };
+  }
+  return await submitIncident(env.client, { incident: inc, ...(submission ? { submission } : {}), taskQueue: worker.taskQueue });
+}
+
+type Handle = Awaited<ReturnType<typeof submit>>['handle'];
+
+async function approve(handle: Handle, who: keyof typeof keys, override: Parameters<typeof approveWith>[3] = {}) {
+  return await approveWith(handle, keys[who], await clockOf(env), override);
+}
+
+async function reject(handle: Handle, who: keyof typeof keys, reason: string) {
+  return await approve(handle, who, { verdict: 'reject', reason });
+}
+
+function refusals(result: RemediationResult): string[] {
+  return result.events.filter((e) => e.type === 'APPROVAL_REFUSED').map((e) => e.message);
 }
 
 /** Runs an incident to its result; with a name, records its history for the replay test. */
@@ -98,7 +125,7 @@ function eventTypes(result: RemediationResult): string[] {
 }
 
 /** Waits (in real time; the workflow waits on a durable timer meanwhile) until the status matches. */
-async function waitForPhase(handle: Awaited<ReturnType<typeof submit>>['handle'], phase: string) {
+async function waitForPhase(handle: { query: Handle['query'] }, phase: string) {
   for (let i = 0; i < 200; i++) {
     const status = await handle.query(statusQuery);
     if (status.phase === phase) return status;
@@ -132,7 +159,7 @@ describe("the seed's exercise incidents", () => {
     const status = await waitForPhase(handle, 'awaiting_approval');
     expect(status.decision).toMatchObject({ decision: 'approval_required', event: 'APPROVAL_REQUIRED' });
     expect(target.requests.filter((r) => r.method !== 'GET')).toHaveLength(0);
-    await handle.signal(approveSignal, { by: 'alice', reason: 'error spike after deploy 7', planHash: status.planHash! });
+    expect(await approve(handle, 'alice', { reason: 'error spike after deploy 7' })).toMatchObject({ counted: true, principal: 'alice' });
     const result = await handle.result();
     await recordHistory(handle, 'inc003-approved');
     expect(result.outcome).toBe('remediated');
@@ -151,9 +178,8 @@ describe("the seed's exercise incidents", () => {
 describe('approvals', () => {
   it('a rejection with a reason ends it; one without a reason is refused', async () => {
     const { handle } = await submit(seedIncident(3));
-    await waitForPhase(handle, 'awaiting_approval');
-    await handle.signal(rejectSignal, { by: 'alice', reason: '  ' });
-    await handle.signal(rejectSignal, { by: 'bob', reason: 'deploy 7 is a hotfix; roll forward instead' });
+    expect(await reject(handle, 'alice', '  ')).toMatchObject({ counted: false });
+    expect(await reject(handle, 'bob', 'deploy 7 is a hotfix; roll forward instead')).toMatchObject({ counted: true });
     const result = await handle.result();
     await recordHistory(handle, 'rejected');
     expect(result.outcome).toBe('rejected');
@@ -161,51 +187,116 @@ describe('approvals', () => {
     expect(target.requests.filter((r) => r.method === 'POST')).toHaveLength(0);
   });
 
-  it('an unauthorised approver and the submitter are refused; nobody deciding expires it after 30 minutes', async () => {
+  it('an unauthorised approver, an unlisted key and the signed submitter are refused; nobody deciding expires it after 30 minutes', async () => {
     const started = await env.currentTimeMs();
-    const { handle } = await submit(seedIncident(3, { submitted_by: 'bob' }));
-    await waitForPhase(handle, 'awaiting_approval');
-    await handle.signal(approveSignal, { by: 'mallory' });
-    await handle.signal(approveSignal, { by: 'bob' });
+    const { handle } = await submit(seedIncident(3), 'bob');
+    expect((await approve(handle, 'mallory')).message).toContain('not an authorised approver');
+    expect((await approveWith(handle, eve, await clockOf(env))).message).toContain('is not in allowed_signers');
+    expect((await approve(handle, 'bob')).message).toContain('submitted this incident');
     const result = await handle.result();
     await recordHistory(handle, 'expired');
     expect(result.outcome).toBe('expired');
-    const refused = result.events.filter((e) => e.type === 'APPROVAL_REFUSED').map((e) => e.message);
-    expect(refused).toEqual([expect.stringContaining('not an authorised approver'), expect.stringContaining('submitted this incident')]);
+    expect(refusals(result)).toEqual([
+      expect.stringContaining('not an authorised approver'),
+      expect.stringContaining('is not in allowed_signers'),
+      expect.stringContaining('submitted this incident'),
+    ]);
+    expect(result.events.find((e) => e.type === 'SUBMITTED')).toMatchObject({ actor: 'bob', message: expect.stringContaining('submitted by bob (signed)') });
     expect(eventTypes(result)).toEqual(expect.arrayContaining(['ESCALATED', 'APPROVAL_EXPIRED']));
     expect((await env.currentTimeMs()) - started).toBeGreaterThanOrEqual(30 * MINUTE);
     expect(webhook.received.some((m) => m.notification.incidentId === result.incidentId && m.notification.kind === 'escalation')).toBe(true);
   });
 
-  it('a quorum of two needs two distinct approvers', async () => {
-    const inc = seedIncident(3, { root_cause: 'error_rate_spike_needs_two' });
-    const { handle } = await submit(inc);
-    const status = await waitForPhase(handle, 'awaiting_approval');
-    await handle.signal(approveSignal, { by: 'alice' });
-    await handle.signal(approveSignal, { by: 'Alice' });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+  it('a quorum of two needs two different keys: the same key twice counts once', async () => {
+    const { handle } = await submit(seedIncident(3, { root_cause: 'error_rate_spike_needs_two' }));
+    expect(await approve(handle, 'alice')).toMatchObject({ counted: true, approvals: 1, needed: 2 });
+    expect((await approve(handle, 'alice')).message).toContain('already approved');
     expect((await handle.query(statusQuery)).phase).toBe('awaiting_approval');
-    await handle.signal(approveSignal, { by: 'carol', planHash: status.planHash! });
+    expect(await approve(handle, 'carol')).toMatchObject({ counted: true, approvals: 2 });
     const result = await handle.result();
     expect(result.outcome).toBe('remediated');
     expect(result.approvals.map((a) => a.by)).toEqual(['alice', 'carol']);
   });
 
-  it('an approval for a different plan does not count', async () => {
+  it('forged, replayed, wrong-plan, wrong-incident, stale and malformed statements are each refused and audited', async () => {
+    const other = await submit(seedIncident(3));
+    const forOther = await statementFor(other.handle, keys.alice, await clockOf(env));
+    const { handle } = await submit(seedIncident(3));
+    const now = await clockOf(env);
+    const good = await statementFor(handle, keys.alice, now);
+    const cases: Array<[unknown, string]> = [
+      [forOther, 'for incident'], // another run's approval replayed here
+      [await statementFor(handle, keys.alice, now, { planHash: 'f'.repeat(64) }), 'plan'],
+      [await statementFor(handle, keys.alice, now, { runId: '00000000-0000-4000-8000-000000000000' }), 'run'],
+      [await statementFor(handle, keys.alice, new Date(now.getTime() - 60 * MINUTE)), 'min ago'],
+      [{ ...good, signature: keys.mallory.sign(good.statement) }, 'mallory is not an authorised approver'], // a listed key that is no approver's
+      [{ statement: good.statement.replace('"reason":""', '"reason":"x"'), signature: good.signature }, 'does not match'], // tampered after signing
+      [{ ...good, signature: eve.sign(good.statement) }, 'is not in allowed_signers'], // forged: a key the operator never listed
+      [{ statement: good.statement }, 'unsigned'],
+      [{ by: 1 }, 'malformed'],
+      [null, 'malformed'],
+    ];
+    for (const [signed, expected] of cases) {
+      const answer = await decide(handle, signed);
+      expect(answer.counted, JSON.stringify(signed)?.slice(0, 200)).toBe(false);
+      expect(answer.message).toContain(expected);
+    }
+    expect((await handle.query(statusQuery)).phase).toBe('awaiting_approval');
+    expect(await reject(handle, 'alice', 'test done')).toMatchObject({ counted: true });
+    const result = await handle.result();
+    expect(result.outcome).toBe('rejected');
+    expect(refusals(result)).toHaveLength(cases.length);
+    await reject(other.handle, 'alice', 'test done');
+    await other.handle.result();
+  });
+
+  it('a gateway counts for the user it vouches for, and not for anyone else', async () => {
+    const { handle } = await submit(seedIncident(3));
+    expect((await approve(handle, 'gateway', { onBehalfOf: 'bob' })).message).toContain('may not vouch for bob');
+    expect((await approve(handle, 'gateway')).message).toContain('must name the user');
+    expect(await approve(handle, 'gateway', { onBehalfOf: 'alice' })).toMatchObject({ counted: true, principal: 'alice' });
+    const result = await handle.result();
+    expect(result.approvals).toEqual([expect.objectContaining({ by: 'alice', via: 'approvals-web' })]);
+  });
+
+  it("a submitter's own catalogue and approvers never reach the workflow, and unsigned signals are refused", async () => {
+    // The attack: a copy of the catalogue in which rollback-deployment is LOW risk, and a policy that makes anyone an approver.
+    const inc = seedIncident(3);
+    const lowRisk = { ...catalogue, runbooks: catalogue.runbooks.map((r) => (r.id === 'rollback-deployment' ? { ...r, risk: 'LOW' as const, mode: 'auto' as const } : r)) };
+    const handle = await env.client.workflow.start('remediateIncident', {
+      workflowId: `incident-${inc.id}`,
+      taskQueue: worker.taskQueue,
+      args: [{ incident: inc, catalogue: lowRisk, policy: { defaultApprovers: ['anyone'], approverGroups: { sre: ['anyone'] }, namespace: 'default', limits: { maxConcurrent: 99, maxServices: 99 } } }],
+    });
+    const status = await waitForPhase(handle, 'awaiting_approval');
+    expect(status.decision).toMatchObject({ decision: 'approval_required' });
+    await handle.signal(approveSignal, { by: 'anyone', planHash: status.planHash! });
+    await handle.signal(approveSignal, { by: 1 } as never);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await handle.query(statusQuery)).phase).toBe('awaiting_approval');
+    expect(target.requests.filter((r) => r.method === 'POST')).toHaveLength(0);
+    await reject(handle, 'alice', 'test done');
+    const result = await handle.result();
+    expect(refusals(result)).toEqual([expect.stringContaining('unsigned approve signal naming anyone refused'), expect.stringContaining('unsigned approve signal naming (nobody) refused')]);
+  });
+
+  it('a malformed update is refused, and the workflow still expires to manual on time', async () => {
+    const started = await env.currentTimeMs();
     const { handle } = await submit(seedIncident(3));
     await waitForPhase(handle, 'awaiting_approval');
-    await handle.signal(approveSignal, { by: 'alice', planHash: 'f'.repeat(64) });
-    await handle.signal(rejectSignal, { by: 'alice', reason: 'test done' });
+    for (const junk of [{ by: 1 }, 'x', 42, [], { statement: 7, signature: [] }]) expect((await decide(handle, junk)).counted).toBe(false);
+    // Too large to be a statement: the validator refuses it before it reaches history, and says why.
+    expect(await sendDecision(handle, { statement: 'x'.repeat(20_000), signature: '' })).toMatchObject({ counted: false, message: expect.stringMatching(/at most 16384/) });
     const result = await handle.result();
-    expect(result.events.find((e) => e.type === 'APPROVAL_REFUSED')?.message).toContain('plan');
-    expect(result.outcome).toBe('rejected');
+    expect(result.outcome).toBe('expired');
+    expect((await env.currentTimeMs()) - started).toBeGreaterThanOrEqual(30 * MINUTE);
   });
 
   it('pre-checks run again after approval: a deployment gone meanwhile aborts without acting', async () => {
     const { handle } = await submit(seedIncident(3));
     await waitForPhase(handle, 'awaiting_approval');
     delete target.state.deployments.checkout;
-    await handle.signal(approveSignal, { by: 'alice' });
+    await approve(handle, 'alice');
     const result = await handle.result();
     expect(result.outcome).toBe('aborted');
     expect(eventTypes(result)).toContain('PRE_CHECK_FAILED');
@@ -275,7 +366,7 @@ describe('identity, notifications and audit', () => {
     expect(second.attached).toBe(true);
     expect(second.handle.workflowId).toBe(first.handle.workflowId);
     await waitForPhase(first.handle, 'awaiting_approval');
-    await second.handle.signal(rejectSignal, { by: 'alice', reason: 'dedup test' });
+    await reject(second.handle, 'alice', 'dedup test');
     expect((await first.handle.result()).outcome).toBe('rejected');
   });
 
@@ -295,7 +386,7 @@ describe('identity, notifications and audit', () => {
     expect(status).toMatchObject({ runbook: 'rollback-deployment', approvalsNeeded: 1, outcome: null });
     expect(status.events.map((e) => e.type)).toContain('APPROVAL_REQUIRED');
     expect(status.events.every((e) => !Number.isNaN(Date.parse(e.at)))).toBe(true);
-    await handle.signal(rejectSignal, { by: 'alice', reason: 'done' });
+    await reject(handle, 'alice', 'done');
     await handle.result();
   });
 });

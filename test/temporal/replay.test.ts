@@ -7,6 +7,7 @@ import { Worker } from '@temporalio/worker';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { replayWorkflowId } from '../../client/replay';
 import { HISTORIES_DIR } from '../harness/histories';
 import { workflowBundle } from '../harness/temporal';
 
@@ -19,6 +20,6 @@ describe('recorded histories replay with the current workflow code', () => {
 
   it.each(files)('%s', async (file) => {
     const history = historyFromJSON(JSON.parse(readFileSync(join(HISTORIES_DIR, file), 'utf8')));
-    await Worker.runReplayHistory({ workflowBundle: workflowBundle() }, history, file.replace(/\.json$/, ''));
+    await Worker.runReplayHistory({ workflowBundle: workflowBundle() }, history, replayWorkflowId(history, file.replace(/\.json$/, '')));
   });
 });

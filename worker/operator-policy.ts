@@ -1,0 +1,259 @@
+/**
+ * The operator policy, from the YAML or JSON file named by REMEDIATE_POLICY_FILE (docs/operator-policy.md):
+ * guardrail limits, failure budget, change windows, approvers, whose signatures count, and the Web UI URL.
+ * Strict, because it fails closed: an unknown key or a bad value is an error located in the file, and the
+ * worker does not start, rather than running with a setting silently dropped. Runs in the worker (Node).
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
+import { ChangeWindowError, validateChangeWindow, type ChangeWindow } from '../dsl/change-window';
+import { DEFAULT_LIMITS } from '../dsl/decide';
+import { Diagnostics } from '../dsl/diagnostics';
+import type { GuardrailPolicy } from '../dsl/guardrail-state';
+import { schemaValidator } from '../dsl/schema-check';
+import { didYouMean } from '../dsl/suggest';
+import { parseAllowedSigners, type AllowedSigner } from '../dsl/trust/allowed-signers';
+import type { ApprovalGateway, TrustPolicy } from '../dsl/trust/types';
+import { parseYaml, type PathSegment } from '../dsl/yaml-source';
+import { OPERATOR_POLICY_PATTERNS, operatorPolicySchema, WEEKDAYS, type RawOperatorPolicy } from './operator-policy-schema';
+
+export interface LoadedOperatorPolicy {
+  guardrails: GuardrailPolicy;
+  /** Groups are null-prototype records: a group called `toString` must not find Object.prototype's. */
+  approvers: { defaults: string[]; groups: Record<string, string[]> };
+  /** No allowed_signers file: no signers, so every signed approval is refused (fail closed). */
+  trust: TrustPolicy;
+  webUiUrl?: string;
+  /** sha256 hex of the policy file's text plus the allowed_signers text: recorded in each remediation's history. */
+  version: string;
+  /** The file it came from, or undefined for the built-in defaults. */
+  file?: string;
+}
+
+export interface PolicyError {
+  file: string;
+  line: number;
+  column: number;
+  /** The field, e.g. `limits.max_concurrent`; `(root)` for the file as a whole. */
+  path: string;
+  message: string;
+}
+
+export class PolicyFileError extends Error {
+  override readonly name = 'PolicyFileError';
+  readonly exitCode = 1;
+  constructor(readonly errors: PolicyError[]) {
+    super(errors.map((e) => `${e.file}:${e.line}:${e.column}: ${e.path}: ${e.message}`).join('\n'));
+  }
+}
+
+/** Policy and allowed_signers files are small; anything bigger is not what the operator meant to name. */
+const MAX_FILE_BYTES = 1024 * 1024;
+const ROOT = '(root)';
+const MINUTE_MS = 60_000;
+
+export const DEFAULT_GUARDRAILS: GuardrailPolicy = {
+  limits: DEFAULT_LIMITS,
+  failureBudget: { maxFailures: 5, windowMs: 60 * MINUTE_MS },
+  changeWindows: [],
+};
+const DEFAULT_STATEMENT_MAX_AGE_MINUTES = 15;
+
+const validatePolicy = schemaValidator<RawOperatorPolicy>(operatorPolicySchema, OPERATOR_POLICY_PATTERNS);
+
+export function operatorPolicyFile(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env.REMEDIATE_POLICY_FILE?.trim() || undefined;
+}
+
+export function loadOperatorPolicy(file: string | undefined): LoadedOperatorPolicy {
+  if (file === undefined) return build({}, undefined, '', '', [], []);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new PolicyFileError([{ file, line: 1, column: 1, path: ROOT, message: `cannot read the policy file: ${(error as Error).message}` }]);
+  }
+  return parseOperatorPolicy(file, text);
+}
+
+export function parseOperatorPolicy(file: string, text: string, readFile: (path: string) => string = (path) => readFileSync(path, 'utf8')): LoadedOperatorPolicy {
+  const whole = (message: string, line = 1, column = 1) => new PolicyFileError([{ file, line, column, path: ROOT, message }]);
+  if (Buffer.byteLength(text, 'utf8') > MAX_FILE_BYTES) throw whole('the policy file is larger than 1 MiB');
+  // YAML accepts NUL; refusing it keeps a policy file text, and makes the NUL in `version` an unambiguous separator.
+  const nul = text.indexOf('\0');
+  if (nul >= 0) throw whole('the policy file contains a NUL character', lineOf(text, nul), nul - text.lastIndexOf('\n', nul));
+  const parsed = parseYaml(text);
+  if (!parsed.ok) throw new PolicyFileError(parsed.errors.map(({ position, message }) => ({ file, ...position, path: ROOT, message })));
+  const diag = new Diagnostics(file, parsed.source);
+  // An empty file (or only comments) means every default.
+  const validated = validatePolicy(parsed.value ?? {});
+  if (!validated.ok) {
+    for (const issue of validated.issues) diag.error(issue.path, issue.message, { key: issue.key });
+    throw new PolicyFileError(located(diag));
+  }
+  const raw = validated.value;
+  const groups = groupsOf(raw, diag);
+  checkGroupRefs(raw.approvers?.default ?? [], ['approvers', 'default'], groups, diag);
+  (raw.change_windows ?? []).forEach((w, i) => checkChangeWindow(changeWindowOf(w, i), w, ['change_windows', i], diag));
+  const signers = readSigners(file, raw, readFile, diag);
+  const gateways = gatewaysOf(raw, groups, signers, diag);
+  if (raw.web_ui_url !== undefined && !URL.canParse(raw.web_ui_url)) diag.error(['web_ui_url'], `expected an http(s) URL, found ${JSON.stringify(raw.web_ui_url)}`);
+  const errors = [...located(diag), ...signers.errors];
+  if (errors.length > 0) throw new PolicyFileError(errors);
+  return build(raw, file, text, signers.text, signers.signers, gateways);
+}
+
+function build(raw: RawOperatorPolicy, file: string | undefined, text: string, signersText: string, allowedSigners: AllowedSigner[], gateways: ApprovalGateway[]): LoadedOperatorPolicy {
+  const groups: Record<string, string[]> = Object.create(null);
+  for (const [name, members] of Object.entries(raw.approvers?.groups ?? {})) groups[name] = [...members];
+  const policy: LoadedOperatorPolicy = {
+    guardrails: {
+      limits: {
+        maxConcurrent: raw.limits?.max_concurrent ?? DEFAULT_GUARDRAILS.limits.maxConcurrent,
+        maxServices: raw.limits?.max_services ?? DEFAULT_GUARDRAILS.limits.maxServices,
+      },
+      failureBudget: {
+        maxFailures: raw.failure_budget?.max_failures ?? DEFAULT_GUARDRAILS.failureBudget.maxFailures,
+        windowMs: raw.failure_budget?.window_minutes === undefined ? DEFAULT_GUARDRAILS.failureBudget.windowMs : raw.failure_budget.window_minutes * MINUTE_MS,
+      },
+      changeWindows: (raw.change_windows ?? []).map(changeWindowOf),
+    },
+    approvers: { defaults: [...(raw.approvers?.default ?? [])], groups },
+    trust: { allowedSigners, gateways, statementMaxAgeMs: (raw.statement_max_age_minutes ?? DEFAULT_STATEMENT_MAX_AGE_MINUTES) * MINUTE_MS },
+    version: createHash('sha256').update(text).update('\0').update(signersText).digest('hex'),
+  };
+  if (raw.web_ui_url !== undefined) policy.webUiUrl = raw.web_ui_url.replace(/\/+$/, '');
+  if (file !== undefined) policy.file = file;
+  return policy;
+}
+
+/** Errors in file order, as a reader goes through the file. */
+function located(diag: Diagnostics): PolicyError[] {
+  return [...diag.errors]
+    .sort((a, b) => a.line - b.line || a.column - b.column)
+    .map((e) => ({ file: e.file, line: e.line, column: e.column, path: e.path || ROOT, message: e.message }));
+}
+
+function lineOf(text: string, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}
+
+type RawWindow = NonNullable<RawOperatorPolicy['change_windows']>[number];
+
+function changeWindowOf(w: RawWindow, i: number): ChangeWindow {
+  const appliesTo: ChangeWindow['appliesTo'] = {};
+  if (w.applies_to.risks) appliesTo.risks = [...w.applies_to.risks];
+  if (w.applies_to.runbooks) appliesTo.runbooks = [...w.applies_to.runbooks];
+  return {
+    name: w.name ?? `window-${i + 1}`,
+    timeZone: w.time_zone ?? 'UTC',
+    days: [...(w.days ?? WEEKDAYS)],
+    start: w.start,
+    end: w.end,
+    appliesTo,
+    outside: w.outside ?? 'wait',
+  };
+}
+
+/** validateChangeWindow is the authority on windows, but names no field; locate its complaint as well as we can. */
+function checkChangeWindow(window: ChangeWindow, raw: RawWindow, path: PathSegment[], diag: Diagnostics): void {
+  const problem = windowProblem(window);
+  if (problem === undefined) return;
+  // The schema has checked days and times; if the window passes in UTC, its time zone is what is wrong.
+  const zone = raw.time_zone !== undefined && windowProblem({ ...window, timeZone: 'UTC' }) === undefined;
+  diag.error(zone ? [...path, 'time_zone'] : path, problem);
+}
+
+function windowProblem(window: ChangeWindow): string | undefined {
+  try {
+    validateChangeWindow(window);
+    return undefined;
+  } catch (error) {
+    if (error instanceof ChangeWindowError) return error.message;
+    throw error;
+  }
+}
+
+/** Names Object.prototype answers to: refused as group names, so no consumer's plain-object lookup can be fooled. */
+function reservedName(name: string): boolean {
+  return name === 'prototype' || name in Object.prototype;
+}
+
+/** Every group defined; a reserved name is reported once, at its key, and not again where it is referenced. */
+function groupsOf(raw: RawOperatorPolicy, diag: Diagnostics): Set<string> {
+  const names = new Set(Object.keys(raw.approvers?.groups ?? {}));
+  for (const name of names) {
+    if (reservedName(name)) diag.error(['approvers', 'groups', name], `group name "${name}" is reserved: choose another name`, { key: true });
+  }
+  return names;
+}
+
+function checkGroupRefs(list: readonly string[], path: PathSegment[], groups: ReadonlySet<string>, diag: Diagnostics): void {
+  list.forEach((name, i) => {
+    if (!name.startsWith('group:')) return;
+    const group = name.slice('group:'.length);
+    if (groups.has(group)) return;
+    const known = groups.size > 0 ? `groups defined: ${[...groups].join(', ')}` : 'no groups are defined under approvers.groups';
+    diag.error([...path, i], `unknown group "${group}"${didYouMean(group, groups)}; ${known}`);
+  });
+}
+
+interface Signers {
+  signers: AllowedSigner[];
+  text: string;
+  /** The file as the policy named it (resolved against the policy's folder), for messages. */
+  file?: string;
+  /** Its own errors, located in it; any error here, or an unreadable file, means its principals are unknown. */
+  errors: PolicyError[];
+  usable: boolean;
+}
+
+function readSigners(policyFile: string, raw: RawOperatorPolicy, readFile: (path: string) => string, diag: Diagnostics): Signers {
+  if (raw.allowed_signers === undefined) return { signers: [], text: '', errors: [], usable: true };
+  const at = ['allowed_signers'];
+  const file = isAbsolute(raw.allowed_signers) ? raw.allowed_signers : join(dirname(policyFile), raw.allowed_signers);
+  let text: string;
+  try {
+    text = readFile(file);
+  } catch (error) {
+    diag.error(at, `cannot read the allowed_signers file ${file}: ${(error as Error).message}`);
+    return { signers: [], text: '', file, errors: [], usable: false };
+  }
+  if (Buffer.byteLength(text, 'utf8') > MAX_FILE_BYTES) {
+    diag.error(at, `the allowed_signers file ${file} is larger than 1 MiB`);
+    return { signers: [], text: '', file, errors: [], usable: false };
+  }
+  const parsed = parseAllowedSigners(text);
+  const errors = parsed.errors.map((e) => ({ file, line: e.line, column: e.column, path: 'allowed_signers', message: e.message }));
+  return { signers: parsed.signers, text, file, errors, usable: errors.length === 0 };
+}
+
+/** `group:NAME` in vouches_for is expanded here, so the trust policy stands on its own. */
+function gatewaysOf(raw: RawOperatorPolicy, groups: ReadonlySet<string>, signers: Signers, diag: Diagnostics): ApprovalGateway[] {
+  const principals = new Set(signers.signers.flatMap((s) => s.principals));
+  const seen = new Set<string>();
+  return (raw.gateways ?? []).map((gateway, i) => {
+    const path: PathSegment[] = ['gateways', i];
+    if (seen.has(gateway.principal)) diag.error([...path, 'principal'], `gateway "${gateway.principal}" is listed twice`);
+    seen.add(gateway.principal);
+    if (signers.file === undefined) {
+      diag.error([...path, 'principal'], `gateway "${gateway.principal}" must be a principal in allowed_signers, but no allowed_signers file is named`);
+    } else if (signers.usable && !principals.has(gateway.principal)) {
+      diag.error(
+        [...path, 'principal'],
+        `gateway "${gateway.principal}" is not a principal in ${signers.file}${didYouMean(gateway.principal, principals)}: a gateway signs with its own key, listed there`,
+      );
+    }
+    checkGroupRefs(gateway.vouches_for, [...path, 'vouches_for'], groups, diag);
+    const members = gateway.vouches_for.flatMap((name) => {
+      if (!name.startsWith('group:')) return [name];
+      const group = name.slice('group:'.length);
+      const all = raw.approvers?.groups ?? {};
+      return Object.hasOwn(all, group) ? (all[group] ?? []) : [];
+    });
+    return { principal: gateway.principal, vouchesFor: [...new Set(members)] };
+  });
+}
