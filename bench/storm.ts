@@ -14,7 +14,8 @@ import { stringify } from 'yaml';
 import type { Incident } from '../dsl/types';
 import { decisionStatement } from '../client/approvals';
 import { approvalStatementText } from '../dsl/trust/statement';
-import { decideUpdate, statusQuery } from '../workflows/messages';
+import { queryStatus } from '../client/status';
+import { decideUpdate } from '../workflows/messages';
 import { judgeStorm, withInjectedViolation, type StormAtTarget, type StormIncident } from './analysis';
 import { coordinatorHealth, type CoordinatorHealth } from './coordinator-health';
 import { BENCH_APPROVER, STORM_POLICY, type BenchEnv } from './env';
@@ -213,7 +214,8 @@ async function approveWhenAsked(env: BenchEnv, incident: Incident, taskQueue: st
   await sleep(at - Date.now());
   const { handle } = await submit(env, incident, taskQueue);
   while (Date.now() < giveUpAt) {
-    const status = await handle.query(statusQuery).catch(() => null);
+    // A deadline on each query: under a storm one can wait long for the run's busy worker, and the next try may get through.
+    const status = await queryStatus(handle, 2_000).catch(() => undefined);
     if (status?.phase === 'awaiting_approval' && status.planHash) {
       const signalledAt = Date.now();
       const { runId } = await handle.describe();

@@ -5,6 +5,7 @@
 import { compileCheckEntry, type CheckLibrary, type Phase } from './compile-checks';
 import { ACTION_TIMEOUT_MS, compileCommand, compileStep, positiveDuration, type StepScope } from './compile-steps';
 import type { Diagnostics } from './diagnostics';
+import type { ContextDecl } from './render';
 import type { RawCheckEntry, RawContextField, RawRunbook, RawStep } from './runbook-schema';
 import type {
   ApprovalPolicy,
@@ -40,7 +41,14 @@ export interface RunbookDraft {
   claims: TriggerClaim[];
 }
 
-export function compileRunbook(id: string, raw: RawRunbook, file: string, diag: Diagnostics, library: CheckLibrary): RunbookDraft | undefined {
+export function compileRunbook(
+  id: string,
+  raw: RawRunbook,
+  file: string,
+  diag: Diagnostics,
+  library: CheckLibrary,
+  options: { allowedPrograms?: readonly string[] } = {},
+): RunbookDraft | undefined {
   const path: PathSegment[] = ['runbooks', id];
   const before = diag.count;
   const report: StepScope['report'] = (p, m, at) => diag.error(p, m, at);
@@ -59,7 +67,8 @@ export function compileRunbook(id: string, raw: RawRunbook, file: string, diag: 
   const context = raw.context === undefined ? null : contextDecls(raw.context);
   const outputs = new Map<string, Set<string>>();
   const namespaces = raw.namespaces ?? [];
-  const scope = (visible: ReadonlyMap<string, ReadonlySet<string>>): StepScope => ({ report, context, outputs: visible, namespaces });
+  const { allowedPrograms } = options;
+  const scope = (visible: ReadonlyMap<string, ReadonlySet<string>>): StepScope => ({ report, context, outputs: visible, namespaces, allowedPrograms });
 
   const preChecks = compileChecks(raw.pre_checks ?? [], 'pre', [...path, 'pre_checks'], scope(new Map()), library);
   const actions = compileActions(raw, path, scope, outputs);
@@ -151,8 +160,10 @@ function contextDecls(raw: Record<string, RawContextField>): Record<string, Para
     if (typeof field === 'string') {
       out[name] = { type: field, required: true };
     } else {
-      const decl: ParamDecl = { type: field.type, required: field.required ?? true };
+      const decl: ContextDecl = { type: field.type, required: field.required ?? true };
       if (field.description !== undefined) decl.description = field.description;
+      // Only when set, so runbooks without it keep their version hash.
+      if (field.allow_leading_dash === true) decl.allowLeadingDash = true;
       out[name] = decl;
     }
   }

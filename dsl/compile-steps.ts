@@ -7,7 +7,7 @@ import type { At } from './diagnostics';
 import { durationMs } from './duration';
 import type { RawExec, RawHttp, RawKubernetes, RawProbe, RawStep } from './runbook-schema';
 import { didYouMean } from './suggest';
-import { isLiteral, parseTemplate, placeholders, splitCommand, templateSource } from './template';
+import { isLiteral, parseTemplate, placeholders, splitCommand, templateSource, urlLayout } from './template';
 import type {
   CelExpr,
   ExecSpec,
@@ -33,6 +33,8 @@ export interface StepScope {
   outputs: ReadonlyMap<string, ReadonlySet<string>> | 'any';
   /** The runbook's allowed Kubernetes namespaces; undefined while checking a shared definition on its own. */
   namespaces?: readonly string[];
+  /** Shells and launchers the operator allows as programs anyway (compile option `allowedPrograms`). */
+  allowedPrograms?: readonly string[];
 }
 
 export const ACTION_TIMEOUT_MS = 60_000;
@@ -77,10 +79,31 @@ function placeholderProblem(path: string[], scope: StepScope): string | undefine
   return undefined;
 }
 
-function programMustBeLiteral(argv: Template[], path: readonly PathSegment[], scope: StepScope): boolean {
+/**
+ * Programs that run other programs or code given as arguments: as argv[0] they
+ * would bring back the shell this DSL does without (`sh -c`, `env X=1 cmd`, `node -e`).
+ */
+export const LAUNCHERS: ReadonlySet<string> = new Set([
+  'sh', 'bash', 'dash', 'zsh', 'ksh', 'csh', 'tcsh', 'fish', 'env', 'xargs', 'nohup', 'sudo', 'su', 'doas',
+  'nice', 'timeout', 'busybox', 'python', 'python3', 'perl', 'ruby', 'node', 'eval',
+]);
+
+/** The program must be literal (incident data never picks it) and not a shell or launcher, unless the operator allows it. */
+function checkProgram(argv: Template[], path: readonly PathSegment[], scope: StepScope, at?: At): boolean {
   const program = argv[0];
-  if (program && !isLiteral(program)) {
-    scope.report(path, `the program to run must be written literally, found ${templateSource(program)}`);
+  if (!program) return true;
+  if (!isLiteral(program)) {
+    scope.report(path, `the program to run must be written literally, found ${templateSource(program)}`, at);
+    return false;
+  }
+  const text = leadingLiteral(program);
+  const base = text.slice(text.lastIndexOf('/') + 1);
+  if (LAUNCHERS.has(base) && !scope.allowedPrograms?.some((allowed) => allowed === base || allowed === text)) {
+    scope.report(
+      path,
+      `"${text}" runs other programs or code from its arguments, like a shell, so it cannot be the program: run the real program directly (or the operator allows it with the compile option allowedPrograms)`,
+      at,
+    );
     return false;
   }
   return true;
@@ -94,7 +117,7 @@ export function compileExec(raw: RawExec, path: readonly PathSegment[], scope: S
     if (template) argv.push(template);
     else ok = false;
   });
-  if (ok) ok = programMustBeLiteral(argv, [...path, 'argv', 0], scope);
+  if (ok) ok = checkProgram(argv, [...path, 'argv', 0], scope);
   const env = compileTemplateMap(raw.env ?? {}, [...path, 'env'], scope);
   if (!ok || !env) return undefined;
   const spec: ExecSpec = { executor: 'exec', argv, env, okExitCodes: raw.ok_exit_codes ?? [0] };
@@ -116,17 +139,12 @@ export function compileCommand(command: string, path: readonly PathSegment[], sc
     if (template) argv.push(template);
     else ok = false;
   }
-  if (ok) ok = programMustBeLiteral(argv, path, scope);
+  if (ok) ok = checkProgram(argv, path, scope, { offset: split.words[0]!.offset });
   return ok ? { executor: 'exec', argv, env: {}, okExitCodes: [0] } : undefined;
 }
 
 export function compileHttp(raw: RawHttp, path: readonly PathSegment[], scope: StepScope): HttpSpec | undefined {
-  const url = compileTemplate(raw.url, [...path, 'url'], scope);
-  // A placeholder in the scheme or host would let incident data choose where requests go.
-  if (url && !/^https?:\/\/[^/{}?#]+([/?#]|$)/.test(leadingLiteral(url))) {
-    scope.report([...path, 'url'], `the scheme and host of a URL must be written literally (http:// or https://), found ${raw.url}`);
-    return undefined;
-  }
+  const url = compileUrl(raw.url, [...path, 'url'], scope);
   const headers = compileTemplateMap(raw.headers ?? {}, [...path, 'headers'], scope);
   const body = raw.body === undefined ? undefined : compileBody(raw.body, [...path, 'body'], scope);
   if (!url || !headers || body === null) return undefined;
@@ -139,6 +157,24 @@ export function compileHttp(raw: RawHttp, path: readonly PathSegment[], scope: S
   };
   if (body !== undefined) spec.body = body;
   return spec;
+}
+
+/**
+ * A URL's scheme, host and port are literal and complete; placeholders fill whole
+ * path segments or whole query values only (template.ts urlLayout says why).
+ */
+function compileUrl(text: string, path: readonly PathSegment[], scope: StepScope): Template | undefined {
+  const parsed = parseTemplate(text);
+  const url = compileTemplate(text, path, scope);
+  if (!url || !parsed.ok) return undefined;
+  const layout = urlLayout(url);
+  if (layout.ok) return url;
+  const at = layout.placeholder >= 0 ? { offset: parsed.offsets[layout.placeholder] ?? 0 } : undefined;
+  const message = layout.authority
+    ? `the scheme and host of a URL must be written literally (http:// or https://), found ${text}`
+    : `${layout.message}, found ${text}`;
+  scope.report(path, message, at);
+  return undefined;
 }
 
 function leadingLiteral(template: Template): string {

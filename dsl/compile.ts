@@ -19,12 +19,21 @@ interface FileDraft {
   diag: Diagnostics;
 }
 
-export function compileCatalogue(files: readonly SourceFile[]): CompileResult {
+/** Operator choices the compiler applies to every runbook. */
+export interface CompileOptions {
+  /**
+   * Shells and program launchers (sh, env, python, ...; compile-steps.ts LAUNCHERS) that may be
+   * the program of an exec step anyway, by basename or exact path. Default: none.
+   */
+  allowedPrograms?: readonly string[];
+}
+
+export function compileCatalogue(files: readonly SourceFile[], options: CompileOptions = {}): CompileResult {
   const errors: CompileError[] = [];
   const drafts: FileDraft[] = [];
   for (const file of files) {
     try {
-      const compiled = compileFile(file);
+      const compiled = compileFile(file, options);
       errors.push(...compiled.errors);
       drafts.push(...compiled.drafts);
     } catch (error) {
@@ -38,7 +47,7 @@ export function compileCatalogue(files: readonly SourceFile[]): CompileResult {
   return { ok: true, catalogue: catalogueOf(unique.drafts.map(({ draft }) => withVersion(draft.runbook))) };
 }
 
-function compileFile(source: SourceFile): { errors: CompileError[]; drafts: FileDraft[] } {
+function compileFile(source: SourceFile, options: CompileOptions): { errors: CompileError[]; drafts: FileDraft[] } {
   const parsed = parseYaml(source.text);
   if (!parsed.ok) {
     return {
@@ -66,7 +75,7 @@ function compileFile(source: SourceFile): { errors: CompileError[]; drafts: File
   const drafts: FileDraft[] = [];
   for (const [id, raw] of Object.entries(file.runbooks)) {
     if (broken.runbooks.has(id)) continue;
-    const draft = compileRunbook(id, raw, source.file, diag, library);
+    const draft = compileRunbook(id, raw, source.file, diag, library, options);
     if (draft) drafts.push({ draft, diag });
   }
   return { errors: diag.errors, drafts };

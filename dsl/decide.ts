@@ -4,6 +4,7 @@
  * mode), with the seed's accidental first-in-file matching replaced by a rule.
  */
 import { formatDuration } from './duration';
+import { ownValue, safeRecord } from './safe-record';
 import type { CompiledCatalogue, CompiledRunbook, Decision, GuardrailSnapshot, Incident } from './types';
 
 /** The seed's BlastRadiusLimiter defaults. */
@@ -12,7 +13,7 @@ export const DEFAULT_LIMITS: GuardrailSnapshot['limits'] = { maxConcurrent: 3, m
 const HOUR_MS = 3_600_000;
 
 export function emptySnapshot(nowMs: number, limits: Partial<GuardrailSnapshot['limits']> = {}): GuardrailSnapshot {
-  return { nowMs, breakers: {}, executions: {}, active: [], limits: { ...DEFAULT_LIMITS, ...limits } };
+  return { nowMs, breakers: safeRecord(), executions: safeRecord(), active: [], limits: { ...DEFAULT_LIMITS, ...limits } };
 }
 
 export type Match =
@@ -121,7 +122,8 @@ export function checkGuardrails(
   const id = runbook.id;
   const service = incident.service;
   // Circuit breaker: stop a remediation that keeps failing.
-  const breaker = snapshot.breakers[id];
+  // Own keys only: a snapshot may be decoded JSON, and runbook ids and services are data.
+  const breaker = ownValue(snapshot.breakers, id);
   if (breaker?.state === 'open') {
     const recovery = runbook.guardrails.circuitBreaker.recoveryTimeoutMs;
     const elapsed = breaker.openedAtMs === undefined ? undefined : snapshot.nowMs - breaker.openedAtMs;
@@ -145,7 +147,7 @@ export function checkGuardrails(
   }
 
   // Rate limit (rolling hour) and cooldown, per runbook and service.
-  const runs = snapshot.executions[`${id}:${service}`] ?? [];
+  const runs = ownValue(snapshot.executions, `${id}:${service}`) ?? [];
   const lastHour = runs.filter((t) => t > snapshot.nowMs - HOUR_MS);
   const { maxPerHour, cooldownMs, blastRadiusLimit } = runbook.guardrails;
   if (lastHour.length >= maxPerHour) {
@@ -179,15 +181,6 @@ export function checkGuardrails(
       reason: `${snapshot.active.length} remediations already active (max ${maxConcurrent} at once)`,
     };
   }
-  const affected = new Set(snapshot.active.flatMap((a) => a.services));
-  if (capacity && !affected.has(service) && affected.size >= maxServices) {
-    return {
-      decision: 'blocked',
-      event: 'BLAST_LIMITED',
-      runbook: id,
-      reason: `${[...affected].sort().join(', ')} already under remediation (max ${maxServices} service${maxServices === 1 ? '' : 's'} at once)`,
-    };
-  }
   if (incident.services.length > blastRadiusLimit) {
     return {
       decision: 'blocked',
@@ -197,6 +190,22 @@ export function checkGuardrails(
     };
   }
 
+  // Every service this incident would change counts, not only its primary one: a three-service
+  // incident under max_services 1 would otherwise put three services under change at once.
+  const affected = new Set(snapshot.active.flatMap((a) => a.services));
+  const added = [...new Set([service, ...incident.services])].filter((s) => !affected.has(s));
+  if (capacity && added.length > 0 && affected.size + added.length > maxServices) {
+    const max = `max ${maxServices} service${maxServices === 1 ? '' : 's'} at once`;
+    return {
+      decision: 'blocked',
+      event: 'BLAST_LIMITED',
+      runbook: id,
+      reason:
+        affected.size > 0
+          ? `${[...affected].sort().join(', ')} already under remediation (${max})`
+          : `the incident would put ${added.length} services under change (${added.join(', ')}; ${max})`,
+    };
+  }
   return undefined;
 }
 

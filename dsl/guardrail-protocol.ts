@@ -5,9 +5,9 @@
  * shell. Temporal's limits shaped it: signals are not capped per workflow the way in-flight updates
  * are (10), and one workflow task answers a whole batch.
  */
+import { ownValue, safeRecord, setOwn } from './safe-record';
 import {
   advance,
-  ownValue,
   refusal,
   release,
   renew,
@@ -217,8 +217,8 @@ function handleRelease(state: GuardrailState, request: ReleaseRequestV2, nowMs: 
       release(state, { incidentId: request.incidentId, result: 'no_action', leaseId: held.leaseId }, nowMs);
       return { out: [], noted: [{ kind: 'released', incidentId: request.incidentId, runbook: held.runbook, detail: 'abandoned by its requester (no answer in time)' }] };
     }
-    state.abandoned = state.abandoned ?? {};
-    state.abandoned[request.abandons] = nowMs + ABANDON_TTL_MS;
+    state.abandoned = state.abandoned ?? safeRecord();
+    setOwn(state.abandoned, request.abandons, nowMs + ABANDON_TTL_MS);
     return { out: [], noted: [] };
   }
   const lease = release(state, { incidentId: request.incidentId, result: request.result, leaseId: request.leaseId }, nowMs);

@@ -5,6 +5,7 @@
  */
 import { isWindowOpen, nextOpening, windowApplies, type ChangeWindow } from './change-window';
 import { checkGuardrails } from './decide';
+import { deleteOwn, ownValue, safeRecord, setOwn } from './safe-record';
 import type { BlockedEvent, BreakerSnapshot, CompiledRunbook, GuardrailSnapshot, Incident } from './types';
 
 const HOUR_MS = 3_600_000;
@@ -76,8 +77,29 @@ export interface QueuedRequest {
   queuedAtMs: number;
 }
 
+export { ownValue };
+
+/** Its keyed records are null-prototype (see ./safe-record): incident data names their keys. */
 export function emptyState(): GuardrailState {
-  return { breakers: {}, executions: {}, cooldowns: {}, leases: {}, serviceFailures: {} };
+  return { breakers: safeRecord(), executions: safeRecord(), cooldowns: safeRecord(), leases: safeRecord(), serviceFailures: safeRecord() };
+}
+
+/**
+ * State as it arrives decoded from JSON (a continue-as-new input): the same state with every keyed
+ * record null-prototype again. Overriding spread keys keeps their order, so the JSON shape (and the
+ * carried inputs of recorded histories) stays the same.
+ */
+export function restoreState(raw: GuardrailState | undefined): GuardrailState {
+  if (!raw) return emptyState();
+  return {
+    ...raw,
+    breakers: safeRecord(raw.breakers),
+    executions: safeRecord(raw.executions),
+    cooldowns: safeRecord(raw.cooldowns),
+    leases: safeRecord(raw.leases),
+    serviceFailures: safeRecord(raw.serviceFailures),
+    ...(raw.abandoned !== undefined ? { abandoned: safeRecord(raw.abandoned) } : {}),
+  };
 }
 
 /** What a remediation tells the coordinator about itself: only what the rules need. */
@@ -101,17 +123,15 @@ export type ReleaseResult = 'success' | 'failure' | 'no_action';
 export function snapshotOf(state: GuardrailState, policy: GuardrailPolicy, nowMs: number): GuardrailSnapshot {
   return {
     nowMs,
-    breakers: Object.fromEntries(
-      Object.entries(state.breakers).map(([id, b]) => [id, { state: b.state, consecutiveFailures: b.consecutiveFailures, openedAtMs: b.openedAtMs, trialInFlight: b.trialInFlight }]),
+    breakers: safeRecord(
+      Object.fromEntries(
+        Object.entries(state.breakers).map(([id, b]) => [id, { state: b.state, consecutiveFailures: b.consecutiveFailures, openedAtMs: b.openedAtMs, trialInFlight: b.trialInFlight }]),
+      ),
     ),
-    executions: structuredCloneJson(state.executions),
+    executions: safeRecord(Object.fromEntries(Object.entries(state.executions).map(([key, times]) => [key, [...times]]))),
     active: Object.values(state.leases).map((l) => ({ incidentId: l.incidentId, runbook: l.runbook, services: l.services })),
     limits: policy.limits,
   };
-}
-
-function structuredCloneJson<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T;
 }
 
 /**
@@ -178,10 +198,10 @@ export function reserve(state: GuardrailState, request: AcquireRequest & { reque
   const { runbook, incident } = request;
   const breaker = ownValue(state.breakers, runbook.id);
   const trial = breaker !== undefined && breaker.state !== 'closed';
-  if (trial) state.breakers[runbook.id] = { ...breaker, state: 'half_open', trialInFlight: true };
+  if (trial) setOwn(state.breakers, runbook.id, { ...breaker, state: 'half_open', trialInFlight: true });
   const key = `${runbook.id}:${incident.service}`;
-  state.executions[key] = [...(ownValue(state.executions, key) ?? []), nowMs];
-  if (runbook.guardrails.cooldownMs > 0) state.cooldowns[key] = nowMs + runbook.guardrails.cooldownMs;
+  setOwn(state.executions, key, [...(ownValue(state.executions, key) ?? []), nowMs]);
+  if (runbook.guardrails.cooldownMs > 0) setOwn(state.cooldowns, key, nowMs + runbook.guardrails.cooldownMs);
   const lease: Lease = {
     incidentId: request.incidentId,
     workflowId: request.workflowId,
@@ -198,7 +218,7 @@ export function reserve(state: GuardrailState, request: AcquireRequest & { reque
     lease.runId = request.runId;
     lease.breaker = runbook.guardrails.circuitBreaker;
   }
-  state.leases[request.incidentId] = lease;
+  setOwn(state.leases, request.incidentId, lease);
   return lease;
 }
 
@@ -208,11 +228,6 @@ export function renew(state: GuardrailState, incidentId: string, leaseId: string
   if (!lease || lease.leaseId !== leaseId) return undefined;
   lease.expiresAtMs = Math.max(lease.expiresAtMs, nowMs + leaseMs);
   return lease;
-}
-
-/** A record's own value: keys such as `__proto__` or `constructor` read nothing inherited. */
-export function ownValue<T>(record: Record<string, T>, key: string): T | undefined {
-  return Object.hasOwn(record, key) ? record[key] : undefined;
 }
 
 /**
@@ -227,32 +242,32 @@ export function release(
   const lease = ownValue(state.leases, request.incidentId);
   if (!lease) return undefined;
   if (request.leaseId !== undefined && lease.leaseId !== request.leaseId) return undefined;
-  delete state.leases[request.incidentId];
+  deleteOwn(state.leases, request.incidentId);
   const settings = lease.breaker ?? request.breaker ?? breakerOf(state, lease.runbook);
   if (request.result === 'no_action') {
     // Nothing ran (a pre-check stopped it): a half-open trial goes back to waiting for its trial.
     const b = ownValue(state.breakers, lease.runbook);
-    if (b && lease.trial) state.breakers[lease.runbook] = { ...b, trialInFlight: false };
+    if (b && lease.trial) setOwn(state.breakers, lease.runbook, { ...b, trialInFlight: false });
     return lease;
   }
   const previous = ownValue(state.breakers, lease.runbook) ?? { state: 'closed' as const, consecutiveFailures: 0, ...settings };
   if (request.result === 'success') {
-    state.breakers[lease.runbook] = { ...settings, state: 'closed', consecutiveFailures: 0 };
+    setOwn(state.breakers, lease.runbook, { ...settings, state: 'closed', consecutiveFailures: 0 });
     return lease;
   }
-  for (const service of lease.services) state.serviceFailures[service] = [...(ownValue(state.serviceFailures, service) ?? []), nowMs];
+  for (const service of lease.services) setOwn(state.serviceFailures, service, [...(ownValue(state.serviceFailures, service) ?? []), nowMs]);
   const failures = previous.consecutiveFailures + 1;
   const opens = lease.trial || failures >= settings.failureThreshold;
-  state.breakers[lease.runbook] = opens
-    ? { ...settings, state: 'open', consecutiveFailures: failures, openedAtMs: nowMs, trialInFlight: false }
-    : { ...settings, state: 'closed', consecutiveFailures: failures };
+  setOwn(
+    state.breakers,
+    lease.runbook,
+    opens ? { ...settings, state: 'open', consecutiveFailures: failures, openedAtMs: nowMs, trialInFlight: false } : { ...settings, state: 'closed', consecutiveFailures: failures },
+  );
   return lease;
 }
 
 export function resetBreaker(state: GuardrailState, runbook: string): boolean {
-  if (!state.breakers[runbook]) return false;
-  delete state.breakers[runbook];
-  return true;
+  return deleteOwn(state.breakers, runbook);
 }
 
 /**
@@ -265,23 +280,23 @@ export function resetBreaker(state: GuardrailState, runbook: string): boolean {
 export function advance(state: GuardrailState, policy: GuardrailPolicy, nowMs: number, expiredAs: ReleaseResult = 'failure'): Lease[] {
   const expired = Object.values(state.leases).filter((l) => l.expiresAtMs <= nowMs);
   for (const lease of expired) release(state, { incidentId: lease.incidentId, result: expiredAs }, nowMs);
-  for (const [id, until] of Object.entries(state.abandoned ?? {})) if (until <= nowMs) delete state.abandoned![id];
-  for (const [key, until] of Object.entries(state.cooldowns)) if (until <= nowMs) delete state.cooldowns[key];
+  for (const [id, until] of Object.entries(state.abandoned ?? {})) if (until <= nowMs) deleteOwn(state.abandoned!, id);
+  for (const [key, until] of Object.entries(state.cooldowns)) if (until <= nowMs) deleteOwn(state.cooldowns, key);
   for (const [id, b] of Object.entries(state.breakers)) {
     if (b.state === 'open' && b.openedAtMs !== undefined && nowMs - b.openedAtMs >= b.recoveryTimeoutMs) {
-      state.breakers[id] = { ...b, state: 'half_open', trialInFlight: false };
+      setOwn(state.breakers, id, { ...b, state: 'half_open', trialInFlight: false });
     }
   }
   if (state.freeze?.untilMs !== undefined && state.freeze.untilMs <= nowMs) delete state.freeze;
   for (const [key, times] of Object.entries(state.executions)) {
-    const keep = times.filter((t) => t > nowMs - HOUR_MS || (state.cooldowns[key] ?? 0) > nowMs);
-    if (keep.length > 0) state.executions[key] = keep;
-    else delete state.executions[key];
+    const keep = times.filter((t) => t > nowMs - HOUR_MS || (ownValue(state.cooldowns, key) ?? 0) > nowMs);
+    if (keep.length > 0) setOwn(state.executions, key, keep);
+    else deleteOwn(state.executions, key);
   }
   for (const [service, times] of Object.entries(state.serviceFailures)) {
     const keep = times.filter((t) => t > nowMs - policy.failureBudget.windowMs);
-    if (keep.length > 0) state.serviceFailures[service] = keep;
-    else delete state.serviceFailures[service];
+    if (keep.length > 0) setOwn(state.serviceFailures, service, keep);
+    else deleteOwn(state.serviceFailures, service);
   }
   return expired;
 }

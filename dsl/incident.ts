@@ -4,6 +4,7 @@
  */
 import { formatPath } from './describe';
 import { incidentSchema, type RawIncident } from './incident-schema';
+import { incidentLimitProblems } from './incident-limits';
 import { schemaValidator } from './schema-check';
 import type { Incident } from './types';
 
@@ -18,6 +19,9 @@ export type IncidentParse = { ok: true; incident: Incident } | { ok: false; erro
 const validateRaw = schemaValidator<RawIncident>(incidentSchema);
 
 export function parseIncident(data: unknown): IncidentParse {
+  // Limits first: nothing else should walk an oversized or overly deep document.
+  const limits = incidentLimitProblems(data);
+  if (limits.length > 0) return { ok: false, errors: limits };
   const validated = validateRaw(data);
   if (!validated.ok) {
     return { ok: false, errors: validated.issues.map((issue) => ({ field: formatPath(issue.path), message: issue.message })) };

@@ -2,9 +2,14 @@
  * Filling placeholders, purely (the workflow calls this). Each placeholder
  * value lands inside exactly one argument, header, env value or URL component;
  * nothing is ever re-parsed, so `x; rm -rf /` stays one odd argument.
+ *
+ * Incident data is hostile, so where a value lands also limits what it may be:
+ * an argument may not start with "-" (it would be read as an option), a URL
+ * path segment may not be "." or "..", a Kubernetes name must be a DNS name.
+ * Every refusal is a RenderError, which the workflow treats as the step failing.
  */
 import { describeValue } from './describe';
-import { placeholders } from './template';
+import { placeholders, urlLayout, type UrlRole } from './template';
 import type {
   CompiledRunbook,
   ExecutorSpec,
@@ -19,20 +24,41 @@ import type {
   TemplateValue,
 } from './types';
 
-/** A context value is missing or does not fit: nothing may run. */
-export class ContextError extends Error {
-  override readonly name = 'ContextError';
+/** A step cannot be rendered: a value is missing, or refused where it would land. The step fails; nothing runs. */
+export class RenderError extends Error {
+  override readonly name: string = 'RenderError';
   constructor(
-    /** `context.pod_name`, `steps.capture.replicas`, ... */
+    /** The step being rendered, when known. */
+    readonly step: string | undefined,
+    /** The placeholder's value at fault: `context.pod_name`, `steps.capture.replicas`, ... */
     readonly field: string,
-    readonly expected: string,
-    readonly found: string,
-    /** The step that needs it, when known. */
-    readonly step?: string,
+    /** Why, without the step and field. */
+    readonly reason: string,
+    message?: string,
   ) {
-    super(`${field}: expected ${expected}, found ${found}${step ? ` (needed by step ${step})` : ''}`);
+    super(message ?? `${step ? `step ${step}: ` : ''}${field}: ${reason}`);
   }
 }
+
+/** A context value (or step output) is missing or not a bindable scalar: a RenderError, as before. */
+export class ContextError extends RenderError {
+  override readonly name: string = 'ContextError';
+  constructor(
+    field: string,
+    readonly expected: string,
+    readonly found: string,
+    step?: string,
+  ) {
+    super(step, field, `expected ${expected}, found ${found}`, `${field}: expected ${expected}, found ${found}${step ? ` (needed by step ${step})` : ''}`);
+  }
+}
+
+/**
+ * A context declaration as compiled. `allowLeadingDash` (`allow_leading_dash: true`
+ * in the runbook) lets a value start with "-" in an argument; it lives here until
+ * ParamDecl in types.ts gains it.
+ */
+export type ContextDecl = ParamDecl & { allowLeadingDash?: boolean };
 
 export interface RenderVars {
   incident: Incident;
@@ -40,65 +66,174 @@ export interface RenderVars {
   steps: Record<string, Record<string, unknown>>;
 }
 
-/** Where a value lands decides what it may contain. */
+/**
+ * Where a value lands decides what it may contain. `line`: one argument, header,
+ * variable or Kubernetes field (no line breaks); `url` and `body` are encoded.
+ */
 type Sink = 'line' | 'url' | 'body';
 
-interface RenderOptions {
-  /** In a plan, step outputs are not known yet: keep `{steps.ID.NAME}` and list it. */
-  deferred?: string[];
+/** The rules of one template's destination, beyond its sink. */
+type Slot =
+  | { sink: 'line'; at: string }
+  /** An argv element: a value may not start it with "-" unless a literal "--" came before. */
+  | { sink: 'line'; at: string; argv: { afterDashDash: boolean } }
+  /** A Kubernetes namespace or name: the rendered field must be this kind of DNS name. */
+  | { sink: 'line'; at: string; dns: 'dns_label' | 'dns_subdomain' }
+  | { sink: 'url'; at: string }
+  | { sink: 'body'; at: string };
+
+export interface RenderExecutorOptions {
+  /** The step being rendered, for messages. */
   step?: string;
+  /** The runbook's context declarations (`runbook.context`): which parameters may start an argument with "-". */
+  context?: Record<string, ParamDecl> | null;
 }
 
-export function renderExecutor(spec: ExecutorSpec, vars: RenderVars): ResolvedExecutor {
-  return render(spec, vars, {});
+interface RenderOptions extends RenderExecutorOptions {
+  /** In a plan, step outputs are not known yet: keep `{steps.ID.NAME}` and list it. */
+  deferred?: string[];
+}
+
+/** Throws a RenderError (ContextError for a missing or ill-typed value) when the step cannot be rendered. */
+export function renderExecutor(spec: ExecutorSpec, vars: RenderVars, options: RenderExecutorOptions = {}): ResolvedExecutor {
+  return render(spec, vars, options);
 }
 
 function render(spec: ExecutorSpec, vars: RenderVars, options: RenderOptions): ResolvedExecutor {
+  const fill = (template: Template, slot: Slot) => renderTemplate(template, vars, slot, options);
   if (spec.executor === 'exec') {
+    const slots = argvSlots(spec.argv);
     const resolved: ResolvedExecutor = {
       executor: 'exec',
-      argv: spec.argv.map((arg) => renderTemplate(arg, vars, 'line', options)),
-      env: mapValues(spec.env, (value) => renderTemplate(value, vars, 'line', options)),
+      argv: spec.argv.map((arg, i) => fill(arg, slots[i]!)),
+      env: mapValues(spec.env, (value) => fill(value, { sink: 'line', at: 'env' })),
       okExitCodes: spec.okExitCodes,
     };
     if (spec.cwd !== undefined) resolved.cwd = spec.cwd;
     return resolved;
   }
   if (spec.executor === 'kubernetes') {
-    const line = (template: Template) => renderTemplate(template, vars, 'line', options);
+    const count = (template: Template, at: string) => fill(template, { sink: 'line', at });
     const resolved: ResolvedKubernetes = {
       executor: 'kubernetes',
       op: spec.op,
-      namespace: line(spec.namespace),
-      name: line(spec.name),
+      namespace: fill(spec.namespace, KUBERNETES_SLOTS.namespace),
+      name: fill(spec.name, KUBERNETES_SLOTS.name),
       namespaces: spec.namespaces,
     };
-    if (spec.replicas) resolved.replicas = line(spec.replicas);
-    if (spec.delta) resolved.delta = line(spec.delta);
-    if (spec.toRevision) resolved.toRevision = line(spec.toRevision);
+    if (spec.replicas) resolved.replicas = count(spec.replicas, 'replicas');
+    if (spec.delta) resolved.delta = count(spec.delta, 'delta');
+    if (spec.toRevision) resolved.toRevision = count(spec.toRevision, 'to_revision');
     return resolved;
   }
   const resolved: ResolvedExecutor = {
     executor: 'http',
     method: spec.method,
-    url: renderTemplate(spec.url, vars, 'url', options),
-    headers: mapValues(spec.headers, (value) => renderTemplate(value, vars, 'line', options)),
+    url: fill(spec.url, { sink: 'url', at: 'url' }),
+    headers: mapValues(spec.headers, (value) => fill(value, { sink: 'line', at: 'header' })),
     okStatuses: spec.okStatuses,
   };
   if (spec.body !== undefined) resolved.body = renderBody(spec.body, vars, options);
   return resolved;
 }
 
-function renderTemplate(template: Template, vars: RenderVars, sink: Sink, options: RenderOptions): string {
-  return template.parts
+/** Pods and deployments are named by DNS subdomains, namespaces by DNS labels: neither can hold "/" or start with "-". */
+const KUBERNETES_SLOTS = {
+  namespace: { sink: 'line', at: 'namespace', dns: 'dns_label' },
+  name: { sink: 'line', at: 'name', dns: 'dns_subdomain' },
+} as const satisfies Record<string, Slot>;
+
+/** Each argv element's slot: whether a literal "--" (end of options) comes before it. */
+function argvSlots(argv: Template[]): Slot[] {
+  const dashDash = argv.findIndex((arg) => arg.parts.length === 1 && arg.parts[0]!.kind === 'literal' && arg.parts[0]!.text === '--');
+  return argv.map((_, i) => ({ sink: 'line', at: `argv[${i}]`, argv: { afterDashDash: dashDash >= 0 && i > dashDash } }));
+}
+
+function renderTemplate(template: Template, vars: RenderVars, slot: Slot, options: RenderOptions): string {
+  if (slot.sink === 'url') return renderUrl(template, vars, options);
+  let deferred = false;
+  let text = '';
+  for (const part of template.parts) {
+    if (part.kind === 'literal') {
+      text += part.text;
+      continue;
+    }
+    const value = lookup(part.path, vars, options);
+    if (value === DEFERRED) {
+      deferred = true;
+      text += `{${part.path.join('.')}}`;
+      continue;
+    }
+    const bound = scalarText(part.path, value, slot.sink, options.step);
+    // Only the value that starts the argument can make it an option.
+    if ('argv' in slot && text === '' && bound.startsWith('-') && !slot.argv.afterDashDash && !allowsLeadingDash(part.path, options)) {
+      throw refusal(options, part.path, slot.at, bound, `starts with "-", so the program would read it as an option; a runbook that means it puts a literal "--" argument before it, or declares the parameter with allow_leading_dash: true`);
+    }
+    text += bound;
+  }
+  if ('dns' in slot && !deferred && !isLiteralTemplate(template) && !fitsParamType(slot.dns, text)) {
+    const [first] = placeholders(template);
+    throw refusal(options, first!, slot.at, text, `makes the Kubernetes ${slot.at} ${JSON.stringify(text)}, which is not ${EXPECTED[slot.dns]}`);
+  }
+  return text;
+}
+
+function isLiteralTemplate(template: Template): boolean {
+  return template.parts.every((part) => part.kind === 'literal');
+}
+
+function allowsLeadingDash(path: string[], options: RenderOptions): boolean {
+  const [root, name = ''] = path;
+  const decl = root === 'context' && options.context ? (ownValue(options.context, name) as ContextDecl | undefined) : undefined;
+  return decl?.allowLeadingDash === true;
+}
+
+function refusal(options: RenderOptions, path: string[], at: string, value: string, why: string): RenderError {
+  const field = path.join('.');
+  const reason = `${field} is ${describeValue(value)}, which ${why}`;
+  return new RenderError(options.step, field, reason, `${options.step ? `step ${options.step}: ` : ''}${at}: ${reason}`);
+}
+
+/**
+ * A URL: each value fills its whole path segment or query value, percent-encoded,
+ * so it cannot add a "/", "?" or "#". "." and ".." (and an empty segment) would still
+ * change the path once resolved, so they are refused. The origin is literal by
+ * construction (the compiler checks it); checked again here in case a spec did not
+ * come from the compiler.
+ */
+function renderUrl(template: Template, vars: RenderVars, options: RenderOptions): string {
+  const layout = urlLayout(template);
+  const [first] = placeholders(template);
+  if (!layout.ok) throw new RenderError(options.step, first?.join('.') ?? 'url', `url: refused: ${layout.message}`);
+  let index = 0;
+  const url = template.parts
     .map((part) => {
       if (part.kind === 'literal') return part.text;
+      const role: UrlRole = layout.roles[index++]!;
       const value = lookup(part.path, vars, options);
       if (value === DEFERRED) return `{${part.path.join('.')}}`;
-      const text = scalarText(part.path, value, sink, options.step);
-      return sink === 'url' ? encodeURIComponent(text) : text;
+      const text = scalarText(part.path, value, 'url', options.step);
+      if (role === 'segment' && (text === '' || text === '.' || text === '..')) {
+        throw refusal(options, part.path, 'url', text, 'would change the URL path (a path segment may not be empty, "." or "..")');
+      }
+      try {
+        return encodeURIComponent(text);
+      } catch {
+        // A lone surrogate has no UTF-8 form (URIError).
+        throw refusal(options, part.path, 'url', text, 'is not well-formed Unicode text, so it cannot be put in a URL');
+      }
     })
     .join('');
+  let origin: string | undefined;
+  try {
+    origin = new URL(url).origin;
+  } catch {
+    origin = undefined;
+  }
+  if (origin !== layout.origin) {
+    throw new RenderError(options.step, first?.join('.') ?? 'url', `url: ${JSON.stringify(url)} does not stay on ${layout.origin}`);
+  }
+  return url;
 }
 
 /** A body string that is exactly one placeholder keeps the value's JSON type (5 stays a number). */
@@ -118,7 +253,7 @@ function renderBody(value: TemplateValue, vars: RenderVars, options: RenderOptio
         scalarText(only.path, resolved, 'body', options.step);
         return resolved;
       }
-      return renderTemplate(value.template, vars, 'body', options);
+      return renderTemplate(value.template, vars, { sink: 'body', at: 'body' }, options);
     }
   }
 }
@@ -143,6 +278,7 @@ function ownValue(record: Record<string, unknown>, key: string): unknown {
   return Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
 }
 
+/** The value as text, or a ContextError when it is missing or cannot be bound at all. */
 function scalarText(path: string[], value: unknown, sink: Sink, step: string | undefined): string {
   const field = path.join('.');
   if (value === undefined || value === null) throw new ContextError(field, 'a value', 'nothing (missing)', step);
@@ -205,8 +341,8 @@ function fitsParamType(type: ParamType, value: unknown): boolean {
  * missing or of the wrong type, and values any step's placeholders need that
  * are missing or cannot be bound safely. Empty when it may run.
  */
-export function validateIncidentContext(runbook: CompiledRunbook, incident: Incident): ContextError[] {
-  const errors = new Map<string, ContextError>();
+export function validateIncidentContext(runbook: CompiledRunbook, incident: Incident): RenderError[] {
+  const errors = new Map<string, RenderError>();
   const context = incident.context;
   for (const [name, decl] of Object.entries(runbook.context ?? {})) {
     const value = ownValue(context, name);
@@ -220,17 +356,30 @@ export function validateIncidentContext(runbook: CompiledRunbook, incident: Inci
   const vars: RenderVars = { incident, context, steps: {} };
   for (const step of allSteps(runbook)) {
     for (const spec of executorsOf(step)) {
-      for (const { template, sink } of templatesOf(spec)) {
-        for (const path of placeholders(template)) {
-          if (path[0] === 'steps') continue;
+      for (const { template, slot } of templatesOf(spec)) {
+        const known = placeholders(template).filter((path) => path[0] !== 'steps');
+        let bindable = true;
+        for (const path of known) {
           const field = path.join('.');
-          if (errors.has(field)) continue;
-          try {
-            scalarText(path, lookup(path, vars, {}), sink, step.id);
-          } catch (error) {
-            if (error instanceof ContextError) errors.set(field, error);
-            else throw error;
+          if (errors.has(field)) {
+            bindable = false;
+            continue;
           }
+          try {
+            scalarText(path, lookup(path, vars, {}), slot.sink, step.id);
+          } catch (error) {
+            if (!(error instanceof ContextError)) throw error;
+            errors.set(field, error);
+            bindable = false;
+          }
+        }
+        // Every value binds: now the rules of where it lands (step outputs wait for run time).
+        if (!bindable || known.length === 0) continue;
+        try {
+          renderTemplate(template, vars, slot, { step: step.id, context: runbook.context, deferred: [] });
+        } catch (error) {
+          if (!(error instanceof RenderError)) throw error;
+          if (!errors.has(error.field)) errors.set(error.field, error);
         }
       }
     }
@@ -257,16 +406,23 @@ function executorsOf(step: Step): ExecutorSpec[] {
   return [];
 }
 
-function templatesOf(spec: ExecutorSpec): { template: Template; sink: Sink }[] {
-  const line = (template: Template) => ({ template, sink: 'line' as const });
-  if (spec.executor === 'exec') return [...spec.argv.map(line), ...Object.values(spec.env).map(line)];
-  if (spec.executor === 'kubernetes') {
-    return [spec.namespace, spec.name, spec.replicas, spec.delta, spec.toRevision].filter((t): t is Template => t !== undefined).map(line);
+function templatesOf(spec: ExecutorSpec): { template: Template; slot: Slot }[] {
+  const line = (at: string) => (template: Template) => ({ template, slot: { sink: 'line', at } as Slot });
+  if (spec.executor === 'exec') {
+    const slots = argvSlots(spec.argv);
+    return [...spec.argv.map((template, i) => ({ template, slot: slots[i]! })), ...Object.values(spec.env).map(line('env'))];
   }
-  const out: { template: Template; sink: Sink }[] = [{ template: spec.url, sink: 'url' }, ...Object.values(spec.headers).map(line)];
+  if (spec.executor === 'kubernetes') {
+    return [
+      { template: spec.namespace, slot: KUBERNETES_SLOTS.namespace },
+      { template: spec.name, slot: KUBERNETES_SLOTS.name },
+      ...[spec.replicas, spec.delta, spec.toRevision].filter((t): t is Template => t !== undefined).map(line('count')),
+    ];
+  }
+  const out: { template: Template; slot: Slot }[] = [{ template: spec.url, slot: { sink: 'url', at: 'url' } }, ...Object.values(spec.headers).map(line('header'))];
   const walk = (value: TemplateValue | undefined): void => {
     if (!value) return;
-    if (value.kind === 'template') out.push({ template: value.template, sink: 'body' });
+    if (value.kind === 'template') out.push({ template: value.template, slot: { sink: 'body', at: 'body' } });
     if (value.kind === 'list') value.items.forEach(walk);
     if (value.kind === 'object') Object.values(value.entries).forEach(walk);
   };
@@ -279,7 +435,7 @@ function templatesOf(spec: ExecutorSpec): { template: Template; sink: Sink }[] {
 
 /**
  * The runbook's steps for this incident, placeholders filled (step outputs
- * stay `{steps.ID.NAME}` until run time). Throws the first ContextError;
+ * stay `{steps.ID.NAME}` until run time). Throws the first RenderError;
  * call validateIncidentContext first to get all of them.
  */
 export function renderPlan(runbook: CompiledRunbook, incident: Incident): PlannedStep[] {
@@ -292,12 +448,12 @@ export function renderPlan(runbook: CompiledRunbook, incident: Incident): Planne
     ['post_check', runbook.postChecks],
     ['rollback', runbook.rollback.kind === 'steps' ? runbook.rollback.steps : []],
   ];
-  return phases.flatMap(([phase, steps]) => steps.map((step) => planStep(phase, step, vars)));
+  return phases.flatMap(([phase, steps]) => steps.map((step) => planStep(phase, step, vars, runbook.context)));
 }
 
-function planStep(phase: PlannedStep['phase'], step: Step, vars: RenderVars): PlannedStep {
+function planStep(phase: PlannedStep['phase'], step: Step, vars: RenderVars, context: CompiledRunbook['context']): PlannedStep {
   const deferred: string[] = [];
-  const options: RenderOptions = { deferred, step: step.id };
+  const options: RenderOptions = { deferred, step: step.id, context };
   const base = { phase, id: step.id, deferred, ...(step.when ? { when: step.when.cel } : {}) };
   switch (step.kind) {
     case 'check': {

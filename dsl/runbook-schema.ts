@@ -57,11 +57,14 @@ const contextField = define(
           type: paramType,
           required: bool({ description: 'Whether every incident must supply it (default true).' }),
           description: str(),
+          allow_leading_dash: bool({
+            description: 'Whether a value may start with "-" where it begins a command argument (default false: it would be read as an option).',
+          }),
         },
         { required: ['type'] },
       ),
     ],
-    { description: 'A context field: its type, or {type, required, description}.' },
+    { description: 'A context field: its type, or {type, required, description, allow_leading_dash}.' },
   ),
 );
 

@@ -4,6 +4,7 @@
  */
 import { emptySnapshot } from './decide';
 import { formatPath } from './describe';
+import { safeRecord } from './safe-record';
 import type { InputError } from './incident';
 import { arr, bool, int, num, obj, record, str, strEnum, type Static } from './schema-builder';
 import { schemaValidator } from './schema-check';
@@ -41,6 +42,6 @@ export function parseSnapshot(data: unknown, defaultNowMs: number): SnapshotPars
   const base = emptySnapshot(raw.nowMs ?? defaultNowMs, raw.limits);
   return {
     ok: true,
-    snapshot: { ...base, breakers: raw.breakers ?? {}, executions: raw.executions ?? {}, active: raw.active ?? [] },
+    snapshot: { ...base, breakers: safeRecord(raw.breakers), executions: safeRecord(raw.executions), active: raw.active ?? [] },
   };
 }

@@ -175,3 +175,86 @@ export function splitCommand(command: string): SplitResult {
   if (words.length === 0) return { ok: false, offset: 0, message: 'empty command' };
   return { ok: true, words };
 }
+
+// ---------------------------------------------------------------------------
+// URLs: where a placeholder may stand.
+
+/** What a URL placeholder fills: a whole path segment, or a whole query value. */
+export type UrlRole = 'segment' | 'query';
+
+export type UrlLayout =
+  | { ok: true; origin: string; roles: UrlRole[] }
+  /** `placeholder`: index of the offending placeholder, or -1 for the URL as a whole. */
+  | { ok: false; placeholder: number; authority: boolean; message: string };
+
+/** A complete literal `http(s)://host[:port]`, then where the path, query or fragment starts (or the end). */
+const AUTHORITY = /^(https?:\/\/[^/?#\\\s{}@]+(?:@[^/?#\\\s{}@]+)?)([/?#]|$)/i;
+
+/**
+ * Scheme, host and port must be literal and complete, so incident data can never
+ * choose (or extend) where a request goes: `https://api.internal{p}` is refused because
+ * `p = ".attacker.example"` would move the host. After the authority, a placeholder
+ * must be a whole path segment (so it cannot be `..` next to literal dots or `%2e`s)
+ * or a whole query value (so it cannot add parameters). The compiler reports the
+ * problems; the renderer uses the roles and the origin.
+ */
+export function urlLayout(template: Template): UrlLayout {
+  const [first] = template.parts;
+  const leading = first?.kind === 'literal' ? first.text : '';
+  const hasPlaceholder = template.parts.some((part) => part.kind === 'placeholder');
+  const authority = AUTHORITY.exec(leading);
+  // A placeholder may only come after the authority has ended in the leading literal.
+  if (!authority || (hasPlaceholder && authority[2] === '')) {
+    return { ok: false, placeholder: hasPlaceholder ? 0 : -1, authority: true, message: 'scheme and host' };
+  }
+  let origin: string;
+  try {
+    origin = new URL(authority[1]!).origin;
+  } catch {
+    return { ok: false, placeholder: -1, authority: true, message: 'scheme and host' };
+  }
+  const roles: UrlRole[] = [];
+  let state: 'path' | 'query' | 'fragment' = 'path';
+  let prev = ''; // the last literal character; '' after a placeholder
+  let param = ''; // the current query parameter's literal text so far
+  let placeholderInParam = false;
+  const advance = (text: string) => {
+    for (const ch of text) {
+      if (state === 'path' && ch === '?') state = 'query';
+      else if (state !== 'fragment' && ch === '#') state = 'fragment';
+      if (state === 'query' && (ch === '&' || ch === '?')) {
+        param = '';
+        placeholderInParam = false;
+      } else if (state === 'query') param += ch;
+      prev = ch;
+    }
+  };
+  advance(leading.slice(authority[1]!.length));
+  for (let i = first?.kind === 'literal' ? 1 : 0, index = 0; i < template.parts.length; i++) {
+    const part = template.parts[i]!;
+    if (part.kind === 'literal') {
+      advance(part.text);
+      continue;
+    }
+    const nextPart = template.parts[i + 1];
+    const next = nextPart === undefined ? '' : nextPart.kind === 'literal' ? nextPart.text[0]! : '{';
+    if (state === 'path') {
+      if (prev !== '/' || !['', '/', '?', '#'].includes(next)) {
+        return { ok: false, placeholder: index, authority: false, message: 'a placeholder in a URL path must be a whole segment, between "/" and the next "/", "?", "#" or the end' };
+      }
+      roles.push('segment');
+    } else if (state === 'query') {
+      const wholeValue = prev === '=' && !placeholderInParam && param.indexOf('=') === param.length - 1 && param.length > 1;
+      if (!wholeValue || !['', '&', '#'].includes(next)) {
+        return { ok: false, placeholder: index, authority: false, message: 'a placeholder in a URL query must be a whole value, after "NAME=" and before the next "&", "#" or the end' };
+      }
+      roles.push('query');
+      placeholderInParam = true;
+    } else {
+      return { ok: false, placeholder: index, authority: false, message: 'a URL fragment (after "#") cannot contain placeholders' };
+    }
+    prev = '';
+    index += 1;
+  }
+  return { ok: true, origin, roles };
+}

@@ -358,6 +358,7 @@ export type AuditEventType =
   | 'FAILURE_BUDGET_EXHAUSTED'
   | 'OUTSIDE_CHANGE_WINDOW'
   | 'GUARDRAILS_UNAVAILABLE'
+  | 'INPUT_REFUSED'
   | 'WAITING_FOR_SLOT'
   | 'LEASE_RELEASED'
   | 'LEASE_LOST'
@@ -393,7 +394,7 @@ export type Decision =
  * Why a guardrail stopped a remediation: the seed's three, operator freeze, the per-service failure
  * budget, and guardrails that could not be checked at all (fail closed).
  */
-export type BlockedEvent = 'CIRCUIT_OPEN' | 'RATE_LIMITED' | 'BLAST_LIMITED' | 'FROZEN' | 'FAILURE_BUDGET_EXHAUSTED' | 'GUARDRAILS_UNAVAILABLE';
+export type BlockedEvent = 'CIRCUIT_OPEN' | 'RATE_LIMITED' | 'BLAST_LIMITED' | 'FROZEN' | 'FAILURE_BUDGET_EXHAUSTED' | 'GUARDRAILS_UNAVAILABLE' | 'INPUT_REFUSED';
 
 export type DecisionKind = Decision['decision'];
 

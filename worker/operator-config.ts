@@ -24,14 +24,14 @@ function located(error: CompileError): string {
   return `${error.file}:${error.line}:${error.column}: ${error.path ? `${error.path}: ` : ''}${error.message}`;
 }
 
-export async function loadWorkerCatalogue(path: string): Promise<CompiledCatalogue> {
+export async function loadWorkerCatalogue(path: string, allowedPrograms: readonly string[] = []): Promise<CompiledCatalogue> {
   let files;
   try {
     files = await loadRunbookFiles([path]);
   } catch (error) {
     throw new WorkerConfigError([`runbooks: ${(error as Error).message}`]);
   }
-  const compiled = compileCatalogue(files);
+  const compiled = compileCatalogue(files, { allowedPrograms });
   if (!compiled.ok) throw new WorkerConfigError(['the catalogue does not compile; the worker does not start:', ...compiled.errors.map(located)]);
   return compiled.catalogue;
 }
@@ -55,8 +55,10 @@ export interface OperatorConfig {
 }
 
 export async function loadOperatorConfig(options: { runbooks?: string; policyFile?: string }): Promise<OperatorConfig> {
-  const catalogue = await loadWorkerCatalogue(options.runbooks ?? DEFAULT_RUNBOOKS_PATH);
-  return { catalogue, policy: loadOperatorPolicy(options.policyFile) };
+  // The policy first: it says which launchers the catalogue may use as programs.
+  const policy = loadOperatorPolicy(options.policyFile);
+  const catalogue = await loadWorkerCatalogue(options.runbooks ?? DEFAULT_RUNBOOKS_PATH, policy.allowedPrograms);
+  return { catalogue, policy };
 }
 
 /** The seed's defaults (at most 3 remediations at once, touching at most 1 service), no approvers, no trusted keys. */

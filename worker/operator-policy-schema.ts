@@ -59,6 +59,8 @@ const policyFile = obj({
   statement_max_age_minutes: int({ minimum: 1, maximum: 1440 }),
   gateways: arr(obj({ principal: principal(), vouches_for: arr(approver(), { minItems: 1 }) }, { required: ['principal', 'vouches_for'] })),
   web_ui_url: str({ pattern: URL_PATTERN }),
+  // Shells and program launchers runbooks may name as a program (by basename or exact path); none by default.
+  allowed_programs: arr(str({ minLength: 1, maxLength: 4096 })),
 });
 
 export type RawOperatorPolicy = Static<typeof policyFile>;

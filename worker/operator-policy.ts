@@ -25,6 +25,8 @@ export interface LoadedOperatorPolicy {
   /** No allowed_signers file: no signers, so every signed approval is refused (fail closed). */
   trust: TrustPolicy;
   webUiUrl?: string;
+  /** Launchers (sh, env, python, ...) the catalogue may use as programs; compile errors otherwise. */
+  allowedPrograms: string[];
   /** sha256 hex of the policy file's text plus the allowed_signers text: recorded in each remediation's history. */
   version: string;
   /** The file it came from, or undefined for the built-in defaults. */
@@ -120,6 +122,7 @@ function build(raw: RawOperatorPolicy, file: string | undefined, text: string, s
       changeWindows: (raw.change_windows ?? []).map(changeWindowOf),
     },
     approvers: { defaults: [...(raw.approvers?.default ?? [])], groups },
+    allowedPrograms: [...(raw.allowed_programs ?? [])],
     trust: { allowedSigners, gateways, statementMaxAgeMs: (raw.statement_max_age_minutes ?? DEFAULT_STATEMENT_MAX_AGE_MINUTES) * MINUTE_MS },
     version: createHash('sha256').update(text).update('\0').update(signersText).digest('hex'),
   };

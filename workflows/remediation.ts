@@ -13,6 +13,7 @@ import { authorisedApprovers } from './approval-rules';
 import { AuditTrail } from './audit';
 import { approveSignal, decideUpdate, rejectSignal, statusQuery } from './messages';
 import { describeSubmitter, NO_TRUST } from './submitter';
+import { incidentLimitProblems } from '../dsl/incident-limits';
 import { loadWorkerContext } from './worker-context';
 import type { ChannelSettings } from './guardrail-channel';
 import { checkPlan, planFor, type Plan } from './plan';
@@ -104,6 +105,14 @@ export async function remediateIncident(input: RemediationInput): Promise<Remedi
     };
   };
 
+  // Intake checks the limits; a run started some other way checks them again and ends blocked, never crashing on its input.
+  const refused = patched('incident-limits') ? incidentLimitProblems(input.incident) : [];
+  if (refused.length > 0) {
+    const reason = `the incident exceeds the input limits: ${refused.map((p) => `${p.field || '(incident)'}: ${p.message}`).join('; ')}`;
+    decision = { decision: 'blocked', event: 'INPUT_REFUSED', runbook: '', reason };
+    audit.record('INPUT_REFUSED', reason);
+    return await finish('blocked');
+  }
   let channelSettings: ChannelSettings | undefined;
   if (ownPolicy) {
     const context = await loadWorkerContext();
@@ -121,6 +130,8 @@ export async function remediateIncident(input: RemediationInput): Promise<Remedi
   upsertSearchAttributes([{ key: SERVICE, value: incident.service }] as never);
   // Checks and notifications as local activities from here on; runs recorded before replay without.
   const localChecks = patched('local-checks');
+  // Placeholders may not turn into options, hosts or dot-segments; runs recorded before render as they did.
+  const legacyRender = !patched('placeholder-rules');
 
   // Guardrails as this run's history knows them: see guardrail-access.ts. New runs use the coordinator's signals.
   const batched = patched('batched-guardrails');
@@ -132,7 +143,7 @@ export async function remediateIncident(input: RemediationInput): Promise<Remedi
 
   // 1. Decide, in the seed's order, against the shared guardrail state.
   const first = await access.decide(
-    (candidate) => checkPlan(candidate, incident).length === 0,
+    (candidate) => checkPlan(candidate, incident, legacyRender).length === 0,
     (candidate) => leaseDuration(candidate),
   );
   decision = first;
@@ -156,6 +167,7 @@ export async function remediateIncident(input: RemediationInput): Promise<Remedi
     leaseLost: () => access.lostReason(),
     prioritise: batched,
     localChecks,
+    legacyRender,
   });
   runner = steps;
 
@@ -168,13 +180,13 @@ export async function remediateIncident(input: RemediationInput): Promise<Remedi
   };
 
   // 2. The incident must supply every value the plan needs, of the declared type, before anything runs.
-  const problems = checkPlan(chosen, incident);
+  const problems = checkPlan(chosen, incident, legacyRender);
   if (problems.length > 0) {
     audit.record('CONTEXT_INVALID', problems.join('; '));
     await say({ kind: 'failure', severity: 'warning', title: `${incident.id}: cannot run ${chosen.id}`, text: problems.join('\n') });
     return await finish('aborted');
   }
-  let currentPlan = planFor(chosen, incident);
+  let currentPlan = planFor(chosen, incident, legacyRender);
   plan = currentPlan;
 
   // 3. Humans approve when the risk, the runbook's mode or a change window says so; the approval is bound to this plan.
@@ -225,7 +237,7 @@ export async function remediateIncident(input: RemediationInput): Promise<Remedi
         title: `${incident.id}: ${chosen.id} approved by ${verdict.approvals.map((a) => a.by).join(', ')}`,
         text: `Plan ${currentPlan.hash.slice(0, 12)} will run after guardrails and pre-checks are evaluated again.`,
       });
-      const replanned = planFor(chosen, incident);
+      const replanned = planFor(chosen, incident, legacyRender);
       if (replanned.hash === currentPlan.hash) return 'approved';
       audit.record('APPROVAL_VOID', `plan changed from ${currentPlan.hash.slice(0, 12)} to ${replanned.hash.slice(0, 12)}; asking again`);
       currentPlan = replanned;

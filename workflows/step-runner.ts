@@ -3,8 +3,9 @@
  * checks are read-only and retry transient errors; actions carry an idempotency key
  * (workflow id + step) and retry only as the runbook allows; post-checks poll with durable timers.
  */
-import { ActivityFailure, ApplicationFailure, proxyActivities, proxyLocalActivities, sleep } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, patched, proxyActivities, proxyLocalActivities, sleep } from '@temporalio/workflow';
 import { evalCondition } from '../dsl/cel';
+import { renderExecutor as renderBeforePlaceholderRules } from '../dsl/legacy/render-v1';
 import { describeKubernetes, renderExecutor } from '../dsl/render';
 import type { CheckStep, ExecutionStep, Incident, ParamDecl } from '../dsl/types';
 import type { CheckOutcome, RemediationActivities, StepVars } from '../activities/remediation';
@@ -41,6 +42,8 @@ export interface StepRunnerOptions {
    * the server. (Runs recorded before `local-checks` replay with checks as activities.)
    */
   localChecks?: boolean;
+  /** Render as before the placeholder rules (runs recorded before `placeholder-rules`). */
+  legacyRender?: boolean;
 }
 
 export class StepRunner {
@@ -64,6 +67,20 @@ export class StepRunner {
     return this.humanApproved ? { priority: { priorityKey: PRIORITY.approved } } : {};
   }
 
+  private render(spec: Parameters<typeof renderExecutor>[0], step: string): ReturnType<typeof renderExecutor> {
+    if (this.options.legacyRender) return renderBeforePlaceholderRules(spec, this.vars());
+    return renderExecutor(spec, this.vars(), { step, context: this.contextTypes ?? undefined });
+  }
+
+  /** true or false, or why `when:` could not be evaluated (a failure of the step, not of the workflow task). */
+  private whenHolds(cel: string): boolean | string {
+    try {
+      return Boolean(evalCondition(cel, this.vars(), this.contextTypes));
+    } catch (error) {
+      return `when: ${cel} could not be evaluated: ${failureMessage(error)}`;
+    }
+  }
+
   vars(): StepVars {
     return { incident: this.incident, context: this.incident.context, steps: this.outputs };
   }
@@ -75,11 +92,22 @@ export class StepRunner {
     const { runCheck } = this.options.localChecks
       ? proxyLocalActivities<RemediationActivities>({ startToCloseTimeout: step.timeoutMs, retry })
       : proxyActivities<RemediationActivities>({ startToCloseTimeout: step.timeoutMs, retry, ...this.priority(false) });
+    // `when:` holds for checks as for actions (runs recorded before `check-when` ran every check).
+    if (step.when && patched('check-when')) {
+      const applies = this.whenHolds(step.when.cel);
+      if (applies !== true) {
+        const outcome: CheckOutcome = applies === false ? { passed: true, reason: `skipped: ${step.when.cel} is false` } : { passed: false, reason: applies };
+        this.audit.record(outcome.passed ? 'STEP_SUCCEEDED' : 'STEP_FAILED', `${stage}-check ${step.check}: ${outcome.reason}`, { step: step.id, data: { stage, check: step.check, when: step.when.cel } });
+        return outcome;
+      }
+    }
     const deadline = Date.now() + (stage === 'post' ? step.deadlineMs : 0);
     for (let poll = 1; ; poll++) {
       let outcome: CheckOutcome;
-      const probe = step.probe ? renderExecutor(step.probe, this.vars()) : undefined;
+      let probe: ReturnType<typeof renderExecutor> | undefined;
       try {
+        // A probe that cannot be rendered is this check failing, never a workflow task that fails on every retry.
+        probe = step.probe ? this.render(step.probe, step.id) : undefined;
         outcome = await runCheck({
           step: step.id,
           check: step.check,
@@ -108,9 +136,17 @@ export class StepRunner {
       this.currentStep = step.id;
       const lost = this.options.leaseLost?.();
       if (lost !== undefined) throw new LeaseLostError(`${options.rollback ? 'rollback ' : ''}${step.id}`, lost);
-      if (step.when && !evalCondition(step.when.cel, this.vars(), this.contextTypes)) {
-        this.audit.record('STEP_SUCCEEDED', `${step.id} skipped: ${step.when.cel} is false`, { step: step.id });
-        continue;
+      if (step.when) {
+        const applies = this.whenHolds(step.when.cel);
+        if (applies === false) {
+          this.audit.record('STEP_SUCCEEDED', `${step.id} skipped: ${step.when.cel} is false`, { step: step.id });
+          continue;
+        }
+        if (applies !== true) {
+          const message = `${step.id} failed: ${applies}`;
+          this.audit.record('STEP_FAILED', message, { step: step.id });
+          return message;
+        }
       }
       if (step.kind === 'wait') {
         this.audit.record('STEP_STARTED', `waiting ${Math.round(step.durationMs / 1000)} s`, { step: step.id });
@@ -118,7 +154,15 @@ export class StepRunner {
         this.audit.record('STEP_SUCCEEDED', `waited ${Math.round(step.durationMs / 1000)} s`, { step: step.id });
         continue;
       }
-      const run = renderExecutor(step.run, this.vars());
+      let run: ReturnType<typeof renderExecutor>;
+      try {
+        run = this.render(step.run, step.id);
+      } catch (error) {
+        // A step that cannot be rendered (a missing output, a refused value) fails as a step: a rollback raises ROLLBACK_FAILED.
+        const message = `${step.id} failed: cannot be rendered: ${failureMessage(error)}`;
+        this.audit.record('STEP_FAILED', message, { step: step.id });
+        return message;
+      }
       const idempotencyKey = `${this.workflowId}/${options.rollback ? 'rollback/' : ''}${step.id}`;
       this.audit.record('STEP_STARTED', `${options.rollback ? 'rollback ' : ''}${step.id}: ${describeRun(run)}`, {
         step: step.id,

@@ -9,6 +9,9 @@
  *   currentReplicas, complete, progressDeadlineExceeded, paused, revision, previousRevision?, revisions, images,
  *   pods: [{name, uid, ready, phase, terminating}]}`, or `{exists: false}`.
  * - delete_pod: `{deleted, uid?, controller?, deployment?, replicas?}`; a pod already gone is `deleted: false`, and ok.
+ *   The uid is recorded in the activity's heartbeat details before the DELETE; a retry of the same action
+ *   deletes only that uid, and finding it gone or replaced returns `{deleted: true, uid, ..., alreadyApplied: true,
+ *   replacementUid?}` without a second DELETE (see docs/idempotency.md).
  * - scale: `{previousReplicas, replicas}`.
  * - rollout_restart: `{restartedAt, fromRevision}`.
  * - rollout_undo: `{fromRevision, toRevision, changed}`.
@@ -17,12 +20,13 @@
  * Namespaces: the step's namespace must be one the runbook allows and, when the operator set
  * REMEDIATE_K8S_NAMESPACES, one of those too. Refusals, bad counts and API errors are `ok: false` results.
  */
+import { Context } from '@temporalio/activity';
 import type { ResolvedKubernetes } from '../../dsl/types';
 import { KubernetesApiError } from '../kubernetes/api';
 import type { KubernetesConnection } from '../kubernetes/connection';
 import { DeploymentChangeRefused } from '../kubernetes/deployment-change';
 import { describeDeployment } from '../kubernetes/deployments';
-import { deletePod, describePod } from '../kubernetes/pods';
+import { deletePod, describePod, type AttemptMemory } from '../kubernetes/pods';
 import { restartRollout, scaleDeployment, undoRollout } from '../kubernetes/rollout';
 import type { Executor, ExecutorContext, ResultOf } from './executor';
 import { describeError, since } from './util';
@@ -55,8 +59,9 @@ async function runKubernetes(spec: ResolvedKubernetes, ctx: ExecutorContext): Pr
     }
     checkNamespace(spec, connection.namespaces);
     if (!OBJECT_NAME.test(spec.name)) throw new Refused(`${JSON.stringify(spec.name)} is not a valid object name`);
-    const json = await withDeadline(perform(connection, spec, ctx.idempotencyKey), ctx);
-    return result(true, 200, `${spec.op} ${target}: done`, json);
+    const json = await withDeadline((signal) => perform(connection, spec, ctx.idempotencyKey, signal), ctx);
+    const again = (json as { alreadyApplied?: unknown } | null)?.alreadyApplied === true;
+    return result(true, 200, `${spec.op} ${target}: ${again ? 'already done by an earlier attempt of this step' : 'done'}`, json);
   } catch (error) {
     if (ctx.signal?.aborted) throw ctx.signal.reason;
     if (error instanceof KubernetesApiError) return result(false, error.status, `${spec.op} ${target}: ${error.message}`);
@@ -65,15 +70,15 @@ async function runKubernetes(spec: ResolvedKubernetes, ctx: ExecutorContext): Pr
   }
 }
 
-async function perform(connection: KubernetesConnection, spec: ResolvedKubernetes, key: string | undefined): Promise<unknown> {
-  const target = { namespace: spec.namespace, name: spec.name, key };
+async function perform(connection: KubernetesConnection, spec: ResolvedKubernetes, key: string | undefined, signal: AbortSignal): Promise<unknown> {
+  const target = { namespace: spec.namespace, name: spec.name, key, signal };
   switch (spec.op) {
     case 'get_pod':
       return await describePod(connection, spec.namespace, spec.name);
     case 'get_deployment':
       return await describeDeployment(connection, spec.namespace, spec.name);
     case 'delete_pod':
-      return await deletePod(connection, spec.namespace, spec.name);
+      return await deletePod(connection, spec.namespace, spec.name, { key, memory: attemptMemory(), signal });
     case 'scale':
       return await scaleDeployment(connection, target, scaleTo(spec));
     case 'rollout_restart':
@@ -109,23 +114,49 @@ function count(field: string, text: string, min?: number): number {
 }
 
 /**
- * The API call itself cannot be cancelled, so on timeout the result says so while the request may still
- * land; a retry then finds the change recorded on the deployment (see deployment-change.ts).
+ * The heartbeat details of the Temporal activity this runs in: what delete_pod records before deleting,
+ * and what the next attempt of the same activity reads back (Temporal hands the last heartbeat details of
+ * a failed or timed-out attempt to the next one). Outside an activity (tests, tools) there is none.
  */
-async function withDeadline<T>(work: Promise<T>, ctx: ExecutorContext): Promise<T> {
+function attemptMemory(): AttemptMemory | undefined {
+  let context: Context;
+  try {
+    context = Context.current();
+  } catch {
+    return undefined;
+  }
+  return { previous: context.info.heartbeatDetails as unknown, record: (details) => context.heartbeat(details) };
+}
+
+/**
+ * The API call itself cannot be cancelled, so on timeout the result says so while a request already sent
+ * may still land; a retry then finds the change recorded on the deployment (see deployment-change.ts) or
+ * the deleted pod's uid in the heartbeat details. The work's signal aborts at the deadline, so an attempt
+ * that has given up starts no further change its retry could not know about.
+ */
+async function withDeadline<T>(work: (signal: AbortSignal) => Promise<T>, ctx: ExecutorContext): Promise<T> {
+  const gaveUp = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
   const stop = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new KubernetesApiError(0, `no answer within ${ctx.timeoutMs} ms`)), ctx.timeoutMs);
-    onAbort = () => reject(ctx.signal?.reason);
+    timer = setTimeout(() => {
+      const error = new KubernetesApiError(0, `no answer within ${ctx.timeoutMs} ms`);
+      gaveUp.abort(error);
+      reject(error);
+    }, ctx.timeoutMs);
+    onAbort = () => {
+      gaveUp.abort(ctx.signal?.reason);
+      reject(ctx.signal?.reason);
+    };
     ctx.signal?.addEventListener('abort', onAbort, { once: true });
   });
+  const running = work(gaveUp.signal);
   try {
-    return await Promise.race([work, stop]);
+    return await Promise.race([running, stop]);
   } finally {
     clearTimeout(timer);
     if (onAbort) ctx.signal?.removeEventListener('abort', onAbort);
     // The losing branch must not surface as an unhandled rejection.
-    work.catch(() => undefined);
+    running.catch(() => undefined);
   }
 }

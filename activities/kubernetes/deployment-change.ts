@@ -5,7 +5,9 @@
  * concurrency: a conflicting write makes us re-read and recompute) and records, in an annotation, the
  * idempotency key of the step that made it and its result. A retry of the same step (same key: the
  * activity timed out after the API server applied the patch) finds the record and returns the result
- * again instead of scaling by +1 twice or undoing the undo.
+ * again instead of scaling by +1 twice or undoing the undo. The annotation keeps the last
+ * MAX_RECORDS changes, not only the last one, so a change by another workflow between an attempt and
+ * its retry does not hide the record and make the retry change the deployment a second time.
  */
 import { isStatus, requestJson } from './api';
 import type { KubernetesConnection } from './connection';
@@ -38,6 +40,14 @@ export class DeploymentChangeRefused extends Error {
 
 const MAX_CONFLICTS = 5;
 
+/** Changes remembered on a deployment: far more than can happen between one attempt and its retry, and a small annotation. */
+export const MAX_RECORDS = 10;
+
+interface ChangeRecord {
+  key: string;
+  result: unknown;
+}
+
 export function deploymentPath(namespace: string, name: string): string {
   return `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/deployments/${encodeURIComponent(name)}`;
 }
@@ -51,6 +61,7 @@ export async function changeDeployment<R extends object>(
   connection: KubernetesConnection,
   target: { namespace: string; name: string; key: string | undefined },
   plan: (deployment: RawDeployment) => ChangePlan<R> | Promise<ChangePlan<R>>,
+  signal?: AbortSignal,
 ): Promise<R & { alreadyApplied?: true }> {
   const path = deploymentPath(target.namespace, target.name);
   const what = `deployment ${target.namespace}/${target.name}`;
@@ -62,6 +73,8 @@ export async function changeDeployment<R extends object>(
     if (!patch) return result;
     const ops: JsonPatchOp[] = [{ op: 'test', path: '/metadata/resourceVersion', value: deployment.metadata.resourceVersion }, ...patch];
     if (target.key !== undefined) ops.push(recordOp(deployment, patch, target.key, result));
+    // An attempt that has already given up (deadline, cancellation) sends no change.
+    signal?.throwIfAborted();
     try {
       await requestJson(connection, `patch ${what}`, { method: 'PATCH', path, body: ops, contentType: 'application/json-patch+json' });
       return result;
@@ -72,19 +85,27 @@ export async function changeDeployment<R extends object>(
   }
 }
 
-function recordedResult<R>(deployment: RawDeployment, key: string): R | undefined {
+/** The records on the deployment, oldest first; the one-record form of earlier versions reads as a list of one. */
+function records(deployment: RawDeployment): ChangeRecord[] {
   const raw = deployment.metadata.annotations?.[LAST_ACTION_ANNOTATION];
-  if (!raw) return undefined;
+  if (!raw) return [];
+  let parsed: unknown;
   try {
-    const record = JSON.parse(raw) as { key?: unknown; result?: R };
-    return record.key === key ? record.result : undefined;
+    parsed = JSON.parse(raw);
   } catch {
-    return undefined;
+    return [];
   }
+  const list = Array.isArray(parsed) ? parsed : [parsed];
+  return list.filter((r): r is ChangeRecord => typeof r === 'object' && r !== null && typeof (r as { key?: unknown }).key === 'string');
+}
+
+function recordedResult<R>(deployment: RawDeployment, key: string): R | undefined {
+  return records(deployment).find((record) => record.key === key)?.result as R | undefined;
 }
 
 function recordOp(deployment: RawDeployment, patch: JsonPatchOp[], key: string, result: unknown): JsonPatchOp {
-  const value = JSON.stringify({ key, result });
+  const kept = records(deployment).filter((record) => record.key !== key);
+  const value = JSON.stringify([...kept, { key, result }].slice(-MAX_RECORDS));
   const hasAnnotations = deployment.metadata.annotations !== undefined || patch.some((op) => op.path === '/metadata/annotations');
   return hasAnnotations
     ? { op: 'add', path: `/metadata/annotations/${pointer(LAST_ACTION_ANNOTATION)}`, value }

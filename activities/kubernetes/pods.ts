@@ -122,16 +122,71 @@ export function podSummary(pod: V1Pod, workload: PodWorkload, now: Date): PodSum
 }
 
 export interface DeletePodResult extends PodWorkload {
-  /** False when the pod was already gone (a retry, or someone else deleted it): the wanted state, so success. */
+  /**
+   * False when the first attempt found the pod already gone (or replaced before it could delete it): the
+   * wanted state, so success. A retry that finds the pod its first attempt recorded gone or replaced says
+   * `deleted: true, alreadyApplied: true` and deletes nothing.
+   */
   deleted: boolean;
   uid?: string;
+  /** A retry found the deletion already done by an earlier attempt of the same action. */
+  alreadyApplied?: true;
+  /** The uid the name belongs to now, when a retry found a replacement (a StatefulSet recreates `web-0` as `web-0`). */
+  replacementUid?: string;
 }
 
 /**
- * delete_pod: deletes the pod with the uid it has now, so a retry never deletes a replacement that a
- * StatefulSet created under the same name meanwhile. Reports the workload so later steps can watch it.
+ * Where one action keeps state across its attempts. In a Temporal activity this is the heartbeat details:
+ * `record` heartbeats, and the next attempt of the same activity sees the last details as `previous`.
  */
-export async function deletePod(connection: KubernetesConnection, namespace: string, name: string): Promise<DeletePodResult> {
+export interface AttemptMemory {
+  /** What an earlier attempt of this action recorded (undefined on a first attempt). */
+  previous: unknown;
+  record(details: unknown): void;
+}
+
+/** What delete_pod records before it sends the DELETE: the pod it is deleting, by uid, and its result. */
+export interface DeletePodRecord {
+  op: 'delete_pod';
+  key: string | null;
+  namespace: string;
+  name: string;
+  uid: string;
+  workload: PodWorkload;
+}
+
+export interface DeletePodOptions {
+  /** The step's idempotency key, recorded with the uid so a record is only ever read by the same action. */
+  key?: string;
+  memory?: AttemptMemory;
+  /** Aborted once this attempt has given up (deadline, cancellation): it must not start the DELETE then. */
+  signal?: AbortSignal;
+}
+
+/** The record an earlier attempt of this same action left, if any. */
+export function recordedDeletion(previous: unknown, key: string | undefined, namespace: string, name: string): DeletePodRecord | undefined {
+  if (typeof previous !== 'object' || previous === null) return undefined;
+  const record = previous as Partial<DeletePodRecord>;
+  const matches =
+    record.op === 'delete_pod' &&
+    record.key === (key ?? null) &&
+    record.namespace === namespace &&
+    record.name === name &&
+    typeof record.uid === 'string' &&
+    record.uid !== '';
+  return matches ? (record as DeletePodRecord) : undefined;
+}
+
+/**
+ * delete_pod: deletes the pod with the uid it has now (a precondition, so the API server refuses to delete
+ * another pod of the same name), and records that uid first in `memory`. A retry of the same action
+ * (timed out after the API server had accepted the DELETE) deletes only that uid: when the name is gone,
+ * or belongs to a replacement (a StatefulSet recreates `web-0` under the same name), the deletion is done
+ * and the replacement is left alone. Reports the workload so later steps can watch it.
+ */
+export async function deletePod(connection: KubernetesConnection, namespace: string, name: string, options: DeletePodOptions = {}): Promise<DeletePodResult> {
+  const earlier = recordedDeletion(options.memory?.previous, options.key, namespace, name);
+  if (earlier) return await retryDeletion(connection, earlier, options.signal);
   let pod: V1Pod;
   try {
     pod = await api(`read pod ${namespace}/${name}`, () => connection.core.readNamespacedPod({ name, namespace }));
@@ -141,12 +196,53 @@ export async function deletePod(connection: KubernetesConnection, namespace: str
   }
   const uid = pod.metadata?.uid ?? '';
   const workload = await podWorkload(connection, pod);
+  // An attempt that has already given up must not delete now: its retry could not know about it.
+  options.signal?.throwIfAborted();
+  if (uid) options.memory?.record({ op: 'delete_pod', key: options.key ?? null, namespace, name, uid, workload } satisfies DeletePodRecord);
   try {
-    await api(`delete pod ${namespace}/${name}`, () => connection.core.deleteNamespacedPod({ name, namespace, body: { preconditions: { uid } } }));
+    await deleteUid(connection, namespace, name, uid);
     return { deleted: true, uid, ...workload };
   } catch (error) {
     // 404: gone meanwhile; 409: the name now belongs to a replacement (precondition on the uid failed).
     if (isStatus(error, 404, 409)) return { deleted: false, uid, ...workload };
     throw error;
   }
+}
+
+/**
+ * A retry: only the recorded uid may be deleted. Gone, replaced or already terminating means an earlier
+ * attempt's DELETE (or someone else's) landed, so no DELETE is sent; only a pod still there with that uid
+ * and no deletion under way (the earlier attempt stopped between recording and deleting) is deleted now.
+ */
+async function retryDeletion(connection: KubernetesConnection, record: DeletePodRecord, signal: AbortSignal | undefined): Promise<DeletePodResult> {
+  const { namespace, name, uid, workload } = record;
+  const done = (replacementUid?: string): DeletePodResult => ({
+    deleted: true,
+    uid,
+    ...workload,
+    alreadyApplied: true,
+    ...(replacementUid ? { replacementUid } : {}),
+  });
+  let pod: V1Pod;
+  try {
+    pod = await api(`read pod ${namespace}/${name}`, () => connection.core.readNamespacedPod({ name, namespace }));
+  } catch (error) {
+    if (isStatus(error, 404)) return done();
+    throw error;
+  }
+  const current = pod.metadata?.uid ?? '';
+  if (current !== uid) return done(current);
+  if (pod.metadata?.deletionTimestamp !== undefined) return done();
+  signal?.throwIfAborted();
+  try {
+    await deleteUid(connection, namespace, name, uid);
+    return { deleted: true, uid, ...workload };
+  } catch (error) {
+    if (isStatus(error, 404, 409)) return done();
+    throw error;
+  }
+}
+
+async function deleteUid(connection: KubernetesConnection, namespace: string, name: string, uid: string): Promise<void> {
+  await api(`delete pod ${namespace}/${name}`, () => connection.core.deleteNamespacedPod({ name, namespace, body: { preconditions: { uid } } }));
 }

@@ -9,6 +9,8 @@ interface Target {
   name: string;
   /** The step's idempotency key; retries with the same key return the first result. */
   key: string | undefined;
+  /** Aborted once the attempt has given up: no patch is sent after that. */
+  signal?: AbortSignal;
 }
 
 export interface ScaleResult {
@@ -26,7 +28,7 @@ export async function scaleDeployment(connection: KubernetesConnection, target: 
       result: { previousReplicas, replicas },
       patch: replicas === previousReplicas ? null : [{ op: 'add', path: '/spec/replicas', value: replicas }],
     };
-  });
+  }, target.signal);
 }
 
 /** kubectl's annotation: a new value in the pod template is a new rollout of the same spec. */
@@ -50,7 +52,7 @@ export async function restartRollout(connection: KubernetesConnection, target: T
         ? { op: 'add' as const, path: '/spec/template/metadata/annotations', value: { [RESTARTED_AT]: restartedAt } }
         : { op: 'add' as const, path: '/spec/template/metadata', value: { annotations: { [RESTARTED_AT]: restartedAt } } };
     return { result: { restartedAt, fromRevision: revisionOf(deployment.metadata.annotations) }, patch: [patch] };
-  });
+  }, target.signal);
 }
 
 export interface UndoResult {
@@ -116,7 +118,7 @@ export async function undoRollout(connection: KubernetesConnection, target: Targ
         { op: 'replace', path: '/metadata/annotations', value: annotations },
       ],
     };
-  });
+  }, target.signal);
 }
 
 async function ownedRawReplicaSets(connection: KubernetesConnection, deployment: RawDeployment): Promise<RawReplicaSet[]> {

@@ -146,3 +146,16 @@ describe('schema errors', () => {
     });
   });
 });
+
+describe('placeholder rules: errors with positions', () => {
+  const file = (url: string, argv: string[]) =>
+    ['runbooks:', '  a:', '    triggers: [x]', '    min_confidence: 0.5', '    risk: HIGH', '    actions:', `      - { id: c, http: { url: "${url}" } }`, `      - { id: e, exec: { argv: [${argv.join(', ')}] } }`, ''].join('\n');
+
+  it('points at the placeholder in a URL, and at the program in argv', () => {
+    const errors = compileErrors(file('https://h/pods/x{pod}', ['bash', '-c', 'x']));
+    expect(errors).toEqual([
+      expect.objectContaining({ line: 7, column: 48, path: 'runbooks.a.actions[0].http.url', message: expect.stringMatching(/^a placeholder in a URL path must be a whole segment/) }),
+      expect.objectContaining({ line: 8, column: 33, path: 'runbooks.a.actions[1].exec.argv[0]', message: expect.stringMatching(/^"bash" runs other programs/) }),
+    ]);
+  });
+});

@@ -173,6 +173,25 @@ describe('blast radius', () => {
   });
 });
 
+describe('max_services counts every service an incident would change', () => {
+  const wide = compileOk(fileWith({ wide: typedRunbook({ root_causes: ['wide'], blast_radius_limit: 3 }) }));
+  const three = incident({ root_cause: 'wide', service: undefined, services: ['api', 'db', 'cache'], context: { pod_name: 'p', namespace: 'n' } });
+
+  it('refuses a three-service incident under max_services 1 even with nothing else under change', () => {
+    expect(decide(three, wide, snapshot())).toMatchObject({
+      decision: 'blocked',
+      event: 'BLAST_LIMITED',
+      reason: 'the incident would put 3 services under change (api, db, cache; max 1 service at once)',
+    });
+  });
+
+  it('allows it when the fleet limit covers all three, and counts services already under change', () => {
+    expect(decide(three, wide, snapshot({ limits: { maxConcurrent: 3, maxServices: 3 } }))).toMatchObject({ decision: 'auto' });
+    const busy = snapshot({ limits: { maxConcurrent: 3, maxServices: 3 }, active: [{ incidentId: 'x', runbook: 'wide', services: ['other'] }] });
+    expect(decide(three, wide, busy)).toMatchObject({ decision: 'blocked', reason: 'other already under remediation (max 3 services at once)' });
+  });
+});
+
 describe('risk and mode', () => {
   const catalogue = compileOk(
     fileWith({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseTemplate, splitCommand, templateSource } from '../../dsl/template';
+import { parseTemplate, splitCommand, templateSource, urlLayout } from '../../dsl/template';
 
 describe('parseTemplate', () => {
   it('binds the seed\'s bare {name} to the context field and keeps literals around it', () => {
@@ -82,5 +82,29 @@ describe('splitCommand', () => {
     const split = splitCommand(command);
     expect(split.ok).toBe(false);
     if (!split.ok) expect(split.message).toMatch(message);
+  });
+});
+
+describe('urlLayout', () => {
+  const layout = (text: string) => {
+    const parsed = parseTemplate(text);
+    if (!parsed.ok) throw new Error(parsed.message);
+    return urlLayout(parsed.template);
+  };
+
+  it('gives the literal origin and what each placeholder fills', () => {
+    expect(layout('https://ops.internal:8443/pods/{pod}/x?ns={ns}&all=1#top')).toEqual({ ok: true, origin: 'https://ops.internal:8443', roles: ['segment', 'query'] });
+    expect(layout('http://h')).toEqual({ ok: true, origin: 'http://h', roles: [] });
+  });
+
+  it.each([
+    ['https://api.internal{p}', 0, true],
+    ['https://{host}/x', 0, true],
+    ['https://h\\{p}/x', 0, true],
+    ['https://h/a/{p}{q}', 0, false],
+    ['https://h/a/{p}/b/x{q}', 1, false],
+    ['https://h/?a={p}x', 0, false],
+  ])('refuses %j at placeholder %i', (text, placeholder, authority) => {
+    expect(layout(text)).toMatchObject({ ok: false, placeholder, authority });
   });
 });

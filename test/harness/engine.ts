@@ -8,7 +8,7 @@ import { DEFAULT_GUARDRAILS_QUEUE_TIMEOUT_MS, DEFAULT_GUARDRAILS_REPLY_TIMEOUT_M
 import { DEFAULT_GUARDRAIL_POLICY } from '../../worker/guardrail-policy';
 import { defaultPolicy } from '../../worker/operator-config';
 import type { OperatorPolicy } from '../../workflows/types';
-import { compileCatalogue } from '../../dsl/compile';
+import { compileCatalogue, type CompileOptions } from '../../dsl/compile';
 import type { CompiledCatalogue, Incident } from '../../dsl/types';
 import { uniqueTaskQueue, workflowBundle } from './temporal';
 
@@ -21,9 +21,9 @@ export function renderFixture(path: string, vars: Record<string, string>): strin
 }
 
 /** Compiles a YAML fixture after filling in `${NAME}` variables; fails the test loudly on compile errors. */
-export function compileFixture(path: string, vars: Record<string, string>): CompiledCatalogue {
+export function compileFixture(path: string, vars: Record<string, string>, options: CompileOptions = {}): CompiledCatalogue {
   const text = renderFixture(path, vars);
-  const compiled = compileCatalogue([{ file: path, text }]);
+  const compiled = compileCatalogue([{ file: path, text }], options);
   if (!compiled.ok) throw new Error(`fixture does not compile:\n${compiled.errors.map((e) => `${e.line}:${e.column} ${e.path}: ${e.message}`).join('\n')}`);
   return compiled.catalogue;
 }

@@ -7,6 +7,8 @@
  * - v2-*: remediations on the update-based guardrail protocol (`durable-guardrails`, before `batched-guardrails`);
  * - v3-*: remediations on the batched protocol with local checks (`batched-guardrails`, `local-checks`),
  *   before `operator-policy` (catalogue and policy in the input, unsigned approval signals);
+ * - v4-*: the worker's catalogue and policy and signed approvals (`operator-policy`), before
+ *   `incident-limits` and `check-when`;
  * - v1-coordinator-*: the coordinator before `batched-coordinator`;
  * - v2-coordinator-*: the batched coordinator before `bounded-handover`.
  * coordinator-* are the coordinator's own, from the storm and cooldown tests.

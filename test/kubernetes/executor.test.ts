@@ -3,7 +3,8 @@
  * really happen (the deployment controller, scheduler and kwok act on them), retries with the same
  * idempotency key change nothing twice, and namespaces outside the allow-lists are refused untouched.
  */
-import type { V1Deployment } from '@kubernetes/client-node';
+import type { CoreV1Api, V1Deployment, V1Pod } from '@kubernetes/client-node';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runExecutor } from '../../activities/executors';
 import type { KubernetesConnection } from '../../activities/kubernetes/connection';
@@ -180,5 +181,174 @@ describe('namespace scoping', () => {
       previousReplicas: 2,
       replicas: 1,
     });
+  });
+});
+
+/** A connection whose DELETEs of pods are counted (each deleteNamespacedPod call is one DELETE request), and whose pod reads may be slowed. */
+function countingConnection(options: { readDelayMs?: number } = {}): { connection: KubernetesConnection; deletes: () => number } {
+  let deletes = 0;
+  const core = new Proxy(k8s.core, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver) as unknown;
+      if (property === 'deleteNamespacedPod') {
+        return (...args: Parameters<CoreV1Api['deleteNamespacedPod']>) => {
+          deletes++;
+          return target.deleteNamespacedPod(...args);
+        };
+      }
+      if (property === 'readNamespacedPod' && options.readDelayMs) {
+        return async (...args: Parameters<CoreV1Api['readNamespacedPod']>) => {
+          await new Promise((resolve) => setTimeout(resolve, options.readDelayMs));
+          return await target.readNamespacedPod(...args);
+        };
+      }
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { connection: { ...k8s, core }, deletes: () => deletes };
+}
+
+/** Runs the executor as attempt `attempt` of a Temporal activity whose earlier attempt heartbeat `details`; returns the result and what it heartbeat. */
+async function asAttempt(attempt: number, details: unknown, work: () => Promise<ExecutorResult>): Promise<{ result: ExecutorResult; heartbeat: unknown }> {
+  // Through JSON, as Temporal's payload converter hands details to the next attempt.
+  const env = new MockActivityEnvironment({ attempt, heartbeatDetails: details === undefined ? undefined : JSON.parse(JSON.stringify(details)) });
+  let heartbeat: unknown;
+  env.on('heartbeat', (d: unknown) => (heartbeat = d));
+  const result = (await env.run(work)) as ExecutorResult;
+  return { result, heartbeat };
+}
+
+const readPod = async (name: string): Promise<V1Pod | undefined> => {
+  try {
+    return await k8s.core.readNamespacedPod({ name, namespace: NS });
+  } catch {
+    return undefined;
+  }
+};
+
+async function createBarePod(name: string): Promise<string> {
+  await k8s.core.createNamespacedPod({ namespace: NS, body: { metadata: { name, labels: { app: name } }, spec: { containers: [{ name: 'app', image: 'registry.example/app:1' }] } } });
+  return (await waitUntil(`pod ${name} running`, async () => ((await readPod(name))?.status?.phase === 'Running' ? readPod(name) : undefined)))!.metadata!.uid!;
+}
+
+const gone = (name: string, uid: string) => waitUntil(`pod ${name} (${uid}) gone`, async () => (await readPod(name))?.metadata?.uid !== uid);
+
+describe('retries of delete_pod (heartbeat details)', () => {
+  it("a retry after a StatefulSet recreated web-0 leaves the replacement alone and says the first attempt deleted it", async () => {
+    const name = unique('web');
+    const pod = `${name}-0`;
+    await k8s.apps.createNamespacedStatefulSet({
+      namespace: NS,
+      body: {
+        metadata: { name },
+        spec: {
+          replicas: 1,
+          serviceName: name,
+          selector: { matchLabels: { app: name } },
+          template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image: 'registry.example/app:1' }] } },
+        },
+      },
+    });
+    const ready = (p: V1Pod | undefined) => p?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') && !p.metadata?.deletionTimestamp;
+    const first = (await waitUntil(`${pod} ready`, async () => {
+      const p = await readPod(pod);
+      return ready(p) ? p : undefined;
+    }))!;
+    const uid = first.metadata!.uid!;
+    const { connection, deletes } = countingConnection();
+    const key = `wf-sts-${name}/delete_pod`;
+    const step = () => run({ op: 'delete_pod', namespace: NS, name: pod }, { key, connection });
+
+    const attempt1 = await asAttempt(1, undefined, step);
+    expect(json(attempt1.result)).toEqual({ deleted: true, uid, controller: { kind: 'StatefulSet', name }, replicas: 1 });
+    expect(attempt1.heartbeat).toMatchObject({ op: 'delete_pod', key, namespace: NS, name: pod, uid });
+
+    // The StatefulSet controller recreates web-0 under the same name, with a new uid.
+    const replacement = (await waitUntil(`${pod} recreated`, async () => {
+      const p = await readPod(pod);
+      return p && p.metadata!.uid !== uid && !p.metadata?.deletionTimestamp ? p : undefined;
+    }))!;
+    const newUid = replacement.metadata!.uid!;
+
+    // The retry of the same action (its first attempt "timed out" after the API server accepted the DELETE).
+    const attempt2 = await asAttempt(2, attempt1.heartbeat, step);
+    expect(attempt2.result).toMatchObject({ ok: true, message: `delete_pod ${NS}/${pod}: already done by an earlier attempt of this step` });
+    expect(json(attempt2.result)).toEqual({ deleted: true, uid, controller: { kind: 'StatefulSet', name }, replicas: 1, alreadyApplied: true, replacementUid: newUid });
+    expect(deletes()).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const after = await readPod(pod);
+    expect([after?.metadata?.uid, after?.metadata?.deletionTimestamp]).toEqual([newUid, undefined]);
+    await k8s.apps.deleteNamespacedStatefulSet({ name, namespace: NS });
+  });
+
+  it('a retry deletes the recorded pod if the first attempt stopped before its DELETE, and only that uid', async () => {
+    const pod = unique('solo');
+    const uid = await createBarePod(pod);
+    const key = `wf-solo-${pod}/delete_pod`;
+    const { connection, deletes } = countingConnection();
+    const step = () => run({ op: 'delete_pod', namespace: NS, name: pod }, { key, connection });
+    // What a first attempt records just before sending the DELETE (it was cut off right there).
+    const recorded = { op: 'delete_pod', key, namespace: NS, name: pod, uid, workload: {} };
+
+    const attempt2 = await asAttempt(2, recorded, step);
+    expect(json(attempt2.result)).toEqual({ deleted: true, uid });
+    expect(deletes()).toBe(1);
+    await gone(pod, uid);
+
+    // A pod of the same name created meanwhile is not the one this action was about.
+    const newUid = await createBarePod(pod);
+    const attempt3 = await asAttempt(3, recorded, step);
+    expect(json(attempt3.result)).toEqual({ deleted: true, uid, alreadyApplied: true, replacementUid: newUid });
+    expect(deletes()).toBe(1);
+
+    // A record of another action (another key) is not this action's: its first attempt deletes the pod it finds.
+    const other = await asAttempt(2, { ...recorded, key: 'wf-other/delete_pod' }, () => run({ op: 'delete_pod', namespace: NS, name: pod }, { key: 'wf-solo-other', connection }));
+    expect(json(other.result)).toEqual({ deleted: true, uid: newUid });
+    expect(deletes()).toBe(2);
+    await gone(pod, newUid);
+  });
+
+  it('an attempt that gave up (deadline) before its DELETE sends none later, and records nothing', async () => {
+    const pod = unique('slow');
+    const uid = await createBarePod(pod);
+    const { connection, deletes } = countingConnection({ readDelayMs: 1_500 });
+    const attempt1 = await asAttempt(1, undefined, () =>
+      runExecutor({ executor: 'kubernetes', namespaces: [NS], op: 'delete_pod', namespace: NS, name: pod } as ResolvedKubernetes, {
+        timeoutMs: 500,
+        idempotencyKey: 'wf-slow/delete_pod',
+        kubernetes: () => connection,
+      }),
+    );
+    expect(attempt1.result).toMatchObject({ ok: false, status: 0, message: expect.stringContaining('no answer within 500 ms') });
+    // The slow read answers after the deadline: the abandoned attempt must not delete then.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(deletes()).toBe(0);
+    expect(attempt1.heartbeat).toBeUndefined();
+    expect((await readPod(pod))?.metadata?.uid).toBe(uid);
+    await k8s.core.deleteNamespacedPod({ name: pod, namespace: NS, body: { gracePeriodSeconds: 0 } });
+  });
+});
+
+describe('retries of deployment changes (annotation record)', () => {
+  it('a change by another action between an attempt and its retry does not make the retry change the deployment again', async () => {
+    const name = unique('hist');
+    await createDeployment(k8s, NS, name, { replicas: 2 });
+    const scaleA = json(await run({ op: 'scale', namespace: NS, name, delta: '1' }, { key: 'wf-a/scale' }));
+    expect(scaleA).toEqual({ previousReplicas: 2, replicas: 3 });
+    // Another workflow scales the same deployment before A's retry runs.
+    expect(json(await run({ op: 'scale', namespace: NS, name, delta: '1' }, { key: 'wf-b/scale' }))).toEqual({ previousReplicas: 3, replicas: 4 });
+    expect(json(await run({ op: 'scale', namespace: NS, name, delta: '1' }, { key: 'wf-a/scale' }))).toEqual({ ...scaleA, alreadyApplied: true });
+    expect((await read(name)).spec?.replicas).toBe(4);
+
+    const restart = json(await run({ op: 'rollout_restart', namespace: NS, name }, { key: 'wf-c/restart' }));
+    expect(json(await run({ op: 'scale', namespace: NS, name, replicas: '3' }, { key: 'wf-d/scale' }))).toEqual({ previousReplicas: 4, replicas: 3 });
+    const generation = (await read(name)).metadata?.generation;
+    expect(json(await run({ op: 'rollout_restart', namespace: NS, name }, { key: 'wf-c/restart' }))).toEqual({ ...restart, alreadyApplied: true });
+    const after = await read(name);
+    expect(after.metadata?.generation).toBe(generation);
+    expect(after.spec?.template.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt']).toBe(restart.restartedAt);
+    // The record keeps every recent change, newest last.
+    const record = JSON.parse(after.metadata!.annotations!['remediate.dev/last-action']!) as { key: string }[];
+    expect(record.map((r) => r.key)).toEqual(['wf-a/scale', 'wf-b/scale', 'wf-c/restart', 'wf-d/scale']);
   });
 });

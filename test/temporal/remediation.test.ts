@@ -47,7 +47,7 @@ beforeAll(async () => {
     TARGET: target.url,
     RECORDER: join(fixtures, 'record-args.mjs'),
     RECORD_FILE: join(scratch, 'args.jsonl'),
-  });
+  }, { allowedPrograms: ['node'] }); // the recorder is a node script: a launcher only the operator may allow
   worker = await startWorker(env, {
     catalogue,
     config: { webhookUrls: [webhook.url], notifyLogPath: join(scratch, 'notifications.jsonl') },
@@ -354,6 +354,50 @@ describe('safety', () => {
     const calls = readFileSync(join(scratch, 'args.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
     expect(calls.at(-1)).toEqual([`x; touch ${marker}`, '-n', 'production']);
     expect(existsSync(marker)).toBe(false);
+  });
+});
+
+describe('step errors are step results', () => {
+  it('a value that would be an option in argv, or a dot-segment in a URL, is refused before anything runs', async () => {
+    const optionLike = await run(incident({ id: `OPT-${++seq}`, root_cause: 'record_args', confidence: 0.9, service: `api-${seq}`, context: { pod_name: '--all', namespace: 'production' } }));
+    expect(optionLike.outcome).toBe('aborted');
+    expect(optionLike.events.find((e) => e.type === 'CONTEXT_INVALID')?.message).toMatch(/--all.*starts with "-"/);
+    const dots = await run(seedIncident(1, { context: { pod_name: '..', namespace: 'production' } }));
+    expect(dots.outcome).toBe('aborted');
+    expect(dots.events.find((e) => e.type === 'CONTEXT_INVALID')?.message).toContain('..');
+    expect(target.requests).toHaveLength(0);
+  });
+
+  it('a run started around intake with an input past the limits ends blocked, naming the limit, and acts on nothing', async () => {
+    let deep: unknown = 'leaf';
+    for (let i = 0; i < 40; i++) deep = { inner: deep };
+    const inc = { ...seedIncident(1), context: { pod_name: 'api-server-abc123', namespace: 'production', deep } };
+    const handle = await env.client.workflow.start('remediateIncident', { workflowId: `incident-${inc.id}`, taskQueue: worker.taskQueue, args: [{ incident: inc }] });
+    const result: RemediationResult = await handle.result();
+    expect(result).toMatchObject({ outcome: 'blocked', decision: { decision: 'blocked', event: 'INPUT_REFUSED' } });
+    expect(result.decision.reason).toContain('nested deeper than 8 levels');
+    expect(target.requests).toHaveLength(0);
+  });
+
+  it('a rollback that cannot be rendered fails as a rollback: ROLLBACK_FAILED, one critical alert, the workflow completes', async () => {
+    target.state.failing.add('PUT /deployments/worker/scale');
+    const result = await run(incident({ id: `RB-${++seq}`, root_cause: 'rollback_cannot_render', confidence: 0.9, service: `worker-${seq}`, context: { deployment: 'worker', new_replicas: 5 } }));
+    expect(result.outcome).toBe('failed');
+    expect(result.events.find((e) => e.type === 'ROLLBACK_FAILED')?.message).toMatch(/restore failed: cannot be rendered: .*steps\.scale\.previous/);
+    // The action was tried (once, plus its retries as the runbook allows), the rollback never reached the target.
+    expect(target.requests.filter((r) => r.method === 'PUT')).toHaveLength(1);
+    expect(webhook.received.filter((m) => m.notification.incidentId === result.incidentId && m.notification.kind === 'rollback_failed')).toHaveLength(1);
+  });
+
+  it('when: skips a false check and a false action, and runs the true ones, at run time as the plan says', async () => {
+    const result = await run(incident({ id: `WHEN-${++seq}`, root_cause: 'guarded_steps', confidence: 0.9, service: `worker-${seq}`, context: { deployment: 'worker', new_replicas: 4 } }));
+    expect(result.outcome).toBe('remediated');
+    expect(result.events.map((e) => e.message)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/pre-check deployment_exists: skipped: context\.new_replicas > 100 is false/), 'never skipped: context.new_replicas > 100 is false']),
+    );
+    expect(target.requests.filter((r) => r.method === 'POST')).toHaveLength(0);
+    expect(target.requests.filter((r) => r.method === 'PUT').map((r) => r.body)).toEqual([{ replicas: 4 }]);
+    expect(target.requests.filter((r) => r.method === 'GET')).toHaveLength(1); // only the check whose when held
   });
 });
 

@@ -16,7 +16,7 @@
  */
 import { allHandlersFinished, condition, continueAsNew, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import { expire, handleRequest, parseGuardrailRequest, prioritise, revoke, serveWaiting, type GuardrailRequest, type Noted, type Outgoing } from '../../dsl/guardrail-protocol';
-import { acquire, advance, emptyState, nextDeadline, release, resetBreaker, snapshotOf } from '../../dsl/guardrail-state';
+import { acquire, advance, emptyState, nextDeadline, release, resetBreaker, restoreState, snapshotOf } from '../../dsl/guardrail-state';
 import {
   acquireUpdate,
   freezeSignal,
@@ -51,9 +51,12 @@ const MAX_CARRIED_REQUESTS = 200;
 const IDLE_WAKE_MS = 60 * 60_000;
 
 export async function guardrailCoordinator(input: GuardrailCoordinatorInput): Promise<void> {
+  // Carried state arrives as decoded JSON: its keyed records get null prototypes back (keys are
+  // incident data). Pure, no command: recorded histories replay unchanged.
+  const restored: GuardrailCoordinatorInput = { ...input, state: restoreState(input.state) };
   // Runs that started on the update protocol stay on it until they continue as new.
-  if (!patched('batched-coordinator')) return await legacyCoordinator(input);
-  return await batchedCoordinator(input);
+  if (!patched('batched-coordinator')) return await legacyCoordinator(restored);
+  return await batchedCoordinator(restored);
 }
 
 async function batchedCoordinator(input: GuardrailCoordinatorInput): Promise<void> {
