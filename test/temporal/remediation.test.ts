@@ -379,9 +379,9 @@ describe('step errors are step results', () => {
     expect(target.requests).toHaveLength(0);
   });
 
-  it('a rollback that cannot be rendered fails as a rollback: ROLLBACK_FAILED, one critical alert, the workflow completes', async () => {
+  it.each(['rollback_cannot_render', 'rollback_cannot_render_exec', 'rollback_cannot_render_kubernetes'])('%s: a rollback that cannot be rendered fails as a rollback: ROLLBACK_FAILED, one critical alert, the workflow completes', async (rootCause) => {
     target.state.failing.add('PUT /deployments/worker/scale');
-    const result = await run(incident({ id: `RB-${++seq}`, root_cause: 'rollback_cannot_render', confidence: 0.9, service: `worker-${seq}`, context: { deployment: 'worker', new_replicas: 5 } }));
+    const result = await run(incident({ id: `RB-${++seq}`, root_cause: rootCause, confidence: 0.9, service: `worker-${seq}`, context: { deployment: 'worker', namespace: 'production', new_replicas: 5 } }));
     expect(result.outcome).toBe('failed');
     expect(result.events.find((e) => e.type === 'ROLLBACK_FAILED')?.message).toMatch(/restore failed: cannot be rendered: .*steps\.scale\.previous/);
     // The action was tried (once, plus its retries as the runbook allows), the rollback never reached the target.
