@@ -15,12 +15,22 @@ import type { Notification, SinkResult } from './notify/types';
 /** Variables CEL expressions see: the incident, its context and the outputs of earlier steps (no probe result yet). */
 export type StepVars = Omit<CelVars, 'result'>;
 
+/**
+ * What a step's activity receives: the context travels once, inside the incident (runs recorded
+ * before sent it twice, as `context` too; both forms are read).
+ */
+export type ActivityVars = Omit<StepVars, 'context'> & { context?: StepVars['context'] };
+
+function celVars(vars: ActivityVars): StepVars {
+  return { ...vars, context: vars.context ?? vars.incident.context };
+}
+
 export interface CheckRequest {
   step: string;
   check: string;
   probe?: ResolvedExecutor;
   condition: string;
-  vars: StepVars;
+  vars: ActivityVars;
   /** The runbook's declared context types, so CEL sees ints as ints. */
   contextTypes: Record<string, ParamDecl> | null;
   timeoutMs: number;
@@ -39,7 +49,7 @@ export interface ActionRequest {
   idempotencyKey: string;
   timeoutMs: number;
   outputs: Record<string, string>;
-  vars: StepVars;
+  vars: ActivityVars;
   contextTypes: Record<string, ParamDecl> | null;
 }
 
@@ -83,7 +93,7 @@ export function createRemediationActivities(config: ActivitiesConfig = loadActiv
       if (probe && !probe.ok) throw ApplicationFailure.retryable(`probe for ${request.check} failed (${describeResult(probe)})`, PROBE_FAILED, probe);
       let passed: boolean;
       try {
-        passed = evalCondition(request.condition, { ...request.vars, result: probe }, request.contextTypes);
+        passed = evalCondition(request.condition, { ...celVars(request.vars), result: probe }, request.contextTypes);
       } catch (error) {
         // A condition that cannot be evaluated (a field the probe did not return) fails the check; retrying will not help.
         throw ApplicationFailure.nonRetryable(`check ${request.check}: ${(error as Error).message}`, EXPRESSION_FAILED);
@@ -106,7 +116,7 @@ export function createRemediationActivities(config: ActivitiesConfig = loadActiv
       const outputs: Record<string, unknown> = {};
       for (const [name, expr] of Object.entries(request.outputs)) {
         try {
-          outputs[name] = evalOutput(expr, { ...request.vars, result }, request.contextTypes);
+          outputs[name] = evalOutput(expr, { ...celVars(request.vars), result }, request.contextTypes);
         } catch (error) {
           throw ApplicationFailure.nonRetryable(`step ${request.step} output ${name}: ${(error as Error).message}`, EXPRESSION_FAILED);
         }

@@ -8,7 +8,7 @@ import { evalCondition } from '../dsl/cel';
 import { renderExecutor as renderBeforePlaceholderRules } from '../dsl/legacy/render-v1';
 import { describeKubernetes, renderExecutor } from '../dsl/render';
 import type { CheckStep, ExecutionStep, Incident, ParamDecl } from '../dsl/types';
-import type { CheckOutcome, RemediationActivities, StepVars } from '../activities/remediation';
+import type { ActivityVars, CheckOutcome, RemediationActivities, StepVars } from '../activities/remediation';
 import type { AuditTrail } from './audit';
 
 /** Checks run a few times on infrastructure errors (the condition itself failing is a result, not an error). */
@@ -81,6 +81,11 @@ export class StepRunner {
     }
   }
 
+  /** The context once, inside the incident: activity inputs are in history, and incidents may be large. */
+  private activityVars(): ActivityVars {
+    return { incident: this.incident, steps: this.outputs };
+  }
+
   vars(): StepVars {
     return { incident: this.incident, context: this.incident.context, steps: this.outputs };
   }
@@ -113,7 +118,7 @@ export class StepRunner {
           check: step.check,
           probe,
           condition: step.condition.cel,
-          vars: this.vars(),
+          vars: this.activityVars(),
           contextTypes: this.contextTypes,
           timeoutMs: step.timeoutMs,
         });
@@ -180,7 +185,7 @@ export class StepRunner {
           idempotencyKey,
           timeoutMs: step.timeoutMs,
           outputs: Object.fromEntries(Object.entries(step.outputs).map(([name, expr]) => [name, expr.cel])),
-          vars: this.vars(),
+          vars: this.activityVars(),
           contextTypes: this.contextTypes,
         });
         this.outputs[step.id] = outputs as Record<string, unknown>;
