@@ -111,6 +111,9 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
         '--secure-port=0',
         `--service-account-private-key-file=${saKey}`,
         `--root-ca-file=${caFile}`,
+        // kwok renews the fake nodes' leases; on a loaded 2-core machine a renewal can come late, and the
+        // default 50 s grace would mark the nodes NotReady and their pods not Ready for good (a flake seen in CI).
+        '--node-monitor-grace-period=10m',
       ], dirs.logs),
       start('kube-scheduler', binaries.kubeScheduler.path, [`--kubeconfig=${kubeconfigPath}`, '--leader-elect=false', '--secure-port=0'], dirs.logs),
       start('kwok', binaries.kwok.path, [
