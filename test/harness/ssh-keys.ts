@@ -156,6 +156,10 @@ function runWithInput(args: string[], input: string): Promise<{ code: number | n
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, output }));
+    // ssh-keygen may exit (refusing a signature) before it reads its input: that is its answer, not an error.
+    child.stdin.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') reject(error);
+    });
     child.stdin.end(input);
   });
 }
