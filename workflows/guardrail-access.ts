@@ -6,13 +6,13 @@
  * The first two stay unchanged so their histories replay; new runs take the third. Deprecate them
  * once no remediation started before `batched-guardrails` remains open.
  */
-import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import { proxyActivities } from '@temporalio/workflow';
 import { decide, decideRisk, emptySnapshot, matchAndConfidence } from '../dsl/decide';
 import type { Lease, ReleaseResult } from '../dsl/guardrail-state';
 import type { CompiledCatalogue, CompiledRunbook, Decision, Incident } from '../dsl/types';
 import type { GuardrailActivities } from '../activities/guardrails';
-import type { WorkerContextActivities } from '../activities/worker-context';
 import { GuardrailChannel, type ChannelSettings } from './guardrail-channel';
+import { workerContext } from './worker-context';
 import type { OperatorPolicy } from './types';
 
 /** What taking a slot came to; `granted` carries nothing the workflow needs beyond the fact. */
@@ -52,7 +52,6 @@ const guardrailActivities = proxyActivities<GuardrailActivities>({
   scheduleToCloseTimeout: '10 minutes',
   retry: { initialInterval: '500ms', maximumInterval: '5s' },
 });
-const { workerContext } = proxyLocalActivities<WorkerContextActivities>({ startToCloseTimeout: '10s' });
 
 export function localAccess(incident: Incident, catalogue: CompiledCatalogue, policy: OperatorPolicy): GuardrailAccess {
   return {

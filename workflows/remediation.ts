@@ -17,6 +17,7 @@ import { incidentLimitProblems } from '../dsl/incident-limits';
 import { loadWorkerContext } from './worker-context';
 import type { ChannelSettings } from './guardrail-channel';
 import { checkPlan, planFor, type Plan } from './plan';
+import { rendererFor } from './renderer';
 import { activityAccess, coordinatorAccess, localAccess, type GuardrailAccess } from './guardrail-access';
 import { LeaseLostError, StepRunner } from './step-runner';
 import { DECISION, OUTCOME, RUNBOOK, SERVICE } from './search-attributes';
@@ -119,8 +120,9 @@ export async function remediateIncident(input: RemediationInput): Promise<Remedi
     catalogue = context.catalogue;
     policy = context.policy;
     channelSettings = context.guardrails;
-    gate.trustWith(policy.trust ?? NO_TRUST);
-    const submitter = describeSubmitter(input.submission, incident, policy.trust ?? NO_TRUST);
+    const trust = policy.trust ?? NO_TRUST;
+    gate.trustWith(trust);
+    const submitter = describeSubmitter(input.submission, incident, trust);
     submittedBy = submitter.principal;
     audit.record('SUBMITTED', `${submitter.summary}; catalogue ${catalogue.version.slice(0, 12)}, policy ${(policy.version ?? 'built-in').slice(0, 12)}`, {
       ...(submitter.principal ? { actor: submitter.principal } : {}),
@@ -131,7 +133,7 @@ export async function remediateIncident(input: RemediationInput): Promise<Remedi
   // Checks and notifications as local activities from here on; runs recorded before replay without.
   const localChecks = patched('local-checks');
   // Placeholders may not turn into options, hosts or dot-segments; runs recorded before render as they did.
-  const legacyRender = !patched('placeholder-rules');
+  const renderer = rendererFor(patched('placeholder-rules'));
 
   // Guardrails as this run's history knows them: see guardrail-access.ts. New runs use the coordinator's signals.
   const batched = patched('batched-guardrails');
@@ -143,7 +145,7 @@ export async function remediateIncident(input: RemediationInput): Promise<Remedi
 
   // 1. Decide, in the seed's order, against the shared guardrail state.
   const first = await access.decide(
-    (candidate) => checkPlan(candidate, incident, legacyRender).length === 0,
+    (candidate) => checkPlan(candidate, incident, renderer).length === 0,
     (candidate) => leaseDuration(candidate),
   );
   decision = first;
@@ -167,7 +169,7 @@ export async function remediateIncident(input: RemediationInput): Promise<Remedi
     leaseLost: () => access.lostReason(),
     prioritise: batched,
     localChecks,
-    legacyRender,
+    renderer,
   });
   runner = steps;
 
@@ -180,13 +182,13 @@ export async function remediateIncident(input: RemediationInput): Promise<Remedi
   };
 
   // 2. The incident must supply every value the plan needs, of the declared type, before anything runs.
-  const problems = checkPlan(chosen, incident, legacyRender);
+  const problems = checkPlan(chosen, incident, renderer);
   if (problems.length > 0) {
     audit.record('CONTEXT_INVALID', problems.join('; '));
     await say({ kind: 'failure', severity: 'warning', title: `${incident.id}: cannot run ${chosen.id}`, text: problems.join('\n') });
     return await finish('aborted');
   }
-  let currentPlan = planFor(chosen, incident, legacyRender);
+  let currentPlan = planFor(chosen, incident, renderer);
   plan = currentPlan;
 
   // 3. Humans approve when the risk, the runbook's mode or a change window says so; the approval is bound to this plan.
@@ -201,7 +203,8 @@ export async function remediateIncident(input: RemediationInput): Promise<Remedi
         text: `${why}. Plan ${currentPlan.hash.slice(0, 12)}:\n${currentPlan.summary.join('\n')}`,
         approveCommand: ownPolicy
           ? `remediate approve ${incident.id} --key YOUR_SSH_KEY --plan ${currentPlan.hash}`
-          : `remediate approve ${incident.id} --as YOUR_NAME --plan ${currentPlan.hash}`,
+          : // Runs from before signed approvals take the old signal, which the CLI no longer sends.
+            `temporal workflow signal --workflow-id ${workflowInfo().workflowId} --name approve --input '{"by":"YOUR_NAME","planHash":"${currentPlan.hash}"}'`,
         fields: { approvals_needed: chosen.approval.quorum, plan_hash: currentPlan.hash },
       });
       const verdict = await gate.wait({
@@ -237,7 +240,7 @@ export async function remediateIncident(input: RemediationInput): Promise<Remedi
         title: `${incident.id}: ${chosen.id} approved by ${verdict.approvals.map((a) => a.by).join(', ')}`,
         text: `Plan ${currentPlan.hash.slice(0, 12)} will run after guardrails and pre-checks are evaluated again.`,
       });
-      const replanned = planFor(chosen, incident, legacyRender);
+      const replanned = planFor(chosen, incident, renderer);
       if (replanned.hash === currentPlan.hash) return 'approved';
       audit.record('APPROVAL_VOID', `plan changed from ${currentPlan.hash.slice(0, 12)} to ${replanned.hash.slice(0, 12)}; asking again`);
       currentPlan = replanned;

@@ -5,11 +5,11 @@
  */
 import { ActivityFailure, ApplicationFailure, patched, proxyActivities, proxyLocalActivities, sleep } from '@temporalio/workflow';
 import { evalCondition } from '../dsl/cel';
-import { renderExecutor as renderBeforePlaceholderRules } from '../dsl/legacy/render-v1';
-import { describeKubernetes, renderExecutor } from '../dsl/render';
-import type { CheckStep, ExecutionStep, Incident, ParamDecl } from '../dsl/types';
+import { describeKubernetes } from '../dsl/render';
+import type { CheckStep, ExecutionStep, ExecutorSpec, Incident, ParamDecl, ResolvedExecutor } from '../dsl/types';
 import type { ActivityVars, CheckOutcome, RemediationActivities, StepVars } from '../activities/remediation';
 import type { AuditTrail } from './audit';
+import { rendererFor, type Renderer } from './renderer';
 
 /** Checks run a few times on infrastructure errors (the condition itself failing is a result, not an error). */
 const CHECK_ATTEMPTS = 3;
@@ -42,8 +42,8 @@ export interface StepRunnerOptions {
    * the server. (Runs recorded before `local-checks` replay with checks as activities.)
    */
   localChecks?: boolean;
-  /** Render as before the placeholder rules (runs recorded before `placeholder-rules`). */
-  legacyRender?: boolean;
+  /** How this run renders steps (workflows/renderer.ts); the current rules unless given. */
+  renderer?: Renderer;
 }
 
 export class StepRunner {
@@ -67,9 +67,8 @@ export class StepRunner {
     return this.humanApproved ? { priority: { priorityKey: PRIORITY.approved } } : {};
   }
 
-  private render(spec: Parameters<typeof renderExecutor>[0], step: string): ReturnType<typeof renderExecutor> {
-    if (this.options.legacyRender) return renderBeforePlaceholderRules(spec, this.vars());
-    return renderExecutor(spec, this.vars(), { step, context: this.contextTypes ?? undefined });
+  private render(spec: ExecutorSpec, step: string): ResolvedExecutor {
+    return (this.options.renderer ?? rendererFor(true)).step(spec, this.vars(), step, this.contextTypes);
   }
 
   /** true or false, or why `when:` could not be evaluated (a failure of the step, not of the workflow task). */
@@ -109,7 +108,7 @@ export class StepRunner {
     const deadline = Date.now() + (stage === 'post' ? step.deadlineMs : 0);
     for (let poll = 1; ; poll++) {
       let outcome: CheckOutcome;
-      let probe: ReturnType<typeof renderExecutor> | undefined;
+      let probe: ResolvedExecutor | undefined;
       try {
         // A probe that cannot be rendered is this check failing, never a workflow task that fails on every retry.
         probe = step.probe ? this.render(step.probe, step.id) : undefined;
@@ -159,7 +158,7 @@ export class StepRunner {
         this.audit.record('STEP_SUCCEEDED', `waited ${Math.round(step.durationMs / 1000)} s`, { step: step.id });
         continue;
       }
-      let run: ReturnType<typeof renderExecutor>;
+      let run: ResolvedExecutor;
       try {
         run = this.render(step.run, step.id);
       } catch (error) {
@@ -201,7 +200,7 @@ export class StepRunner {
   }
 }
 
-function describeRun(run: ReturnType<typeof renderExecutor>): string {
+function describeRun(run: ResolvedExecutor): string {
   if (run.executor === 'kubernetes') return describeKubernetes(run);
   return run.executor === 'exec' ? JSON.stringify(run.argv) : `${run.method} ${run.url}`;
 }

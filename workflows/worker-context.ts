@@ -7,7 +7,8 @@
 import { proxyLocalActivities } from '@temporalio/workflow';
 import type { WorkerContext, WorkerContextActivities } from '../activities/worker-context';
 
-const { workerContext } = proxyLocalActivities<WorkerContextActivities>({ startToCloseTimeout: '10s' });
+/** The raw answer; runs recorded before `operator-policy` asked only for the coordinator's settings. */
+export const { workerContext } = proxyLocalActivities<WorkerContextActivities>({ startToCloseTimeout: '10s' });
 
 export type RemediationContext = Required<WorkerContext>;
 

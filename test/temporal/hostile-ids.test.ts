@@ -8,13 +8,11 @@ import { Client, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
 import { submitIncident } from '../../client/submit';
-import { compileCatalogue } from '../../dsl/compile';
 import type { CompiledCatalogue, Incident } from '../../dsl/types';
 import { freezeSignal, guardrailStateQuery, unfreezeSignal } from '../../workflows/guardrail-messages';
 import type { RemediationResult } from '../../workflows/types';
-import { incident, renderFixture, startWorker } from '../harness/engine';
+import { compileFixture, incident, startWorker } from '../harness/engine';
 import { startSimulatedCluster, type SimulatedCluster } from '../harness/simulated-cluster';
 import { connectTimeSkipping } from '../harness/temporal';
 
@@ -34,18 +32,9 @@ beforeAll(async () => {
   env = await connectTimeSkipping();
   client = new Client({ connection: env.connection });
   target = await startSimulatedCluster();
-  catalogue = compileRunbooks(['rate-limited', 'slow']);
+  catalogue = compileFixture(join(import.meta.dirname, '../fixtures/guardrails/runbooks.yaml'), { TARGET: target.url });
 });
 
-/** Only the fixture runbooks this file uses, so an unrelated one cannot stop it from compiling. */
-function compileRunbooks(ids: string[]): CompiledCatalogue {
-  const path = join(import.meta.dirname, '../fixtures/guardrails/runbooks.yaml');
-  const all = parse(renderFixture(path, { TARGET: target.url })) as { runbooks: Record<string, unknown> };
-  const text = stringify({ runbooks: Object.fromEntries(ids.map((id) => [id, all.runbooks[id]])) });
-  const compiled = compileCatalogue([{ file: path, text }]);
-  if (!compiled.ok) throw new Error(`fixture does not compile: ${JSON.stringify(compiled.errors)}`);
-  return compiled.catalogue;
-}
 afterAll(async () => {
   await Promise.all(started.map((handle) => handle.terminate('test finished').catch(() => undefined)));
   await worker?.stop();

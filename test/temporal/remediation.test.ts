@@ -23,6 +23,7 @@ import { testKey } from '../harness/ssh-keys';
 import { startSimulatedCluster, type SimulatedCluster } from '../harness/simulated-cluster';
 import { recordHistory } from '../harness/histories';
 import { connectTimeSkipping } from '../harness/temporal';
+import { createRemediationWorker } from '../../worker/build';
 
 const fixtures = join(import.meta.dirname, '../fixtures/workflow');
 const MINUTE = 60_000;
@@ -122,6 +123,11 @@ async function run(inc: Incident, history?: string): Promise<RemediationResult> 
 
 function eventTypes(result: RemediationResult): string[] {
   return result.events.map((e) => e.type);
+}
+
+async function waitForState(worker: { getState(): string }, state: string) {
+  for (let i = 0; i < 200 && worker.getState() !== state; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  expect(worker.getState()).toBe(state);
 }
 
 /** Waits (in real time; the workflow waits on a durable timer meanwhile) until the status matches. */
@@ -290,6 +296,33 @@ describe('approvals', () => {
     const result = await handle.result();
     expect(result.outcome).toBe('expired');
     expect((await env.currentTimeMs()) - started).toBeGreaterThanOrEqual(30 * MINUTE);
+  });
+
+  it('a run keeps the catalogue it decided with when a worker with another catalogue takes over mid-run', async () => {
+    const trust = trustOf(Object.values(keys), [{ principal: 'approvals-web', vouchesFor: ['alice'] }]);
+    const first = await startWorker(env, { catalogue, operator: { approverGroups: { sre: ['bob'] }, trust }, policy: { limits: { maxConcurrent: 10, maxServices: 10 } } });
+    try {
+      const inc = seedIncident(3);
+      const { handle } = await submitIncident(env.client, { incident: inc, taskQueue: first.taskQueue });
+      const waiting = await waitForPhase(handle, 'awaiting_approval');
+      // The upgrade: the old worker goes, one whose catalogue says something else about this runbook comes.
+      first.workers.remediation.shutdown();
+      await waitForState(first.workers.remediation, 'STOPPED');
+      const upgraded: CompiledCatalogue = {
+        version: 'f'.repeat(64),
+        runbooks: catalogue.runbooks.map((r) => (r.id === 'rollback-deployment' ? { ...r, version: 'e'.repeat(64), risk: 'LOW' as const, mode: 'auto' as const } : r)),
+      };
+      const next = await createRemediationWorker({ ...first.plan, catalogue: upgraded });
+      const result = await next.runUntil(async () => {
+        expect((await approve(handle, 'alice')).counted).toBe(true);
+        return await handle.result();
+      });
+      expect(result).toMatchObject({ outcome: 'remediated', runbookVersion: waiting.runbookVersion, planHash: waiting.planHash });
+      expect(result.runbookVersion).not.toBe('e'.repeat(64));
+      expect(result.events.find((e) => e.type === 'SUBMITTED')?.data).toMatchObject({ catalogueVersion: catalogue.version });
+    } finally {
+      await first.stop();
+    }
   });
 
   it('pre-checks run again after approval: a deployment gone meanwhile aborts without acting', async () => {
