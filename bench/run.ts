@@ -3,7 +3,8 @@
  * latency at a ladder of arrival rates, an alert storm on in-process workers and one on two worker
  * processes (one killed), replay/decision/compile speed and peak memory. Prints every target beside
  * its figure and writes the figures to bench/results/<timestamp>.json; `--reference` also makes them
- * the committed reference (bench/results/reference.json) that docs/benchmarks.md is generated from.
+ * the committed reference (bench/results/reference.json) that the figures in README.md and
+ * docs/benchmarks.md are generated from.
  * `--tuning` measures each dev-server setting against the plain server instead.
  * It always exits by itself: a watchdog stops every worker, process and server at its deadline.
  */
@@ -142,7 +143,7 @@ function save(report: { when: string; mode: string } & Record<string, unknown>):
     const reference = join(dir, report.mode === 'tuning' ? 'reference-tuning.json' : 'reference.json');
     copyFileSync(file, reference);
     writeBenchmarksDoc(root);
-    console.log(`reference updated: ${reference}, docs/benchmarks.md regenerated`);
+    console.log(`reference updated: ${reference}, the figures in README.md and docs/benchmarks.md regenerated`);
   }
   return 0;
 }

@@ -9,7 +9,7 @@ export function registerDemo(program: Command): void {
     program
       .command('demo')
       .description(
-        "Run the seed's four incidents end to end on the embedded server, acting on Kubernetes (a local control plane unless KUBECONFIG is set); INC003 waits for your approval. Ctrl-C stops it.",
+        "Run the reference exercise's four incidents end to end on the embedded server, acting on Kubernetes (a local control plane unless KUBECONFIG is set); INC003 waits for your approval. Ctrl-C stops it.",
       ),
   ).action(async (options: EmbeddedOptions) => {
     const { runDemo } = await import('../demo/run');

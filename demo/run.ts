@@ -1,8 +1,8 @@
 /**
  * `remediate demo`: the whole mission in a couple of minutes. It starts a Kubernetes cluster (the local
- * control plane, unless KUBECONFIG names one), sets up the workloads the seed's incidents come from,
+ * control plane, unless KUBECONFIG names one), sets up the workloads the reference exercise's incidents come from,
  * starts the embedded default (dev server with database and Web UI) and a worker in this process,
- * submits the seed's four incidents and tells what happens to each as it happens. INC003 waits for a
+ * submits the reference exercise's four incidents and tells what happens to each as it happens. INC003 waits for a
  * human: the demo prints the command that approves it from another terminal. Ctrl-C stops the worker,
  * the server and the cluster.
  */
@@ -19,7 +19,7 @@ import { demoCatalogue, demoIncidents, DEMO_NAMESPACE, DEMO_RUNBOOKS } from './s
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
 
-/** Runs until Ctrl-C; true when every incident came out as the seed says it should. */
+/** Runs until Ctrl-C; true when every incident came out as the reference exercise says it should. */
 export async function runDemo(options: EmbeddedOptions): Promise<boolean> {
   const stop = new AbortController();
   const onSignal = () => stop.abort();
@@ -27,7 +27,7 @@ export async function runDemo(options: EmbeddedOptions): Promise<boolean> {
   process.once('SIGTERM', onSignal);
   const cleanup: { what: string; run: () => Promise<void> }[] = [];
   try {
-    say(`remediate demo: the seed's four exercise incidents, handled end to end.`);
+    say(`remediate demo: the reference exercise's four incidents, handled end to end.`);
     const { kubernetesTarget } = await import('../toolchain/kubernetes-target');
     const target = await kubernetesTarget({ log: (line) => say(`  ${line}`) });
     if (target.source === 'local') {

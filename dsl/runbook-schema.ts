@@ -3,7 +3,7 @@
  * Schema published in schema/runbook.schema.json is generated from this, and
  * the compiler reads the validated YAML through `RawRunbookFile`.
  *
- * The schema accepts the user's exercise format (seed "Step 1") and the full
+ * The schema accepts the short format of the reference exercise and the full
  * typed format, a superset. Rules that need more than one field (exactly one
  * of exec/http/wait, no `action` together with `actions`, ...) are semantic
  * checks in the compiler, so that ajv errors stay simple and precise.
@@ -214,7 +214,7 @@ const runbook = define(
         description: 'Default: auto for LOW and MEDIUM, approval for HIGH. HIGH can never be auto.',
       }),
       precedence: int({ description: 'Breaks ties between runbooks matching the same way (higher wins; default 0).' }),
-      triggers: arr(str({ minLength: 1 }), { description: 'Root causes or symptoms this runbook fixes (seed format).' }),
+      triggers: arr(str({ minLength: 1 }), { description: 'Root causes or symptoms this runbook fixes (the short format).' }),
       root_causes: names,
       symptoms: names,
       min_confidence: num({ minimum: 0, maximum: 1 }),

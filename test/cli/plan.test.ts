@@ -11,7 +11,7 @@ const planJson = (args: string[], input?: string) => {
   return JSON.parse(run.stdout);
 };
 
-describe("remediate plan on the seed's incidents", () => {
+describe("remediate plan on the reference exercise's incidents", () => {
   it('INC001: auto, restart-pod, deleting exactly the named pod', () => {
     const plan = planJson(['test/fixtures/seed/INC001.json', ...SEED]);
     expect(plan).toMatchObject({ incident: 'INC001', decision: 'auto', event: 'EXECUTING', runbook: 'restart-pod', rollback: 'self_healing' });

@@ -11,7 +11,7 @@ describe('remediate validate', () => {
     expect(run.stdout).toMatch(/^ok: 7 runbooks in 1 file \(catalogue version [0-9a-f]{12}\)\n$/);
   });
 
-  it("passes the seed's runbooks.yaml unchanged", () => {
+  it("passes the reference exercise's runbooks.yaml unchanged", () => {
     expect(remediate(['validate', 'test/fixtures/seed/runbooks.yaml'])).toMatchObject({ status: 0, stdout: expect.stringMatching(/^ok: 3 runbooks in 1 file /) });
   });
 

@@ -55,7 +55,7 @@ const runbookish = fc.dictionary(
 );
 
 describe('the compiler never crashes', () => {
-  it('on mutations of the seed file', () => {
+  it('on mutations of the reference exercise\'s runbooks', () => {
     fc.assert(fc.property(mutated(SEED_RUNBOOKS), compile), { numRuns: 300 });
   });
 

@@ -90,7 +90,7 @@ describe('placeholders', () => {
     ]);
   });
 
-  it("are checked per incident when the runbook declares no context (the seed's format)", () => {
+  it("are checked per incident when the runbook declares no context (the reference exercise's format)", () => {
     expect(compileOk(SEED_RUNBOOKS).runbooks.every((r) => r.context === null)).toBe(true);
   });
 
@@ -135,7 +135,7 @@ describe('placeholders', () => {
     expect(messages(errors)).toEqual(['placeholder {steps.capture.n}: no earlier step "capture" with outputs']);
   });
 
-  it('reports a malformed placeholder at its column in a seed command', () => {
+  it('reports a malformed placeholder at its column in a short-format command', () => {
     const line = '    action: kubectl delete pod {pod-name}';
     const text = ['runbooks:', '  a:', '    triggers: [x]', '    min_confidence: 0.5', '    risk: HIGH', line, ''].join('\n');
     expect(compileErrors(text)).toEqual([

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CATALOGUE, compileOk, SEED_RUNBOOKS } from './helpers';
 
-describe("the seed's exercise runbooks.yaml", () => {
+describe("the reference exercise's runbooks.yaml", () => {
   const catalogue = compileOk(SEED_RUNBOOKS, 'runbooks.yaml');
   const byId = Object.fromEntries(catalogue.runbooks.map((r) => [r.id, r]));
 
@@ -40,7 +40,7 @@ describe("the seed's exercise runbooks.yaml", () => {
     expect(byId['scale-up']!.rollback).toMatchObject({ kind: 'steps', steps: [{ id: 'rollback', kind: 'action' }] });
   });
 
-  it('resolves its check names from the standard library, with the seed-derived timing defaults', () => {
+  it('resolves its check names from the standard library, with the reference-exercise timing defaults', () => {
     const restart = byId['restart-pod']!;
     expect(restart.preChecks.map((c) => [c.id, c.origin, c.deadlineMs])).toEqual([
       ['pre.replicas_greater_than_one', 'stdlib', 0],
@@ -49,7 +49,7 @@ describe("the seed's exercise runbooks.yaml", () => {
     expect(restart.postChecks[0]).toMatchObject({ id: 'post.pod_becomes_ready', deadlineMs: 60_000, intervalMs: 5_000, timeoutMs: 10_000 });
   });
 
-  it('fills in the seed engine defaults for everything it does not say', () => {
+  it('fills in the reference exercise\'s engine defaults for everything it does not say', () => {
     expect(byId['restart-pod']).toMatchObject({
       name: 'restart-pod',
       guardrails: { blastRadiusLimit: 1, circuitBreaker: { failureThreshold: 3, recoveryTimeoutMs: 300_000 } },
@@ -61,7 +61,7 @@ describe("the seed's exercise runbooks.yaml", () => {
 describe('the shipped catalogue (runbooks/)', () => {
   const catalogue = compileOk(CATALOGUE, 'runbooks/catalogue.yaml');
 
-  it("holds the seed's whole catalogue", () => {
+  it("holds the reference exercise's whole catalogue", () => {
     expect(catalogue.runbooks.map((r) => r.id)).toEqual([
       'clear-disk-cache',
       'failover-database',
@@ -73,7 +73,7 @@ describe('the shipped catalogue (runbooks/)', () => {
     ]);
   });
 
-  it("gives each runbook the seed's risk, guardrails, verification and a rollback decision", () => {
+  it("gives each runbook the reference exercise's risk, guardrails, verification and a rollback decision", () => {
     const risk = Object.fromEntries(catalogue.runbooks.map((r) => [r.id, r.risk]));
     expect(risk).toEqual({
       'restart-pod': 'LOW',

@@ -15,7 +15,7 @@ function incident(fields: Record<string, unknown> = {}): Incident {
 }
 const snapshot = (patch: Partial<GuardrailSnapshot> = {}): GuardrailSnapshot => ({ ...emptySnapshot(NOW), ...patch });
 
-describe("the seed's exercise", () => {
+describe('the reference exercise', () => {
   it.each([
     [1, 'auto', 'EXECUTING', 'restart-pod'],
     [2, 'auto', 'EXECUTING', 'scale-up'],
@@ -237,7 +237,7 @@ describe('risk and mode', () => {
 });
 
 describe('emptySnapshot', () => {
-  it("uses the seed's blast radius defaults unless told otherwise", () => {
+  it("uses the reference exercise's blast radius defaults unless told otherwise", () => {
     expect(emptySnapshot(5)).toEqual({ nowMs: 5, breakers: {}, executions: {}, active: [], limits: { maxConcurrent: 3, maxServices: 1 } });
     expect(emptySnapshot(5, { maxServices: 4 }).limits).toEqual({ maxConcurrent: 3, maxServices: 4 });
   });

@@ -3,7 +3,7 @@ import { parseIncident } from '../../dsl/incident';
 import { seedIncident } from './helpers';
 
 describe('parseIncident', () => {
-  it("accepts the seed's four incidents and makes `service` primary", () => {
+  it("accepts the reference exercise's four incidents and makes `service` primary", () => {
     for (const n of [1, 2, 3, 4] as const) expect(parseIncident(seedIncident(n)).ok).toBe(true);
     expect(parseIncident(seedIncident(1))).toEqual({
       ok: true,
@@ -19,7 +19,7 @@ describe('parseIncident', () => {
     });
   });
 
-  it('accepts `services` (the seed engine uses a set); the first is primary', () => {
+  it('accepts `services` (the reference exercise\'s engine uses a set); the first is primary', () => {
     const parsed = parseIncident({ id: 'I', root_cause: 'x', confidence: 1, services: ['b', 'a'], symptoms: ['OOMKilled'], submitted_by: 'alice' });
     expect(parsed).toMatchObject({ ok: true, incident: { service: 'b', services: ['b', 'a'], symptoms: ['OOMKilled'], submitted_by: 'alice' } });
   });

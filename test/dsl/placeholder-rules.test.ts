@@ -44,7 +44,7 @@ function renderError(fn: () => unknown): RenderError {
 }
 
 describe('argv: a value may not start an argument with "-"', () => {
-  it('defect: the seed runbook with pod_name "--all" no longer renders `kubectl delete pod --all`', () => {
+  it('defect: the reference exercise\'s runbook with pod_name "--all" no longer renders `kubectl delete pod --all`', () => {
     const inc = incident({ pod_name: '--all', namespace: 'production' });
     const error = renderError(() => renderPlan(seed['restart-pod']!, inc));
     expect(error).toMatchObject({ step: 'action', field: 'context.pod_name' });

@@ -101,7 +101,7 @@ describe('renderExecutor', () => {
 });
 
 describe('validateIncidentContext', () => {
-  it("accepts the seed's incidents for their runbooks", () => {
+  it("accepts the reference exercise's incidents for their runbooks", () => {
     for (const [n, id] of [[1, 'restart-pod'], [2, 'scale-up'], [3, 'rollback-deployment']] as const) {
       const parsed = parseIncident(seedIncident(n));
       if (!parsed.ok) throw new Error('bad fixture');
@@ -109,7 +109,7 @@ describe('validateIncidentContext', () => {
     }
   });
 
-  it('names every missing placeholder field of an undeclared (seed) context, before anything runs', () => {
+  it('names every missing placeholder field of an undeclared (short-format) context, before anything runs', () => {
     const errors = validateIncidentContext(seed['scale-up']!, incident({ deployment: 'worker' }));
     expect(errors.map((e) => [e.field, e.step])).toEqual([
       ['context.new_replicas', 'action'],
@@ -153,13 +153,13 @@ describe('validateIncidentContext', () => {
 });
 
 describe('renderPlan', () => {
-  it("fills the seed's placeholders: INC001 deletes exactly the named pod", () => {
+  it("fills the reference exercise's placeholders: INC001 deletes exactly the named pod", () => {
     const parsed = parseIncident(seedIncident(1));
     if (!parsed.ok) throw new Error('bad fixture');
     expect(argvOf(seed['restart-pod']!, parsed.incident)).toEqual(['kubectl', 'delete', 'pod', 'api-server-abc123', '-n', 'production']);
   });
 
-  it('turns `pod_name: "x; rm -rf /"` into one argv element (seed format: no declared types)', () => {
+  it('turns `pod_name: "x; rm -rf /"` into one argv element (short format: no declared types)', () => {
     expect(argvOf(seed['restart-pod']!, incident({ pod_name: 'x; rm -rf /', namespace: 'production' }))).toEqual([
       'kubectl',
       'delete',

@@ -34,7 +34,7 @@ const declared = (reads: Record<string, ParamType>): Record<string, ParamDecl> =
   Object.fromEntries(Object.entries(reads).map(([name, type]) => [name, { type, required: false }]));
 
 describe('standard library', () => {
-  it('covers every check the seed names and the catalogue guardrails', () => {
+  it('covers every check the reference exercise names and the catalogue guardrails', () => {
     for (const name of [...SEED_CHECKS, ...CATALOGUE_CHECKS]) expect(STDLIB, name).toHaveProperty(name);
   });
 

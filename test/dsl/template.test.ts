@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseTemplate, splitCommand, templateSource, urlLayout } from '../../dsl/template';
 
 describe('parseTemplate', () => {
-  it('binds the seed\'s bare {name} to the context field and keeps literals around it', () => {
+  it('binds the reference exercise\'s bare {name} to the context field and keeps literals around it', () => {
     const parsed = parseTemplate('--replicas={new_replicas}');
     expect(parsed).toEqual({
       ok: true,
@@ -22,7 +22,7 @@ describe('parseTemplate', () => {
     }
   });
 
-  it('treats {{ and }} as literal braces, as Python format did in the seed', () => {
+  it('treats {{ and }} as literal braces, as Python format did in the reference exercise', () => {
     const parsed = parseTemplate('jsonpath={{.spec.replicas}}');
     expect(parsed.ok && parsed.template.parts).toEqual([{ kind: 'literal', text: 'jsonpath={.spec.replicas}' }]);
     if (parsed.ok) expect(templateSource(parsed.template)).toBe('jsonpath={{.spec.replicas}}');
@@ -51,7 +51,7 @@ describe('splitCommand', () => {
     return split.words.map((w) => w.text);
   };
 
-  it('splits on whitespace, as the seed\'s commands are written', () => {
+  it('splits on whitespace, as the reference exercise\'s commands are written', () => {
     expect(words('kubectl delete pod {pod_name} -n {namespace}')).toEqual(['kubectl', 'delete', 'pod', '{pod_name}', '-n', '{namespace}']);
     expect(words('  a \t b  ')).toEqual(['a', 'b']);
   });

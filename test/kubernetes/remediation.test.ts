@@ -58,7 +58,7 @@ describe('restart-pod', () => {
     expect(pods.every((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))).toBe(true);
   });
 
-  it("leaves a single-replica deployment's pod alone (the seed's guardrail)", async () => {
+  it("leaves a single-replica deployment's pod alone (the reference exercise's guardrail)", async () => {
     const app = unique('solo');
     await createDeployment(k8s, NS, app, { replicas: 1 });
     const [only] = await livePods(k8s, NS, app);

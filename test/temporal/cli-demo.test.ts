@@ -48,7 +48,7 @@ function listening(url: URL): Promise<boolean> {
 }
 
 describe('remediate demo', () => {
-  it("runs the seed's four incidents; the printed approve command completes INC003; Ctrl-C stops it cleanly", { timeout: 300_000 }, async () => {
+  it("runs the reference exercise's four incidents; the printed approve command completes INC003; Ctrl-C stops it cleanly", { timeout: 300_000 }, async () => {
     const [port, uiPort] = [await freePort(), await freePort()];
     const dataDir = join(mkdtempSync(join(tmpdir(), 'remediate-demo-')), 'temporal');
     // No cluster configured (KUBECONFIG empty): the demo must start its own.

@@ -140,7 +140,7 @@ async function waitForPhase(handle: { query: Handle['query'] }, phase: string) {
   throw new Error(`workflow never reached phase ${phase}`);
 }
 
-describe("the seed's exercise incidents", () => {
+describe("the reference exercise's incidents", () => {
   it('INC001: restart-pod runs automatically, replaces the pod and verifies it is ready', async () => {
     const result = await run(seedIncident(1), 'inc001-remediated');
     expect(result).toMatchObject({ outcome: 'remediated', runbook: 'restart-pod', rolledBack: false });

@@ -47,7 +47,7 @@ function onlyError(text: string, readFile?: (path: string) => string): PolicyErr
 }
 
 describe('operator policy: defaults', () => {
-  it('without a file: the seed limits, budget 5 per 60 min, nothing else, 15 min statements', () => {
+  it('without a file: the built-in limits, budget 5 per 60 min, nothing else, 15 min statements', () => {
     const policy = loadOperatorPolicy(undefined);
     expect(policy.guardrails).toEqual({ limits: { maxConcurrent: 3, maxServices: 1 }, failureBudget: { maxFailures: 5, windowMs: 3_600_000 }, changeWindows: [] });
     expect(policy.approvers.defaults).toEqual([]);
