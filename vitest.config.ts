@@ -16,6 +16,7 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: ['test/temporal/**', 'test/kubernetes/**', '**/node_modules/**'],
           testTimeout: 30_000,
+          globalSetup: ['test/harness/build-cli.ts'],
         },
       },
       {
@@ -25,7 +26,7 @@ export default defineConfig({
           // One retry, reported by vitest: a time-skipping test hung once in eight clean-clone runs after
           // the test server dropped the client's connection ("excess pings"); a real failure fails both.
           retry: 1,
-          globalSetup: ['test/harness/global-setup.ts'],
+          globalSetup: ['test/harness/build-cli.ts', 'test/harness/global-setup.ts'],
           setupFiles: ['test/harness/quiet-runtime.ts'],
           fileParallelism: false,
           testTimeout: 120_000,
@@ -39,7 +40,7 @@ export default defineConfig({
           // Rollouts wait on real controllers in real time; on a loaded 2-core machine one can miss
           // its deadline. One retry, reported by vitest; a real failure fails both attempts.
           retry: 1,
-          globalSetup: ['test/harness/global-setup.ts', 'test/harness/kubernetes-setup.ts'],
+          globalSetup: ['test/harness/build-cli.ts', 'test/harness/global-setup.ts', 'test/harness/kubernetes-setup.ts'],
           setupFiles: ['test/harness/quiet-runtime.ts'],
           fileParallelism: false,
           testTimeout: 120_000,

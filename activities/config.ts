@@ -6,6 +6,7 @@
  */
 
 import type { KubernetesConfig } from './kubernetes/connection';
+import { EXIT, UserFacingError } from '../dsl/user-facing-error';
 
 /** Default bound on each of stdout, stderr and an HTTP response body. */
 export const DEFAULT_MAX_OUTPUT_BYTES = 64 * 1024;
@@ -32,8 +33,9 @@ export interface ActivitiesConfig {
 }
 
 /** A configuration variable holds a value the activities cannot use. */
-export class ConfigError extends Error {
+export class ConfigError extends UserFacingError {
   override readonly name = 'ConfigError';
+  readonly exitCode = EXIT.USAGE;
   constructor(
     readonly variable: string,
     message: string,

@@ -1,29 +1,26 @@
 /**
- * Errors a user can cause, and the exit codes the CLI contract promises.
- * These print as one clear message each, never as a stack trace.
+ * The CLI's own user errors, and the exit codes the CLI contract promises (dsl/user-facing-error.ts,
+ * which every module's user errors extend). These print as one clear message each, never as a stack trace.
  */
+import { EXIT, UserFacingError } from '../dsl/user-facing-error';
 
-export const EXIT = {
-  OK: 0,
-  /** A negative result: invalid runbooks (`validate`), a failed replay, an outcome other than remediated, a refused approval. */
-  FAILED: 1,
-  /** Bad usage, or input that cannot be used (an invalid incident, runbooks, state, an unknown incident id). */
-  USAGE: 2,
-  /** The Temporal server cannot be reached (or the demo's Kubernetes cluster cannot be set up). */
-  UNREACHABLE: 3,
-  /** A bug in remediate itself, or an environment it cannot work in. */
-  INTERNAL: 4,
-} as const;
+export { EXIT, isUserFacingError, UserFacingError, type ExitCode } from '../dsl/user-facing-error';
 
 /** Wrong arguments: a missing file, a folder without runbooks, an unknown incident id. */
-export class UsageError extends Error {
+export class UsageError extends UserFacingError {
   override readonly name = 'UsageError';
+  readonly exitCode = EXIT.USAGE;
 }
 
-/** Input that was read but cannot be used; each line is one complete message. */
-export class InvalidInputError extends Error {
+/** Input that was read but cannot be used; each line is one complete message, printed as it is. */
+export class InvalidInputError extends UserFacingError {
   override readonly name = 'InvalidInputError';
+  readonly exitCode = EXIT.USAGE;
   constructor(readonly lines: string[]) {
     super(lines.join('\n'));
+  }
+
+  override report(): string {
+    return this.lines.join('\n');
   }
 }

@@ -10,7 +10,7 @@ import { registerAudit } from './audit';
 import { registerBacktest } from './backtest';
 import { registerDemo } from './demo';
 import { registerDev } from './dev';
-import { EXIT, InvalidInputError } from './errors';
+import { EXIT, isUserFacingError, type ExitCode } from './errors';
 import { registerHistory, registerReplay } from './history';
 import { registerGuardrails } from './guardrails';
 import { registerList } from './list';
@@ -40,36 +40,6 @@ const COMMANDS: ((program: Command) => void)[] = [
   registerGuardrails,
 ];
 
-/**
- * Errors that are the user's or the environment's to fix, by class name (matching by name keeps
- * the modules that define them out of the startup path), and the exit code each one means.
- * They print as one message; anything else is a bug and says so.
- */
-const EXPECTED_ERRORS: Record<string, number> = {
-  UsageError: EXIT.USAGE,
-  FilterValueError: EXIT.USAGE,
-  PolicyFileError: EXIT.FAILED,
-  WorkerConfigError: EXIT.FAILED,
-  SigningError: EXIT.USAGE,
-  NotAwaitingApprovalError: EXIT.FAILED,
-  ConfigError: EXIT.USAGE,
-  NotARemediationError: EXIT.USAGE,
-  NamespaceNotFoundError: EXIT.USAGE,
-  MissingToolError: EXIT.USAGE,
-  BadOverrideError: EXIT.USAGE,
-  PortInUseError: EXIT.USAGE,
-  MissingSearchAttributesError: EXIT.USAGE,
-  ChangeWindowError: EXIT.USAGE,
-  RemediationClosedError: EXIT.FAILED,
-  CoordinatorRecoveryError: EXIT.FAILED,
-  SettingsError: EXIT.USAGE,
-  ServerUnreachableError: EXIT.UNREACHABLE,
-  ProvisionError: EXIT.INTERNAL,
-  DevServerStartError: EXIT.INTERNAL,
-  ClusterStartError: EXIT.INTERNAL,
-  DemoWorkloadsError: EXIT.UNREACHABLE,
-};
-
 export function buildProgram(): Command {
   const program = new Command('remediate')
     .description('Policy-as-code auto-remediation: runbooks compiled to a typed DSL, run by durable Temporal workflows.')
@@ -94,23 +64,43 @@ export async function run(argv: readonly string[]): Promise<number> {
     await buildProgram().parseAsync([...argv]);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.OK;
   } catch (error) {
-    if (error instanceof CommanderError) {
-      // Commander has printed the message (or the help) already.
-      return error.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
-    }
-    if (error instanceof InvalidInputError) {
-      process.stderr.write(`${error.lines.join('\n')}\n`);
-      return EXIT.USAGE;
-    }
-    const name = error instanceof Error ? error.name : '';
-    if (Object.hasOwn(EXPECTED_ERRORS, name)) {
-      process.stderr.write(`remediate: ${(error as Error).message}\n`);
-      return EXPECTED_ERRORS[name]!;
-    }
-    const detail = process.env.REMEDIATE_DEBUG ? (error as Error).stack : (error as Error).message;
-    process.stderr.write(`remediate: internal error: ${detail}\n(set REMEDIATE_DEBUG=1 for details)\n`);
-    return EXIT.INTERNAL;
+    return reportError(error);
   }
+}
+
+/**
+ * Prints what went wrong and returns the exit code. A UserFacingError (every module's user errors
+ * extend it) is the user's or the environment's to fix: one message and its exit code. Anything
+ * else is a bug and says so.
+ */
+export async function reportError(error: unknown): Promise<ExitCode> {
+  if (error instanceof CommanderError) {
+    // Commander has printed the message (or the help) already.
+    return error.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+  }
+  if (isUserFacingError(error)) {
+    process.stderr.write(`${error.report()}\n`);
+    return error.exitCode;
+  }
+  const sdkError = await sdkUserError(error);
+  if (sdkError) {
+    process.stderr.write(`remediate: ${sdkError.message}\n`);
+    return EXIT.USAGE;
+  }
+  const detail = error instanceof Error ? (process.env.REMEDIATE_DEBUG ? error.stack : error.message) : String(error);
+  process.stderr.write(`remediate: internal error: ${detail}\n(set REMEDIATE_DEBUG=1 for details)\n`);
+  return EXIT.INTERNAL;
+}
+
+/**
+ * The Temporal SDK's error for a namespace the server does not know: the user's to fix, but not a
+ * class of ours to extend. Loaded only on the error path, so the startup path stays light; the
+ * SDK's instanceof is symbol-based, so it holds across copies of the SDK too.
+ */
+async function sdkUserError(error: unknown): Promise<Error | undefined> {
+  if (!(error instanceof Error)) return undefined;
+  const { NamespaceNotFoundError } = await import('@temporalio/common');
+  return error instanceof NamespaceNotFoundError ? error : undefined;
 }
 
 const entry = process.argv[1];

@@ -8,10 +8,12 @@ import { decideUpdate } from '../workflows/messages';
 import type { remediateIncident } from '../workflows/remediation';
 import type { DecisionAnswer, RemediationStatus } from '../workflows/types';
 import { queryStatus } from './status';
+import { EXIT, UserFacingError } from '../dsl/user-facing-error';
 
 /** The remediation has finished: nothing is waiting for a decision. */
-export class RemediationClosedError extends Error {
+export class RemediationClosedError extends UserFacingError {
   override readonly name = 'RemediationClosedError';
+  readonly exitCode = EXIT.FAILED;
   constructor(
     readonly workflowId: string,
     readonly status: string,
@@ -21,8 +23,9 @@ export class RemediationClosedError extends Error {
 }
 
 /** The remediation runs but is not waiting for a human (or no worker answered): nothing is signed. */
-export class NotAwaitingApprovalError extends Error {
+export class NotAwaitingApprovalError extends UserFacingError {
   override readonly name = 'NotAwaitingApprovalError';
+  readonly exitCode = EXIT.FAILED;
 }
 
 export interface PendingApproval {

@@ -5,13 +5,15 @@
  */
 import { Client, Connection, isGrpcServiceError } from '@temporalio/client';
 import type { TemporalSettings } from '../worker/config';
+import { EXIT, UserFacingError } from '../dsl/user-facing-error';
 
 /** Long enough for a cloud endpoint, short enough that a typo does not hang a terminal. */
 const CONNECT_TIMEOUT_MS = 5_000;
 const GRPC_UNAVAILABLE = 14;
 
-export class ServerUnreachableError extends Error {
+export class ServerUnreachableError extends UserFacingError {
   override readonly name = 'ServerUnreachableError';
+  readonly exitCode = EXIT.UNREACHABLE;
   constructor(
     readonly address: string,
     readonly namespace: string,

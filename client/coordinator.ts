@@ -9,6 +9,7 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { GuardrailPolicy, GuardrailState } from '../dsl/guardrail-state';
 import type { guardrailCoordinator } from '../workflows/coordinator/coordinator';
 import { guardrailStateQuery, type GuardrailLogEntry } from '../workflows/guardrail-messages';
+import { EXIT, UserFacingError } from '../dsl/user-facing-error';
 
 export interface CoordinatorSettings {
   workflowId: string;
@@ -26,8 +27,9 @@ export type CoordinatorStart =
   | { kind: 'started_fresh'; runId: string; discarded?: { runId: string; status: string } };
 
 /** The coordinator was closed and its last state could not be read: starting empty would forget freezes and breakers. */
-export class CoordinatorRecoveryError extends Error {
+export class CoordinatorRecoveryError extends UserFacingError {
   override readonly name = 'CoordinatorRecoveryError';
+  readonly exitCode = EXIT.FAILED;
   constructor(workflowId: string, status: string, cause: unknown) {
     super(
       `the guardrail coordinator ${workflowId} is ${status.toLowerCase()} and its last state could not be read ` +

@@ -9,6 +9,7 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import type { WorkerContext } from '../activities/worker-context';
 import type { CompiledCatalogue } from '../dsl/types';
 import type { OperatorPolicy, RemediationInput, RemediationResult } from '../workflows/types';
+import { EXIT, UserFacingError } from '../dsl/user-facing-error';
 
 export type History = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;
 export type HistoryEvent = NonNullable<History['events']>[number];
@@ -17,8 +18,9 @@ type Payloads = { payloads?: Parameters<typeof defaultPayloadConverter.fromPaylo
 export const REMEDIATION_WORKFLOW_TYPE = 'remediateIncident';
 
 /** A history that is not a remediation's, or is cut short. */
-export class NotARemediationError extends Error {
+export class NotARemediationError extends UserFacingError {
   override readonly name = 'NotARemediationError';
+  readonly exitCode = EXIT.USAGE;
 }
 
 type ProtoTime = { seconds?: { toNumber(): number } | number | string | null; nanos?: number | null } | null | undefined;

@@ -6,6 +6,7 @@ import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import type { Outcome } from '../dsl/types';
 import { DECISION, OUTCOME, RUNBOOK, SERVICE } from '../workflows/search-attributes';
 import { NotARemediationError, readRecord, REMEDIATION_WORKFLOW_TYPE, type History, type RemediationRecord } from './history';
+import { EXIT, UserFacingError } from '../dsl/user-facing-error';
 
 export interface RemediationFilter {
   outcome?: Outcome;
@@ -17,8 +18,9 @@ export interface RemediationFilter {
 }
 
 /** A filter value that cannot be put in a visibility query safely. */
-export class FilterValueError extends Error {
+export class FilterValueError extends UserFacingError {
   override readonly name = 'FilterValueError';
+  readonly exitCode = EXIT.USAGE;
 }
 
 // Runbook ids, service names and outcomes: no quotes, so a value can never change the query's meaning.

@@ -10,10 +10,12 @@ import { join } from 'node:path';
 import { approvalStatementText, incidentSha256, submissionStatementText } from '../dsl/trust/statement';
 import { SIGNATURE_NAMESPACE, type ApprovalStatement, type SignedStatement, type SubmissionStatement } from '../dsl/trust/types';
 import type { Incident } from '../dsl/types';
+import { EXIT, UserFacingError } from '../dsl/user-facing-error';
 
 /** The key cannot be used to sign (missing, unreadable, ssh-keygen refused it). */
-export class SigningError extends Error {
+export class SigningError extends UserFacingError {
   override readonly name = 'SigningError';
+  readonly exitCode = EXIT.USAGE;
 }
 
 const SSH_KEYGEN = process.env.REMEDIATE_SSH_KEYGEN_PATH ?? 'ssh-keygen';

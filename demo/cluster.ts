@@ -6,13 +6,15 @@
 import type { KubernetesConnection } from '../activities/kubernetes/connection';
 import { DEMO_NAMESPACE } from './scenario';
 import { createDeployment, ensureNamespace, livePods, removeDeployment, reportContainerFailure, setImage } from './workloads';
+import { EXIT, UserFacingError } from '../dsl/user-facing-error';
 
 /** Real images, so the demo's pods also run on a real cluster; on the local one kwok plays them. */
 export const RELEASES = { good: 'registry.k8s.io/pause:3.9', bad: 'registry.k8s.io/pause:3.10' } as const;
 
 /** The demo's workloads could not be set up: the cluster is unreachable, refuses us, or is too slow. */
-export class DemoWorkloadsError extends Error {
+export class DemoWorkloadsError extends UserFacingError {
   override readonly name = 'DemoWorkloadsError';
+  readonly exitCode = EXIT.UNREACHABLE;
 }
 
 export interface DemoWorkloads {

@@ -3,14 +3,14 @@
  * workloads that raised them (demo/cluster.ts), handled by the demo runbooks.
  */
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { compileCatalogue } from '../dsl/compile';
 import type { CompiledCatalogue, Incident } from '../dsl/types';
+import { sourceFile } from '../toolchain/source-file';
 
 /** The only namespace the demo runbooks may act in (demo/runbooks.yaml); the demo creates it. */
 export const DEMO_NAMESPACE = 'remediate-demo';
 
-export const DEMO_RUNBOOKS = fileURLToPath(new URL('./runbooks.yaml', import.meta.url));
+export const DEMO_RUNBOOKS = sourceFile('./runbooks.yaml', import.meta.url);
 
 /** How the demo runbooks should come out; the demo checks it said so. */
 export type Expectation = 'remediated' | 'awaiting_approval' | 'manual';

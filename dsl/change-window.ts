@@ -4,6 +4,7 @@
  * coordinator can evaluate it with workflow time.
  */
 import type { CompiledRunbook } from './types';
+import { EXIT, UserFacingError } from './user-facing-error';
 
 export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
 const WEEKDAYS: Weekday[] = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
@@ -22,8 +23,9 @@ export interface ChangeWindow {
   outside: 'wait' | 'approval';
 }
 
-export class ChangeWindowError extends Error {
+export class ChangeWindowError extends UserFacingError {
   override readonly name = 'ChangeWindowError';
+  readonly exitCode = EXIT.USAGE;
 }
 
 function minutesOf(hhmm: string): number {

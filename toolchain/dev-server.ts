@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { portOpen, ServerStartError, startServerProcess } from './server-process';
+import { EXIT, UserFacingError } from '../dsl/user-facing-error';
 
 /** A dev server the project started: where it listens and how to stop it. */
 export interface RunningDevServer {
@@ -52,7 +53,8 @@ export const DEV_SERVER_TUNING = [
 
 export const TUNED_DEV_SERVER_ARGS: readonly string[] = DEV_SERVER_TUNING.flatMap((setting) => setting.args);
 
-export class PortInUseError extends Error {
+export class PortInUseError extends UserFacingError {
+  readonly exitCode = EXIT.USAGE;
   constructor(readonly address: string) {
     super(
       `${address} is already in use. A Temporal server may already be running there: ` +
@@ -62,7 +64,8 @@ export class PortInUseError extends Error {
   }
 }
 
-export class DevServerStartError extends Error {
+export class DevServerStartError extends UserFacingError {
+  readonly exitCode = EXIT.INTERNAL;
   constructor(message: string) {
     super(message);
     this.name = 'DevServerStartError';

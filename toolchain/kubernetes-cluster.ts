@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { ControlPlaneBinaries } from './kubernetes-binaries';
 import { freePorts } from './ports';
+import { EXIT, UserFacingError } from '../dsl/user-facing-error';
 
 /** A control plane this process started: where its kubeconfig is, and how to stop it. */
 export interface LocalCluster {
@@ -27,8 +28,9 @@ export interface LocalClusterOptions {
   log: (line: string) => void;
 }
 
-export class ClusterStartError extends Error {
+export class ClusterStartError extends UserFacingError {
   override readonly name = 'ClusterStartError';
+  readonly exitCode = EXIT.INTERNAL;
 }
 
 const HOST = '127.0.0.1';

@@ -1,9 +1,9 @@
 import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { cacheRoot, executableOverride, findOnPath, isExecutable, type ResolvedBinary } from './cache';
 import { MissingToolError } from './errors';
 import { runBuildStep } from './run-step';
+import { sourceFile } from './source-file';
 import { TEMPORAL_TEST_SERVER_VERSION } from './versions';
 
 export const TEST_SERVER_OVERRIDE = 'TEMPORAL_TEST_SERVER_PATH';
@@ -51,7 +51,7 @@ export async function ensureTestServer(log: (line: string) => void): Promise<Res
   const staging = `${target}.staging-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
-  const pomTemplate = readFileSync(fileURLToPath(new URL('./test-server-pom.xml', import.meta.url)), 'utf8');
+  const pomTemplate = readFileSync(sourceFile('./test-server-pom.xml', import.meta.url), 'utf8');
   writeFileSync(join(staging, 'pom.xml'), pomTemplate.replace('@VERSION@', TEMPORAL_TEST_SERVER_VERSION));
   log(`Temporal test server ${TEMPORAL_TEST_SERVER_VERSION} is not cached; resolving it from Maven Central (first run only)`);
   await runBuildStep(

@@ -4,6 +4,7 @@
  * the TOML config file (TEMPORAL_CONFIG_FILE), all read by @temporalio/envconfig.
  */
 import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { EXIT, UserFacingError } from '../dsl/user-facing-error';
 
 export const DEFAULT_TASK_QUEUE = 'remediate';
 export const DEFAULT_GUARDRAILS_WORKFLOW_ID = 'remediate-guardrails';
@@ -37,8 +38,9 @@ export interface GuardrailSettings {
   queueTimeoutMs: number;
 }
 
-export class SettingsError extends Error {
+export class SettingsError extends UserFacingError {
   override readonly name = 'SettingsError';
+  readonly exitCode = EXIT.USAGE;
 }
 
 /**

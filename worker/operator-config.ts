@@ -8,13 +8,14 @@ import type { CompiledCatalogue, CompileError } from '../dsl/types';
 import type { OperatorPolicy } from '../workflows/types';
 import { loadOperatorPolicy, type LoadedOperatorPolicy } from './operator-policy';
 import { loadRunbookFiles } from '../cli/load-runbooks';
+import { EXIT, UserFacingError } from '../dsl/user-facing-error';
 
 export const DEFAULT_RUNBOOKS_PATH = './runbooks';
 
 /** The worker's catalogue or policy cannot be used. */
-export class WorkerConfigError extends Error {
+export class WorkerConfigError extends UserFacingError {
   override readonly name = 'WorkerConfigError';
-  readonly exitCode = 1;
+  readonly exitCode = EXIT.FAILED;
   constructor(readonly lines: string[]) {
     super(lines.join('\n'));
   }

@@ -17,6 +17,7 @@ import { parseAllowedSigners, type AllowedSigner } from '../dsl/trust/allowed-si
 import type { ApprovalGateway, TrustPolicy } from '../dsl/trust/types';
 import { parseYaml, type PathSegment } from '../dsl/yaml-source';
 import { OPERATOR_POLICY_PATTERNS, operatorPolicySchema, WEEKDAYS, type RawOperatorPolicy } from './operator-policy-schema';
+import { EXIT, UserFacingError } from '../dsl/user-facing-error';
 
 export interface LoadedOperatorPolicy {
   guardrails: GuardrailPolicy;
@@ -42,9 +43,9 @@ export interface PolicyError {
   message: string;
 }
 
-export class PolicyFileError extends Error {
+export class PolicyFileError extends UserFacingError {
   override readonly name = 'PolicyFileError';
-  readonly exitCode = 1;
+  readonly exitCode = EXIT.FAILED;
   constructor(readonly errors: PolicyError[]) {
     super(errors.map((e) => `${e.file}:${e.line}:${e.column}: ${e.path}: ${e.message}`).join('\n'));
   }

@@ -5,9 +5,11 @@
  */
 import type { Client } from '@temporalio/client';
 import { ALL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { EXIT, UserFacingError } from '../dsl/user-facing-error';
 
-export class MissingSearchAttributesError extends Error {
+export class MissingSearchAttributesError extends UserFacingError {
   override readonly name = 'MissingSearchAttributesError';
+  readonly exitCode = EXIT.USAGE;
   constructor(readonly namespace: string, readonly missing: string[]) {
     super(
       `namespace ${namespace} lacks the search attributes ${missing.join(', ')} that remediations set. Register them once:\n` +

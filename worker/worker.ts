@@ -6,6 +6,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadActivitiesConfig, type ActivitiesConfig } from '../activities/config';
 import { startWorkers, type RunningWorkers } from './build';
@@ -14,7 +15,8 @@ import { loadOperatorConfig, remediationPolicy, type OperatorConfig } from './op
 import { operatorPolicyFile } from './operator-policy';
 import { assertSearchAttributes } from './search-attributes-check';
 
-export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+/** The workflows beside this module: their sources, or their JavaScript when the CLI runs compiled (dist/); the SDK bundles either. */
+export const WORKFLOWS_PATH = fileURLToPath(new URL(`../workflows/index${extname(import.meta.url)}`, import.meta.url));
 
 export interface StartWorkerOptions {
   settings?: TemporalSettings;
