@@ -1,21 +1,24 @@
 /**
- * CEL for conditions and step outputs: type-checked at compile time against
- * the variables an expression may see, evaluated (purely) where it runs.
- *
- * Variables:
+ * CEL for conditions and step outputs, as cel-es does it: parse and type-check once, then run the
+ * checked program many times. One environment defines the variables:
  * - `incident`: id, root_cause, confidence (double), service, services, symptoms, submitted_by
  * - `context`: a map, or a typed object when the runbook declares its context
  * - `steps`: outputs of earlier steps, `steps.ID.NAME`
  * - `result`: the probe's or action's ExecutorResult (only where there is one)
+ * The compiler checks an expression in a scope of that environment (the runbook's declared context
+ * types, `result` only where there is one), for its diagnostics. What runs is the program checked
+ * in the environment's evaluation scope (context and result as maps, as the values arrive), cached
+ * by expression text: a post-check that polls a hundred times parses and checks once.
  *
- * Numbers: JSON has one number type, CEL has int and double. A declared `int`
- * becomes int, a declared `number` becomes double; in untyped data a whole
- * number becomes int, so `context.replicas > 1` holds whether the pipeline sent
- * 3 or 3.0, and `context.replicas + 1` works. Arithmetic mixing an untyped whole
- * number with a double literal needs `double(...)`, as CEL requires.
+ * Numbers: see ./cel-values. `context.replicas > 1` holds whether the pipeline sent 3 or 3.0, and
+ * `context.replicas + 1` works; arithmetic mixing an untyped whole number with a double literal
+ * needs `double(...)`, as CEL requires.
  */
-import { Environment, type TypeCheckResult } from '@marcbachmann/cel-js';
-import type { ExecutorResult, Incident, ParamDecl, ParamType } from './types';
+import { Environment, type ParseResult, type TypeCheckResult } from '@marcbachmann/cel-js';
+import { CEL_TYPES, declaredCelTypes, describeCel, fromCel, toCel, type CelJson } from './cel-values';
+import type { ExecutorResult, Incident, ParamDecl } from './types';
+
+export type { CelJson } from './cel-values';
 
 export interface CelScope {
   /** Declared context fields, or null when the context is an untyped map. */
@@ -33,27 +36,26 @@ export interface CelVars {
   result?: ExecutorResult;
 }
 
-export type CelJson = null | boolean | number | string | CelJson[] | { [key: string]: CelJson };
+/** Why an expression failed at evaluation time (missing key, wrong type, non-boolean condition). */
+export interface CelFailure {
+  expr: string;
+  reason: string;
+  /** `REASON in CEL expression: EXPR`, as users read it. */
+  message: string;
+}
 
-/** An expression failed at evaluation time (missing key, wrong type, non-boolean condition). */
+export type CelEvaluation<T> = { ok: true; value: T } | { ok: false; error: CelFailure };
+
+/** The thrown form of a CelFailure, for callers that turn it into a failed step. */
 export class CelEvalError extends Error {
   override readonly name = 'CelEvalError';
   constructor(
     readonly expr: string,
     readonly reason: string,
   ) {
-    super(`${reason} in CEL expression: ${expr}`);
+    super(failure(expr, reason).message);
   }
 }
-
-const CEL_TYPES: Record<ParamType, string> = {
-  string: 'string',
-  int: 'int',
-  number: 'double',
-  bool: 'bool',
-  dns_label: 'string',
-  dns_subdomain: 'string',
-};
 
 const INCIDENT_SCHEMA = {
   id: 'string',
@@ -65,15 +67,19 @@ const INCIDENT_SCHEMA = {
   submitted_by: 'string',
 };
 
-const checkEnvironments = new Map<string, Environment>();
+/** The environment: the variables every scope shares. Its scopes are clones that add `context` and `result`. */
+const ENVIRONMENT = new Environment().registerVariable({ name: 'incident', schema: INCIDENT_SCHEMA }).registerVariable('steps', 'map');
 
-function checkEnvironment(scope: CelScope): Environment {
+/** What evaluation sees: `context` and `result` as the maps they arrive as (typed values are converted to fit). */
+const EVALUATION_SCOPE = ENVIRONMENT.clone().registerVariable('context', 'map').registerVariable('result', 'map');
+
+const scopes = new Map<string, Environment>();
+
+function scopeEnvironment(scope: CelScope): Environment {
   const key = JSON.stringify([scope.result, scope.context && Object.entries(scope.context).map(([k, d]) => [k, d.type])]);
-  let env = checkEnvironments.get(key);
+  let env = scopes.get(key);
   if (!env) {
-    env = new Environment()
-      .registerVariable({ name: 'incident', schema: INCIDENT_SCHEMA })
-      .registerVariable('steps', 'map');
+    env = ENVIRONMENT.clone();
     if (scope.context) {
       const schema: Record<string, string> = {};
       for (const [name, decl] of Object.entries(scope.context)) schema[name] = CEL_TYPES[decl.type];
@@ -82,32 +88,61 @@ function checkEnvironment(scope: CelScope): Environment {
       env.registerVariable('context', 'map');
     }
     if (scope.result) env.registerVariable('result', 'map');
-    checkEnvironments.set(key, env);
+    scopes.set(key, env);
   }
   return env;
 }
 
-/** Parse and type-check; never throws. */
+/** Checked programs by expression text; bounded, oldest out first (a catalogue holds far fewer). */
+const programs = new Map<string, ParseResult>();
+const MAX_PROGRAMS = 4096;
+
+/**
+ * The checked program for an expression, parsed and checked on first use. One that does not check
+ * in the evaluation scope (it never compiled) runs as parsed, checked against its values each time.
+ */
+function program(expr: string): ParseResult {
+  const cached = programs.get(expr);
+  if (cached) return cached;
+  let parsed = EVALUATION_SCOPE.parse(expr);
+  // A failed check may leave the tree half-annotated: run a fresh parse, checked on each call as before.
+  if (!parsed.check().valid) parsed = EVALUATION_SCOPE.parse(expr);
+  if (programs.size >= MAX_PROGRAMS) programs.delete(programs.keys().next().value!);
+  programs.set(expr, parsed);
+  return parsed;
+}
+
+/** Parse and type-check in the scope; never throws. A valid expression's program is cached for evaluation. */
 export function checkExpr(expr: string, scope: CelScope): CelCheck {
   let result: TypeCheckResult;
   try {
-    result = checkEnvironment(scope).check(expr);
+    result = scopeEnvironment(scope).check(expr);
   } catch (error) {
     return { ok: false, offset: 0, message: firstLine((error as Error).message) };
   }
-  if (result.valid) return { ok: true, type: result.type ?? 'dyn' };
+  if (result.valid) {
+    prepare(expr);
+    return { ok: true, type: result.type ?? 'dyn' };
+  }
   const error = result.error;
   const offset = error?.range?.start ?? 0;
   const summary = error?.summary ?? firstLine(error?.message ?? 'invalid expression');
   if (error?.code === 'no_such_key') {
     const field = /([A-Za-z_][A-Za-z0-9_.]*)$/.exec(expr.slice(0, error.range?.end ?? 0))?.[1] ?? summary;
     const declared = field.startsWith('context.') && scope.context ? Object.keys(scope.context) : undefined;
-    const hint = declared
-      ? `; the runbook's context declares ${declared.length > 0 ? declared.join(', ') : 'no fields'}`
-      : '';
+    const hint = declared ? `; the runbook's context declares ${declared.length > 0 ? declared.join(', ') : 'no fields'}` : '';
     return { ok: false, offset, message: `unknown field ${field}${hint}` };
   }
   return { ok: false, offset, message: summary };
+}
+
+/** Caches the program at compile time, so evaluation in this process runs what was checked. */
+function prepare(expr: string): void {
+  try {
+    program(expr);
+  } catch {
+    // Parsed in the scope, so it parses here too; were it not, evaluation reports it.
+  }
 }
 
 /** A condition must produce a boolean (or dyn, checked when evaluated). */
@@ -119,19 +154,7 @@ export function checkCondition(expr: string, scope: CelScope): CelCheck {
   return checked;
 }
 
-let evalEnvironment: Environment | undefined;
-
-/** Evaluation uses untyped maps; values are converted by their declared types, so typed checks stay valid. */
-function evaluationEnvironment(): Environment {
-  evalEnvironment ??= new Environment()
-    .registerVariable('incident', 'map')
-    .registerVariable('context', 'map')
-    .registerVariable('steps', 'map')
-    .registerVariable('result', 'map');
-  return evalEnvironment;
-}
-
-function evaluate(expr: string, vars: CelVars, contextTypes: Record<string, ParamDecl> | null): unknown {
+function run(expr: string, vars: CelVars, contextTypes: Record<string, ParamDecl> | null): CelEvaluation<unknown> {
   const celVars: Record<string, unknown> = {
     incident: toCel({ ...vars.incident, context: undefined }, { confidence: 'double' }),
     context: toCel(vars.context, declaredCelTypes(contextTypes)),
@@ -139,76 +162,45 @@ function evaluate(expr: string, vars: CelVars, contextTypes: Record<string, Para
     result: vars.result === undefined ? {} : toCel(vars.result),
   };
   try {
-    return evaluationEnvironment().evaluate(expr, celVars);
+    return { ok: true, value: program(expr)(celVars) };
   } catch (error) {
-    throw new CelEvalError(expr, firstLine((error as Error).message));
+    return { ok: false, error: failure(expr, firstLine((error as Error).message)) };
   }
 }
 
-/** Evaluate a condition; throws CelEvalError on errors or a non-boolean result. */
+/** Evaluates a condition: true or false, or why not (an error, or a result that is not a boolean). */
+export function evaluateCondition(expr: string, vars: CelVars, contextTypes: Record<string, ParamDecl> | null = null): CelEvaluation<boolean> {
+  const result = run(expr, vars, contextTypes);
+  if (!result.ok) return result;
+  if (typeof result.value === 'boolean') return { ok: true, value: result.value };
+  return { ok: false, error: failure(expr, `expected true or false, got ${describeCel(result.value)}`) };
+}
+
+/** Evaluates a step output to plain JSON (ints become numbers), or why it cannot. */
+export function evaluateOutput(expr: string, vars: CelVars, contextTypes: Record<string, ParamDecl> | null = null): CelEvaluation<CelJson> {
+  const result = run(expr, vars, contextTypes);
+  if (!result.ok) return result;
+  const json = fromCel(result.value);
+  return json.ok ? json : { ok: false, error: failure(expr, json.reason) };
+}
+
+/** evaluateCondition for callers that fail a step by throwing: throws CelEvalError. */
 export function evalCondition(expr: string, vars: CelVars, contextTypes: Record<string, ParamDecl> | null = null): boolean {
-  const value = evaluate(expr, vars, contextTypes);
-  if (typeof value !== 'boolean') throw new CelEvalError(expr, `expected true or false, got ${describeCel(value)}`);
-  return value;
+  return valueOrThrow(evaluateCondition(expr, vars, contextTypes));
 }
 
-/** Evaluate a step output to plain JSON (ints become numbers). */
+/** evaluateOutput for callers that fail a step by throwing: throws CelEvalError. */
 export function evalOutput(expr: string, vars: CelVars, contextTypes: Record<string, ParamDecl> | null = null): CelJson {
-  return fromCel(evaluate(expr, vars, contextTypes), expr);
+  return valueOrThrow(evaluateOutput(expr, vars, contextTypes));
 }
 
-function declaredCelTypes(decls: Record<string, ParamDecl> | null): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, decl] of Object.entries(decls ?? {})) out[name] = CEL_TYPES[decl.type];
-  return out;
+function valueOrThrow<T>(evaluation: CelEvaluation<T>): T {
+  if (evaluation.ok) return evaluation.value;
+  throw new CelEvalError(evaluation.error.expr, evaluation.error.reason);
 }
 
-/** JSON-ish data to CEL values; `types` fixes int vs double for named top-level fields. */
-function toCel(value: unknown, types: Record<string, string> = {}): unknown {
-  if (value === null || typeof value !== 'object') return scalarToCel(value, undefined);
-  if (Array.isArray(value)) return value.map((item) => toCel(item));
-  const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) {
-    if (item === undefined) continue;
-    out[key] = item !== null && typeof item === 'object' ? toCel(item) : scalarToCel(item, types[key]);
-  }
-  return out;
-}
-
-function scalarToCel(value: unknown, type: string | undefined): unknown {
-  if (typeof value !== 'number') return value;
-  if (type === 'double') return value;
-  if (Number.isInteger(value)) return BigInt(value);
-  return value;
-}
-
-function fromCel(value: unknown, expr: string): CelJson {
-  if (value === null || typeof value === 'boolean' || typeof value === 'string') return value;
-  if (typeof value === 'bigint') return Number(value);
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new CelEvalError(expr, `result ${value} is not a finite number`);
-    return value;
-  }
-  if (Array.isArray(value)) return value.map((item) => fromCel(item, expr));
-  if (value instanceof Map) {
-    const out: Record<string, CelJson> = {};
-    for (const [key, item] of value) out[String(key)] = fromCel(item, expr);
-    return out;
-  }
-  if (value instanceof Date) return value.toISOString();
-  if (typeof value === 'object' && value.constructor === Object) {
-    const out: Record<string, CelJson> = {};
-    for (const [key, item] of Object.entries(value)) out[key] = fromCel(item, expr);
-    return out;
-  }
-  throw new CelEvalError(expr, `result is ${describeCel(value)}, which cannot be stored as JSON`);
-}
-
-function describeCel(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'bigint') return `the int ${value}`;
-  if (typeof value === 'object') return `a ${value.constructor?.name ?? 'object'}`;
-  return `the ${typeof value} ${String(value)}`;
+function failure(expr: string, reason: string): CelFailure {
+  return { expr, reason, message: `${reason} in CEL expression: ${expr}` };
 }
 
 function firstLine(message: string): string {

@@ -7,7 +7,7 @@ import type { CompiledRunbook } from './types';
 import { EXIT, UserFacingError } from './user-facing-error';
 
 export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
-const WEEKDAYS: Weekday[] = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+export const WEEKDAYS: readonly Weekday[] = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
 
 export interface ChangeWindow {
   name: string;
@@ -46,8 +46,10 @@ export function validateChangeWindow(window: ChangeWindow): void {
   for (const day of window.days) if (!WEEKDAYS.includes(day)) throw new ChangeWindowError(`window ${window.name}: unknown day "${day}"`);
 }
 
-export function windowApplies(window: ChangeWindow, runbook: Pick<CompiledRunbook, 'id' | 'risk'>): boolean {
-  return (window.appliesTo.risks ?? []).includes(runbook.risk) || (window.appliesTo.runbooks ?? []).includes(runbook.id);
+/** A runbook of unknown risk is restricted only by windows that name it. */
+export function windowApplies(window: ChangeWindow, runbook: Pick<CompiledRunbook, 'id'> & Partial<Pick<CompiledRunbook, 'risk'>>): boolean {
+  const byRisk = runbook.risk !== undefined && (window.appliesTo.risks ?? []).includes(runbook.risk);
+  return byRisk || (window.appliesTo.runbooks ?? []).includes(runbook.id);
 }
 
 /** Formatters are costly to build and hold no time of their own, so one per zone is kept. */

@@ -1,16 +1,13 @@
 /**
- * The decision engine, pure: the seed's handle_incident order (match,
- * confidence, circuit breaker, rate limit and cooldown, blast radius, risk and
- * mode), with the seed's accidental first-in-file matching replaced by a rule.
+ * The decision engine, pure: the reference exercise's handle_incident order (match, confidence,
+ * then the guardrails in their one list, see ./guardrails/rules, then risk and mode), with the
+ * reference's accidental first-in-file matching replaced by a rule.
  */
-import { formatDuration } from './duration';
-import { ownValue, safeRecord } from './safe-record';
+import { checkGuardrails, DEFAULT_LIMITS, type GuardrailView, type Refusal } from './guardrails';
+import { safeRecord } from './safe-record';
 import type { CompiledCatalogue, CompiledRunbook, Decision, GuardrailSnapshot, Incident } from './types';
 
-/** The seed's BlastRadiusLimiter defaults. */
-export const DEFAULT_LIMITS: GuardrailSnapshot['limits'] = { maxConcurrent: 3, maxServices: 1 };
-
-const HOUR_MS = 3_600_000;
+export { DEFAULT_LIMITS };
 
 export function emptySnapshot(nowMs: number, limits: Partial<GuardrailSnapshot['limits']> = {}): GuardrailSnapshot {
   return { nowMs, breakers: safeRecord(), executions: safeRecord(), active: [], limits: { ...DEFAULT_LIMITS, ...limits } };
@@ -43,11 +40,36 @@ function best(candidates: { runbook: CompiledRunbook; score: number }[], by: 'ro
   return { kind: 'matched', runbook: sorted[0]!.runbook, by };
 }
 
-export function decide(incident: Incident, catalogue: CompiledCatalogue, snapshot: GuardrailSnapshot): Decision {
+export interface DecideOptions {
+  /** A human approved the run already: freezes and change windows hold automation, not people. */
+  humanApproved?: boolean;
+}
+
+/**
+ * The decision against a view of the shared guardrails. A view without a freeze, failures or
+ * windows (an empty snapshot, or one recorded before views carried them) decides as it always did.
+ */
+export function decide(incident: Incident, catalogue: CompiledCatalogue, snapshot: GuardrailView, options: DecideOptions = {}): Decision {
   const matched = matchAndConfidence(incident, catalogue);
   if (matched.kind === 'decided') return matched.decision;
-  // 3-5. Circuit breaker, rate limit and cooldown, blast radius.
-  return checkGuardrails(matched.runbook, incident, snapshot) ?? decideRisk(matched.runbook, incident);
+  const runbook = matched.runbook;
+  const refused = checkGuardrails(runbook, incident, snapshot, { humanApproved: options.humanApproved ?? false });
+  return refused ? refusedDecision(refused, runbook, incident) : decideRisk(runbook, incident);
+}
+
+/**
+ * A refusal as a decision. Outside a change window an automatic run waits for the window (or, when
+ * the window says so or never opens, asks a human), as the remediation workflow does; a run that
+ * needs humans anyway is not held by a window.
+ */
+function refusedDecision(refused: Refusal, runbook: CompiledRunbook, incident: Pick<Incident, 'confidence'>): Decision {
+  if (refused.event !== 'OUTSIDE_CHANGE_WINDOW') return { decision: 'blocked', event: refused.event, runbook: runbook.id, reason: refused.reason };
+  const byRisk = decideRisk(runbook, incident);
+  if (byRisk.decision !== 'auto') return byRisk;
+  if (refused.outside === 'wait' && refused.opensAtMs !== undefined) {
+    return { ...byRisk, reason: `${refused.reason}; waiting for it, then running ${runbook.id} automatically` };
+  }
+  return { decision: 'approval_required', event: 'APPROVAL_REQUIRED', runbook: runbook.id, reason: `${refused.reason}; asking a human instead` };
 }
 
 /** Steps 1 and 2: which runbook applies, and is the cause certain enough? Needs no guardrail state. */
@@ -106,109 +128,4 @@ export function decideRisk(runbook: CompiledRunbook, incident: Pick<Incident, 'c
     runbook: id,
     reason: `${runbook.risk} risk, confidence ${incident.confidence} >= ${runbook.minConfidence}, guardrails clear: running ${id} automatically`,
   };
-}
-
-/**
- * The guardrail part of the decision (seed order: circuit breaker, rate limit and cooldown,
- * blast radius). Also used by the guardrail coordinator, which re-checks atomically before it grants.
- */
-export function checkGuardrails(
-  runbook: Pick<CompiledRunbook, 'id' | 'guardrails'>,
-  incident: Pick<Incident, 'service' | 'services'>,
-  snapshot: GuardrailSnapshot,
-  /** With `capacity: false`, what is under change right now is left out: a run that first waits for humans asks for its slot when they approved. */
-  options: { capacity?: boolean } = {},
-): Extract<Decision, { decision: 'blocked' }> | undefined {
-  const id = runbook.id;
-  const service = incident.service;
-  // Circuit breaker: stop a remediation that keeps failing.
-  // Own keys only: a snapshot may be decoded JSON, and runbook ids and services are data.
-  const breaker = ownValue(snapshot.breakers, id);
-  if (breaker?.state === 'open') {
-    const recovery = runbook.guardrails.circuitBreaker.recoveryTimeoutMs;
-    const elapsed = breaker.openedAtMs === undefined ? undefined : snapshot.nowMs - breaker.openedAtMs;
-    if (elapsed === undefined || elapsed < recovery) {
-      const retry = elapsed === undefined ? '' : `; a trial run is allowed in ${seconds(recovery - elapsed)}s`;
-      return {
-        decision: 'blocked',
-        event: 'CIRCUIT_OPEN',
-        runbook: id,
-        reason: `Circuit open for ${id} after ${breaker.consecutiveFailures} consecutive failures${retry}`,
-      };
-    }
-  }
-  if (breaker?.state === 'half_open' && breaker.trialInFlight) {
-    return {
-      decision: 'blocked',
-      event: 'CIRCUIT_OPEN',
-      runbook: id,
-      reason: `Circuit half-open for ${id}: a trial run is already in progress`,
-    };
-  }
-
-  // Rate limit (rolling hour) and cooldown, per runbook and service.
-  const runs = ownValue(snapshot.executions, `${id}:${service}`) ?? [];
-  const lastHour = runs.filter((t) => t > snapshot.nowMs - HOUR_MS);
-  const { maxPerHour, cooldownMs, blastRadiusLimit } = runbook.guardrails;
-  if (lastHour.length >= maxPerHour) {
-    return {
-      decision: 'blocked',
-      event: 'RATE_LIMITED',
-      runbook: id,
-      reason: `Rate limit reached for ${id} on ${service}: ${lastHour.length} runs in the last hour (max ${maxPerHour}/hour)`,
-    };
-  }
-  if (runs.length > 0) {
-    const cooldownEnd = Math.max(...runs) + cooldownMs;
-    if (cooldownEnd > snapshot.nowMs) {
-      return {
-        decision: 'blocked',
-        event: 'RATE_LIMITED',
-        runbook: id,
-        reason: `Cooldown active for ${id} on ${service}: ${seconds(cooldownEnd - snapshot.nowMs)}s remaining (cooldown ${formatDuration(cooldownMs)})`,
-      };
-    }
-  }
-
-  // Blast radius: how much may be under automated change at once.
-  const { maxConcurrent, maxServices } = snapshot.limits;
-  const capacity = options.capacity ?? true;
-  if (capacity && snapshot.active.length >= maxConcurrent) {
-    return {
-      decision: 'blocked',
-      event: 'BLAST_LIMITED',
-      runbook: id,
-      reason: `${snapshot.active.length} remediations already active (max ${maxConcurrent} at once)`,
-    };
-  }
-  if (incident.services.length > blastRadiusLimit) {
-    return {
-      decision: 'blocked',
-      event: 'BLAST_LIMITED',
-      runbook: id,
-      reason: `The incident spans ${incident.services.length} services (${incident.services.join(', ')}); ${id} may affect at most ${blastRadiusLimit}`,
-    };
-  }
-
-  // Every service this incident would change counts, not only its primary one: a three-service
-  // incident under max_services 1 would otherwise put three services under change at once.
-  const affected = new Set(snapshot.active.flatMap((a) => a.services));
-  const added = [...new Set([service, ...incident.services])].filter((s) => !affected.has(s));
-  if (capacity && added.length > 0 && affected.size + added.length > maxServices) {
-    const max = `max ${maxServices} service${maxServices === 1 ? '' : 's'} at once`;
-    return {
-      decision: 'blocked',
-      event: 'BLAST_LIMITED',
-      runbook: id,
-      reason:
-        affected.size > 0
-          ? `${[...affected].sort().join(', ')} already under remediation (${max})`
-          : `the incident would put ${added.length} services under change (${added.join(', ')}; ${max})`,
-    };
-  }
-  return undefined;
-}
-
-function seconds(ms: number): number {
-  return Math.ceil(ms / 1000);
 }

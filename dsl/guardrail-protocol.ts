@@ -3,88 +3,19 @@
  * signals, the coordinator drains them in batches and answers each requester with a signal of its
  * own. Keeping the protocol pure makes it unit- and model-testable and keeps the workflow a thin
  * shell. Temporal's limits shaped it: signals are not capped per workflow the way in-flight updates
- * are (10), and one workflow task answers a whole batch.
+ * are (10), and one workflow task answers a whole batch. The messages are in
+ * ./guardrails/protocol-types, their parsing in ./guardrails/parse-request.
  */
+import { HOUR_MS } from './guardrails/defaults';
+import type { CheckRequest, GuardrailRequest, GuardrailVerdict, Noted, Outgoing, ReleaseRequestV2 } from './guardrails/protocol-types';
 import { ownValue, safeRecord, setOwn } from './safe-record';
-import {
-  advance,
-  refusal,
-  release,
-  renew,
-  reserve,
-  type AcquireRequest,
-  type GuardrailPolicy,
-  type GuardrailState,
-  type Lease,
-  type ReleaseResult,
-} from './guardrail-state';
-import type { BlockedEvent } from './types';
+import { advance, refusal, release, renew, reserve, type GuardrailPolicy, type GuardrailState, type Lease } from './guardrail-state';
 
-/** Who asked: answers go to exactly this run, so a later run of the same workflow id never sees them. */
-export interface RequestOrigin {
-  workflowId: string;
-  runId: string;
-}
-
-export type GuardrailRequest = CheckRequest | RenewRequest | ReleaseRequestV2;
-
-/** Check the guardrails for one run; with `reserve`, also take the slot (atomically, as the single writer). */
-export interface CheckRequest extends Omit<AcquireRequest, 'workflowId'> {
-  kind: 'check';
-  requestId: string;
-  from: RequestOrigin;
-  reserve: boolean;
-}
-
-export interface RenewRequest {
-  kind: 'renew';
-  requestId: string;
-  from: RequestOrigin;
-  incidentId: string;
-  leaseId: string;
-  leaseMs: number;
-}
-
-export interface ReleaseRequestV2 {
-  kind: 'release';
-  requestId: string;
-  from: RequestOrigin;
-  incidentId: string;
-  /** The lease being returned; absent when the sender gave up waiting and abandons `abandons`. */
-  leaseId?: string;
-  /** A check request whose answer the sender stopped waiting for: its grant, if any, is void. */
-  abandons?: string;
-  result: ReleaseResult;
-}
-
-export type GuardrailVerdict =
-  | { kind: 'granted'; lease: Lease }
-  /** An evaluation without reservation found nothing in the way. */
-  | { kind: 'clear' }
-  | { kind: 'blocked'; event: BlockedEvent; reason: string }
-  | { kind: 'outside_window'; reason: string; outside: 'wait' | 'approval'; opensAtMs?: number }
-  /** Human-approved and only short of capacity: it waits in line, and a `granted` follows when a slot frees. */
-  | { kind: 'queued'; position: number; reason: string };
-
-export type GuardrailReply =
-  | { kind: 'verdict'; requestId: string; verdict: GuardrailVerdict }
-  | { kind: 'lease_lost'; incidentId: string; leaseId: string; reason: string };
-
-export interface Outgoing {
-  to: RequestOrigin;
-  reply: GuardrailReply;
-}
-
-/** What the coordinator notes in its operator log for one request. */
-export interface Noted {
-  kind: 'granted' | 'denied' | 'released' | 'lease_expired' | 'renewed' | 'refused' | 'revoked';
-  incidentId?: string;
-  runbook?: string;
-  detail: string;
-}
+export type { CheckRequest, GuardrailReply, GuardrailRequest, GuardrailVerdict, Noted, Outgoing, ReleaseRequestV2, RenewRequest, RequestOrigin } from './guardrails/protocol-types';
+export { parseGuardrailRequest } from './guardrails/parse-request';
 
 /** How long a tombstone for an abandoned request is kept: longer than any signal stays in flight. */
-const ABANDON_TTL_MS = 60 * 60_000;
+const ABANDON_TTL_MS = HOUR_MS;
 
 /**
  * Order within a batch: returned slots first (they free capacity), then human-approved work, then
@@ -250,87 +181,4 @@ export function expire(state: GuardrailState, policy: GuardrailPolicy, nowMs: nu
     out: expired.flatMap((lease) => lostNotice(lease, 'the lease expired before it was renewed or released')),
     noted: expired.map((lease) => ({ kind: 'lease_expired' as const, incidentId: lease.incidentId, runbook: lease.runbook, detail: `${lease.workflowId} neither renewed nor released its slot; counted as a failure` })),
   };
-}
-
-/**
- * A request as it arrived, checked field by field: anyone who may signal the coordinator can send
- * anything, and a malformed request must be refused, never throw inside the coordinator's task.
- */
-export function parseGuardrailRequest(raw: unknown): GuardrailRequest | { invalid: string } {
-  if (!isRecord(raw)) return { invalid: 'not an object' };
-  const from = raw.from;
-  // The server refuses a signal to a run id that is not a UUID by failing the sender's whole workflow
-  // task: one crafted request must not wedge the coordinator, so such a request never gets an answer.
-  if (!isRecord(from) || !isId(from.workflowId) || !isRunId(from.runId)) return { invalid: 'from: expected { workflowId, runId } with a run id that is a UUID' };
-  if (!isId(raw.requestId) || !isId(raw.incidentId)) return { invalid: 'requestId and incidentId must be non-empty strings' };
-  const base = { requestId: raw.requestId, incidentId: raw.incidentId, from: { workflowId: from.workflowId, runId: from.runId } };
-  switch (raw.kind) {
-    case 'renew':
-      if (!isId(raw.leaseId) || !isDuration(raw.leaseMs)) return { invalid: 'renew: leaseId and leaseMs expected' };
-      return { kind: 'renew', ...base, leaseId: raw.leaseId, leaseMs: raw.leaseMs };
-    case 'release': {
-      if (raw.result !== 'success' && raw.result !== 'failure' && raw.result !== 'no_action') return { invalid: 'release: result must be success, failure or no_action' };
-      if (raw.leaseId !== undefined && !isId(raw.leaseId)) return { invalid: 'release: leaseId must be a string' };
-      if (raw.abandons !== undefined && !isId(raw.abandons)) return { invalid: 'release: abandons must be a string' };
-      return { kind: 'release', ...base, result: raw.result, leaseId: raw.leaseId, abandons: raw.abandons };
-    }
-    case 'check':
-      return parseCheck(raw, base);
-    default:
-      return { invalid: `unknown kind ${JSON.stringify(raw.kind)}` };
-  }
-}
-
-function parseCheck(raw: Record<string, unknown>, base: Pick<CheckRequest, 'requestId' | 'incidentId' | 'from'>): CheckRequest | { invalid: string } {
-  const { incident, runbook } = raw;
-  if (!isRecord(incident) || !isId(incident.id) || !isId(incident.service) || !Array.isArray(incident.services) || !incident.services.every(isId)) {
-    return { invalid: 'check: incident needs id, service and services' };
-  }
-  if (!isRecord(runbook) || !isId(runbook.id) || !['LOW', 'MEDIUM', 'HIGH'].includes(runbook.risk as string) || !isRecord(runbook.guardrails)) {
-    return { invalid: 'check: runbook needs id, risk and guardrails' };
-  }
-  const g = runbook.guardrails;
-  const breaker = g.circuitBreaker;
-  if (![g.maxPerHour, g.blastRadiusLimit].every(isCount) || !isDuration(g.cooldownMs) || !isRecord(breaker) || !isCount(breaker.failureThreshold) || !isDuration(breaker.recoveryTimeoutMs)) {
-    return { invalid: 'check: runbook.guardrails malformed' };
-  }
-  if (typeof raw.humanApproved !== 'boolean' || typeof raw.reserve !== 'boolean' || !isDuration(raw.leaseMs)) return { invalid: 'check: humanApproved, reserve and leaseMs expected' };
-  return {
-    kind: 'check',
-    ...base,
-    incident: { id: incident.id, service: incident.service, services: [...incident.services] as string[] },
-    runbook: {
-      id: runbook.id,
-      risk: runbook.risk as CheckRequest['runbook']['risk'],
-      guardrails: {
-        maxPerHour: g.maxPerHour as number,
-        cooldownMs: g.cooldownMs as number,
-        blastRadiusLimit: g.blastRadiusLimit as number,
-        circuitBreaker: { failureThreshold: breaker.failureThreshold as number, recoveryTimeoutMs: breaker.recoveryTimeoutMs as number },
-      },
-    },
-    humanApproved: raw.humanApproved,
-    reserve: raw.reserve,
-    leaseMs: raw.leaseMs,
-  };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isId(value: unknown): value is string {
-  return typeof value === 'string' && value.length > 0 && value.length <= 512;
-}
-
-function isRunId(value: unknown): value is string {
-  return typeof value === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
-}
-
-function isCount(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 0;
-}
-
-function isDuration(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
 }

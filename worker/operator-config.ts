@@ -4,6 +4,7 @@
  * every problem located at file:line:col; nothing starts half-configured.
  */
 import { compileCatalogue } from '../dsl/compile';
+import { DEFAULT_LIMITS } from '../dsl/guardrails/defaults';
 import type { CompiledCatalogue, CompileError } from '../dsl/types';
 import type { OperatorPolicy } from '../workflows/types';
 import { loadOperatorPolicy, type LoadedOperatorPolicy } from './operator-policy';
@@ -68,7 +69,7 @@ export function defaultPolicy(overrides: Partial<OperatorPolicy> = {}): Operator
     defaultApprovers: [],
     approverGroups: {},
     namespace: 'default',
-    limits: { maxConcurrent: 3, maxServices: 1 },
+    limits: DEFAULT_LIMITS,
     ...overrides,
   };
 }

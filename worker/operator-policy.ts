@@ -8,9 +8,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { ChangeWindowError, validateChangeWindow, type ChangeWindow } from '../dsl/change-window';
-import { DEFAULT_LIMITS } from '../dsl/decide';
 import { Diagnostics } from '../dsl/diagnostics';
 import type { GuardrailPolicy } from '../dsl/guardrail-state';
+import { DEFAULT_GUARDRAIL_POLICY } from '../dsl/guardrails/defaults';
 import { schemaValidator } from '../dsl/schema-check';
 import { didYouMean } from '../dsl/suggest';
 import { parseAllowedSigners, type AllowedSigner } from '../dsl/trust/allowed-signers';
@@ -56,11 +56,7 @@ const MAX_FILE_BYTES = 1024 * 1024;
 const ROOT = '(root)';
 const MINUTE_MS = 60_000;
 
-export const DEFAULT_GUARDRAILS: GuardrailPolicy = {
-  limits: DEFAULT_LIMITS,
-  failureBudget: { maxFailures: 5, windowMs: 60 * MINUTE_MS },
-  changeWindows: [],
-};
+export const DEFAULT_GUARDRAILS: GuardrailPolicy = DEFAULT_GUARDRAIL_POLICY;
 const DEFAULT_STATEMENT_MAX_AGE_MINUTES = 15;
 
 const validatePolicy = schemaValidator<RawOperatorPolicy>(operatorPolicySchema, OPERATOR_POLICY_PATTERNS);

@@ -9,6 +9,7 @@
 import { proxyActivities } from '@temporalio/workflow';
 import { decide, decideRisk, emptySnapshot, matchAndConfidence } from '../dsl/decide';
 import type { Lease, ReleaseResult } from '../dsl/guardrail-state';
+import { DEFAULT_BREAKER } from '../dsl/guardrails/defaults';
 import type { CompiledCatalogue, CompiledRunbook, Decision, Incident } from '../dsl/types';
 import type { GuardrailActivities } from '../activities/guardrails';
 import { GuardrailChannel, type ChannelSettings } from './guardrail-channel';
@@ -72,7 +73,8 @@ export function activityAccess(incident: Incident, catalogue: CompiledCatalogue,
   };
   return {
     decide: async () => decide(incident, catalogue, await snapshot()),
-    recheckAfterApproval: async () => decide(incident, catalogue, await snapshot()),
+    // Approved by now: a freeze or change window in the shared view holds automation, not this run.
+    recheckAfterApproval: async () => decide(incident, catalogue, await snapshot(), { humanApproved: true }),
     takeSlot: async (request) => {
       const verdict = await guardrailActivities.acquireGuardrails({
         incidentId: request.incident.id,
@@ -101,7 +103,7 @@ export function activityAccess(incident: Incident, catalogue: CompiledCatalogue,
       await guardrailActivities.releaseGuardrails({
         incidentId: incident.id,
         result,
-        breaker: runbook?.guardrails.circuitBreaker ?? { failureThreshold: 3, recoveryTimeoutMs: 300_000 },
+        breaker: runbook?.guardrails.circuitBreaker ?? DEFAULT_BREAKER,
       });
     },
   };

@@ -86,6 +86,24 @@ describe('remediate plan', () => {
     });
   });
 
+  it('sees a freeze, an exhausted failure budget and a closed change window in the snapshot (--state)', () => {
+    const nowMs = Date.parse('2026-11-24T12:00:00Z');
+    const window = { name: 'off-peak', timeZone: 'UTC', days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '22:00', end: '06:00', appliesTo: { runbooks: ['restart-pod'] }, outside: 'approval' };
+    const dir = scratch({
+      'frozen.json': JSON.stringify({ nowMs, freeze: { by: 'ops', reason: 'release day', sinceMs: nowMs - 60_000 } }),
+      'budget.json': JSON.stringify({ nowMs, serviceFailures: { 'api-server': [nowMs - 60_000, nowMs - 120_000] }, failureBudget: { maxFailures: 1, windowMs: 3_600_000 } }),
+      'window.json': JSON.stringify({ nowMs, changeWindows: [window] }),
+    });
+    const plan = (file: string) => planJson(['test/fixtures/seed/INC001.json', ...SEED, '--state', join(dir, file)]);
+    expect(plan('frozen.json')).toMatchObject({ decision: 'blocked', event: 'FROZEN', reason: 'Automation frozen by ops until lifted: release day' });
+    expect(plan('budget.json')).toMatchObject({ decision: 'blocked', event: 'FAILURE_BUDGET_EXHAUSTED' });
+    expect(plan('window.json')).toMatchObject({
+      decision: 'approval_required',
+      event: 'APPROVAL_REQUIRED',
+      reason: 'restart-pod (LOW) may only run in change window off-peak (mon,tue,wed,thu,fri 22:00-06:00 UTC); it opens at 2026-11-24T22:00:00.000Z; asking a human instead',
+    });
+  });
+
   it.each([
     ['an invalid incident', { id: 'I', root_cause: 'x', confidence: 2, service: 's' }, /^<stdin>: confidence: expected a number between 0 and 1, found 2\n$/],
     ['malformed JSON', '{"id": ', /^<stdin>: invalid JSON: /],

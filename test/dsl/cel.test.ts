@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { CelEvalError, checkCondition, checkExpr, evalCondition, evalOutput, type CelVars } from '../../dsl/cel';
+import { Environment } from '@marcbachmann/cel-js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CelEvalError, checkCondition, checkExpr, evalCondition, evalOutput, evaluateCondition, evaluateOutput, type CelVars } from '../../dsl/cel';
 import type { ExecutorResult, Incident, ParamDecl } from '../../dsl/types';
 
 const incident: Incident = {
@@ -99,5 +100,41 @@ describe('evalOutput', () => {
 
   it('throws CelEvalError on evaluation failures', () => {
     expect(() => evalOutput('int(result.stdout)', vars({}, { result: exec('abc') }))).toThrow(CelEvalError);
+  });
+});
+
+describe('evaluation errors are values', () => {
+  it('evaluateCondition and evaluateOutput answer with a result, never throw, and keep the messages', () => {
+    expect(evaluateCondition('context.replicas > 1', vars({ replicas: 3 }))).toEqual({ ok: true, value: true });
+    expect(evaluateCondition('context.replicas > 1', vars({}))).toEqual({
+      ok: false,
+      error: { expr: 'context.replicas > 1', reason: 'No such key: replicas', message: 'No such key: replicas in CEL expression: context.replicas > 1' },
+    });
+    expect(evaluateCondition('context.replicas', vars({ replicas: 2 }))).toMatchObject({ ok: false, error: { reason: 'expected true or false, got the int 2' } });
+    expect(evaluateOutput('1.0 / 0.0', vars({}))).toMatchObject({ ok: false, error: { reason: 'result Infinity is not a finite number' } });
+    expect(evaluateOutput('context.n + 1', vars({ n: 1 }))).toEqual({ ok: true, value: 2 });
+    expect(evaluateCondition('context.replicas >', vars({}))).toMatchObject({ ok: false, error: { reason: expect.stringMatching(/Unexpected token/) } });
+  });
+
+  it('the thrown form carries the same message', () => {
+    const failed = evaluateCondition('context.replicas > 1', vars({}));
+    expect(() => evalCondition('context.replicas > 1', vars({}))).toThrow(failed.ok ? 'unreachable' : failed.error.message);
+  });
+});
+
+describe('checked once, run many times', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('a poll of 100 evaluations parses the expression once', () => {
+    const parse = vi.spyOn(Environment.prototype, 'parse');
+    for (let i = 0; i < 100; i++) expect(evalCondition('context.polled_replicas >= 2', vars({ polled_replicas: i }))).toBe(i >= 2);
+    expect(parse).toHaveBeenCalledTimes(1);
+  });
+
+  it('checking at compile time leaves the checked program for evaluation: it is not parsed again', () => {
+    expect(checkCondition('context.compiled_replicas > 1', { context: { compiled_replicas: { type: 'int', required: true } as ParamDecl }, result: false }).ok).toBe(true);
+    const parse = vi.spyOn(Environment.prototype, 'parse');
+    expect(evalCondition('context.compiled_replicas > 1', vars({ compiled_replicas: 2 }), { compiled_replicas: { type: 'int', required: true } as ParamDecl })).toBe(true);
+    expect(parse).not.toHaveBeenCalled();
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isWindowOpen, nextOpening, validateChangeWindow, type ChangeWindow } from '../../dsl/change-window';
-import { checkGuardrails, emptySnapshot } from '../../dsl/decide';
+import { emptySnapshot } from '../../dsl/decide';
+import { checkGuardrails } from '../../dsl/guardrails';
 import { handleRequest, type CheckRequest, type Outgoing } from '../../dsl/guardrail-protocol';
 import {
   acquire,
