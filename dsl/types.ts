@@ -131,6 +131,12 @@ export type ExecutorResult =
   /** `status`: HTTP status of the API call that decided the outcome, 0 when none answered or the executor refused. */
   | { executor: 'kubernetes'; ok: boolean; op: KubernetesOp; status: number; message: string; json?: unknown; durationMs: number };
 
+/** The step kinds, one module each (dsl/steps/, activities/executors/). */
+export type ExecutorKind = ExecutorSpec['executor'];
+export type KindSpec<K extends ExecutorKind> = Extract<ExecutorSpec, { executor: K }>;
+export type KindResolved<K extends ExecutorKind> = Extract<ResolvedExecutor, { executor: K }>;
+export type KindResult<K extends ExecutorKind> = Extract<ExecutorResult, { executor: K }>;
+
 // ---------------------------------------------------------------------------
 // Steps
 
