@@ -5,6 +5,7 @@
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { evalCondition, evalOutput, type CelVars } from '../dsl/cel';
+import { describeResult } from '../dsl/steps/describe';
 import type { ExecutorResult, ParamDecl, ResolvedExecutor } from '../dsl/types';
 import { runExecutor } from './executors';
 import { loadActivitiesConfig, type ActivitiesConfig } from './config';
@@ -61,16 +62,6 @@ export interface ActionOutcome {
 /** Error type names the workflow tells apart. */
 export const ACTION_FAILED = 'ActionFailed';
 export const EXPRESSION_FAILED = 'ExpressionFailed';
-
-function describeResult(result: ExecutorResult): string {
-  if (result.executor === 'exec') {
-    const why = result.signal ? `killed by ${result.signal}` : `exit ${result.exitCode}`;
-    const stderr = result.stderr.trim().split('\n').slice(-3).join(' | ');
-    return stderr ? `${why}: ${stderr}` : why;
-  }
-  if (result.executor === 'kubernetes') return result.message;
-  return `HTTP ${result.status}`;
-}
 
 /** Error type of a probe whose target did not answer as expected: retried, as the check is read-only. */
 export const PROBE_FAILED = 'ProbeFailed';

@@ -1,8 +1,9 @@
 /** `remediate plan INCIDENT.json`: the decision and the steps that would run, without running anything. */
 import type { Command } from 'commander';
 import { decide } from '../dsl/decide';
-import { describePlannedStep, renderPlan, validateIncidentContext } from '../dsl/render';
+import { renderPlan, validateIncidentContext } from '../dsl/render-plan';
 import { parseSnapshot } from '../dsl/snapshot';
+import { describePlannedStep } from '../dsl/steps/describe';
 import type { CompiledRunbook, Decision, PlannedStep } from '../dsl/types';
 import { planFor } from '../workflows/plan';
 import { EXIT, InvalidInputError } from './errors';

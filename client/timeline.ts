@@ -9,10 +9,10 @@
 import type { ActionOutcome, ActionRequest, CheckOutcome, CheckRequest } from '../activities/remediation';
 import type { Notification, SinkResult } from '../activities/notify/types';
 import type { AcquireVerdict } from '../dsl/guardrail-state';
-import { describeKubernetes } from '../dsl/render';
+import { describeResult, describeRun } from '../dsl/steps/describe';
 import { parseApprovalStatement } from '../dsl/trust/statement';
 import type { SignedStatement } from '../dsl/trust/types';
-import type { AuditEventType, DecisionKind, ExecutorResult, GuardrailSnapshot, Incident, Outcome, ResolvedExecutor } from '../dsl/types';
+import type { AuditEventType, DecisionKind, GuardrailSnapshot, Incident, Outcome } from '../dsl/types';
 import type { GuardrailReply, GuardrailRequest } from '../dsl/guardrail-protocol';
 import { guardrailReplySignal, guardrailRequestSignal, type ReleaseRequest } from '../workflows/guardrail-messages';
 import { DECISION } from '../workflows/search-attributes';
@@ -359,28 +359,6 @@ function activityEntry(at: string, activity: Scheduled, close: ActivityClose, st
     }
     default:
       return { at, kind: 'activity', summary: `${activity.type}: ${close.failure ? `failed: ${close.failure}` : 'completed'}${attempts}`, detail };
-  }
-}
-
-function describeRun(run: ResolvedExecutor): string {
-  switch (run.executor) {
-    case 'exec':
-      return JSON.stringify(run.argv);
-    case 'http':
-      return `${run.method} ${run.url}${run.body === undefined ? '' : ` ${JSON.stringify(run.body)}`}`;
-    case 'kubernetes':
-      return describeKubernetes(run);
-  }
-}
-
-function describeResult(result: ExecutorResult): string {
-  switch (result.executor) {
-    case 'exec':
-      return result.signal ? `killed by ${result.signal}` : `exit ${result.exitCode}`;
-    case 'http':
-      return `HTTP ${result.status}`;
-    case 'kubernetes':
-      return `${result.ok ? 'ok' : 'failed'}${result.status ? ` (HTTP ${result.status})` : ''}${result.message ? `: ${result.message}` : ''}`;
   }
 }
 

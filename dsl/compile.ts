@@ -22,7 +22,7 @@ interface FileDraft {
 /** Operator choices the compiler applies to every runbook. */
 export interface CompileOptions {
   /**
-   * Shells and program launchers (sh, env, python, ...; compile-steps.ts LAUNCHERS) that may be
+   * Shells and program launchers (sh, env, python, ...; steps/exec.ts LAUNCHERS) that may be
    * the program of an exec step anyway, by basename or exact path. Default: none.
    */
   allowedPrograms?: readonly string[];

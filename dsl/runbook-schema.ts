@@ -9,7 +9,6 @@
  * checks in the compiler, so that ajv errors stay simple and precise.
  */
 import {
-  anyJson,
   anyOf,
   arr,
   bool,
@@ -25,6 +24,7 @@ import {
   type JsonSchema,
   type Static,
 } from './schema-builder';
+import { STEP_KINDS } from './steps';
 
 const RUNBOOK_ID_PATTERN = '^[a-z0-9]([a-z0-9_-]*[a-z0-9])?$';
 const CHECK_NAME_PATTERN = '^[a-z][a-z0-9_]*$';
@@ -68,56 +68,10 @@ const contextField = define(
   ),
 );
 
-const exec = define(
-  'exec',
-  obj(
-    {
-      argv: arr(str(), {
-        minItems: 1,
-        description: 'Program and arguments; each element may contain {placeholders}. Never run through a shell.',
-      }),
-      env: record(str(), { description: 'Extra environment variables (values may contain {placeholders}).' }),
-      cwd: str(),
-      ok_exit_codes: arr(int({ minimum: 0, maximum: 255 }), { minItems: 1, description: 'Exit codes that count as success (default [0]).' }),
-    },
-    { required: ['argv'], description: 'Run a program directly (no shell).' },
-  ),
-);
-
-const http = define(
-  'http',
-  obj(
-    {
-      method: strEnum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'], { description: 'Default GET.' }),
-      url: str({ minLength: 1 }),
-      headers: record(str()),
-      body: anyJson({ description: 'JSON body; strings may contain {placeholders}.' }),
-      ok_statuses: arr(int({ minimum: 100, maximum: 599 }), { description: 'Accepted status codes (default: any 2xx).' }),
-    },
-    { required: ['url'], description: 'Call an HTTP endpoint.' },
-  ),
-);
-
-/** A count: a whole number, or a {placeholder} (a step output such as {steps.scale.previousReplicas}). */
-const count = (description: string, minimum?: number) =>
-  anyOf([int(minimum === undefined ? {} : { minimum }), str({ minLength: 1 })], { description });
-
-const kubernetes = define(
-  'kubernetes',
-  obj(
-    {
-      op: strEnum(['get_pod', 'get_deployment', 'delete_pod', 'scale', 'rollout_restart', 'rollout_undo'], {
-        description: 'get_pod and get_deployment read (probes may only read); the others change the cluster.',
-      }),
-      namespace: str({ minLength: 1, description: 'Namespace; must be one of the runbook\'s `namespaces`.' }),
-      name: str({ minLength: 1, description: 'The pod (delete_pod, get_pod) or the deployment (the others).' }),
-      replicas: count('scale: the replica count to set (0 scales to zero).', 0),
-      delta: count('scale: the change to the current replica count (e.g. 1, or -1).'),
-      to_revision: count('rollout_undo: the revision to return to (default: the previous one).', 1),
-    },
-    { required: ['op', 'namespace', 'name'], description: 'Call the Kubernetes API (no kubectl); the result is `result.json`.' },
-  ),
-);
+// Each step kind's part of the schema lives in its module (dsl/steps/).
+const exec = STEP_KINDS.exec.schema;
+const http = STEP_KINDS.http.schema;
+const kubernetes = STEP_KINDS.kubernetes.schema;
 
 const probe = define(
   'probe',
@@ -269,9 +223,9 @@ export type RawCheckDefinition = Static<typeof checkDefinition>;
 export type RawCheckEntry = Static<typeof checkEntry>;
 export type RawStep = Static<typeof step>;
 export type RawProbe = Static<typeof probe>;
-export type RawExec = Static<typeof exec>;
-export type RawHttp = Static<typeof http>;
-export type RawKubernetes = Static<typeof kubernetes>;
+export type { RawExec } from './steps/exec';
+export type { RawHttp } from './steps/http';
+export type { RawKubernetes } from './steps/kubernetes';
 export type RawContextField = Static<typeof contextField>;
 
 export const runbookFileSchema: JsonSchema = {

@@ -9,35 +9,43 @@
  * Durations are milliseconds.
  */
 
+import type { CheckStep, ExecutionStep, Rollback } from './step-types';
+
+// The step parts of the contract live in step-types.ts.
+export type {
+  CelExpr,
+  Template,
+  TemplatePart,
+  TemplateValue,
+  ExecSpec,
+  HttpSpec,
+  KubernetesOp,
+  KubernetesSpec,
+  ExecutorSpec,
+  ResolvedExec,
+  ResolvedHttp,
+  ResolvedKubernetes,
+  ResolvedExecutor,
+  ExecutorResult,
+  ExecutorKind,
+  KindSpec,
+  KindResolved,
+  KindResult,
+  CheckOrigin,
+  CheckStep,
+  ActionStep,
+  WaitStep,
+  ExecutionStep,
+  Step,
+  Rollback,
+  PlanPhase,
+  PlannedStep,
+} from './step-types';
+
 export type RiskLevel = 'LOW' | 'MEDIUM' | 'HIGH';
 
 /** The seed's trust spectrum, left to right. */
 export type AutomationMode = 'suggest' | 'approval' | 'auto';
-
-/** A CEL expression, kept as source; parsed and type-checked at compile time, re-parsed where evaluated. */
-export interface CelExpr {
-  cel: string;
-}
-
-/**
- * A string with `{placeholders}`, split at compile time so that each value is
- * bound into exactly one argument and never re-parsed (no shell, ever).
- * Placeholder paths: `pod_name` (= `context.pod_name`, the seed's convention),
- * `context.x`, `incident.id|service|root_cause|confidence`, `steps.STEP.OUTPUT`.
- */
-export interface Template {
-  parts: TemplatePart[];
-}
-export type TemplatePart =
-  | { kind: 'literal'; text: string }
-  | { kind: 'placeholder'; path: string[] };
-
-/** A JSON value in which every string is a template (HTTP bodies). */
-export type TemplateValue =
-  | { kind: 'template'; template: Template }
-  | { kind: 'literal'; value: number | boolean | null }
-  | { kind: 'list'; items: TemplateValue[] }
-  | { kind: 'object'; entries: Record<string, TemplateValue> };
 
 /** Types a runbook can declare for its context fields; placeholder values are checked against them. */
 export type ParamType = 'string' | 'int' | 'number' | 'bool' | 'dns_label' | 'dns_subdomain';
@@ -49,145 +57,7 @@ export interface ParamDecl {
 }
 
 // ---------------------------------------------------------------------------
-// Executors: what a step runs. The compiled form holds templates; the workflow
-// renders them (pure, deterministic) into the resolved form an activity gets.
-
-export interface ExecSpec {
-  executor: 'exec';
-  argv: Template[];
-  env: Record<string, Template>;
-  cwd?: string;
-  /** Exit codes that count as success; default [0]. */
-  okExitCodes: number[];
-}
-
-export interface HttpSpec {
-  executor: 'http';
-  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
-  url: Template;
-  headers: Record<string, Template>;
-  body?: TemplateValue;
-  /** Status codes that count as success; empty means any 2xx. */
-  okStatuses: number[];
-}
-
-/** What a kubernetes step does. The get_* operations only read, so only they may be probes. */
-export type KubernetesOp = 'get_pod' | 'get_deployment' | 'delete_pod' | 'scale' | 'rollout_restart' | 'rollout_undo';
-
-/** A call to the Kubernetes API (activities/executors/kubernetes.ts documents each operation's `result.json`). */
-export interface KubernetesSpec {
-  executor: 'kubernetes';
-  op: KubernetesOp;
-  namespace: Template;
-  /** The pod (delete_pod, get_pod) or deployment (the others). */
-  name: Template;
-  /** scale: the absolute replica count (0 scales to zero) ... */
-  replicas?: Template;
-  /** ... or a change relative to the current count; exactly one of the two. */
-  delta?: Template;
-  /** rollout_undo: the revision to return to; default the one before the current. */
-  toRevision?: Template;
-  /** The namespaces the runbook allows; the executor refuses any other. */
-  namespaces: string[];
-}
-
-export type ExecutorSpec = ExecSpec | HttpSpec | KubernetesSpec;
-
-export interface ResolvedExec {
-  executor: 'exec';
-  argv: string[];
-  env: Record<string, string>;
-  cwd?: string;
-  okExitCodes: number[];
-}
-
-export interface ResolvedHttp {
-  executor: 'http';
-  method: HttpSpec['method'];
-  url: string;
-  headers: Record<string, string>;
-  body?: unknown;
-  okStatuses: number[];
-}
-
-/** Counts stay rendered text, like every other resolved field: the executor parses and checks them. */
-export interface ResolvedKubernetes {
-  executor: 'kubernetes';
-  op: KubernetesOp;
-  namespace: string;
-  name: string;
-  replicas?: string;
-  delta?: string;
-  toRevision?: string;
-  namespaces: string[];
-}
-
-export type ResolvedExecutor = ResolvedExec | ResolvedHttp | ResolvedKubernetes;
-
-/** What an executor returns. `ok` is false when the exit code / status is not accepted. */
-export type ExecutorResult =
-  | { executor: 'exec'; ok: boolean; exitCode: number | null; signal: string | null; stdout: string; stderr: string; truncated: boolean; durationMs: number }
-  | { executor: 'http'; ok: boolean; status: number; body: string; json?: unknown; truncated: boolean; durationMs: number }
-  /** `status`: HTTP status of the API call that decided the outcome, 0 when none answered or the executor refused. */
-  | { executor: 'kubernetes'; ok: boolean; op: KubernetesOp; status: number; message: string; json?: unknown; durationMs: number };
-
-// ---------------------------------------------------------------------------
-// Steps
-
-export type CheckOrigin = 'stdlib' | 'file' | 'file_override' | 'inline';
-
-interface StepBase {
-  /** Unique within its runbook; part of the action idempotency key. */
-  id: string;
-  /** Optional CEL guard evaluated before the step; false skips it. */
-  when?: CelExpr;
-}
-
-/**
- * A check: an optional read-only probe, then a CEL condition over
- * `incident`, `context`, `steps` (outputs so far) and `result` (the probe's ExecutorResult).
- * As a pre-check it runs once (read-only, so transient errors retry); as a post-check it
- * is polled every `intervalMs` until it holds or `deadlineMs` has passed.
- */
-export interface CheckStep extends StepBase {
-  kind: 'check';
-  /** The named check this came from (standard library or the file's `checks:`), for audit. */
-  check: string;
-  /** Where its definition came from (`file_override`: the file replaced a standard check). */
-  origin: CheckOrigin;
-  description: string;
-  probe?: ExecutorSpec;
-  condition: CelExpr;
-  timeoutMs: number;
-  deadlineMs: number;
-  intervalMs: number;
-}
-
-export interface ActionStep extends StepBase {
-  kind: 'action';
-  description: string;
-  run: ExecutorSpec;
-  timeoutMs: number;
-  /** Extra attempts after the first; actions default to 0 (at-least-once is opt-in). */
-  retries: number;
-  /** Named outputs: CEL over `result` (and the usual variables), visible to later steps and rollback as `steps.ID.NAME`. */
-  outputs: Record<string, CelExpr>;
-}
-
-export interface WaitStep extends StepBase {
-  kind: 'wait';
-  durationMs: number;
-}
-
-export type ExecutionStep = ActionStep | WaitStep;
-export type Step = CheckStep | ExecutionStep;
-
-export type Rollback =
-  /** `rollback: null` in the seed: the action heals itself (a deleted pod is recreated). */
-  | { kind: 'self_healing' }
-  | { kind: 'steps'; steps: ExecutionStep[] }
-  /** No rollback key at all: allowed only where a human approves each run. */
-  | { kind: 'undeclared' };
+// Runbooks
 
 export interface ApprovalPolicy {
   /** Who may approve: user names, or `group:NAME` resolved by operator policy. Empty = operator default. */
@@ -264,45 +134,6 @@ export interface CompileError {
 }
 
 export type CompileResult = { ok: true; catalogue: CompiledCatalogue } | { ok: false; errors: CompileError[] };
-
-// ---------------------------------------------------------------------------
-// Plans: a runbook's steps rendered for one incident (what `plan` shows and an
-// approval binds to through its hash).
-
-export type PlanPhase = 'pre_check' | 'action' | 'post_check' | 'rollback';
-
-interface PlannedBase {
-  phase: PlanPhase;
-  id: string;
-  when?: string;
-  /**
-   * Placeholders only known at run time (`steps.ID.OUTPUT`), left in the
-   * rendered strings as `{steps.ID.OUTPUT}`.
-   */
-  deferred: string[];
-}
-
-export type PlannedStep =
-  | (PlannedBase & {
-      kind: 'check';
-      check: string;
-      origin: CheckOrigin;
-      description: string;
-      condition: string;
-      probe?: ResolvedExecutor;
-      timeoutMs: number;
-      deadlineMs: number;
-      intervalMs: number;
-    })
-  | (PlannedBase & {
-      kind: 'action';
-      description: string;
-      run: ResolvedExecutor;
-      timeoutMs: number;
-      retries: number;
-      outputs: Record<string, string>;
-    })
-  | (PlannedBase & { kind: 'wait'; durationMs: number });
 
 // ---------------------------------------------------------------------------
 // Incidents: untrusted input, validated before anything else.

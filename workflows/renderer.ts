@@ -4,8 +4,9 @@
  * they replay exactly). Plans, context checks and steps all go through the same choice.
  */
 import * as beforePlaceholderRules from '../dsl/legacy/render-v1';
-import * as current from '../dsl/render';
-import type { RenderVars } from '../dsl/render';
+import { renderExecutor, type RenderVars } from '../dsl/render';
+import { renderPlan, validateIncidentContext } from '../dsl/render-plan';
+import { describePlannedStep } from '../dsl/steps/describe';
 import type { CompiledRunbook, ExecutorSpec, Incident, ParamDecl, PlannedStep, ResolvedExecutor } from '../dsl/types';
 
 export interface Renderer {
@@ -16,19 +17,20 @@ export interface Renderer {
 }
 
 const CURRENT: Renderer = {
-  contextProblems: (runbook, incident) => current.validateIncidentContext(runbook, incident).map((p) => p.message),
+  contextProblems: (runbook, incident) => validateIncidentContext(runbook, incident).map((p) => p.message),
   plan: (runbook, incident) => {
-    const steps = current.renderPlan(runbook, incident);
-    return { steps, summary: steps.map(current.describePlannedStep) };
+    const steps = renderPlan(runbook, incident);
+    return { steps, summary: steps.map(describePlannedStep) };
   },
-  step: (spec, vars, step, context) => current.renderExecutor(spec, vars, { step, context: context ?? undefined }),
+  step: (spec, vars, step, context) => renderExecutor(spec, vars, { step, context: context ?? undefined }),
 };
 
 const BEFORE_PLACEHOLDER_RULES: Renderer = {
   contextProblems: (runbook, incident) => beforePlaceholderRules.validateIncidentContext(runbook, incident).map((p) => p.message),
   plan: (runbook, incident) => {
     const steps = beforePlaceholderRules.renderPlan(runbook, incident);
-    return { steps, summary: steps.map(beforePlaceholderRules.describePlannedStep) };
+    // Steps rendered by the old rules, described as every step is (the summary is for people, not replayed).
+    return { steps, summary: steps.map(describePlannedStep) };
   },
   step: (spec, vars) => beforePlaceholderRules.renderExecutor(spec, vars),
 };

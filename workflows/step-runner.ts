@@ -5,7 +5,7 @@
  */
 import { ActivityFailure, ApplicationFailure, patched, proxyActivities, proxyLocalActivities, sleep } from '@temporalio/workflow';
 import { evalCondition } from '../dsl/cel';
-import { describeKubernetes } from '../dsl/render';
+import { describeRun } from '../dsl/steps/describe';
 import type { CheckStep, ExecutionStep, ExecutorSpec, Incident, ParamDecl, ResolvedExecutor } from '../dsl/types';
 import type { ActivityVars, CheckOutcome, RemediationActivities, StepVars } from '../activities/remediation';
 import type { AuditTrail } from './audit';
@@ -198,11 +198,6 @@ export class StepRunner {
     this.currentStep = null;
     return undefined;
   }
-}
-
-function describeRun(run: ResolvedExecutor): string {
-  if (run.executor === 'kubernetes') return describeKubernetes(run);
-  return run.executor === 'exec' ? JSON.stringify(run.argv) : `${run.method} ${run.url}`;
 }
 
 function summarise(result: unknown): unknown {

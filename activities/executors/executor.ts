@@ -1,4 +1,4 @@
-import type { ExecutorResult, ResolvedExecutor } from '../../dsl/types';
+import type { KindResult, ResolvedExecutor } from '../../dsl/types';
 import type { KubernetesConnection } from '../kubernetes/connection';
 
 /** What every executor gets besides its spec; defaults already applied by `runExecutor`. */
@@ -17,7 +17,7 @@ export interface ExecutorContext {
 }
 
 /** The result variant an executor of spec `S` returns. */
-export type ResultOf<S extends ResolvedExecutor> = Extract<ExecutorResult, { executor: S['executor'] }>;
+export type ResultOf<S extends ResolvedExecutor> = KindResult<S['executor']>;
 
 /**
  * One way of running a step. Failures of the target (non-zero exit, 5xx, refused

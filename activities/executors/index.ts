@@ -1,4 +1,4 @@
-import type { ExecutorResult, ResolvedExecutor } from '../../dsl/types';
+import type { ExecutorKind, ExecutorResult, KindResolved, ResolvedExecutor } from '../../dsl/types';
 import { DEFAULT_MAX_OUTPUT_BYTES, MAX_OUTPUT_BYTES_LIMIT } from '../config';
 import { execExecutor } from './exec';
 import type { Executor, ExecutorContext } from './executor';
@@ -23,13 +23,11 @@ export interface RunExecutorOptions {
   kubernetes?: () => KubernetesConnection;
 }
 
-type ExecutorKind = ResolvedExecutor['executor'];
-
 /**
- * One entry per executor kind. The mapped type makes a new `ResolvedExecutor`
- * variant a compile error here until its executor is registered.
+ * One module per step kind, as dsl/steps/ on the compiling side. The mapped type makes a new
+ * kind (dsl/steps/index.ts registers its other pieces) a compile error here until its executor is registered.
  */
-const executors: { [K in ExecutorKind]: Executor<Extract<ResolvedExecutor, { executor: K }>> } = {
+const executors: { [K in ExecutorKind]: Executor<KindResolved<K>> } = {
   exec: execExecutor,
   http: httpExecutor,
   kubernetes: kubernetesExecutor,

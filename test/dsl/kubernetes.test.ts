@@ -1,6 +1,8 @@
 /** The `kubernetes` step type: compile rules, the compiled spec, rendering and plans. */
 import { describe, expect, it } from 'vitest';
-import { describeKubernetes, renderExecutor, renderPlan, validateIncidentContext } from '../../dsl/render';
+import { renderExecutor } from '../../dsl/render';
+import { renderPlan, validateIncidentContext } from '../../dsl/render-plan';
+import { describeRun } from '../../dsl/steps/describe';
 import type { ActionStep, Incident } from '../../dsl/types';
 import { compileErrors, compileOk, fileWith, messages, onlyRunbook, typedRunbook } from './helpers';
 
@@ -121,7 +123,7 @@ describe('kubernetes steps render', () => {
     const restore = plan.find((s) => s.id === 'restore');
     expect(restore).toMatchObject({ deferred: ['steps.scale.previous'] });
     if (restore?.kind !== 'action' || restore.run.executor !== 'kubernetes') throw new Error('expected a kubernetes action');
-    expect(describeKubernetes(restore.run)).toBe('kubernetes scale production/web replicas={steps.scale.previous}');
+    expect(describeRun(restore.run)).toBe('kubernetes scale production/web replicas={steps.scale.previous}');
   });
 
   it('flags a context value that cannot name an object before anything runs', () => {

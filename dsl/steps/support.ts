@@ -1,0 +1,103 @@
+/**
+ * What compiling any step kind needs: where errors go, what placeholders may name, and templates
+ * checked against both.
+ */
+import type { At } from '../diagnostics';
+import { didYouMean } from '../suggest';
+import { parseTemplate, placeholders } from '../template';
+import type { ParamDecl, Template } from '../types';
+import type { PathSegment } from '../yaml-source';
+
+export type Report = (path: readonly PathSegment[], message: string, at?: At) => void;
+
+/** What the code being compiled may reference, and where its errors go. */
+export interface StepScope {
+  report: Report;
+  /** Declared context, or null: placeholders are then checked per incident. */
+  context: Record<string, ParamDecl> | null;
+  /** Outputs of the steps that run before, by step id; 'any' while checking a shared definition on its own. */
+  outputs: ReadonlyMap<string, ReadonlySet<string>> | 'any';
+  /** The runbook's allowed Kubernetes namespaces; undefined while checking a shared definition on its own. */
+  namespaces?: readonly string[];
+  /** Shells and launchers the operator allows as programs anyway (compile option `allowedPrograms`). */
+  allowedPrograms?: readonly string[];
+}
+
+export function compileTemplate(text: string, path: readonly PathSegment[], scope: StepScope, baseOffset = 0): Template | undefined {
+  const parsed = parseTemplate(text);
+  if (!parsed.ok) {
+    scope.report(path, parsed.message, { offset: baseOffset + parsed.offset });
+    return undefined;
+  }
+  let ok = true;
+  placeholders(parsed.template).forEach((placeholder, i) => {
+    const problem = placeholderProblem(placeholder, scope);
+    if (problem) {
+      scope.report(path, problem, { offset: baseOffset + (parsed.offsets[i] ?? 0) });
+      ok = false;
+    }
+  });
+  return ok ? parsed.template : undefined;
+}
+
+function placeholderProblem(path: string[], scope: StepScope): string | undefined {
+  const [root, name = '', output = ''] = path;
+  if (root === 'context' && scope.context && !(name in scope.context)) {
+    const declared = Object.keys(scope.context);
+    return `placeholder {${name}} is not declared in the runbook's context${didYouMean(name, declared)}; declared: ${
+      declared.length > 0 ? declared.join(', ') : 'nothing'
+    }`;
+  }
+  if (root === 'steps' && scope.outputs !== 'any') {
+    const outputs = scope.outputs.get(name);
+    if (!outputs) {
+      const earlier = [...scope.outputs.keys()];
+      return `placeholder {steps.${name}.${output}}: no earlier step "${name}" with outputs${didYouMean(name, earlier)}${
+        earlier.length > 0 ? `; steps with outputs so far: ${earlier.join(', ')}` : ''
+      }`;
+    }
+    if (!outputs.has(output)) {
+      return `placeholder {steps.${name}.${output}}: step "${name}" has no output "${output}"${didYouMean(output, outputs)}; it has: ${[...outputs].join(', ')}`;
+    }
+  }
+  return undefined;
+}
+
+export function compileTemplateMap(raw: Record<string, string>, path: readonly PathSegment[], scope: StepScope): Record<string, Template> | undefined {
+  let ok = true;
+  const out: Record<string, Template> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const template = compileTemplate(value, [...path, key], scope);
+    if (template) out[key] = template;
+    else ok = false;
+  }
+  return ok ? out : undefined;
+}
+
+/** The literal text a template starts with ('' when it starts with a placeholder). */
+export function leadingLiteral(template: Template): string {
+  const first = template.parts[0];
+  return first?.kind === 'literal' ? first.text : '';
+}
+
+/** Wrap a scope so a caller can tell whether its part reported anything. */
+export function countingScope(scope: StepScope): { scope: StepScope; count: () => number } {
+  let count = 0;
+  return {
+    scope: {
+      ...scope,
+      report: (path, message, at) => {
+        count += 1;
+        scope.report(path, message, at);
+      },
+    },
+    count: () => count,
+  };
+}
+
+/** A record with each value mapped, keys in the same order. */
+export function mapValues<T, U>(record: Record<string, T>, fn: (value: T) => U): Record<string, U> {
+  const out: Record<string, U> = {};
+  for (const [key, value] of Object.entries(record)) out[key] = fn(value);
+  return out;
+}
