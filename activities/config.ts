@@ -5,7 +5,7 @@
  * fails the deployment instead of the first 3 AM notification.
  */
 
-import type { KubernetesConfig } from './kubernetes/connection';
+import type { KubernetesConfig } from '../kubernetes/connection';
 
 /** Default bound on each of stdout, stderr and an HTTP response body. */
 export const DEFAULT_MAX_OUTPUT_BYTES = 64 * 1024;

@@ -38,7 +38,7 @@ export async function runDemo(options: EmbeddedOptions): Promise<boolean> {
       say(`Kubernetes: your cluster; the demo acts only in namespace ${DEMO_NAMESPACE}, which it creates and leaves for you to inspect.`);
     }
     if (stop.signal.aborted) return true;
-    const { connectKubernetes } = await import('../activities/kubernetes/connection');
+    const { connectKubernetes } = await import('../kubernetes/connection');
     const { loadActivitiesConfig } = await import('../activities/config');
     const { prepareDemoWorkloads } = await import('./cluster');
     const activities = loadActivitiesConfig();
