@@ -15,7 +15,7 @@ import { compileCatalogue } from '../dsl/compile';
 import type { GuardrailPolicy } from '../dsl/guardrail-state';
 import { parseAllowedSigners } from '../dsl/trust/allowed-signers';
 import type { TrustPolicy } from '../dsl/trust/types';
-import { testKey } from '../test/harness/ssh-keys';
+import { testKey } from '../toolchain/ssh-test-key';
 import type { CompiledCatalogue } from '../dsl/types';
 import { ensureTemporalCli } from '../toolchain';
 import { startDevServer, type DevServerProfile, type RunningDevServer } from '../toolchain/dev-server';
