@@ -5,7 +5,7 @@
  * fails the deployment instead of the first 3 AM notification.
  */
 
-import type { KubernetesConfig } from './kubernetes/connection';
+import type { KubernetesConfig } from '../kubernetes/connection';
 import { EXIT, UserFacingError } from '../dsl/user-facing-error';
 
 /** Default bound on each of stdout, stderr and an HTTP response body. */

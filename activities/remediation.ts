@@ -9,7 +9,7 @@ import { describeResult } from '../dsl/steps/describe';
 import type { ExecutorResult, ParamDecl, ResolvedExecutor } from '../dsl/types';
 import { runExecutor } from './executors';
 import { loadActivitiesConfig, type ActivitiesConfig } from './config';
-import { connectKubernetes, type KubernetesConnection } from './kubernetes/connection';
+import { connectKubernetes, type KubernetesConnection } from '../kubernetes/connection';
 import { notify as dispatchNotification } from './notify';
 import type { Notification, SinkResult } from './notify/types';
 

@@ -1,7 +1,7 @@
 /**
  * Everything the benchmark runs against: the embedded dev server (headless, free port, temporary
  * data folder, tuned or plain), one workflow bundle built once, the engine's workers exactly as
- * production assembles them (worker/build.ts), the bare-Temporal baseline worker with the same
+ * production assembles them (worker/build-worker.ts), the bare-Temporal baseline worker with the same
  * tuning on its own task queue, and the counting target. `close()` stops all of it.
  */
 import { Client } from '@temporalio/client';
@@ -15,13 +15,12 @@ import { compileCatalogue } from '../dsl/compile';
 import type { GuardrailPolicy } from '../dsl/guardrail-state';
 import { parseAllowedSigners } from '../dsl/trust/allowed-signers';
 import type { TrustPolicy } from '../dsl/trust/types';
-import { testKey } from '../test/harness/ssh-keys';
+import { testKey } from '../toolchain/ssh-test-key';
 import type { CompiledCatalogue } from '../dsl/types';
 import { ensureTemporalCli } from '../toolchain';
 import { startDevServer, type DevServerProfile, type RunningDevServer } from '../toolchain/dev-server';
 import { freePort } from '../toolchain/ports';
-import { startWorkers, type RunningWorkers, type WorkerPlan } from '../worker/build';
-import { DEFAULT_GUARDRAILS_QUEUE_TIMEOUT_MS, DEFAULT_GUARDRAILS_REPLY_TIMEOUT_MS } from '../worker/config';
+import { startWorkers, type RunningWorkers } from '../worker/build-worker';
 import { REMEDIATION_WORKER_TUNING } from '../worker/tuning';
 import { ALL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import type { OperatorPolicy } from '../workflows/types';
@@ -159,24 +158,19 @@ export async function startBenchEnv(log: (line: string) => void, profile: DevSer
     const startEngine = async (name: string, policy: GuardrailPolicy): Promise<EngineWorkers> => {
       const taskQueue = `bench-${name}-${tag}`;
       const coordinatorId = `guardrails-${taskQueue}`;
-      const plan: WorkerPlan = {
+      const workers = await startWorkers({
         connection,
         client,
         namespace: 'default',
         taskQueue,
-        coordinator: {
-          workflowId: coordinatorId,
-          taskQueue: `${taskQueue}-guardrails`,
-          policy,
-          replyTimeoutMs: DEFAULT_GUARDRAILS_REPLY_TIMEOUT_MS,
-          queueTimeoutMs: DEFAULT_GUARDRAILS_QUEUE_TIMEOUT_MS,
-        },
-        activities: { ...loadActivitiesConfig({}), notifyLogPath: join(dataDir, `notifications-${name}.jsonl`) },
         catalogue,
         policy: { ...BENCH_OPERATOR_POLICY, limits: policy.limits },
+        guardrails: policy,
+        // A coordinator of its own per engine; its task queue, timeouts and tuning are production's.
+        coordinator: { workflowId: coordinatorId },
+        activities: { ...loadActivitiesConfig({}), notifyLogPath: join(dataDir, `notifications-${name}.jsonl`) },
         workflows: { workflowBundle: engineBundle },
-      };
-      const workers = await startWorkers(plan);
+      });
       cleanups.push(async () => {
         workers.shutdown();
         await workers.done.catch(() => undefined);

@@ -1,7 +1,7 @@
 /** `remediate demo` (the README's first command, `npm run demo`): see demo/run.ts. */
 import type { Command } from 'commander';
 import { embeddedOptions } from './dev';
-import type { EmbeddedOptions } from './embedded';
+import type { EmbeddedOptions } from '../worker/embedded-server';
 import { EXIT } from './errors';
 
 export function registerDemo(program: Command): void {

@@ -1,10 +1,10 @@
 /**
- * `remediate dev`: the embedded default (cli/embedded.ts) and a remediation worker, until Ctrl-C.
+ * `remediate dev`: the embedded default (worker/embedded-server.ts) and a remediation worker, until Ctrl-C.
  * With TEMPORAL_ADDRESS set, it starts no server and runs the worker against that cluster.
  */
 import type { Command } from 'commander';
 import { join } from 'node:path';
-import type { EmbeddedOptions } from './embedded';
+import type { EmbeddedOptions } from '../worker/embedded-server';
 import { positiveInt } from './options';
 import { operatorOptions, type OperatorOptions } from './worker';
 
@@ -12,7 +12,7 @@ const log = (line: string) => console.log(`[dev] ${line}`);
 
 export async function runDev(options: EmbeddedOptions & OperatorOptions): Promise<void> {
   // Loaded here, not at the top: `validate` and `plan` should not pay for the worker at startup.
-  const { startEmbedded } = await import('./embedded');
+  const { startEmbedded } = await import('../worker/embedded-server');
   const { explainUnreachable } = await import('../client/connect');
   const { startRemediationWorkers, describeCoordinatorStart } = await import('../worker/worker');
   const { guardrailSettings } = await import('../worker/config');

@@ -1,10 +1,4 @@
-/** Text layouts the commands share: audit event lines and aligned tables. */
-import type { AuditEvent } from '../workflows/types';
-
-/** `12:00:01  APPROVED           approved by alice (1/1)`: time of day (UTC), event type, message. */
-export function formatEvent(event: AuditEvent): string {
-  return `${event.at.slice(11, 19)}  ${event.type.padEnd(18)} ${event.message}`;
-}
+/** Text layouts the commands share: aligned tables and JSON (audit event lines: client/event-line.ts). */
 
 /** Columns padded to their widest cell; the last column is left ragged. */
 export function table(header: string[], rows: string[][]): string {

@@ -52,7 +52,7 @@ async function readHistoryFiles(path: string): Promise<HistoryFile[]> {
 export async function runReplay(path: string, options: { json?: boolean }, io: Io = processIo): Promise<number> {
   const files = await readHistoryFiles(path);
   const { replayHistories, HistoryFileError } = await import('../client/replay');
-  const { WORKFLOWS_PATH } = await import('../worker/worker');
+  const { WORKFLOWS_PATH } = await import('../worker/build-worker');
   const outcomes = await replayHistories(files, WORKFLOWS_PATH).catch((error: unknown) => {
     throw error instanceof HistoryFileError ? new InvalidInputError([error.message]) : error;
   });

@@ -6,7 +6,8 @@ import type { Command } from 'commander';
 import type { RemediationRecord } from '../client/history';
 import type { RemediationStatus } from '../workflows/types';
 import { EXIT } from './errors';
-import { formatEvent, json } from './format';
+import { formatEvent } from '../client/event-line';
+import { json } from './format';
 import { processIo, type Io } from './output';
 import { remediationHandle, withSession } from './session';
 

@@ -4,7 +4,7 @@
  * connect deadline, a gRPC UNAVAILABLE later on, or the worker's native transport.
  */
 import { Client, Connection, isGrpcServiceError } from '@temporalio/client';
-import type { TemporalSettings } from '../worker/config';
+import type { TemporalSettings } from './settings';
 import { EXIT, UserFacingError } from '../dsl/user-facing-error';
 
 /** Long enough for a cloud endpoint, short enough that a typo does not hang a terminal. */

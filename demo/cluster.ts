@@ -3,7 +3,7 @@
  * api-server pod, a busy worker deployment, and a checkout deployment whose latest release is the bad
  * one. Leftovers of an earlier run (on a cluster that outlives the demo) are replaced first.
  */
-import type { KubernetesConnection } from '../activities/kubernetes/connection';
+import type { KubernetesConnection } from '../kubernetes/connection';
 import { DEMO_NAMESPACE } from './scenario';
 import { createDeployment, ensureNamespace, livePods, removeDeployment, reportContainerFailure, setImage } from './workloads';
 import { EXIT, UserFacingError } from '../dsl/user-facing-error';

@@ -8,7 +8,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { EmbeddedOptions } from '../cli/embedded';
+import type { EmbeddedOptions } from '../worker/embedded-server';
 import type { Session } from '../client/connect';
 import type { CompiledCatalogue } from '../dsl/types';
 import type { TemporalSettings } from '../worker/config';
@@ -38,7 +38,7 @@ export async function runDemo(options: EmbeddedOptions): Promise<boolean> {
       say(`Kubernetes: your cluster; the demo acts only in namespace ${DEMO_NAMESPACE}, which it creates and leaves for you to inspect.`);
     }
     if (stop.signal.aborted) return true;
-    const { connectKubernetes } = await import('../activities/kubernetes/connection');
+    const { connectKubernetes } = await import('../kubernetes/connection');
     const { loadActivitiesConfig } = await import('../activities/config');
     const { prepareDemoWorkloads } = await import('./cluster');
     const activities = loadActivitiesConfig();
@@ -53,7 +53,7 @@ export async function runDemo(options: EmbeddedOptions): Promise<boolean> {
     mkdirSync(options.dataDir, { recursive: true });
     if (process.env.REMEDIATE_NOTIFY_LOG === undefined) activities.notifyLogPath = join(options.dataDir, 'notifications.jsonl');
 
-    const { startEmbedded } = await import('../cli/embedded');
+    const { startEmbedded } = await import('../worker/embedded-server');
     const { settings, uiUrl, server } = await startEmbedded(options, (line) => say(`  ${line}`));
     if (server) cleanup.push({ what: 'Temporal dev server', run: () => server.stop() });
     say(`Temporal: ${settings.address} (namespace ${settings.namespace})${uiUrl ? `, Web UI ${uiUrl}` : ''}`);
@@ -119,7 +119,7 @@ interface Story {
 async function narrate(story: Story): Promise<boolean> {
   const { submitIncident } = await import('../client/submit');
   const { followRemediation } = await import('../client/follow');
-  const { formatEvent } = await import('../cli/format');
+  const { formatEvent } = await import('../client/event-line');
   const stamp = Date.now().toString(36).slice(-6);
   const incidents = demoIncidents(stamp, story.crashingPod);
   const width = Math.max(...incidents.map((d) => d.incident.id.length));

@@ -5,7 +5,7 @@
  * not the engine's executor, so what it sets up and reads is the cluster as it is.
  */
 import { PatchStrategy, setHeaderOptions, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
-import type { KubernetesConnection } from '../activities/kubernetes/connection';
+import type { KubernetesConnection } from '../kubernetes/connection';
 
 /** Polls (in real time) until `probe` returns something other than undefined or false; generous, as a loaded 2-core machine slows the controllers. */
 export async function waitUntil<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 90_000): Promise<T> {

@@ -9,8 +9,8 @@
  * to the running remediation) while a pod that keeps failing long after gets a new one.
  */
 import { makeInformer, type Informer, type V1Pod } from '@kubernetes/client-node';
-import { connectKubernetes, type KubernetesConnection } from '../activities/kubernetes/connection';
-import { podWorkload } from '../activities/kubernetes/pods';
+import { connectKubernetes, type KubernetesConnection } from '../kubernetes/connection';
+import { podWorkload } from '../kubernetes/pods';
 import type { Incident } from '../dsl/types';
 
 export type PodTroubleReason = 'CrashLoopBackOff' | 'OOMKilled';

@@ -1,35 +1,15 @@
 /**
- * Connection settings for workers and clients, with the Temporal SDK's own conventions:
- * TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS*, TEMPORAL_PROFILE and
- * the TOML config file (TEMPORAL_CONFIG_FILE), all read by @temporalio/envconfig.
+ * The worker's settings: where it connects (client/settings.ts, re-exported here for the CLI) and
+ * where the guardrail coordinator runs.
  */
-import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { EXIT, UserFacingError } from '../dsl/user-facing-error';
+export { DEFAULT_TASK_QUEUE, temporalSettings, type TemporalSettings } from '../client/settings';
 
-export const DEFAULT_TASK_QUEUE = 'remediate';
 export const DEFAULT_GUARDRAILS_WORKFLOW_ID = 'remediate-guardrails';
 /** How long a remediation waits for the coordinator's answer before it gives up and does not act. */
 export const DEFAULT_GUARDRAILS_REPLY_TIMEOUT_MS = 120_000;
 /** How long a human-approved remediation waits in line for blast-radius capacity. */
 export const DEFAULT_GUARDRAILS_QUEUE_TIMEOUT_MS = 30 * 60_000;
-
-export interface TemporalSettings {
-  address: string;
-  namespace: string;
-  taskQueue: string;
-  connectionOptions: ReturnType<typeof loadClientConnectConfig>['connectionOptions'];
-}
-
-export function temporalSettings(overrides: { address?: string } = {}): TemporalSettings {
-  const { connectionOptions, namespace } = loadClientConnectConfig();
-  const address = overrides.address ?? connectionOptions.address ?? 'localhost:7233';
-  return {
-    address,
-    namespace: namespace ?? 'default',
-    taskQueue: process.env.REMEDIATE_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
-    connectionOptions: { ...connectionOptions, address },
-  };
-}
 
 export interface GuardrailSettings {
   workflowId: string;

@@ -5,14 +5,17 @@
  */
 import type { WorkerOptions } from '@temporalio/worker';
 
-export const REMEDIATION_WORKER_TUNING: Partial<WorkerOptions> = {
+/** Slots, caches and timeouts: what tuning may change, never which code runs where. */
+export type WorkerTuning = Partial<Omit<WorkerOptions, 'connection' | 'namespace' | 'taskQueue' | 'activities' | 'workflowBundle' | 'workflowsPath'>>;
+
+export const REMEDIATION_WORKER_TUNING: WorkerTuning = {
   // Workflow tasks are short and network-bound; more slots than cores hide server latency.
   maxConcurrentWorkflowTaskExecutions: 100,
   maxConcurrentActivityTaskExecutions: 200,
   maxCachedWorkflows: 5_000,
 };
 
-export const COORDINATOR_WORKER_TUNING: Partial<WorkerOptions> = {
+export const COORDINATOR_WORKER_TUNING: WorkerTuning = {
   // One coordinator per namespace: a few slots, and it stays cached.
   maxConcurrentWorkflowTaskExecutions: 4,
   maxCachedWorkflows: 16,

@@ -1,22 +1,17 @@
 /**
  * The worker process of `remediate worker`, `dev` and `demo`: the remediation and coordinator
- * workers (worker/build.ts) against the configured cluster. Shuts down gracefully on SIGINT/SIGTERM
+ * workers (worker/build-worker.ts) against the configured cluster. Shuts down gracefully on SIGINT/SIGTERM
  * (the SDK's default shutdown signals): running activities get their grace period, and workflows
  * simply continue on the next worker.
  */
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadActivitiesConfig, type ActivitiesConfig } from '../activities/config';
-import { startWorkers, type RunningWorkers } from './build';
+import { startWorkers, type RunningWorkers } from './build-worker';
 import { guardrailSettings, temporalSettings, type TemporalSettings } from './config';
 import { loadOperatorConfig, remediationPolicy, type OperatorConfig } from './operator-config';
 import { operatorPolicyFile } from './operator-policy';
 import { assertSearchAttributes } from './search-attributes-check';
-
-/** The workflows beside this module: their sources, or their JavaScript when the CLI runs compiled (dist/); the SDK bundles either. */
-export const WORKFLOWS_PATH = fileURLToPath(new URL(`../workflows/index${extname(import.meta.url)}`, import.meta.url));
 
 export interface StartWorkerOptions {
   settings?: TemporalSettings;
@@ -58,11 +53,12 @@ export async function startRemediationWorkers(options: StartWorkerOptions = {}):
       client,
       namespace: settings.namespace,
       taskQueue: settings.taskQueue,
-      coordinator: { ...guardrails, policy: config.policy.guardrails },
-      activities,
       catalogue: config.catalogue,
       policy: { ...(options.webUiUrl ? { webUiUrl: options.webUiUrl } : {}), ...remediationPolicy(config.policy, settings.namespace) },
-      workflows: { workflowsPath: WORKFLOWS_PATH },
+      guardrails: config.policy.guardrails,
+      // The operator's REMEDIATE_GUARDRAILS_* settings; the workflow code is bundled from source.
+      coordinator: guardrails,
+      activities,
     }, { fresh: options.fresh });
     return { workers, close };
   } catch (error) {

@@ -1,5 +1,5 @@
 import type { KindResult, ResolvedExecutor } from '../../dsl/types';
-import type { KubernetesConnection } from '../kubernetes/connection';
+import type { KubernetesConnection } from '../../kubernetes/connection';
 
 /** What every executor gets besides its spec; defaults already applied by `runExecutor`. */
 export interface ExecutorContext {

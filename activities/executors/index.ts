@@ -4,7 +4,7 @@ import { execExecutor } from './exec';
 import type { Executor, ExecutorContext } from './executor';
 import { httpExecutor } from './http';
 import { kubernetesExecutor } from './kubernetes';
-import type { KubernetesConnection } from '../kubernetes/connection';
+import type { KubernetesConnection } from '../../kubernetes/connection';
 
 export type { Executor, ExecutorContext, ResultOf } from './executor';
 export { IDEMPOTENCY_ENV } from './exec';

@@ -22,12 +22,12 @@
  */
 import { Context } from '@temporalio/activity';
 import type { ResolvedKubernetes } from '../../dsl/types';
-import { KubernetesApiError } from '../kubernetes/api';
-import type { KubernetesConnection } from '../kubernetes/connection';
-import { DeploymentChangeRefused } from '../kubernetes/deployment-change';
-import { describeDeployment } from '../kubernetes/deployments';
-import { deletePod, describePod, type AttemptMemory } from '../kubernetes/pods';
-import { restartRollout, scaleDeployment, undoRollout } from '../kubernetes/rollout';
+import { KubernetesApiError } from '../../kubernetes/api';
+import type { KubernetesConnection } from '../../kubernetes/connection';
+import { DeploymentChangeRefused } from '../../kubernetes/deployment-change';
+import { describeDeployment } from '../../kubernetes/deployments';
+import { deletePod, describePod, type AttemptMemory } from '../../kubernetes/pods';
+import { restartRollout, scaleDeployment, undoRollout } from '../../kubernetes/rollout';
 import type { Executor, ExecutorContext, ResultOf } from './executor';
 import { describeError, since } from './util';
 

@@ -1,8 +1,8 @@
 /** Reading a pod's status: readiness, restarts and the one-hour window the restart guardrail uses. */
 import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { podState } from '../../activities/kubernetes/pods';
-import { previousRevision, selectorString } from '../../activities/kubernetes/deployments';
+import { podState } from '../../kubernetes/pods';
+import { previousRevision, selectorString } from '../../kubernetes/deployments';
 
 const now = new Date('2026-11-24T12:00:00Z');
 const minutesAgo = (m: number) => new Date(now.getTime() - m * 60_000);

@@ -17,6 +17,6 @@ it('the compiled modules import each other by file name, as Node requires', () =
   const main = readFileSync(CLI_ENTRY, 'utf8');
   expect(main).toContain(`from "./errors.js"`);
   expect(main).not.toMatch(/from ["']\.\.?\/[^"']*(?<!\.js)["']/);
-  // The compiled worker bundles the compiled workflows beside it (worker/worker.ts WORKFLOWS_PATH).
+  // The compiled worker bundles the compiled workflows beside it (worker/build-worker.ts WORKFLOWS_PATH).
   expect(existsSync(join(DIST, 'workflows/index.js'))).toBe(true);
 });

@@ -3,8 +3,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { readFileSync } from 'node:fs';
 import { loadActivitiesConfig, type ActivitiesConfig } from '../../activities/config';
 import type { GuardrailPolicy } from '../../dsl/guardrail-state';
-import { startWorkers, type WorkerPlan } from '../../worker/build';
-import { DEFAULT_GUARDRAILS_QUEUE_TIMEOUT_MS, DEFAULT_GUARDRAILS_REPLY_TIMEOUT_MS } from '../../worker/config';
+import { resolveCoordinator, startWorkers, type BuildWorkerOptions } from '../../worker/build-worker';
 import { DEFAULT_GUARDRAIL_POLICY } from '../../worker/guardrail-policy';
 import { defaultPolicy } from '../../worker/operator-config';
 import type { OperatorPolicy } from '../../workflows/types';
@@ -44,32 +43,27 @@ export interface TestWorkerOptions {
 }
 
 /**
- * The production workers (worker/build.ts) with the real activities, on a task queue of their own
- * and with their own guardrail coordinator (so tests never share guardrail state), until `stop()`.
+ * The production workers (worker/build-worker.ts) with the real activities, on a task queue of their
+ * own and with their own guardrail coordinator (so tests never share guardrail state), until `stop()`.
  */
 export async function startWorker(env: TestWorkflowEnvironment, options: TestWorkerOptions) {
   const taskQueue = uniqueTaskQueue('remediate');
   const guardrailsWorkflowId = `guardrails-${taskQueue}`;
-  const coordinator = {
-    workflowId: guardrailsWorkflowId,
-    taskQueue: `${taskQueue}-guardrails`,
-    policy: { ...DEFAULT_GUARDRAIL_POLICY, ...options.policy },
-    historyLimit: options.historyLimit,
-    replyTimeoutMs: options.replyTimeoutMs ?? DEFAULT_GUARDRAILS_REPLY_TIMEOUT_MS,
-    queueTimeoutMs: DEFAULT_GUARDRAILS_QUEUE_TIMEOUT_MS,
-  };
-  const plan: WorkerPlan = {
+  const guardrails = { ...DEFAULT_GUARDRAIL_POLICY, ...options.policy };
+  const plan: BuildWorkerOptions = {
     connection: env.nativeConnection,
     client: env.client,
     namespace: 'default',
     taskQueue,
-    coordinator,
+    catalogue: options.catalogue,
+    policy: defaultPolicy({ limits: guardrails.limits, version: 'test', ...options.operator }),
+    guardrails,
+    coordinator: { workflowId: guardrailsWorkflowId, historyLimit: options.historyLimit, replyTimeoutMs: options.replyTimeoutMs },
     // Notifications are not the test output: a test that reads them names its own file.
     activities: { ...loadActivitiesConfig({}), notifyLogPath: '/dev/null', ...options.config },
-    catalogue: options.catalogue,
-    policy: defaultPolicy({ limits: coordinator.policy.limits, version: 'test', ...options.operator }),
     workflows: { workflowBundle: workflowBundle() },
   };
+  const coordinator = resolveCoordinator(plan);
   const workers = await startWorkers(plan);
   return {
     taskQueue,

@@ -5,7 +5,7 @@
  */
 import type { V1Deployment } from '@kubernetes/client-node';
 import { inject } from 'vitest';
-import { connectKubernetes, type KubernetesConnection } from '../../activities/kubernetes/connection';
+import { connectKubernetes, type KubernetesConnection } from '../../kubernetes/connection';
 
 export { createDeployment, ensureNamespace, livePods, removeDeployment, reportContainerFailure, rolledOut, setImage, waitUntil, type DeploymentFixture } from '../../demo/workloads';
 

@@ -7,7 +7,7 @@ import type { CoreV1Api, V1Deployment, V1Pod } from '@kubernetes/client-node';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runExecutor } from '../../activities/executors';
-import type { KubernetesConnection } from '../../activities/kubernetes/connection';
+import type { KubernetesConnection } from '../../kubernetes/connection';
 import type { ExecutorResult, ResolvedKubernetes } from '../../dsl/types';
 import { createDeployment, ensureNamespace, imageOf, livePods, revisionOf, rolledOut, setImage, testConnection, waitUntil } from '../harness/kubernetes';
 

@@ -5,7 +5,7 @@
  */
 import type { Submission } from '../../client/submit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KubernetesConnection } from '../../activities/kubernetes/connection';
+import type { KubernetesConnection } from '../../kubernetes/connection';
 import type { Incident } from '../../dsl/types';
 import { statusQuery } from '../../workflows/messages';
 import type { RemediationResult } from '../../workflows/types';

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Submission } from '../../client/submit';
-import type { KubernetesConnection } from '../../activities/kubernetes/connection';
+import type { KubernetesConnection } from '../../kubernetes/connection';
 import type { Incident } from '../../dsl/types';
 import { watchPods, type PodWatcher } from '../../sources/k8s-pod-watcher';
 import { startKubernetesEngine, type KubernetesEngine } from '../harness/kubernetes-engine';

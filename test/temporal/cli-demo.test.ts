@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { connectKubernetes } from '../../activities/kubernetes/connection';
+import { connectKubernetes } from '../../kubernetes/connection';
 import { RELEASES } from '../../demo/cluster';
 import { DEMO_NAMESPACE } from '../../demo/scenario';
 import { livePods, rolledOut } from '../../demo/workloads';

@@ -17,7 +17,7 @@ import type { CheckRequest } from '../../dsl/guardrail-protocol';
 import type { CompiledCatalogue } from '../../dsl/types';
 import type { HistoryEvent } from '../../client/history';
 import { ensureCoordinator } from '../../client/coordinator';
-import { createCoordinatorWorker } from '../../worker/build';
+import { buildCoordinatorWorker } from '../../worker/build-worker';
 import { freezeSignal, guardrailRequestSignal, guardrailStateQuery } from '../../workflows/guardrail-messages';
 import { compileFixture, incident, renderFixture, startWorker } from '../harness/engine';
 import { recordHistory } from '../harness/histories';
@@ -249,7 +249,7 @@ describe('fail closed and priorities, in real time', () => {
       expect(await handle.result()).toMatchObject({ outcome: 'blocked', decision: { event: 'GUARDRAILS_UNAVAILABLE', reason: expect.stringContaining('did not answer within 3 s') } });
       expect(cluster.requests.length).toBe(before);
       // Back again, the coordinator takes the late request and its abandonment: nothing is left held.
-      const back = await createCoordinatorWorker(worker.plan);
+      const back = await buildCoordinatorWorker(worker.plan);
       const view = await back.runUntil(async () => {
         await waitUntil(async () => (await coordinator.query(guardrailStateQuery)).pending?.requests === 0);
         return await coordinator.query(guardrailStateQuery);
@@ -280,7 +280,7 @@ describe('fail closed and priorities, in real time', () => {
         leaseMs: 600_000,
       });
       for (const [i, approved] of [false, false, false, true].entries()) await coordinator.signal(guardrailRequestSignal, request(i, approved));
-      const back = await createCoordinatorWorker(worker.plan);
+      const back = await buildCoordinatorWorker(worker.plan);
       const { log } = await back.runUntil(async () => {
         await waitUntil(async () => (await coordinator.query(guardrailStateQuery)).log.filter((e) => e.kind === 'denied').length === 3);
         return await coordinator.query(guardrailStateQuery);
@@ -318,7 +318,7 @@ describe('fail closed and priorities, in real time', () => {
           ),
         );
       }
-      const back = await createCoordinatorWorker(worker.plan);
+      const back = await buildCoordinatorWorker(worker.plan);
       const runs = await back.runUntil(async () => {
         await waitUntil(async () => (await coordinator.query(guardrailStateQuery)).pending?.requests === 0 && (await coordinator.query(guardrailStateQuery)).pending?.replies === 0, 180_000);
         const histories: HistoryEvent[][] = [];

@@ -23,7 +23,7 @@ import { testKey } from '../harness/ssh-keys';
 import { startSimulatedCluster, type SimulatedCluster } from '../harness/simulated-cluster';
 import { recordHistory } from '../harness/histories';
 import { connectTimeSkipping } from '../harness/temporal';
-import { createRemediationWorker } from '../../worker/build';
+import { buildRemediationWorker } from '../../worker/build-worker';
 
 const fixtures = join(import.meta.dirname, '../fixtures/workflow');
 const MINUTE = 60_000;
@@ -312,7 +312,7 @@ describe('approvals', () => {
         version: 'f'.repeat(64),
         runbooks: catalogue.runbooks.map((r) => (r.id === 'rollback-deployment' ? { ...r, version: 'e'.repeat(64), risk: 'LOW' as const, mode: 'auto' as const } : r)),
       };
-      const next = await createRemediationWorker({ ...first.plan, catalogue: upgraded });
+      const next = await buildRemediationWorker({ ...first.plan, catalogue: upgraded });
       const result = await next.runUntil(async () => {
         expect((await approve(handle, 'alice')).counted).toBe(true);
         return await handle.result();

@@ -2,8 +2,17 @@
 import { ApiException } from '@kubernetes/client-node';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
-import { describeError } from '../executors/util';
 import type { KubernetesConnection } from './connection';
+
+/**
+ * An error's message plus its cause's (client-node's fetch hides ECONNREFUSED in `cause`); the same
+ * rule as activities/executors/util.ts, kept here because the adapter depends on nothing in activities/.
+ */
+function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? error.cause.message : undefined;
+  return cause !== undefined && cause !== error.message ? `${error.message}: ${cause}` : error.message;
+}
 
 /** The API server refused or failed a request; `status` 0 means no answer (connection refused, timeout, bad config). */
 export class KubernetesApiError extends Error {

@@ -2,9 +2,10 @@
  * The embedded default: the Temporal dev server from the provisioned CLI, with its SQLite database
  * under a data folder (workflows survive a restart) and the Web UI, and the search attributes the
  * workflow sets registered. With TEMPORAL_ADDRESS set, nothing is started: that cluster is used.
+ * Used by `remediate dev` and by the demo, which is why it lives here and not in cli/.
  */
 import type { RunningDevServer } from '../toolchain/dev-server';
-import type { TemporalSettings } from '../worker/config';
+import type { TemporalSettings } from './config';
 
 export interface EmbeddedOptions {
   port: number;
@@ -23,7 +24,7 @@ export interface Embedded {
 export async function startEmbedded(options: EmbeddedOptions, log: (line: string) => void): Promise<Embedded> {
   const { ensureTemporalCli } = await import('../toolchain');
   const { startDevServer } = await import('../toolchain/dev-server');
-  const { temporalSettings } = await import('../worker/config');
+  const { temporalSettings } = await import('./config');
   const { ALL_SEARCH_ATTRIBUTES } = await import('../workflows/search-attributes');
   if (process.env.TEMPORAL_ADDRESS) {
     return { settings: temporalSettings(), uiUrl: process.env.REMEDIATE_WEB_UI_URL ?? null };
