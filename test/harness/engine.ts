@@ -40,6 +40,7 @@ export interface TestWorkerOptions {
   policy?: Partial<GuardrailPolicy>;
   historyLimit?: number;
   replyTimeoutMs?: number;
+  tuning?: BuildWorkerOptions['tuning'];
 }
 
 /**
@@ -62,6 +63,7 @@ export async function startWorker(env: TestWorkflowEnvironment, options: TestWor
     // Notifications are not the test output: a test that reads them names its own file.
     activities: { ...loadActivitiesConfig({}), notifyLogPath: '/dev/null', ...options.config },
     workflows: { workflowBundle: workflowBundle() },
+    tuning: options.tuning,
   };
   const coordinator = resolveCoordinator(plan);
   const workers = await startWorkers(plan);

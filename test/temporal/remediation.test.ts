@@ -300,7 +300,15 @@ describe('approvals', () => {
 
   it('a run keeps the catalogue it decided with when a worker with another catalogue takes over mid-run', async () => {
     const trust = trustOf(Object.values(keys), [{ principal: 'approvals-web', vouchesFor: ['alice'] }]);
-    const first = await startWorker(env, { catalogue, operator: { approverGroups: { sre: ['bob'] }, trust }, policy: { limits: { maxConcurrent: 10, maxServices: 10 } } });
+    const first = await startWorker(env, {
+      catalogue,
+      operator: { approverGroups: { sre: ['bob'] }, trust },
+      policy: { limits: { maxConcurrent: 10, maxServices: 10 } },
+      // No sticky queue: the time-skipping server would hold the next task on the stopped worker's
+      // sticky queue until 5 s of its time pass, and its clock stands still while a task is pending,
+      // so the takeover never happened (a real server moves the task to the shared queue after 5 s).
+      tuning: { remediation: { maxCachedWorkflows: 0 } },
+    });
     try {
       const inc = seedIncident(3);
       const { handle } = await submitIncident(env.client, { incident: inc, taskQueue: first.taskQueue });
