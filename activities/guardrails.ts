@@ -8,7 +8,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { AcquireRequest, AcquireVerdict } from '../dsl/guardrail-state';
 import type { GuardrailSnapshot } from '../dsl/types';
-import { acquireUpdate, guardrailStateQuery, releaseSignal, type ReleaseRequest } from '../workflows/guardrail-messages';
+import { acquireUpdate, guardrailStateQuery, releaseSignal, type ReleaseRequest } from '../contracts/guardrail-messages';
 import type { guardrailCoordinator } from '../workflows/coordinator/coordinator';
 
 export interface GuardrailActivityDeps {

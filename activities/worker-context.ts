@@ -6,7 +6,7 @@
  */
 import type { CompiledCatalogue } from '../dsl/types';
 import type { ChannelSettings } from '../workflows/guardrail-channel';
-import type { OperatorPolicy } from '../workflows/types';
+import type { OperatorPolicy } from '../contracts/types';
 
 export interface WorkerContext {
   guardrails: ChannelSettings;

@@ -22,8 +22,8 @@ import { startDevServer, type DevServerProfile, type RunningDevServer } from '..
 import { freePort } from '../toolchain/ports';
 import { startWorkers, type RunningWorkers } from '../worker/build-worker';
 import { REMEDIATION_WORKER_TUNING } from '../worker/tuning';
-import { ALL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
-import type { OperatorPolicy } from '../workflows/types';
+import { ALL_SEARCH_ATTRIBUTES } from '../contracts/search-attributes';
+import type { OperatorPolicy } from '../contracts/types';
 import { createBaselineActivities } from './baseline-activities';
 import { startBenchTarget, type BenchTarget } from './target';
 

@@ -1,8 +1,8 @@
 /** Incidents the benchmark submits: each with a pod of its own, registered with the target. */
 import { submitIncident } from '../client/submit';
 import type { Incident } from '../dsl/types';
-import { remediationWorkflowId } from '../workflows/messages';
-import type { RemediationResult } from '../workflows/types';
+import { remediationWorkflowId } from '../contracts/messages';
+import type { RemediationResult } from '../contracts/types';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { BenchEnv } from './env';
 

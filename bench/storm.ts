@@ -15,7 +15,7 @@ import type { Incident } from '../dsl/types';
 import { decisionStatement } from '../client/approvals';
 import { approvalStatementText } from '../dsl/trust/statement';
 import { queryStatus } from '../client/status';
-import { decideUpdate } from '../workflows/messages';
+import { decideUpdate } from '../contracts/messages';
 import { judgeStorm, withInjectedViolation, type StormAtTarget, type StormIncident } from './analysis';
 import { coordinatorHealth, type CoordinatorHealth } from './coordinator-health';
 import { BENCH_APPROVER, STORM_POLICY, type BenchEnv } from './env';

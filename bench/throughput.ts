@@ -6,7 +6,7 @@ import type { baselineWorkflow } from './baseline-workflow';
 import type { BenchEnv, EngineWorkers } from './env';
 import { makeIncident, resultOf, runTagged, submit, type Finished } from './incidents';
 import { pool, round, sleep } from './stats';
-import { remediationWorkflowId } from '../workflows/messages';
+import { remediationWorkflowId } from '../contracts/messages';
 
 export interface HistoryAnatomy {
   events: number;

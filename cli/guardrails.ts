@@ -4,7 +4,7 @@
  * freeze and unfreeze automation. `--snapshot` prints the shape `remediate plan --state` accepts.
  */
 import type { Command } from 'commander';
-import type { GuardrailView } from '../workflows/guardrail-messages';
+import type { GuardrailView } from '../contracts/guardrail-messages';
 import { EXIT, UsageError } from './errors';
 import { json } from './format';
 import { processIo, type Io } from './output';
@@ -57,7 +57,7 @@ function formatView(view: GuardrailView): string {
 }
 
 export async function runShow(options: { json?: boolean; snapshot?: boolean }, io: Io = processIo): Promise<number> {
-  const { guardrailStateQuery } = await import('../workflows/guardrail-messages');
+  const { guardrailStateQuery } = await import('../contracts/guardrail-messages');
   const view = await withCoordinator((handle) => handle.query(guardrailStateQuery));
   io.out(options.snapshot ? json(view.snapshot) : options.json ? json(view) : formatView(view));
   return EXIT.OK;
@@ -108,7 +108,7 @@ export function registerGuardrails(program: Command): void {
     .argument('<runbook>', 'runbook id')
     .requiredOption('--as <name>', 'who resets it (audited)')
     .action(async (runbook: string, options: { as: string }) => {
-      const { resetBreakerSignal } = await import('../workflows/guardrail-messages');
+      const { resetBreakerSignal } = await import('../contracts/guardrail-messages');
       const by = requireActor(options.as);
       await withCoordinator((handle) => handle.signal(resetBreakerSignal, { runbook, by }));
       processIo.out(`breaker of ${runbook} reset by ${by}`);
@@ -120,7 +120,7 @@ export function registerGuardrails(program: Command): void {
     .requiredOption('--as <name>', 'who revokes it (audited)')
     .requiredOption('--reason <text>', 'why')
     .action(async (incidentId: string, options: { as: string; reason: string }) => {
-      const { revokeLeaseSignal } = await import('../workflows/guardrail-messages');
+      const { revokeLeaseSignal } = await import('../contracts/guardrail-messages');
       const by = requireActor(options.as);
       if (!options.reason.trim()) throw new UsageError('--reason: say why the slot is taken back');
       await withCoordinator((handle) => handle.signal(revokeLeaseSignal, { incidentId, by, reason: options.reason.trim() }));
@@ -133,7 +133,7 @@ export function registerGuardrails(program: Command): void {
     .requiredOption('--reason <text>', 'why')
     .option('--for <minutes>', 'lift automatically after this many minutes')
     .action(async (options: { as: string; reason: string; for?: string }) => {
-      const { freezeSignal } = await import('../workflows/guardrail-messages');
+      const { freezeSignal } = await import('../contracts/guardrail-messages');
       const by = requireActor(options.as);
       const minutes = options.for === undefined ? undefined : Number(options.for);
       if (minutes !== undefined && !(minutes > 0)) throw new UsageError(`--for: expected a positive number of minutes, found ${options.for}`);
@@ -147,7 +147,7 @@ export function registerGuardrails(program: Command): void {
     .description('Lift a freeze')
     .requiredOption('--as <name>', 'who lifts it (audited)')
     .action(async (options: { as: string }) => {
-      const { unfreezeSignal } = await import('../workflows/guardrail-messages');
+      const { unfreezeSignal } = await import('../contracts/guardrail-messages');
       const by = requireActor(options.as);
       await withCoordinator((handle) => handle.signal(unfreezeSignal, { by }));
       processIo.out(`automation unfrozen by ${by}`);

@@ -3,7 +3,7 @@
  * line (phase, current step, elapsed time) that is redrawn in place; elsewhere (pipes, CI logs)
  * only the event lines are printed, so the output stays greppable.
  */
-import type { RemediationStatus } from '../workflows/types';
+import type { RemediationStatus } from '../contracts/types';
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 

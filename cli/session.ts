@@ -23,7 +23,7 @@ export async function withSession<T>(run: (session: Session) => Promise<T>): Pro
 /** The remediation of an incident, which must exist, and its execution status (RUNNING, COMPLETED...). */
 export async function remediationHandle(session: Session, incidentId: string) {
   const { WorkflowNotFoundError } = await import('@temporalio/client');
-  const { remediationWorkflowId } = await import('../workflows/messages');
+  const { remediationWorkflowId } = await import('../contracts/messages');
   const workflowId = remediationWorkflowId(incidentId);
   const handle = session.client.workflow.getHandle<typeof remediateIncident>(workflowId);
   try {

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import type { RemediationRecord } from '../client/history';
-import type { RemediationStatus } from '../workflows/types';
+import type { RemediationStatus } from '../contracts/types';
 import { EXIT } from './errors';
 import { formatEvent } from '../client/event-line';
 import { json } from './format';

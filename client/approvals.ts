@@ -4,9 +4,9 @@
  */
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { ApprovalStatement, SignedStatement } from '../dsl/trust/types';
-import { decideUpdate } from '../workflows/messages';
+import { decideUpdate } from '../contracts/messages';
 import type { remediateIncident } from '../workflows/remediation';
-import type { DecisionAnswer, RemediationStatus } from '../workflows/types';
+import type { DecisionAnswer, RemediationStatus } from '../contracts/types';
 import { queryStatus } from './status';
 import { EXIT, UserFacingError } from '../dsl/user-facing-error';
 

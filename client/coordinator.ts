@@ -8,7 +8,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { GuardrailPolicy, GuardrailState } from '../dsl/guardrail-state';
 import type { guardrailCoordinator } from '../workflows/coordinator/coordinator';
-import { guardrailStateQuery, type GuardrailLogEntry } from '../workflows/guardrail-messages';
+import { guardrailStateQuery, type GuardrailLogEntry } from '../contracts/guardrail-messages';
 import { EXIT, UserFacingError } from '../dsl/user-facing-error';
 
 export interface CoordinatorSettings {

@@ -1,5 +1,5 @@
 /** How an audit event reads on a terminal, for `submit --follow`, `status` and the demo alike. */
-import type { AuditEvent } from '../workflows/types';
+import type { AuditEvent } from '../contracts/types';
 
 /** `12:00:01  APPROVED           approved by alice (1/1)`: time of day (UTC), event type, message. */
 export function formatEvent(event: AuditEvent): string {

@@ -4,7 +4,7 @@
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import type { remediateIncident } from '../workflows/remediation';
-import type { AuditEvent, RemediationResult, RemediationStatus } from '../workflows/types';
+import type { AuditEvent, RemediationResult, RemediationStatus } from '../contracts/types';
 import { queryStatus } from './status';
 
 export interface FollowOptions {

@@ -8,7 +8,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { WorkerContext } from '../activities/worker-context';
 import type { CompiledCatalogue } from '../dsl/types';
-import type { OperatorPolicy, RemediationInput, RemediationResult } from '../workflows/types';
+import type { OperatorPolicy, RemediationInput, RemediationResult } from '../contracts/types';
 import { EXIT, UserFacingError } from '../dsl/user-facing-error';
 
 export type History = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;

@@ -1,10 +1,10 @@
 /**
  * Finding remediations through visibility: the workflow type plus the search attributes the
- * workflow sets (workflows/search-attributes.ts), and reading each one's record from its history.
+ * workflow sets (contracts/search-attributes.ts), and reading each one's record from its history.
  */
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import type { Outcome } from '../dsl/types';
-import { DECISION, OUTCOME, RUNBOOK, SERVICE } from '../workflows/search-attributes';
+import { DECISION, OUTCOME, RUNBOOK, SERVICE } from '../contracts/search-attributes';
 import { NotARemediationError, readRecord, REMEDIATION_WORKFLOW_TYPE, type History, type RemediationRecord } from './history';
 import { EXIT, UserFacingError } from '../dsl/user-facing-error';
 

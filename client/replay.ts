@@ -5,7 +5,7 @@
  */
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { remediationWorkflowId } from '../workflows/messages';
+import { remediationWorkflowId } from '../contracts/messages';
 import { decodeFirst, REMEDIATION_WORKFLOW_TYPE } from './history';
 
 export interface HistoryFile {

@@ -1,7 +1,7 @@
 /** Asking a remediation for its status: a query, answered by a worker, so it gets a deadline. */
 import type { WorkflowHandle } from '@temporalio/client';
-import { statusQuery } from '../workflows/messages';
-import type { RemediationStatus } from '../workflows/types';
+import { statusQuery } from '../contracts/messages';
+import type { RemediationStatus } from '../contracts/types';
 import { isUnreachable } from './connect';
 
 /** A worker answers a query within this, or there is none. */

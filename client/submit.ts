@@ -7,7 +7,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { SignedStatement } from '../dsl/trust/types';
 import type { Incident } from '../dsl/types';
-import { remediationWorkflowId } from '../workflows/messages';
+import { remediationWorkflowId } from '../contracts/messages';
 import type { remediateIncident } from '../workflows/remediation';
 
 export interface Submission {

@@ -14,9 +14,9 @@ import { parseApprovalStatement } from '../dsl/trust/statement';
 import type { SignedStatement } from '../dsl/trust/types';
 import type { AuditEventType, DecisionKind, GuardrailSnapshot, Incident, Outcome } from '../dsl/types';
 import type { GuardrailReply, GuardrailRequest } from '../dsl/guardrail-protocol';
-import { guardrailReplySignal, guardrailRequestSignal, type ReleaseRequest } from '../workflows/guardrail-messages';
-import { DECISION } from '../workflows/search-attributes';
-import type { ApproveSignal, AuditEvent, RejectSignal } from '../workflows/types';
+import { guardrailReplySignal, guardrailRequestSignal, type ReleaseRequest } from '../contracts/guardrail-messages';
+import { DECISION } from '../contracts/search-attributes';
+import type { ApproveSignal, AuditEvent, RejectSignal } from '../contracts/types';
 import { decodeFirst, eventTimeMs, protoMs, readRecord, type CloseStatus, type History, type HistoryEvent } from './history';
 
 export type TimelineKind =

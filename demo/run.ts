@@ -12,8 +12,8 @@ import type { EmbeddedOptions } from '../worker/embedded-server';
 import type { Session } from '../client/connect';
 import type { CompiledCatalogue } from '../dsl/types';
 import type { TemporalSettings } from '../worker/config';
-import type { RemediationResult, RemediationStatus } from '../workflows/types';
-import { remediationWorkflowId } from '../workflows/messages';
+import type { RemediationResult, RemediationStatus } from '../contracts/types';
+import { remediationWorkflowId } from '../contracts/messages';
 import { planFor } from '../workflows/plan';
 import { demoCatalogue, demoIncidents, DEMO_NAMESPACE, DEMO_RUNBOOKS } from './scenario';
 

@@ -18,7 +18,7 @@ import { createWorkerContextActivities } from '../activities/worker-context';
 import { ensureCoordinator, type CoordinatorSettings, type CoordinatorStart } from '../client/coordinator';
 import type { GuardrailPolicy } from '../dsl/guardrail-state';
 import type { CompiledCatalogue } from '../dsl/types';
-import type { OperatorPolicy } from '../workflows/types';
+import type { OperatorPolicy } from '../contracts/types';
 import { guardrailSettings, type GuardrailSettings } from './config';
 import { COORDINATOR_WORKER_TUNING, REMEDIATION_WORKER_TUNING, type WorkerTuning } from './tuning';
 

@@ -25,7 +25,7 @@ export async function startEmbedded(options: EmbeddedOptions, log: (line: string
   const { ensureTemporalCli } = await import('../toolchain');
   const { startDevServer } = await import('../toolchain/dev-server');
   const { temporalSettings } = await import('./config');
-  const { ALL_SEARCH_ATTRIBUTES } = await import('../workflows/search-attributes');
+  const { ALL_SEARCH_ATTRIBUTES } = await import('../contracts/search-attributes');
   if (process.env.TEMPORAL_ADDRESS) {
     return { settings: temporalSettings(), uiUrl: process.env.REMEDIATE_WEB_UI_URL ?? null };
   }

@@ -6,7 +6,7 @@
 import { compileCatalogue } from '../dsl/compile';
 import { DEFAULT_LIMITS } from '../dsl/guardrails/defaults';
 import type { CompiledCatalogue, CompileError } from '../dsl/types';
-import type { OperatorPolicy } from '../workflows/types';
+import type { OperatorPolicy } from '../contracts/types';
 import { loadOperatorPolicy, type LoadedOperatorPolicy } from './operator-policy';
 import { loadRunbookFiles } from '../cli/load-runbooks';
 import { EXIT, UserFacingError } from '../dsl/user-facing-error';

@@ -4,7 +4,7 @@
  * start and say exactly what to run instead.
  */
 import type { Client } from '@temporalio/client';
-import { ALL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { ALL_SEARCH_ATTRIBUTES } from '../contracts/search-attributes';
 import { EXIT, UserFacingError } from '../dsl/user-facing-error';
 
 export class MissingSearchAttributesError extends UserFacingError {

@@ -15,7 +15,7 @@ import { verifyApproval } from '../dsl/trust/statement';
 import type { TrustPolicy } from '../dsl/trust/types';
 import { judgeActor, normaliseActor } from './approval-rules';
 import type { AuditTrail } from './audit';
-import type { ApprovalRecord, ApproveSignal, DecisionAnswer, RejectSignal } from './types';
+import type { ApprovalRecord, ApproveSignal, DecisionAnswer, RejectSignal } from '../contracts/types';
 
 type Inbound = { kind: 'approve'; signal: ApproveSignal } | { kind: 'reject'; signal: RejectSignal };
 

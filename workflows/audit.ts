@@ -1,5 +1,5 @@
 import type { AuditEventType } from '../dsl/types';
-import type { AuditEvent } from './types';
+import type { AuditEvent } from '../contracts/types';
 
 /** The audit trail of one remediation, stamped with workflow time (deterministic, replay-safe). */
 export class AuditTrail {

@@ -14,7 +14,7 @@ import type { CompiledCatalogue, CompiledRunbook, Decision, Incident } from '../
 import type { GuardrailActivities } from '../activities/guardrails';
 import { GuardrailChannel, type ChannelSettings } from './guardrail-channel';
 import { workerContext } from './worker-context';
-import type { OperatorPolicy } from './types';
+import type { OperatorPolicy } from '../contracts/types';
 
 /** What taking a slot came to; `granted` carries nothing the workflow needs beyond the fact. */
 export type SlotVerdict =

@@ -7,7 +7,7 @@
 import { condition, getExternalWorkflowHandle, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { CheckRequest, GuardrailReply, GuardrailRequest, GuardrailVerdict } from '../dsl/guardrail-protocol';
 import type { Lease, ReleaseResult } from '../dsl/guardrail-state';
-import { guardrailReplySignal, guardrailRequestSignal } from './guardrail-messages';
+import { guardrailReplySignal, guardrailRequestSignal } from '../contracts/guardrail-messages';
 
 export type ChannelVerdict = GuardrailVerdict | { kind: 'unavailable'; reason: string };
 

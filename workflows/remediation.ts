@@ -7,9 +7,9 @@
 import { patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { ApprovalGate } from './approval-gate';
 import { AuditTrail } from './audit';
-import { approveSignal, decideUpdate, rejectSignal, statusQuery } from './messages';
-import { OUTCOME } from './search-attributes';
-import type { RemediationInput, RemediationResult } from './types';
+import { approveSignal, decideUpdate, rejectSignal, statusQuery } from '../contracts/messages';
+import { OUTCOME } from '../contracts/search-attributes';
+import type { RemediationInput, RemediationResult } from '../contracts/types';
 import { acquire, type Held } from './phases/acquire';
 import { admit } from './phases/admit';
 import { approve } from './phases/approve';

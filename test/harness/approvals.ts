@@ -9,8 +9,8 @@ import { decisionStatement } from '../../client/approvals';
 import { parseAllowedSigners } from '../../dsl/trust/allowed-signers';
 import { approvalStatementText } from '../../dsl/trust/statement';
 import type { ApprovalGateway, ApprovalStatement, SignedStatement, TrustPolicy } from '../../dsl/trust/types';
-import { decideUpdate, statusQuery } from '../../workflows/messages';
-import type { DecisionAnswer, RemediationStatus } from '../../workflows/types';
+import { decideUpdate, statusQuery } from '../../contracts/messages';
+import type { DecisionAnswer, RemediationStatus } from '../../contracts/types';
 import { testKey } from './ssh-keys';
 
 export type TestKey = ReturnType<typeof testKey>;

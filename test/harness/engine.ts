@@ -6,7 +6,7 @@ import type { GuardrailPolicy } from '../../dsl/guardrail-state';
 import { resolveCoordinator, startWorkers, type BuildWorkerOptions } from '../../worker/build-worker';
 import { DEFAULT_GUARDRAIL_POLICY } from '../../worker/guardrail-policy';
 import { defaultPolicy } from '../../worker/operator-config';
-import type { OperatorPolicy } from '../../workflows/types';
+import type { OperatorPolicy } from '../../contracts/types';
 import { compileCatalogue, type CompileOptions } from '../../dsl/compile';
 import type { CompiledCatalogue, Incident } from '../../dsl/types';
 import { uniqueTaskQueue, workflowBundle } from './temporal';

@@ -12,7 +12,7 @@ import type { TestProject } from 'vitest/node';
 import { describe, ensureToolchain } from '../../toolchain';
 import { startDevServer } from '../../toolchain/dev-server';
 import { freePort } from '../../toolchain/ports';
-import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { ALL_SEARCH_ATTRIBUTES } from '../../contracts/search-attributes';
 
 declare module 'vitest' {
   export interface ProvidedContext {

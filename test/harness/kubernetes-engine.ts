@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { submitIncident, type Submission } from '../../client/submit';
 import type { Incident } from '../../dsl/types';
-import type { DecisionAnswer } from '../../workflows/types';
+import type { DecisionAnswer } from '../../contracts/types';
 import { approveWith, trustOf } from './approvals';
 import { startWorker } from './engine';
 import { testKey } from './ssh-keys';

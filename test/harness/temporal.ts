@@ -4,7 +4,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { inject } from 'vitest';
 import { freePort } from '../../toolchain/ports';
 import { startServerProcess } from '../../toolchain/server-process';
-import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { ALL_SEARCH_ATTRIBUTES } from '../../contracts/search-attributes';
 
 /**
  * The client's keepalive, set to what the test server (grpc-java) permits. The SDK pings every 30 s,

@@ -7,8 +7,8 @@ import type { Submission } from '../../client/submit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubernetesConnection } from '../../kubernetes/connection';
 import type { Incident } from '../../dsl/types';
-import { statusQuery } from '../../workflows/messages';
-import type { RemediationResult } from '../../workflows/types';
+import { statusQuery } from '../../contracts/messages';
+import type { RemediationResult } from '../../contracts/types';
 import { startKubernetesEngine, type KubernetesEngine } from '../harness/kubernetes-engine';
 import { createDeployment, ensureNamespace, imageOf, livePods, removeDeployment, reportContainerFailure, revisionOf, rolledOut, setImage, testConnection, waitUntil } from '../harness/kubernetes';
 

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { demoIncidents } from '../../demo/scenario';
 import { startSimulatedCluster, type SimulatedCluster } from '../harness/simulated-cluster';
 import type { Incident } from '../../dsl/types';
-import type { RemediationStatus } from '../../workflows/types';
+import type { RemediationStatus } from '../../contracts/types';
 import { CliProcess, hasStackTrace, remediateAsync } from '../cli/run-cli';
 import { uniqueTaskQueue } from '../harness/temporal';
 import { sshKeygenKey, type SshKeygenKey } from '../harness/ssh-keys';

@@ -18,7 +18,7 @@ import type { CompiledCatalogue } from '../../dsl/types';
 import type { HistoryEvent } from '../../client/history';
 import { ensureCoordinator } from '../../client/coordinator';
 import { buildCoordinatorWorker } from '../../worker/build-worker';
-import { freezeSignal, guardrailRequestSignal, guardrailStateQuery } from '../../workflows/guardrail-messages';
+import { freezeSignal, guardrailRequestSignal, guardrailStateQuery } from '../../contracts/guardrail-messages';
 import { compileFixture, incident, renderFixture, startWorker } from '../harness/engine';
 import { recordHistory } from '../harness/histories';
 import { startSimulatedCluster, type SimulatedCluster } from '../harness/simulated-cluster';

@@ -15,9 +15,9 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { submitIncident } from '../../client/submit';
 import type { GuardrailPolicy } from '../../dsl/guardrail-state';
 import type { CompiledCatalogue, Incident } from '../../dsl/types';
-import { acquireUpdate, freezeSignal, guardrailRequestSignal, guardrailStateQuery, resetBreakerSignal, revokeLeaseSignal, unfreezeSignal } from '../../workflows/guardrail-messages';
-import { statusQuery } from '../../workflows/messages';
-import type { RemediationResult } from '../../workflows/types';
+import { acquireUpdate, freezeSignal, guardrailRequestSignal, guardrailStateQuery, resetBreakerSignal, revokeLeaseSignal, unfreezeSignal } from '../../contracts/guardrail-messages';
+import { statusQuery } from '../../contracts/messages';
+import type { RemediationResult } from '../../contracts/types';
 import { compileFixture, incident, startWorker, type TestWorkerOptions } from '../harness/engine';
 import { recordHistory } from '../harness/histories';
 import { startSimulatedCluster, type SimulatedCluster } from '../harness/simulated-cluster';

@@ -28,7 +28,7 @@ import {
   unfreezeSignal,
   type GuardrailCoordinatorInput,
   type GuardrailLogEntry,
-} from '../guardrail-messages';
+} from '../../contracts/guardrail-messages';
 import { Alarm } from './alarm';
 import { legacyCoordinator } from './legacy';
 import { Outbox } from './outbox';

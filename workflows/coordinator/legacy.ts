@@ -15,7 +15,7 @@ import {
   unfreezeSignal,
   type GuardrailCoordinatorInput,
   type GuardrailLogEntry,
-} from '../guardrail-messages';
+} from '../../contracts/guardrail-messages';
 
 /** Events before handing over to a new run; the server's own suggestion also triggers it. */
 const DEFAULT_HISTORY_LIMIT = 5_000;

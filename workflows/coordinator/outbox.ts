@@ -5,7 +5,7 @@
  */
 import { getExternalWorkflowHandle } from '@temporalio/workflow';
 import type { Outgoing } from '../../dsl/guardrail-protocol';
-import { guardrailReplySignal } from '../guardrail-messages';
+import { guardrailReplySignal } from '../../contracts/guardrail-messages';
 
 export class Outbox {
   private readonly queue: Outgoing[] = [];

@@ -6,7 +6,7 @@ import { upsertSearchAttributes } from '@temporalio/workflow';
 import { leaseDuration } from '../../dsl/guardrail-state';
 import type { CompiledRunbook, Decision } from '../../dsl/types';
 import { checkPlan, planFor, type Plan } from '../plan';
-import { DECISION, RUNBOOK } from '../search-attributes';
+import { DECISION, RUNBOOK } from '../../contracts/search-attributes';
 import { NOTICES } from './notices';
 import { finish, proceed, type PhaseResult, type Run } from './phase';
 

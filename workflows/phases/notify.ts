@@ -4,7 +4,7 @@ import type { Incident } from '../../dsl/types';
 import type { RemediationActivities } from '../../activities/remediation';
 import type { Notification } from '../../activities/notify/types';
 import type { AuditTrail } from '../audit';
-import type { OperatorPolicy } from '../types';
+import type { OperatorPolicy } from '../../contracts/types';
 import type { Notice } from './notices';
 
 const NOTIFY_OPTIONS = { startToCloseTimeout: '30s', retry: { maximumAttempts: 3, initialInterval: '1s' } } as const;

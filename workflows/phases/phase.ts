@@ -7,7 +7,7 @@ import type { ApprovalGate } from '../approval-gate';
 import type { AuditTrail } from '../audit';
 import type { GuardrailAccess } from '../guardrail-access';
 import type { Renderer } from '../renderer';
-import type { OperatorPolicy } from '../types';
+import type { OperatorPolicy } from '../../contracts/types';
 import { NOTICES, type Notice } from './notices';
 import type { Progress } from './progress';
 

@@ -7,7 +7,7 @@ import type { ApprovalGate } from '../approval-gate';
 import type { AuditTrail } from '../audit';
 import type { Plan } from '../plan';
 import type { StepRunner } from '../step-runner';
-import type { Phase, RemediationResult, RemediationStatus } from '../types';
+import type { Phase, RemediationResult, RemediationStatus } from '../../contracts/types';
 import type { Ending } from './phase';
 
 export class Progress {
