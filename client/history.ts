@@ -1,8 +1,8 @@
 /**
  * Reading a remediation back from its workflow history: what it was given (the incident, and the
  * catalogue and policy of that day: from the worker-context local activity's recorded answer, or
- * from the first event for runs recorded before `operator-policy`) and how it closed. Payloads are decoded
- * with the SDK's default payload converter, the one the workflow wrote them with.
+ * from the first event for runs recorded before `operator-policy`) and how it closed. Every payload is
+ * decoded and checked against what it should be (client/history-decode.ts, client/history-schemas/).
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import type { CompiledCatalogue } from '../dsl/types';
