@@ -7,6 +7,7 @@ import type { SinkResult } from '../../activities/notify/types';
 import { anyJson, anyOf, arr, bool, num, record, str, strEnum, type Typed } from '../../dsl/schema-builder';
 import { literal, nullable, open, payloadValidator } from './builders';
 import { executorResult, resolvedExecutor } from './catalogue';
+import { BLOCKED_EVENTS } from './workflow';
 
 /** `stage` is absent in requests recorded before format 2 (workflows/types.ts HISTORY_FORMAT). */
 const checkRequest = open({ step: str(), check: str(), stage: strEnum(['pre', 'post']), probe: resolvedExecutor, condition: str() }, ['step', 'check', 'condition']);
@@ -27,7 +28,7 @@ const releaseRequest = open({ result: str() }, ['result']);
 
 const lease = open({ leaseId: str(), expiresAtMs: num() }, ['expiresAtMs']);
 const outside = strEnum(['wait', 'approval']);
-const BLOCKED = strEnum(['CIRCUIT_OPEN', 'RATE_LIMITED', 'BLAST_LIMITED', 'FROZEN', 'FAILURE_BUDGET_EXHAUSTED', 'GUARDRAILS_UNAVAILABLE', 'INPUT_REFUSED']);
+const BLOCKED = strEnum(BLOCKED_EVENTS);
 const verdict = anyOf([
   open({ kind: literal('granted'), lease }, ['kind', 'lease']),
   open({ kind: literal('clear') }, ['kind']),

@@ -2,9 +2,9 @@
  * The compiled catalogue as a run recorded it (in its input before `operator-policy`, in the
  * worker-context answer since), and the executors and results its steps carry in activity payloads.
  */
-import type { CompiledCatalogue, ExecutorResult, ResolvedExecutor, TemplateValue } from '../../dsl/types';
+import type { CompiledCatalogue, ExecutorResult, HttpSpec, KubernetesOp, ResolvedExecutor, TemplateValue } from '../../dsl/types';
 import { anyJson, anyOf, arr, bool, int, nul, num, record, str, strEnum, type Static, type Typed } from '../../dsl/schema-builder';
-import { literal, nullable, open, payloadValidator, ref } from './builders';
+import { allOf, literal, nullable, open, payloadValidator, ref } from './builders';
 
 const template = open(
   { parts: arr(anyOf([open({ kind: literal('literal'), text: str() }, ['kind', 'text']), open({ kind: literal('placeholder'), path: arr(str()) }, ['kind', 'path'])])) },
@@ -20,8 +20,8 @@ const templateValueBody = anyOf([
 // The definition accepts what the reference claims.
 const templateValueChecked: Typed<TemplateValue> = templateValueBody;
 
-const KUBERNETES_OPS = ['get_pod', 'get_deployment', 'delete_pod', 'scale', 'rollout_restart', 'rollout_undo'] as const;
-const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const;
+const KUBERNETES_OPS = allOf<KubernetesOp>()(['get_pod', 'get_deployment', 'delete_pod', 'scale', 'rollout_restart', 'rollout_undo']);
+const HTTP_METHODS = allOf<HttpSpec['method']>()(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD']);
 
 const executorSpec = anyOf([
   open({ executor: literal('exec'), argv: arr(template), env: record(template), cwd: str(), okExitCodes: arr(int()) }, ['executor', 'argv', 'env', 'okExitCodes']),

@@ -59,7 +59,7 @@ const AUDIT_EVENT_TYPES = allOf<AuditEventType>()([
   'APPROVAL_VOID', 'ESCALATED', 'PRE_CHECK_FAILED', 'CONTEXT_INVALID', 'EXECUTING', 'STEP_STARTED', 'STEP_SUCCEEDED',
   'STEP_FAILED', 'VERIFICATION_FAILED', 'SUCCESS', 'ROLLED_BACK', 'ROLLBACK_FAILED', 'FAILED', 'NOTIFIED', 'NOTIFY_FAILED',
 ]);
-const BLOCKED_EVENTS = allOf<BlockedEvent>()(['CIRCUIT_OPEN', 'RATE_LIMITED', 'BLAST_LIMITED', 'FROZEN', 'FAILURE_BUDGET_EXHAUSTED', 'GUARDRAILS_UNAVAILABLE', 'INPUT_REFUSED']);
+export const BLOCKED_EVENTS = allOf<BlockedEvent>()(['CIRCUIT_OPEN', 'RATE_LIMITED', 'BLAST_LIMITED', 'FROZEN', 'FAILURE_BUDGET_EXHAUSTED', 'GUARDRAILS_UNAVAILABLE', 'INPUT_REFUSED']);
 const OUTCOMES = allOf<Outcome>()(['remediated', 'rolled_back', 'failed', 'aborted', 'manual', 'blocked', 'rejected', 'expired']);
 
 export const auditEvent = open(
