@@ -26,8 +26,15 @@ function celVars(vars: ActivityVars): StepVars {
   return { ...vars, context: vars.context ?? vars.incident.context };
 }
 
+/**
+ * Which part of a run a step request belongs to, so that a reader of the history need not guess
+ * (requests recorded before the field existed lack it: see client/timeline-stage.ts).
+ */
+export type StepStage = 'pre' | 'action' | 'post' | 'rollback';
+
 export interface CheckRequest {
   step: string;
+  stage: Extract<StepStage, 'pre' | 'post'>;
   check: string;
   probe?: ResolvedExecutor;
   condition: string;
@@ -45,6 +52,7 @@ export interface CheckOutcome {
 
 export interface ActionRequest {
   step: string;
+  stage: Extract<StepStage, 'action' | 'rollback'>;
   run: ResolvedExecutor;
   /** Stable across retries: workflow id + step id. */
   idempotencyKey: string;

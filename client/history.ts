@@ -1,27 +1,21 @@
 /**
  * Reading a remediation back from its workflow history: what it was given (the incident, and the
  * catalogue and policy of that day: from the worker-context local activity's recorded answer, or
- * from the first event for runs recorded before `operator-policy`) and how it closed. Payloads are decoded
- * with the SDK's default payload converter, the one the workflow wrote them with.
+ * from the first event for runs recorded before `operator-policy`) and how it closed. Every payload is
+ * decoded and checked against what it should be (client/history-decode.ts, client/history-schemas/).
  */
 import type { WorkflowHandle } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
-import type { WorkerContext } from '../activities/worker-context';
 import type { CompiledCatalogue } from '../dsl/types';
-import type { OperatorPolicy, RemediationInput, RemediationResult } from '../contracts/types';
-import { EXIT, UserFacingError } from '../dsl/user-facing-error';
+import { HISTORY_FORMAT, type OperatorPolicy, type RemediationInput, type RemediationResult } from '../contracts/types';
+import { decodeChecked, decodeOptional, malformed, NotARemediationError } from './history-decode';
+import { validateInput, validateLocalActivityMarker, validateResult, validateWorkerContext } from './history-schemas/workflow';
+
+export { MalformedHistoryError, NotARemediationError } from './history-decode';
 
 export type History = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;
 export type HistoryEvent = NonNullable<History['events']>[number];
-type Payloads = { payloads?: Parameters<typeof defaultPayloadConverter.fromPayload>[0][] | null } | null | undefined;
 
 export const REMEDIATION_WORKFLOW_TYPE = 'remediateIncident';
-
-/** A history that is not a remediation's, or is cut short. */
-export class NotARemediationError extends UserFacingError {
-  override readonly name = 'NotARemediationError';
-  readonly exitCode = EXIT.USAGE;
-}
 
 type ProtoTime = { seconds?: { toNumber(): number } | number | string | null; nanos?: number | null } | null | undefined;
 
@@ -38,14 +32,6 @@ export function protoMs(value: ProtoTime): number {
 
 export function eventTimeMs(event: HistoryEvent): number {
   return protoMs(event.eventTime);
-}
-
-function decodePayloads(payloads: Payloads): unknown[] {
-  return (payloads?.payloads ?? []).map((payload) => defaultPayloadConverter.fromPayload(payload));
-}
-
-export function decodeFirst<T>(payloads: Payloads): T | undefined {
-  return decodePayloads(payloads)[0] as T | undefined;
 }
 
 export type CloseStatus = 'completed' | 'failed' | 'terminated' | 'canceled' | 'timed_out' | 'continued_as_new';
@@ -75,21 +61,32 @@ export function readRecord(history: History): RemediationRecord {
   if (started.workflowType?.name !== REMEDIATION_WORKFLOW_TYPE) {
     throw new NotARemediationError(`workflow type is ${started.workflowType?.name ?? 'unknown'}, not ${REMEDIATION_WORKFLOW_TYPE}`);
   }
-  const input = decodeFirst<RemediationInput>(started.input);
-  if (!input?.incident) throw new NotARemediationError('the workflow input holds no incident');
+  const first = events[0]!;
+  const input = decodeChecked(started.input, validateInput, { eventId: first.eventId, what: 'the workflow input (an incident)' });
+  const formatVersion = historyFormat(input);
+  if (formatVersion > HISTORY_FORMAT.current) {
+    throw malformed({ eventId: first.eventId, what: `a history format up to ${HISTORY_FORMAT.current}` }, `format ${formatVersion} was written by a newer remediate`);
+  }
   const context = input.catalogue ? { catalogue: input.catalogue, policy: input.policy } : workerContextOf(events);
   if (!context?.catalogue) throw new NotARemediationError('the history records no catalogue (the run has not started deciding yet)');
   const last = events[events.length - 1]!;
-  return { input, catalogue: context.catalogue, policy: context.policy, startedAtMs: eventTimeMs(events[0]!), ...(events.length > 1 ? closedBy(last) : {}) };
+  return { input, catalogue: context.catalogue, policy: context.policy, startedAtMs: eventTimeMs(first), ...(events.length > 1 ? closedBy(last) : {}) };
+}
+
+/** The history's format (workflows/types.ts HISTORY_FORMAT): the initial one when its input does not say. */
+export function historyFormat(input: RemediationInput): number {
+  return input.formatVersion ?? HISTORY_FORMAT.initial;
 }
 
 /** The worker-context local activity's answer, as its marker recorded it. */
-function workerContextOf(events: readonly HistoryEvent[]): WorkerContext | undefined {
+function workerContextOf(events: readonly HistoryEvent[]): { catalogue?: CompiledCatalogue; policy?: OperatorPolicy } | undefined {
   for (const event of events) {
     const marker = event.markerRecordedEventAttributes;
     if (marker?.markerName !== 'core_local_activity') continue;
-    const data = decodeFirst<{ activity_type?: string }>(marker.details?.data);
-    if (data?.activity_type === 'workerContext') return decodeFirst<WorkerContext>(marker.details?.result);
+    const data = decodeChecked(marker.details?.data, validateLocalActivityMarker, { eventId: event.eventId, what: 'a local activity marker' });
+    if (data.activity_type !== 'workerContext') continue;
+    // An answer that has not been recorded yet (the activity is retrying) is no context yet.
+    return decodeOptional(marker.details?.result, validateWorkerContext, { eventId: event.eventId, what: "the worker's context (workerContext result)" });
   }
   return undefined;
 }
@@ -97,7 +94,8 @@ function workerContextOf(events: readonly HistoryEvent[]): WorkerContext | undef
 function closedBy(event: HistoryEvent): { closed?: Closed } {
   const atMs = eventTimeMs(event);
   if (event.workflowExecutionCompletedEventAttributes) {
-    return { closed: { status: 'completed', atMs, result: decodeFirst<RemediationResult>(event.workflowExecutionCompletedEventAttributes.result) } };
+    const result = decodeChecked(event.workflowExecutionCompletedEventAttributes.result, validateResult, { eventId: event.eventId, what: 'the remediation result' });
+    return { closed: { status: 'completed', atMs, result } };
   }
   if (event.workflowExecutionFailedEventAttributes) {
     return { closed: { status: 'failed', atMs, reason: event.workflowExecutionFailedEventAttributes.failure?.message ?? 'failed' } };

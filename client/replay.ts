@@ -6,7 +6,8 @@
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { remediationWorkflowId } from '../contracts/messages';
-import { decodeFirst, REMEDIATION_WORKFLOW_TYPE } from './history';
+import { REMEDIATION_WORKFLOW_TYPE } from './history';
+import { decodeFirst } from './history-decode';
 
 export interface HistoryFile {
   /** As the user named it; identifies the history in results. */
@@ -34,8 +35,10 @@ export class HistoryFileError extends Error {
 export function replayWorkflowId(history: ReturnType<typeof historyFromJSON>, fallback: string): string {
   const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
   if (started?.workflowType?.name !== REMEDIATION_WORKFLOW_TYPE) return fallback;
-  const input = decodeFirst<{ incident?: { id?: unknown } }>(started.input);
-  return typeof input?.incident?.id === 'string' ? remediationWorkflowId(input.incident.id) : fallback;
+  const input = decodeFirst(started.input);
+  const incident = typeof input === 'object' && input !== null ? Reflect.get(input, 'incident') : undefined;
+  const id = typeof incident === 'object' && incident !== null ? Reflect.get(incident, 'id') : undefined;
+  return typeof id === 'string' ? remediationWorkflowId(id) : fallback;
 }
 
 export async function replayHistories(files: readonly HistoryFile[], workflowsPath: string): Promise<ReplayOutcome[]> {

@@ -9,6 +9,7 @@ import type { SignedStatement } from '../dsl/trust/types';
 import type { Incident } from '../dsl/types';
 import { remediationWorkflowId } from '../contracts/messages';
 import type { remediateIncident } from '../workflows/remediation';
+import { HISTORY_FORMAT } from '../contracts/types';
 
 export interface Submission {
   handle: WorkflowHandle<typeof remediateIncident>;
@@ -33,7 +34,7 @@ export async function submitIncident(
     const handle = await client.workflow.start<typeof remediateIncident>('remediateIncident', {
       workflowId,
       taskQueue: request.taskQueue,
-      args: [{ incident: request.incident, ...(request.submission ? { submission: request.submission } : {}) }],
+      args: [{ formatVersion: HISTORY_FORMAT.current, incident: request.incident, ...(request.submission ? { submission: request.submission } : {}) }],
       workflowIdConflictPolicy: 'FAIL',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       ...(request.eager ? { requestEagerStart: true } : {}),

@@ -24,11 +24,23 @@ export interface OperatorPolicy {
 }
 
 /**
+ * The format of a remediation's history, as its readers (client/history.ts, client/timeline.ts)
+ * see it, numbered here and nowhere else. The client that starts a workflow writes the current one
+ * into its input; an input without `formatVersion` is format 1.
+ * - 1: step requests do not say their stage: readers infer it (client/timeline-stage.ts). Inputs of
+ *   runs recorded before `operator-policy` also carry the catalogue and policy (read when present).
+ * - 2: every activity step request (runCheck, runAction) carries its `stage`.
+ */
+export const HISTORY_FORMAT = { initial: 1, stagedRequests: 2, current: 2 } as const;
+
+/**
  * A submission: the incident, and the submitter's signed statement when the submitter authenticated.
  * `catalogue` and `policy` are what runs recorded before `operator-policy` carried; newer runs
  * ignore them, whoever sends them.
  */
 export interface RemediationInput {
+  /** What a reader of this run's history may rely on (HISTORY_FORMAT); absent in runs started before it: format 1. */
+  formatVersion?: number;
   incident: Incident;
   submission?: SignedStatement;
   /** @deprecated read only when replaying runs recorded before `operator-policy`. */

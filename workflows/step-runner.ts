@@ -3,13 +3,14 @@
  * checks are read-only and retry transient errors; actions carry an idempotency key
  * (workflow id + step) and retry only as the runbook allows; post-checks poll with durable timers.
  */
-import { ActivityFailure, ApplicationFailure, patched, proxyActivities, proxyLocalActivities, sleep } from '@temporalio/workflow';
+import { patched, proxyActivities, proxyLocalActivities, sleep } from '@temporalio/workflow';
 import { evalCondition } from '../dsl/cel';
 import { describeRun } from '../dsl/steps/describe';
-import type { CheckStep, ExecutionStep, ExecutorSpec, Incident, ParamDecl, ResolvedExecutor } from '../dsl/types';
-import type { ActivityVars, CheckOutcome, RemediationActivities, StepVars } from '../activities/remediation';
+import type { ActionStep, CheckStep, ExecutionStep, ExecutorSpec, Incident, ParamDecl, ResolvedExecutor } from '../dsl/types';
+import type { ActionRequest, ActivityVars, CheckOutcome, CheckRequest, RemediationActivities, StepVars } from '../activities/remediation';
 import type { AuditTrail } from './audit';
 import { rendererFor, type Renderer } from './renderer';
+import { failureMessage, summarise } from './step-outcomes';
 
 /** Checks run a few times on infrastructure errors (the condition itself failing is a result, not an error). */
 const CHECK_ATTEMPTS = 3;
@@ -90,125 +91,139 @@ export class StepRunner {
   }
 
   /** A pre-check runs once; a post-check polls until it holds or its deadline passes. */
-  async check(step: CheckStep, stage: 'pre' | 'post'): Promise<CheckOutcome> {
+  async check(step: CheckStep, stage: CheckRequest['stage']): Promise<CheckOutcome> {
     this.currentStep = step.id;
-    const retry = { maximumAttempts: CHECK_ATTEMPTS, initialInterval: '1s', nonRetryableErrorTypes: ['ExpressionFailed'] };
-    const { runCheck } = this.options.localChecks
-      ? proxyLocalActivities<RemediationActivities>({ startToCloseTimeout: step.timeoutMs, retry })
-      : proxyActivities<RemediationActivities>({ startToCloseTimeout: step.timeoutMs, retry, ...this.priority(false) });
     // `when:` holds for checks as for actions (runs recorded before `check-when` ran every check).
     if (step.when && patched('check-when')) {
-      const applies = this.whenHolds(step.when.cel);
-      if (applies !== true) {
-        const outcome: CheckOutcome = applies === false ? { passed: true, reason: `skipped: ${step.when.cel} is false` } : { passed: false, reason: applies };
-        this.audit.record(outcome.passed ? 'STEP_SUCCEEDED' : 'STEP_FAILED', `${stage}-check ${step.check}: ${outcome.reason}`, { step: step.id, data: { stage, check: step.check, when: step.when.cel } });
-        return outcome;
-      }
+      const skipped = this.checkNotApplying(step, step.when.cel, stage);
+      if (skipped) return skipped;
     }
+    const runCheck = this.checkActivity(step);
     const deadline = Date.now() + (stage === 'post' ? step.deadlineMs : 0);
     for (let poll = 1; ; poll++) {
-      let outcome: CheckOutcome;
-      let probe: ResolvedExecutor | undefined;
-      try {
-        // A probe that cannot be rendered is this check failing, never a workflow task that fails on every retry.
-        probe = step.probe ? this.render(step.probe, step.id) : undefined;
-        outcome = await runCheck({
-          step: step.id,
-          check: step.check,
-          probe,
-          condition: step.condition.cel,
-          vars: this.activityVars(),
-          contextTypes: this.contextTypes,
-          timeoutMs: step.timeoutMs,
-        });
-      } catch (error) {
-        outcome = { passed: false, reason: `${step.check} could not be evaluated: ${failureMessage(error)}` };
-      }
-      // The check's stage, request and result, so the audit shows it however it ran.
-      this.audit.record(outcome.passed ? 'STEP_SUCCEEDED' : 'STEP_FAILED', `${stage}-check ${step.check} (poll ${poll}): ${outcome.reason}`, {
-        step: step.id,
-        data: { stage, check: step.check, poll, condition: step.condition.cel, ...(probe ? { probe: describeRun(probe) } : {}), ...(outcome.probe ? { result: summarise(outcome.probe) } : {}) },
-      });
+      const outcome = await this.pollCheck(runCheck, step, stage, poll);
       if (outcome.passed || Date.now() + step.intervalMs > deadline) return outcome;
       await sleep(step.intervalMs);
     }
   }
 
+  /** The check's outcome when its `when:` is false (it passes) or cannot be evaluated (it fails); undefined when it applies. */
+  private checkNotApplying(step: CheckStep, cel: string, stage: CheckRequest['stage']): CheckOutcome | undefined {
+    const applies = this.whenHolds(cel);
+    if (applies === true) return undefined;
+    const outcome: CheckOutcome = applies === false ? { passed: true, reason: `skipped: ${cel} is false` } : { passed: false, reason: applies };
+    this.audit.record(outcome.passed ? 'STEP_SUCCEEDED' : 'STEP_FAILED', `${stage}-check ${step.check}: ${outcome.reason}`, { step: step.id, data: { stage, check: step.check, when: cel } });
+    return outcome;
+  }
+
+  private checkActivity(step: CheckStep): RemediationActivities['runCheck'] {
+    const retry = { maximumAttempts: CHECK_ATTEMPTS, initialInterval: '1s', nonRetryableErrorTypes: ['ExpressionFailed'] };
+    const { runCheck } = this.options.localChecks
+      ? proxyLocalActivities<RemediationActivities>({ startToCloseTimeout: step.timeoutMs, retry })
+      : proxyActivities<RemediationActivities>({ startToCloseTimeout: step.timeoutMs, retry, ...this.priority(false) });
+    return runCheck;
+  }
+
+  /** One evaluation of a check, recorded in the trail with its stage, request and result, so the audit shows it however it ran. */
+  private async pollCheck(runCheck: RemediationActivities['runCheck'], step: CheckStep, stage: CheckRequest['stage'], poll: number): Promise<CheckOutcome> {
+    let outcome: CheckOutcome;
+    let probe: ResolvedExecutor | undefined;
+    try {
+      // A probe that cannot be rendered is this check failing, never a workflow task that fails on every retry.
+      probe = step.probe ? this.render(step.probe, step.id) : undefined;
+      outcome = await runCheck({
+        step: step.id,
+        stage,
+        check: step.check,
+        probe,
+        condition: step.condition.cel,
+        vars: this.activityVars(),
+        contextTypes: this.contextTypes,
+        timeoutMs: step.timeoutMs,
+      });
+    } catch (error) {
+      outcome = { passed: false, reason: `${step.check} could not be evaluated: ${failureMessage(error)}` };
+    }
+    this.audit.record(outcome.passed ? 'STEP_SUCCEEDED' : 'STEP_FAILED', `${stage}-check ${step.check} (poll ${poll}): ${outcome.reason}`, {
+      step: step.id,
+      data: { stage, check: step.check, poll, condition: step.condition.cel, ...(probe ? { probe: describeRun(probe) } : {}), ...(outcome.probe ? { result: summarise(outcome.probe) } : {}) },
+    });
+    return outcome;
+  }
+
   /** Runs actions and waits in order; returns why it stopped, or undefined when all succeeded. */
   async executeAll(steps: ExecutionStep[], options: { rollback?: boolean } = {}): Promise<string | undefined> {
+    const stage: ActionRequest['stage'] = options.rollback ? 'rollback' : 'action';
     for (const step of steps) {
-      this.currentStep = step.id;
-      const lost = this.options.leaseLost?.();
-      if (lost !== undefined) throw new LeaseLostError(`${options.rollback ? 'rollback ' : ''}${step.id}`, lost);
-      if (step.when) {
-        const applies = this.whenHolds(step.when.cel);
-        if (applies === false) {
-          this.audit.record('STEP_SUCCEEDED', `${step.id} skipped: ${step.when.cel} is false`, { step: step.id });
-          continue;
-        }
-        if (applies !== true) {
-          const message = `${step.id} failed: ${applies}`;
-          this.audit.record('STEP_FAILED', message, { step: step.id });
-          return message;
-        }
-      }
-      if (step.kind === 'wait') {
-        this.audit.record('STEP_STARTED', `waiting ${Math.round(step.durationMs / 1000)} s`, { step: step.id });
-        await sleep(step.durationMs);
-        this.audit.record('STEP_SUCCEEDED', `waited ${Math.round(step.durationMs / 1000)} s`, { step: step.id });
-        continue;
-      }
-      let run: ResolvedExecutor;
-      try {
-        run = this.render(step.run, step.id);
-      } catch (error) {
-        // A step that cannot be rendered (a missing output, a refused value) fails as a step: a rollback raises ROLLBACK_FAILED.
-        const message = `${step.id} failed: cannot be rendered: ${failureMessage(error)}`;
-        this.audit.record('STEP_FAILED', message, { step: step.id });
-        return message;
-      }
-      const idempotencyKey = `${this.workflowId}/${options.rollback ? 'rollback/' : ''}${step.id}`;
-      this.audit.record('STEP_STARTED', `${options.rollback ? 'rollback ' : ''}${step.id}: ${describeRun(run)}`, {
-        step: step.id,
-        data: { idempotencyKey, run },
-      });
-      const { runAction } = proxyActivities<RemediationActivities>({
-        startToCloseTimeout: step.timeoutMs,
-        retry: { maximumAttempts: step.retries + 1, initialInterval: '2s', nonRetryableErrorTypes: ['ExpressionFailed'] },
-        ...this.priority(options.rollback === true),
-      });
-      try {
-        const { result, outputs } = await runAction({
-          step: step.id,
-          run,
-          idempotencyKey,
-          timeoutMs: step.timeoutMs,
-          outputs: Object.fromEntries(Object.entries(step.outputs).map(([name, expr]) => [name, expr.cel])),
-          vars: this.activityVars(),
-          contextTypes: this.contextTypes,
-        });
-        this.outputs[step.id] = outputs as Record<string, unknown>;
-        this.audit.record('STEP_SUCCEEDED', `${step.id} succeeded`, { step: step.id, data: { result: summarise(result), outputs } });
-      } catch (error) {
-        const message = `${step.id} failed: ${failureMessage(error)}`;
-        this.audit.record('STEP_FAILED', message, { step: step.id });
-        return message;
-      }
+      const failure = await this.executeStep(step, stage);
+      if (failure !== undefined) return failure;
     }
     this.currentStep = null;
     return undefined;
   }
-}
 
-function summarise(result: unknown): unknown {
-  if (!result || typeof result !== 'object') return result;
-  const { stdout, stderr, body, ...rest } = result as Record<string, unknown>;
-  const cut = (v: unknown) => (typeof v === 'string' && v.length > 500 ? `${v.slice(0, 500)}…` : v);
-  return { ...rest, stdout: cut(stdout), stderr: cut(stderr), body: cut(body) };
-}
+  /** One action or wait (or its skip by `when:`); returns why it failed, or undefined to go on. */
+  private async executeStep(step: ExecutionStep, stage: ActionRequest['stage']): Promise<string | undefined> {
+    this.currentStep = step.id;
+    const lost = this.options.leaseLost?.();
+    if (lost !== undefined) throw new LeaseLostError(`${stage === 'rollback' ? 'rollback ' : ''}${step.id}`, lost);
+    if (step.when) {
+      const applies = this.whenHolds(step.when.cel);
+      if (applies === false) {
+        this.audit.record('STEP_SUCCEEDED', `${step.id} skipped: ${step.when.cel} is false`, { step: step.id });
+        return undefined;
+      }
+      if (applies !== true) {
+        const message = `${step.id} failed: ${applies}`;
+        this.audit.record('STEP_FAILED', message, { step: step.id });
+        return message;
+      }
+    }
+    if (step.kind === 'wait') {
+      this.audit.record('STEP_STARTED', `waiting ${Math.round(step.durationMs / 1000)} s`, { step: step.id });
+      await sleep(step.durationMs);
+      this.audit.record('STEP_SUCCEEDED', `waited ${Math.round(step.durationMs / 1000)} s`, { step: step.id });
+      return undefined;
+    }
+    return await this.runAction(step, stage);
+  }
 
-function failureMessage(error: unknown): string {
-  if (error instanceof ActivityFailure && error.cause) return failureMessage(error.cause);
-  if (error instanceof ApplicationFailure) return error.message;
-  return error instanceof Error ? error.message : String(error);
+  private async runAction(step: ActionStep, stage: ActionRequest['stage']): Promise<string | undefined> {
+    const rollback = stage === 'rollback';
+    let run: ResolvedExecutor;
+    try {
+      run = this.render(step.run, step.id);
+    } catch (error) {
+      // A step that cannot be rendered (a missing output, a refused value) fails as a step: a rollback raises ROLLBACK_FAILED.
+      const message = `${step.id} failed: cannot be rendered: ${failureMessage(error)}`;
+      this.audit.record('STEP_FAILED', message, { step: step.id });
+      return message;
+    }
+    const idempotencyKey = `${this.workflowId}/${rollback ? 'rollback/' : ''}${step.id}`;
+    this.audit.record('STEP_STARTED', `${rollback ? 'rollback ' : ''}${step.id}: ${describeRun(run)}`, { step: step.id, data: { idempotencyKey, run } });
+    const { runAction } = proxyActivities<RemediationActivities>({
+      startToCloseTimeout: step.timeoutMs,
+      retry: { maximumAttempts: step.retries + 1, initialInterval: '2s', nonRetryableErrorTypes: ['ExpressionFailed'] },
+      ...this.priority(rollback),
+    });
+    try {
+      const { result, outputs } = await runAction({
+        step: step.id,
+        stage,
+        run,
+        idempotencyKey,
+        timeoutMs: step.timeoutMs,
+        outputs: Object.fromEntries(Object.entries(step.outputs).map(([name, expr]) => [name, expr.cel])),
+        vars: this.activityVars(),
+        contextTypes: this.contextTypes,
+      });
+      this.outputs[step.id] = outputs;
+      this.audit.record('STEP_SUCCEEDED', `${step.id} succeeded`, { step: step.id, data: { result: summarise(result), outputs } });
+      return undefined;
+    } catch (error) {
+      const message = `${step.id} failed: ${failureMessage(error)}`;
+      this.audit.record('STEP_FAILED', message, { step: step.id });
+      return message;
+    }
+  }
 }

@@ -10,18 +10,18 @@
 import { describeValue } from '../describe';
 import { placeholders } from './template-v1';
 import type {
-  CompiledRunbook,
-  ExecutorSpec,
+  RunbookV1 as CompiledRunbook,
+  ExecutorSpecV1 as ExecutorSpec,
   Incident,
-  ParamDecl,
-  ParamType,
-  PlannedStep,
-  ResolvedExecutor,
-  ResolvedKubernetes,
-  Step,
-  Template,
-  TemplateValue,
-} from '../types';
+  ParamDeclV1 as ParamDecl,
+  ParamTypeV1 as ParamType,
+  PlannedStepV1 as PlannedStep,
+  ResolvedExecutorV1 as ResolvedExecutor,
+  ResolvedKubernetesV1 as ResolvedKubernetes,
+  StepV1 as Step,
+  TemplateV1 as Template,
+  TemplateValueV1 as TemplateValue,
+} from './types-v1';
 
 /** A context value is missing or does not fit: nothing may run. */
 export class ContextError extends Error {

@@ -6,7 +6,7 @@
  * a second command. `{{` and `}}` are literal braces (as in Python's format,
  * which the seed's engine used).
  */
-import type { Template, TemplatePart } from '../types';
+import type { TemplateV1 as Template, TemplatePartV1 as TemplatePart } from './types-v1';
 
 const INCIDENT_PLACEHOLDER_FIELDS = ['id', 'service', 'root_cause', 'confidence'] as const;
 

@@ -12,11 +12,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sendDecision } from '../../client/approvals';
+import { readRecord } from '../../client/history';
+import { decodeFirst } from '../../client/history-decode';
 import { submitIncident } from '../../client/submit';
+import { buildTimeline } from '../../client/timeline';
 import { incidentSha256, submissionStatementText } from '../../dsl/trust/statement';
 import type { CompiledCatalogue, Incident } from '../../dsl/types';
 import { approveSignal, statusQuery } from '../../contracts/messages';
-import type { RemediationResult } from '../../contracts/types';
+import { HISTORY_FORMAT, type RemediationResult } from '../../contracts/types';
 import { approveWith, clockOf, decide, statementFor, trustOf } from '../harness/approvals';
 import { compileFixture, incident, startWorker } from '../harness/engine';
 import { testKey } from '../harness/ssh-keys';
@@ -353,6 +356,22 @@ describe('safety', () => {
     expect(eventTypes(result)).toEqual(expect.arrayContaining(['VERIFICATION_FAILED', 'ROLLED_BACK']));
     const scales = target.requests.filter((r) => r.method === 'PUT').map((r) => r.body);
     expect(scales).toEqual([{ replicas: 5 }, { replicas: 3 }]);
+  });
+
+  it('a new run records its history format, and each action request its stage, which the timeline reads', async () => {
+    target.state.ignoreScale = true;
+    const { handle } = await submit(seedIncident(2));
+    expect((await handle.result()).outcome).toBe('rolled_back');
+    const history = await handle.fetchHistory();
+    expect(readRecord(history).input.formatVersion).toBe(HISTORY_FORMAT.current);
+    const requests = (history.events ?? []).flatMap((e) => (e.activityTaskScheduledEventAttributes?.activityType?.name === 'runAction' ? [decodeFirst(e.activityTaskScheduledEventAttributes.input)] : []));
+    expect(requests.map((r) => [Reflect.get(Object(r), 'step'), Reflect.get(Object(r), 'stage')])).toEqual([
+      ['capture', 'action'],
+      ['scale', 'action'],
+      ['restore', 'rollback'],
+    ]);
+    const actions = buildTimeline(history).entries.filter((e) => e.kind === 'action').map((e) => e.summary.split(':')[0]);
+    expect(actions).toEqual(['action capture', 'action scale', 'rollback action restore']);
   });
 
   it('a failed pre-check runs no action', async () => {
