@@ -73,7 +73,7 @@ export function readRecord(history: History): RemediationRecord {
   return { input, catalogue: context.catalogue, policy: context.policy, startedAtMs: eventTimeMs(first), ...(events.length > 1 ? closedBy(last) : {}) };
 }
 
-/** The history's format (workflows/types.ts HISTORY_FORMAT): the initial one when its input does not say. */
+/** The history's format (contracts/types.ts HISTORY_FORMAT): the initial one when its input does not say. */
 export function historyFormat(input: RemediationInput): number {
   return input.formatVersion ?? HISTORY_FORMAT.initial;
 }

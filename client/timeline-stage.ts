@@ -1,6 +1,6 @@
 /**
  * The stage of a step request in a timeline: pre-check, action, post-check or rollback. Requests of
- * format 2 and later say it (workflows/types.ts HISTORY_FORMAT); for older ones it is inferred, as
+ * format 2 and later say it (contracts/types.ts HISTORY_FORMAT); for older ones it is inferred, as
  * the timeline always did, by inferStageOfUnstagedRequest.
  */
 import type { StepStage } from '../activities/remediation';

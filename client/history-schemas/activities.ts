@@ -9,7 +9,7 @@ import { literal, nullable, open, payloadValidator } from './builders';
 import { executorResult, resolvedExecutor } from './catalogue';
 import { BLOCKED_EVENTS } from './workflow';
 
-/** `stage` is absent in requests recorded before format 2 (workflows/types.ts HISTORY_FORMAT). */
+/** `stage` is absent in requests recorded before format 2 (contracts/types.ts HISTORY_FORMAT). */
 const checkRequest = open({ step: str(), check: str(), stage: strEnum(['pre', 'post']), probe: resolvedExecutor, condition: str() }, ['step', 'check', 'condition']);
 const actionRequest = open({ step: str(), stage: strEnum(['action', 'rollback']), run: resolvedExecutor, idempotencyKey: str() }, ['step', 'run', 'idempotencyKey']);
 
