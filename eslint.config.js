@@ -4,8 +4,25 @@
 import tseslint from 'typescript-eslint';
 
 const NODE_BUILTINS = {
-  patterns: [{ group: ['node:*'], message: 'workflows/ and dsl/ are deterministic and bundled for the workflow sandbox: no Node built-ins.' }],
-  paths: ['fs', 'path', 'os', 'crypto', 'child_process', 'http', 'https', 'net', 'url', 'util', 'events', 'stream', 'timers', 'process'].map((name) => ({
+  patterns: [
+    { group: ['node:*'], message: 'workflows/ and dsl/ are deterministic and bundled for the workflow sandbox: no Node built-ins.' },
+  ],
+  paths: [
+    'fs',
+    'path',
+    'os',
+    'crypto',
+    'child_process',
+    'http',
+    'https',
+    'net',
+    'url',
+    'util',
+    'events',
+    'stream',
+    'timers',
+    'process',
+  ].map((name) => ({
     name,
     message: 'workflows/ and dsl/ are deterministic and bundled for the workflow sandbox: no Node built-ins.',
   })),

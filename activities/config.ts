@@ -49,7 +49,12 @@ export function loadActivitiesConfig(env: NodeJS.ProcessEnv = process.env): Acti
     webhookUrls: parseWebhookUrls(env.REMEDIATE_WEBHOOK_URLS),
     notifyLogPath: parseLogPath(env.REMEDIATE_NOTIFY_LOG),
     notifyTimeoutMs: parsePositiveInt('REMEDIATE_NOTIFY_TIMEOUT_MS', env.REMEDIATE_NOTIFY_TIMEOUT_MS, DEFAULT_NOTIFY_TIMEOUT_MS, 60_000),
-    maxOutputBytes: parsePositiveInt('REMEDIATE_MAX_OUTPUT_BYTES', env.REMEDIATE_MAX_OUTPUT_BYTES, DEFAULT_MAX_OUTPUT_BYTES, MAX_OUTPUT_BYTES_LIMIT),
+    maxOutputBytes: parsePositiveInt(
+      'REMEDIATE_MAX_OUTPUT_BYTES',
+      env.REMEDIATE_MAX_OUTPUT_BYTES,
+      DEFAULT_MAX_OUTPUT_BYTES,
+      MAX_OUTPUT_BYTES_LIMIT,
+    ),
     kubernetes: { kubeconfig: null, namespaces: parseNamespaces(env.REMEDIATE_K8S_NAMESPACES) },
   };
 }
@@ -74,7 +79,8 @@ function parseNamespaces(raw: string | undefined): string[] | null {
   if (raw === undefined || raw.trim() === '') return null;
   return raw.split(',').map((entry) => {
     const name = entry.trim();
-    if (!NAMESPACE.test(name) || name.length > 63) throw new ConfigError('REMEDIATE_K8S_NAMESPACES', `${JSON.stringify(name)} is not a namespace name`);
+    if (!NAMESPACE.test(name) || name.length > 63)
+      throw new ConfigError('REMEDIATE_K8S_NAMESPACES', `${JSON.stringify(name)} is not a namespace name`);
     return name;
   });
 }

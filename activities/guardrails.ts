@@ -37,7 +37,10 @@ export function createGuardrailActivities(deps: GuardrailActivityDeps) {
         return await handle().executeUpdate(acquireUpdate, { args: [request] });
       } catch (error) {
         if (error instanceof WorkflowNotFoundError) {
-          throw ApplicationFailure.nonRetryable(`no guardrail coordinator ${deps.workflowId} is running: not acting without guardrails`, 'GuardrailsUnavailable');
+          throw ApplicationFailure.nonRetryable(
+            `no guardrail coordinator ${deps.workflowId} is running: not acting without guardrails`,
+            'GuardrailsUnavailable',
+          );
         }
         throw error;
       }

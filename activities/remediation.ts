@@ -89,7 +89,8 @@ export function createRemediationActivities(config: ActivitiesConfig = loadActiv
             kubernetes,
           })
         : undefined;
-      if (probe && !probe.ok) throw ApplicationFailure.retryable(`probe for ${request.check} failed (${describeResult(probe)})`, PROBE_FAILED, probe);
+      if (probe && !probe.ok)
+        throw ApplicationFailure.retryable(`probe for ${request.check} failed (${describeResult(probe)})`, PROBE_FAILED, probe);
       let passed: boolean;
       try {
         passed = evalCondition(request.condition, { ...celVars(request.vars), result: probe }, request.contextTypes);

@@ -117,7 +117,9 @@ function overlapViolations(windows: Window[], rules: StormRules, examples: strin
     const others = new Set(active.map((o) => o.incident.service));
     if (!others.has(w.incident.service) && others.size >= rules.limits.maxServices) {
       services += 1;
-      examples.push(`services: ${w.incident.id} acted on ${w.incident.service} while ${[...others].join(', ')} were under change (max ${rules.limits.maxServices})`);
+      examples.push(
+        `services: ${w.incident.id} acted on ${w.incident.service} while ${[...others].join(', ')} were under change (max ${rules.limits.maxServices})`,
+      );
     }
   }
   return { concurrency, services };
@@ -161,7 +163,11 @@ export function withInjectedViolation(
   if (!acted) return { requests: [...requests], incidents: [...incidents] };
   const at = requests.find((r) => r.pod === acted.pod && r.method === 'DELETE')!.at;
   const count = Math.max(rules.limits.maxConcurrent, rules.maxPerHour[acted.runbook] ?? 0) + 1;
-  const ghosts = Array.from({ length: count }, (_, k): StormIncident => ({ ...acted, id: `${acted.id}-injected-${k}`, pod: `${acted.pod}-injected-${k}` }));
+  const ghosts = Array.from({ length: count }, (_, k): StormIncident => ({
+    ...acted,
+    id: `${acted.id}-injected-${k}`,
+    pod: `${acted.pod}-injected-${k}`,
+  }));
   const forged = ghosts.flatMap((ghost, k): TargetRequest[] => [
     { at: at + k, method: 'DELETE', pod: ghost.pod, status: 200 },
     { at: at + 60_000, method: 'GET', pod: ghost.pod, status: 200 },

@@ -21,8 +21,21 @@ export interface CoordinatorHealth {
 
 const TIMEOUT_KINDS: Record<number, string> = { 1: 'start to close', 2: 'schedule to start', 3: 'schedule to close', 4: 'heartbeat' };
 
-export async function coordinatorHealth(client: Client, workflowId: string, killedIdentities: ReadonlySet<string> = new Set(), maxRuns = 100): Promise<CoordinatorHealth> {
-  const health: CoordinatorHealth = { runs: 0, events: 0, workflowTaskFailures: 0, workflowTaskTimeouts: 0, timeoutsOnKilledWorkers: 0, failureCauses: [], timeoutCauses: [] };
+export async function coordinatorHealth(
+  client: Client,
+  workflowId: string,
+  killedIdentities: ReadonlySet<string> = new Set(),
+  maxRuns = 100,
+): Promise<CoordinatorHealth> {
+  const health: CoordinatorHealth = {
+    runs: 0,
+    events: 0,
+    workflowTaskFailures: 0,
+    workflowTaskTimeouts: 0,
+    timeoutsOnKilledWorkers: 0,
+    failureCauses: [],
+    timeoutCauses: [],
+  };
   let runId: string | undefined = (await client.workflow.getHandle(workflowId).describe()).runId;
   while (runId && health.runs < maxRuns) {
     const history: temporal.api.history.v1.IHistory = await client.workflow.getHandle(workflowId, runId).fetchHistory();
@@ -43,7 +56,10 @@ export async function coordinatorHealth(client: Client, workflowId: string, kill
         health.workflowTaskTimeouts += 1;
         const identity = startedBy.get(String(timedOut.startedEventId)) ?? '';
         if (killedIdentities.has(identity)) health.timeoutsOnKilledWorkers += 1;
-        else if (health.timeoutCauses.length < 5) health.timeoutCauses.push(`${TIMEOUT_KINDS[Number(timedOut.timeoutType)] ?? String(timedOut.timeoutType)}${identity ? ` on ${identity}` : ''}`);
+        else if (health.timeoutCauses.length < 5)
+          health.timeoutCauses.push(
+            `${TIMEOUT_KINDS[Number(timedOut.timeoutType)] ?? String(timedOut.timeoutType)}${identity ? ` on ${identity}` : ''}`,
+          );
       }
     }
     const previous: string | null | undefined = events[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId;

@@ -52,7 +52,14 @@ export const BENCH_TRUST: TrustPolicy = {
   statementMaxAgeMs: 15 * 60_000,
 };
 
-export const BENCH_OPERATOR_POLICY: OperatorPolicy = { defaultApprovers: [], approverGroups: {}, namespace: 'default', limits: OPEN_POLICY.limits, trust: BENCH_TRUST, version: 'bench' };
+export const BENCH_OPERATOR_POLICY: OperatorPolicy = {
+  defaultApprovers: [],
+  approverGroups: {},
+  namespace: 'default',
+  limits: OPEN_POLICY.limits,
+  trust: BENCH_TRUST,
+  version: 'bench',
+};
 
 export interface EngineWorkers {
   taskQueue: string;
@@ -90,11 +97,18 @@ export function renderBenchRunbooks(target: string): string {
 
 export function compileBenchRunbooks(target: string): CompiledCatalogue {
   const compiled = compileCatalogue([{ file: here('./runbooks.yaml'), text: renderBenchRunbooks(target) }]);
-  if (!compiled.ok) throw new Error(`bench/runbooks.yaml does not compile:\n${compiled.errors.map((e) => `${e.line}:${e.column} ${e.path}: ${e.message}`).join('\n')}`);
+  if (!compiled.ok)
+    throw new Error(
+      `bench/runbooks.yaml does not compile:\n${compiled.errors.map((e) => `${e.line}:${e.column} ${e.path}: ${e.message}`).join('\n')}`,
+    );
   return compiled.catalogue;
 }
 
-export async function startBenchEnv(log: (line: string) => void, profile: DevServerProfile = 'tuned', extraArgs: readonly string[] = []): Promise<BenchEnv> {
+export async function startBenchEnv(
+  log: (line: string) => void,
+  profile: DevServerProfile = 'tuned',
+  extraArgs: readonly string[] = [],
+): Promise<BenchEnv> {
   try {
     Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
   } catch {

@@ -44,7 +44,13 @@ async function arrivals<T>(rate: number, seconds: number, task: (i: number) => P
   );
 }
 
-export async function baselineLatency(env: BenchEnv, rate: number, seconds: number, drainMs: number, eager: boolean): Promise<BaselineLatency> {
+export async function baselineLatency(
+  env: BenchEnv,
+  rate: number,
+  seconds: number,
+  drainMs: number,
+  eager: boolean,
+): Promise<BaselineLatency> {
   const limitAt = Date.now() + seconds * 1000 + drainMs;
   const done = await arrivals(rate, seconds, async () => {
     const id = runTagged(`baseline-latency-${rate}`);
@@ -70,13 +76,24 @@ export async function baselineLatency(env: BenchEnv, rate: number, seconds: numb
   };
 }
 
-export async function engineLatency(env: BenchEnv, engine: EngineWorkers, rate: number, seconds: number, services: number, drainMs: number, eager: boolean): Promise<EngineLatency> {
+export async function engineLatency(
+  env: BenchEnv,
+  engine: EngineWorkers,
+  rate: number,
+  seconds: number,
+  services: number,
+  drainMs: number,
+  eager: boolean,
+): Promise<EngineLatency> {
   const limitAt = Date.now() + seconds * 1000 + drainMs;
   const done = await arrivals(rate, seconds, async (i) => {
     const incident = makeIncident(env, 'bench_low', `lat-svc-${i % services}`);
     const submittedAt = Date.now();
     await submit(env, incident, engine.taskQueue, eager);
-    const result: Finished = await Promise.race([resultOf(env, incident.id), sleep(limitAt - Date.now()).then(() => ({ error: 'timeout' }))]);
+    const result: Finished = await Promise.race([
+      resultOf(env, incident.id),
+      sleep(limitAt - Date.now()).then(() => ({ error: 'timeout' })),
+    ]);
     return { submittedAt, doneAt: Date.now(), actionAt: env.target.firstAt('DELETE', incident.id), result };
   });
   const remediated = done.filter((d) => 'outcome' in d.result && d.result.outcome === 'remediated');

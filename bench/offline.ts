@@ -23,9 +23,13 @@ export interface ReplayFigures {
 
 export async function replay(bundleCode: string, repeat: number): Promise<ReplayFigures> {
   const dir = join(root, 'test/histories');
-  const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
   const parsed = files.map((f) => historyFromJSON(JSON.parse(readFileSync(join(dir, f), 'utf8'))));
-  const histories = Array.from({ length: repeat }, (_, r) => parsed.map((history, i) => ({ workflowId: replayWorkflowId(history, `${files[i]}#${r}`), history }))).flat();
+  const histories = Array.from({ length: repeat }, (_, r) =>
+    parsed.map((history, i) => ({ workflowId: replayWorkflowId(history, `${files[i]}#${r}`), history })),
+  ).flat();
   let failed = 0;
   let replayed = 0;
   const start = performance.now();
@@ -85,5 +89,11 @@ export async function compileTime(runs: number): Promise<CompileFigures> {
     catalogue = compiled.catalogue;
   }
   const p = percentiles(times);
-  return { files: files.length, runbooks: catalogue!.runbooks.length, runs, ms: { p50: round(p.p50, 2), max: round(p.max, 2) }, catalogue: catalogue! };
+  return {
+    files: files.length,
+    runbooks: catalogue!.runbooks.length,
+    runs,
+    ms: { p50: round(p.p50, 2), max: round(p.max, 2) },
+    catalogue: catalogue!,
+  };
 }

@@ -14,13 +14,24 @@ import type { TuningStep } from './tuning';
 export interface BenchReport {
   when: string;
   mode: string;
-  machine: { cores: number; node: string; temporalio: string; temporalCli?: string; server?: string; load: { atStart: number; meanDuring: number | null } };
+  machine: {
+    cores: number;
+    node: string;
+    temporalio: string;
+    temporalCli?: string;
+    server?: string;
+    load: { atStart: number; meanDuring: number | null };
+  };
   throughput: ThroughputFigures;
   baselineLadder: BaselineLatency[];
   engineLatency: EngineLatency | null;
   storm: StormFigures;
   processStorm: StormFigures | null;
-  offline: { replay: { perSecond: number; replayed: number; failed: number }; decide: { perSecond: number }; compile: { files: number; runbooks: number; ms: { p50: number | null } } };
+  offline: {
+    replay: { perSecond: number; replayed: number; failed: number };
+    decide: { perSecond: number };
+    compile: { files: number; runbooks: number; ms: { p50: number | null } };
+  };
   memory: { peakRssMb: number };
   targets: TargetResult[];
   totalSeconds: number;
@@ -43,24 +54,54 @@ function context(r: Pick<BenchReport, 'when' | 'mode' | 'machine' | 'totalSecond
 function detailRows(r: BenchReport): Array<[string, string]> {
   const rows: Array<[string, string]> = [];
   const t = r.throughput;
-  rows.push(['throughput', `engine ${t.engine.perSecond} wf/s (${t.engine.remediated} remediated of ${t.incidents}), bare Temporal ${t.baseline.perSecond} wf/s, ${t.window} in flight`]);
+  rows.push([
+    'throughput',
+    `engine ${t.engine.perSecond} wf/s (${t.engine.remediated} remediated of ${t.incidents}), bare Temporal ${t.baseline.perSecond} wf/s, ${t.window} in flight`,
+  ]);
   const a = t.anatomy;
-  rows.push(['per workflow (events / workflow tasks / activities)', `engine ${a.engine.events} / ${a.engine.workflowTasks} / ${a.engine.activities}, bare ${a.baseline.events} / ${a.baseline.workflowTasks} / ${a.baseline.activities}`]);
-  for (const b of r.baselineLadder) rows.push([`bare Temporal at ${b.ratePerSecond}/s`, `first activity p50 ${ms(b.firstActivityMs.p50)}, p99 ${ms(b.firstActivityMs.p99)}${b.bounded ? '' : ' (unbounded)'}`]);
+  rows.push([
+    'per workflow (events / workflow tasks / activities)',
+    `engine ${a.engine.events} / ${a.engine.workflowTasks} / ${a.engine.activities}, bare ${a.baseline.events} / ${a.baseline.workflowTasks} / ${a.baseline.activities}`,
+  ]);
+  for (const b of r.baselineLadder)
+    rows.push([
+      `bare Temporal at ${b.ratePerSecond}/s`,
+      `first activity p50 ${ms(b.firstActivityMs.p50)}, p99 ${ms(b.firstActivityMs.p99)}${b.bounded ? '' : ' (unbounded)'}`,
+    ]);
   const l = r.engineLatency;
   if (l) {
-    rows.push([`engine at ${l.ratePerSecond}/s`, `first action p50 ${ms(l.firstActionMs.p50)}, p99 ${ms(l.firstActionMs.p99)}; verified outcome p50 ${ms(l.verifiedOutcomeMs.p50)}, p99 ${ms(l.verifiedOutcomeMs.p99)}`]);
+    rows.push([
+      `engine at ${l.ratePerSecond}/s`,
+      `first action p50 ${ms(l.firstActionMs.p50)}, p99 ${ms(l.firstActionMs.p99)}; verified outcome p50 ${ms(l.verifiedOutcomeMs.p50)}, p99 ${ms(l.verifiedOutcomeMs.p99)}`,
+    ]);
     for (const [stage, p50] of Object.entries(l.stagesP50Ms)) rows.push([`  p50 ${stage}`, ms(p50)]);
   }
   for (const s of [r.storm, r.processStorm]) {
     if (!s) continue;
-    rows.push([`storm (${s.workers})`, `${s.incidents} incidents, ${s.services} services, ${s.withinSeconds} s; ${s.atTarget.acted} acted, ${s.atTarget.actions} actions at the target`]);
-    rows.push(['  outcomes', Object.entries(s.outcomes).map(([k, v]) => `${k} ${v}`).join(', ')]);
+    rows.push([
+      `storm (${s.workers})`,
+      `${s.incidents} incidents, ${s.services} services, ${s.withinSeconds} s; ${s.atTarget.acted} acted, ${s.atTarget.actions} actions at the target`,
+    ]);
+    rows.push([
+      '  outcomes',
+      Object.entries(s.outcomes)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', '),
+    ]);
     rows.push(['  repeats attached', `${s.duplicatesAttached} of ${s.duplicatesSubmitted}`]);
-    if (s.stuck.running > 0) rows.push(['  still running, waiting on', Object.entries(s.stuck.byWaitingOn).map(([k, v]) => `${v} ${k}`).join(', ')]);
+    if (s.stuck.running > 0)
+      rows.push([
+        '  still running, waiting on',
+        Object.entries(s.stuck.byWaitingOn)
+          .map(([k, v]) => `${v} ${k}`)
+          .join(', '),
+      ]);
   }
   const o = r.offline;
-  rows.push(['replay / decide / compile', `${o.replay.perSecond} histories/s, ${o.decide.perSecond} decisions/s, compile ${o.compile.ms.p50} ms (${o.compile.runbooks} runbooks)`]);
+  rows.push([
+    'replay / decide / compile',
+    `${o.replay.perSecond} histories/s, ${o.decide.perSecond} decisions/s, compile ${o.compile.ms.p50} ms (${o.compile.runbooks} runbooks)`,
+  ]);
   rows.push(['peak RSS', `${r.memory.peakRssMb} MB`]);
   return rows;
 }
@@ -154,7 +195,14 @@ export function expectedBlocks(root: string): Record<'README.md' | 'docs/benchma
   const tuning = readJson<TuningReport>(join(root, 'bench/results/reference-tuning.json'));
   return {
     'README.md': [BEGIN, summaryMarkdown(reference), END].join('\n'),
-    'docs/benchmarks.md': [BEGIN, targetsMarkdown(reference), '', detailsMarkdown(reference), ...(tuning ? ['', tuningMarkdown(tuning)] : []), END].join('\n'),
+    'docs/benchmarks.md': [
+      BEGIN,
+      targetsMarkdown(reference),
+      '',
+      detailsMarkdown(reference),
+      ...(tuning ? ['', tuningMarkdown(tuning)] : []),
+      END,
+    ].join('\n'),
   };
 }
 

@@ -50,7 +50,8 @@ const SIZES = {
 } as const;
 
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
-const version = (pkg: string) => (JSON.parse(readFileSync(join(root, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
+const version = (pkg: string) =>
+  (JSON.parse(readFileSync(join(root, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
 
 async function main(): Promise<number> {
   const began = Date.now();
@@ -63,11 +64,20 @@ async function main(): Promise<number> {
     cores: cpus().length,
     node: process.version,
     temporalio: version('@temporalio/worker'),
-    load: { atStart: Number(loadAtStart.toFixed(2)), meanDuring: loads.length ? Number((loads.reduce((a, b) => a + b, 0) / loads.length).toFixed(2)) : null },
+    load: {
+      atStart: Number(loadAtStart.toFixed(2)),
+      meanDuring: loads.length ? Number((loads.reduce((a, b) => a + b, 0) / loads.length).toFixed(2)) : null,
+    },
   });
   if (MODE === 'tuning') {
     const comparison = await tuningComparison(log);
-    return save({ when: new Date(began).toISOString(), mode: MODE, machine: machine(), tuning: comparison, totalSeconds: Math.round((Date.now() - began) / 1000) });
+    return save({
+      when: new Date(began).toISOString(),
+      mode: MODE,
+      machine: machine(),
+      tuning: comparison,
+      totalSeconds: Math.round((Date.now() - began) / 1000),
+    });
   }
   const sizes = SIZES[MODE];
   const rss = rssSampler();
@@ -112,10 +122,16 @@ async function measure(env: BenchEnv, sizes: (typeof SIZES)['quick' | 'default']
     if (!point.bounded) break;
   }
   const bounded = highestBoundedRate(baselineLadder);
-  const lat = bounded ? await engineLatency(env, engine, bounded.ratePerSecond, sizes.ladder.seconds, 20, sizes.ladder.drainMs, true) : null;
-  log(`3/5 storm: ${sizes.storm.incidents} incidents for ${sizes.storm.services} services within ${sizes.storm.seconds} s, ${sizes.storm.approvals} approved mid-storm`);
+  const lat = bounded
+    ? await engineLatency(env, engine, bounded.ratePerSecond, sizes.ladder.seconds, 20, sizes.ladder.drainMs, true)
+    : null;
+  log(
+    `3/5 storm: ${sizes.storm.incidents} incidents for ${sizes.storm.services} services within ${sizes.storm.seconds} s, ${sizes.storm.approvals} approved mid-storm`,
+  );
   const st = await storm(env, sizes.storm, log);
-  log(`    storm on ${sizes.processStorm.processes} worker processes, one killed: ${sizes.processStorm.incidents} incidents within ${sizes.processStorm.seconds} s`);
+  log(
+    `    storm on ${sizes.processStorm.processes} worker processes, one killed: ${sizes.processStorm.incidents} incidents within ${sizes.processStorm.seconds} s`,
+  );
   const processStorm = await storm(env, sizes.processStorm, log);
   log('4/5 replay, decisions, compile');
   const cmp = await compileTime(sizes.compileRuns);

@@ -81,7 +81,14 @@ interface StormWorkers {
 async function stormWorkers(env: BenchEnv, options: StormOptions, log: (line: string) => void): Promise<StormWorkers> {
   if (!options.processes) {
     const engine = await env.startEngine(runTagged('storm'), STORM_POLICY);
-    return { taskQueue: engine.taskQueue, coordinatorId: engine.coordinatorId, description: 'in-process', killed: new Set(), midway: () => undefined, stop: async () => undefined };
+    return {
+      taskQueue: engine.taskQueue,
+      coordinatorId: engine.coordinatorId,
+      description: 'in-process',
+      killed: new Set(),
+      midway: () => undefined,
+      stop: async () => undefined,
+    };
   }
   const taskQueue = runTagged('storm-proc');
   const coordinatorId = `guardrails-${taskQueue}`;
@@ -90,7 +97,10 @@ async function stormWorkers(env: BenchEnv, options: StormOptions, log: (line: st
     policyFile,
     stringify({
       limits: { max_concurrent: STORM_POLICY.limits.maxConcurrent, max_services: STORM_POLICY.limits.maxServices },
-      failure_budget: { max_failures: STORM_POLICY.failureBudget.maxFailures, window_minutes: STORM_POLICY.failureBudget.windowMs / 60_000 },
+      failure_budget: {
+        max_failures: STORM_POLICY.failureBudget.maxFailures,
+        window_minutes: STORM_POLICY.failureBudget.windowMs / 60_000,
+      },
       allowed_signers: env.allowedSignersFile,
     }),
   );
@@ -117,19 +127,26 @@ async function stormWorkers(env: BenchEnv, options: StormOptions, log: (line: st
     },
     stop: async () => {
       for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await Promise.all(children.map((child) => (child.exitCode === null && child.signalCode === null ? new Promise((r) => child.once('exit', r)) : undefined)));
+      await Promise.all(
+        children.map((child) =>
+          child.exitCode === null && child.signalCode === null ? new Promise((r) => child.once('exit', r)) : undefined,
+        ),
+      );
     },
   };
 }
 
 function startWorkerProcess(env: NodeJS.ProcessEnv, runbooks: string, log: (line: string) => void): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(root, 'bin/remediate.js'), 'worker', '--runbooks', runbooks], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(root, 'bin/remediate.js'), 'worker', '--runbooks', runbooks], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000));
-  child.stderr!.on('data', keep);
+  child.stderr.on('data', keep);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`worker process did not start polling within 120 s:\n${output}`)), 120_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       keep(chunk);
       if (output.includes('polling task queues')) {
         clearTimeout(timer);
@@ -155,20 +172,36 @@ async function runStorm(env: BenchEnv, options: StormOptions, workers: StormWork
 
   const submissions: Promise<boolean>[] = [];
   incidents.forEach((incident, i) => {
-    submissions.push(sleep(start + (i * windowMs) / n - Date.now()).then(async () => (await submit(env, incident, workers.taskQueue)).attached));
+    submissions.push(
+      sleep(start + (i * windowMs) / n - Date.now()).then(async () => (await submit(env, incident, workers.taskQueue)).attached),
+    );
   });
   duplicates.forEach((incident, i) => {
-    submissions.push(sleep(start + ((i * 10 + 5) * windowMs) / n + 500 - Date.now()).then(async () => (await submit(env, incident, workers.taskQueue)).attached));
+    submissions.push(
+      sleep(start + ((i * 10 + 5) * windowMs) / n + 500 - Date.now()).then(
+        async () => (await submit(env, incident, workers.taskQueue)).attached,
+      ),
+    );
   });
   const midway = sleep(start + windowMs / 2 - Date.now()).then(() => workers.midway());
-  const approved = approvals.map((incident, k) => approveWhenAsked(env, incident, workers.taskQueue, start + ((k + 0.5) * windowMs) / options.approvals, start + windowMs + options.finishWithinMs));
+  const approved = approvals.map((incident, k) =>
+    approveWhenAsked(
+      env,
+      incident,
+      workers.taskQueue,
+      start + ((k + 0.5) * windowMs) / options.approvals,
+      start + windowMs + options.finishWithinMs,
+    ),
+  );
 
   const attached = await Promise.all(submissions);
   await midway;
   log(`  all ${n + duplicates.length} submissions made; waiting for outcomes`);
   const finishBy = start + windowMs + options.finishWithinMs;
   const everyone = [...incidents, ...approvals];
-  const results = await pool(everyone, 500, (incident) => Promise.race([resultOf(env, incident.id), sleep(finishBy - Date.now()).then(() => ({ error: 'unfinished' }))]));
+  const results = await pool(everyone, 500, (incident) =>
+    Promise.race([resultOf(env, incident.id), sleep(finishBy - Date.now()).then(() => ({ error: 'unfinished' }))]),
+  );
   const lastDone = Date.now();
   const approvalMs = (await Promise.all(approved)).flatMap((ms) => (ms === null ? [] : [ms]));
 
@@ -179,7 +212,12 @@ async function runStorm(env: BenchEnv, options: StormOptions, workers: StormWork
     outcomes[key] = (outcomes[key] ?? 0) + 1;
     if (!('outcome' in r)) lost += 1;
   }
-  const stormIncidents: StormIncident[] = everyone.map((i) => ({ id: i.id, pod: i.id, service: i.service, runbook: i.root_cause === 'bench_high' ? 'bench-approve' : 'bench-storm' }));
+  const stormIncidents: StormIncident[] = everyone.map((i) => ({
+    id: i.id,
+    pod: i.id,
+    service: i.service,
+    runbook: i.root_cause === 'bench_high' ? 'bench-approve' : 'bench-storm',
+  }));
   const rules = {
     maxPerHour: Object.fromEntries(env.catalogue.runbooks.map((r) => [r.id, r.guardrails.maxPerHour])),
     limits: STORM_POLICY.limits,
@@ -210,7 +248,13 @@ async function runStorm(env: BenchEnv, options: StormOptions, workers: StormWork
 }
 
 /** Submits a HIGH-risk incident at `at`, approves it the moment it asks, and measures approval to its first action at the target. */
-async function approveWhenAsked(env: BenchEnv, incident: Incident, taskQueue: string, at: number, giveUpAt: number): Promise<number | null> {
+async function approveWhenAsked(
+  env: BenchEnv,
+  incident: Incident,
+  taskQueue: string,
+  at: number,
+  giveUpAt: number,
+): Promise<number | null> {
   await sleep(at - Date.now());
   const { handle } = await submit(env, incident, taskQueue);
   while (Date.now() < giveUpAt) {
@@ -219,7 +263,10 @@ async function approveWhenAsked(env: BenchEnv, incident: Incident, taskQueue: st
     if (status?.phase === 'awaiting_approval' && status.planHash) {
       const signalledAt = Date.now();
       const { runId } = await handle.describe();
-      const statement = decisionStatement({ runId, status, planHash: status.planHash }, handle.workflowId, { verdict: 'approve', planHash: status.planHash });
+      const statement = decisionStatement({ runId, status, planHash: status.planHash }, handle.workflowId, {
+        verdict: 'approve',
+        planHash: status.planHash,
+      });
       const text = approvalStatementText(statement);
       const answer = await handle.executeUpdate(decideUpdate, { args: [{ statement: text, signature: BENCH_APPROVER.sign(text) }] });
       if (!answer.counted) throw new Error(`the bench's approval was refused: ${answer.message}`);

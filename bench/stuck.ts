@@ -18,13 +18,18 @@ export async function describeStuck(client: Client, taskQueue: string, log: (lin
     summary.running += 1;
     const handle = client.workflow.getHandle(workflow.workflowId);
     const { raw } = await handle.describe();
-    const pending = (raw.pendingActivities ?? []).map((a) => `${a.activityType?.name} attempt ${a.attempt}${a.lastFailure?.message ? ` (${a.lastFailure.message})` : ''}`);
+    const pending = (raw.pendingActivities ?? []).map(
+      (a) => `${a.activityType?.name} attempt ${a.attempt}${a.lastFailure?.message ? ` (${a.lastFailure.message})` : ''}`,
+    );
     const events = (await handle.fetchHistory()).events ?? [];
     const last = String(events.at(-1)?.eventType ?? 'none').replace('EVENT_TYPE_', '');
     const waitingOn = pending.length > 0 ? `activity ${raw.pendingActivities?.[0]?.activityType?.name}` : `after ${last}`;
     summary.byWaitingOn[waitingOn] = (summary.byWaitingOn[waitingOn] ?? 0) + 1;
     if (summary.examples.length < examples) {
-      const line = `${workflow.workflowId}: pending ${pending.join(', ') || 'none'}; last events ${events.slice(-5).map((e) => String(e.eventType).replace('EVENT_TYPE_', '')).join(', ')}`;
+      const line = `${workflow.workflowId}: pending ${pending.join(', ') || 'none'}; last events ${events
+        .slice(-5)
+        .map((e) => String(e.eventType).replace('EVENT_TYPE_', ''))
+        .join(', ')}`;
       summary.examples.push(line);
       log(`  still running: ${line}`);
     }

@@ -32,8 +32,18 @@ function stormTargets(name: string, s: StormFigures, finishWithinS: number): Tar
   const v = s.atTarget.violations;
   return [
     { name: `${name}: something ran`, target: 'at least one action', value: `${s.atTarget.acted} incidents acted`, met: ran },
-    { name: `${name}: guardrail violations`, target: '0', value: `${v.total} (rate ${v.rate}, concurrency ${v.concurrency}, services ${v.services}, budget ${v.budget})`, met: ran && v.total === 0 },
-    { name: `${name}: the judge finds an injected violation`, target: 'yes', value: s.selfTestDetected ? 'yes' : 'no', met: s.selfTestDetected },
+    {
+      name: `${name}: guardrail violations`,
+      target: '0',
+      value: `${v.total} (rate ${v.rate}, concurrency ${v.concurrency}, services ${v.services}, budget ${v.budget})`,
+      met: ran && v.total === 0,
+    },
+    {
+      name: `${name}: the judge finds an injected violation`,
+      target: 'yes',
+      value: s.selfTestDetected ? 'yes' : 'no',
+      met: s.selfTestDetected,
+    },
     { name: `${name}: lost incidents`, target: '0', value: String(s.lost), met: ran && s.lost === 0 },
     { name: `${name}: duplicated actions`, target: '0', value: String(s.atTarget.duplicates), met: ran && s.atTarget.duplicates === 0 },
     {

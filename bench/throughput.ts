@@ -64,7 +64,10 @@ export async function throughput(
   const results = await pool(incidents, options.window, async (incident): Promise<Finished> => {
     if (Date.now() > deadline) return { error: 'not submitted before the deadline' };
     await submit(env, incident, engine.taskQueue, options.eager);
-    return await Promise.race([resultOf(env, incident.id), sleep(deadline - Date.now()).then(() => ({ error: 'unfinished at the deadline' }))]);
+    return await Promise.race([
+      resultOf(env, incident.id),
+      sleep(deadline - Date.now()).then(() => ({ error: 'unfinished at the deadline' })),
+    ]);
   });
   const engineSeconds = (performance.now() - engineStart) / 1000;
   const outcomes: Record<string, number> = {};

@@ -14,7 +14,9 @@ let main;
 if (isBuildCurrent()) {
   main = await import(pathToFileURL(CLI_ENTRY).href);
 } else {
-  process.stderr.write('remediate: the compiled CLI (dist/) is missing or older than the sources; running the sources through tsx (slower). `npm run build` compiles them.\n');
+  process.stderr.write(
+    'remediate: the compiled CLI (dist/) is missing or older than the sources; running the sources through tsx (slower). `npm run build` compiles them.\n',
+  );
   const { register } = await import('tsx/esm/api');
   register();
   main = await import('../cli/main.ts');

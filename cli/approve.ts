@@ -37,13 +37,15 @@ async function confirmPlan(io: Io, summary: string[], planHash: string, verdict:
 }
 
 async function runDecision(incidentId: string, verdict: Verdict, options: DecisionOptions, io: Io): Promise<number> {
-  if (options.plan !== undefined && !/^[0-9a-f]{64}$/.test(options.plan)) throw new UsageError(`--plan: expected the 64-character plan hash (from \`remediate status\`), found "${options.plan}"`);
+  if (options.plan !== undefined && !/^[0-9a-f]{64}$/.test(options.plan))
+    throw new UsageError(`--plan: expected the 64-character plan hash (from \`remediate status\`), found "${options.plan}"`);
   const { pendingApproval, decisionStatement, sendDecision } = await import('../client/approvals');
   const { signApproval } = await import('../client/signing');
   return await withSession(async (session) => {
     const { handle } = await remediationHandle(session, incidentId);
     const pending = await pendingApproval(handle);
-    const planHash = options.plan ?? (options.yes ? pending.planHash : await confirmPlan(io, pending.status.planSummary ?? [], pending.planHash, verdict));
+    const planHash =
+      options.plan ?? (options.yes ? pending.planHash : await confirmPlan(io, pending.status.planSummary ?? [], pending.planHash, verdict));
     const statement = decisionStatement(pending, handle.workflowId, { verdict, planHash, reason: options.reason, principal: options.as });
     const signed = await signApproval(options.key, statement);
     const answer = await sendDecision(handle, signed);
@@ -57,7 +59,10 @@ function decisionCommand(program: Command, verdict: Verdict): Command {
   return program
     .command(verdict)
     .argument('<incident-id>', 'the incident id (the workflow is incident-<id>)')
-    .requiredOption('--key <path>', 'your SSH private key (ed25519), as the operator listed it in allowed_signers; ssh-agent keys work with the .pub path')
+    .requiredOption(
+      '--key <path>',
+      'your SSH private key (ed25519), as the operator listed it in allowed_signers; ssh-agent keys work with the .pub path',
+    )
     .option('--plan <hash>', 'the plan hash you reviewed (from `remediate status` or `plan`); without it the plan is shown and you confirm')
     .option('--as <principal>', 'the principal you sign as, when your key is listed under several')
     .option('--yes', 'sign the current plan without showing it (scripts that checked the plan some other way)')
@@ -75,7 +80,9 @@ export function registerApprove(program: Command): void {
 
 export function registerReject(program: Command): void {
   decisionCommand(program, 'reject')
-    .description("Reject an incident's pending remediation (a reason is required) with your signature; exit 0 when it counted, 1 when it was refused.")
+    .description(
+      "Reject an incident's pending remediation (a reason is required) with your signature; exit 0 when it counted, 1 when it was refused.",
+    )
     .requiredOption('--reason <text>', 'why: it goes to the audit trail and the notifications')
     .action(async (incidentId: string, options: DecisionOptions & { reason: string }) => {
       process.exitCode = await runDecision(incidentId, 'reject', options, processIo);

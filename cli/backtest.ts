@@ -30,11 +30,15 @@ export async function runBacktest(options: BacktestOptions, io: Io = processIo):
     const changed = rows.filter((r) => r.changed);
     const versionChanged = rows.filter((r) => r.versionChanged).length;
     if (options.json) {
-      io.out(json({ runbooks: options.runbooks, catalogueVersion: proposed.version, examined: rows.length, changed, versionChanged, skipped }));
+      io.out(
+        json({ runbooks: options.runbooks, catalogueVersion: proposed.version, examined: rows.length, changed, versionChanged, skipped }),
+      );
       return EXIT.OK;
     }
     const scope = closedSince ? ` closed since ${closedSince.toISOString()}` : '';
-    io.out(`${options.runbooks} (catalogue ${proposed.version.slice(0, 12)}) against ${rows.length} recorded remediation${rows.length === 1 ? '' : 's'}${scope}: ${changed.length} decision${changed.length === 1 ? '' : 's'} would change`);
+    io.out(
+      `${options.runbooks} (catalogue ${proposed.version.slice(0, 12)}) against ${rows.length} recorded remediation${rows.length === 1 ? '' : 's'}${scope}: ${changed.length} decision${changed.length === 1 ? '' : 's'} would change`,
+    );
     if (changed.length > 0) io.out(`\n${formatRows(changed)}`);
     if (versionChanged > 0) io.out(`\n${versionChanged} more would run the same runbook with changed content (a different plan).`);
     for (const skip of skipped) io.err(`skipped ${skip.workflowId}: ${skip.reason}`);
@@ -49,7 +53,15 @@ function describe(view: DecisionView): string {
 function formatRows(rows: BacktestRow[]): string {
   return table(
     ['INCIDENT', 'STARTED', 'CONFIDENCE', 'OUTCOME', 'WAS', 'WOULD BE', 'WHY'],
-    rows.map((r) => [r.incidentId, r.startedAt.slice(0, 19).replace('T', ' '), String(r.confidence), r.outcome ?? '-', describe(r.recorded), describe(r.proposed), r.proposed.reason]),
+    rows.map((r) => [
+      r.incidentId,
+      r.startedAt.slice(0, 19).replace('T', ' '),
+      String(r.confidence),
+      r.outcome ?? '-',
+      describe(r.recorded),
+      describe(r.proposed),
+      r.proposed.reason,
+    ]),
   );
 }
 

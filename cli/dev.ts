@@ -20,7 +20,12 @@ export async function runDev(options: EmbeddedOptions & OperatorOptions): Promis
   try {
     if (server) log(`Temporal dev server: ${server.address}`);
     if (uiUrl) log(`Web UI: ${uiUrl}`);
-    const { workers, close } = await startRemediationWorkers({ settings, runbooks: options.runbooks, policyFile: options.policy, ...(uiUrl ? { webUiUrl: uiUrl } : {}) }).catch((error: unknown) => {
+    const { workers, close } = await startRemediationWorkers({
+      settings,
+      runbooks: options.runbooks,
+      policyFile: options.policy,
+      ...(uiUrl ? { webUiUrl: uiUrl } : {}),
+    }).catch((error: unknown) => {
       throw explainUnreachable(error, settings);
     });
     log(describeCoordinatorStart(workers, guardrailSettings(settings.taskQueue).workflowId));
@@ -45,7 +50,9 @@ export function embeddedOptions(command: Command): Command {
 }
 
 export function registerDev(program: Command): void {
-  operatorOptions(embeddedOptions(program.command('dev').description('Start the embedded Temporal dev server (with Web UI) and a remediation worker, until Ctrl-C.'))).action(
-    async (options: EmbeddedOptions & OperatorOptions) => runDev(options),
-  );
+  operatorOptions(
+    embeddedOptions(
+      program.command('dev').description('Start the embedded Temporal dev server (with Web UI) and a remediation worker, until Ctrl-C.'),
+    ),
+  ).action(async (options: EmbeddedOptions & OperatorOptions) => runDev(options));
 }

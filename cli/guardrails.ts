@@ -9,13 +9,14 @@ import { EXIT, UsageError } from './errors';
 import { json } from './format';
 import { processIo, type Io } from './output';
 import { withSession } from './session';
+import type { WorkflowHandle } from '@temporalio/client';
 
 async function coordinatorId(): Promise<string> {
   const { guardrailSettings, temporalSettings } = await import('../worker/config');
   return guardrailSettings(temporalSettings().taskQueue).workflowId;
 }
 
-async function withCoordinator<T>(run: (handle: import('@temporalio/client').WorkflowHandle) => Promise<T>): Promise<T> {
+async function withCoordinator<T>(run: (handle: WorkflowHandle) => Promise<T>): Promise<T> {
   const { WorkflowNotFoundError } = await import('@temporalio/client');
   const id = await coordinatorId();
   return await withSession(async (session) => {
@@ -24,12 +25,16 @@ async function withCoordinator<T>(run: (handle: import('@temporalio/client').Wor
       // A closed run still answers queries (a worker replays it), which would show a state nothing enforces.
       const { status } = await handle.describe();
       if (status.name !== 'RUNNING') {
-        throw new UsageError(`the guardrail coordinator ${id} is ${status.name.toLowerCase()}: remediations do not act until \`remediate guardrails init\` starts it again from its last state`);
+        throw new UsageError(
+          `the guardrail coordinator ${id} is ${status.name.toLowerCase()}: remediations do not act until \`remediate guardrails init\` starts it again from its last state`,
+        );
       }
       return await run(handle);
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) {
-        throw new UsageError(`no guardrail coordinator ${id} is running: a worker starts it when it starts, or run \`remediate guardrails init\``);
+        throw new UsageError(
+          `no guardrail coordinator ${id} is running: a worker starts it when it starts, or run \`remediate guardrails init\``,
+        );
       }
       throw error;
     }
@@ -43,15 +48,27 @@ function formatView(view: GuardrailView): string {
     `limits     ${policy.limits.maxConcurrent} remediations at once, ${policy.limits.maxServices} service(s) at once; failure budget ${policy.failureBudget.maxFailures} per service per ${policy.failureBudget.windowMs / 60000} min`,
     `freeze     ${state.freeze ? `by ${state.freeze.by} since ${t(state.freeze.sinceMs)}${state.freeze.untilMs ? ` until ${t(state.freeze.untilMs)}` : ''}: ${state.freeze.reason}` : 'none'}`,
     'breakers',
-    ...Object.entries(state.breakers).map(([id, b]) => `  ${id}: ${b.state}, ${b.consecutiveFailures} consecutive failure(s)${b.openedAtMs ? `, opened ${t(b.openedAtMs)}` : ''}`),
+    ...Object.entries(state.breakers).map(
+      ([id, b]) =>
+        `  ${id}: ${b.state}, ${b.consecutiveFailures} consecutive failure(s)${b.openedAtMs ? `, opened ${t(b.openedAtMs)}` : ''}`,
+    ),
     'active',
-    ...Object.values(state.leases).map((l) => `  ${l.incidentId} ${l.runbook} on ${l.services.join(',')} since ${t(l.acquiredAtMs)} (lease until ${t(l.expiresAtMs)})${l.trial ? ' [trial]' : ''}`),
+    ...Object.values(state.leases).map(
+      (l) =>
+        `  ${l.incidentId} ${l.runbook} on ${l.services.join(',')} since ${t(l.acquiredAtMs)} (lease until ${t(l.expiresAtMs)})${l.trial ? ' [trial]' : ''}`,
+    ),
     'waiting for a slot (approved)',
-    ...(state.waiting ?? []).map((w) => `  ${w.request.incidentId} ${w.request.runbook.id} on ${w.request.incident.service} since ${t(w.queuedAtMs)}`),
+    ...(state.waiting ?? []).map(
+      (w) => `  ${w.request.incidentId} ${w.request.runbook.id} on ${w.request.incident.service} since ${t(w.queuedAtMs)}`,
+    ),
     'runs in the last hour',
-    ...Object.entries(state.executions).map(([key, times]) => `  ${key}: ${times.length}${state.cooldowns[key] ? `, cooldown until ${t(state.cooldowns[key]!)}` : ''}`),
+    ...Object.entries(state.executions).map(
+      ([key, times]) => `  ${key}: ${times.length}${state.cooldowns[key] ? `, cooldown until ${t(state.cooldowns[key])}` : ''}`,
+    ),
     'recent decisions',
-    ...view.log.slice(-10).map((e) => `  ${e.at} ${e.kind}${e.incidentId ? ` ${e.incidentId}` : ''}${e.runbook ? ` ${e.runbook}` : ''}: ${e.detail}`),
+    ...view.log
+      .slice(-10)
+      .map((e) => `  ${e.at} ${e.kind}${e.incidentId ? ` ${e.incidentId}` : ''}${e.runbook ? ` ${e.runbook}` : ''}: ${e.detail}`),
   ];
   return lines.join('\n');
 }
@@ -89,7 +106,9 @@ export async function runInit(options: { fresh?: boolean }, io: Io = processIo):
 export function registerGuardrails(program: Command): void {
   const guardrails = program
     .command('guardrails')
-    .description('Show the shared guardrail state (breakers, rate limits, cooldowns, active remediations, freeze); change it with the subcommands.')
+    .description(
+      'Show the shared guardrail state (breakers, rate limits, cooldowns, active remediations, freeze); change it with the subcommands.',
+    )
     .option('--json', 'print the whole state, policy and recent decisions as JSON')
     .option('--snapshot', 'print the snapshot that `remediate plan --state` accepts')
     .action(async (options: { json?: boolean; snapshot?: boolean }) => {
@@ -97,7 +116,9 @@ export function registerGuardrails(program: Command): void {
     });
   guardrails
     .command('init')
-    .description('Start the guardrail coordinator if it is not running; a terminated or failed one starts again from its last recorded state (a worker must be running to replay it)')
+    .description(
+      'Start the guardrail coordinator if it is not running; a terminated or failed one starts again from its last recorded state (a worker must be running to replay it)',
+    )
     .option('--fresh', "discard a closed coordinator's last state and start an empty one (forgets freezes, breakers, budgets and leases)")
     .action(async (options: { fresh?: boolean }) => {
       process.exitCode = await runInit(options);
@@ -115,7 +136,9 @@ export function registerGuardrails(program: Command): void {
     });
   guardrails
     .command('revoke')
-    .description('Take the guardrail slot back from a remediation (it is stuck, or must stop now): it stops before its next action or rollback step; counted as a failure')
+    .description(
+      'Take the guardrail slot back from a remediation (it is stuck, or must stop now): it stops before its next action or rollback step; counted as a failure',
+    )
     .argument('<incident>', 'incident id whose remediation holds the slot')
     .requiredOption('--as <name>', 'who revokes it (audited)')
     .requiredOption('--reason <text>', 'why')
@@ -136,7 +159,8 @@ export function registerGuardrails(program: Command): void {
       const { freezeSignal } = await import('../contracts/guardrail-messages');
       const by = requireActor(options.as);
       const minutes = options.for === undefined ? undefined : Number(options.for);
-      if (minutes !== undefined && !(minutes > 0)) throw new UsageError(`--for: expected a positive number of minutes, found ${options.for}`);
+      if (minutes !== undefined && !(minutes > 0))
+        throw new UsageError(`--for: expected a positive number of minutes, found ${options.for}`);
       // The coordinator stamps the start with its own workflow time; the end is relative to now.
       const untilMs = minutes === undefined ? undefined : Date.now() + minutes * 60_000;
       await withCoordinator((handle) => handle.signal(freezeSignal, { by, reason: options.reason, untilMs }));

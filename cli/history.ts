@@ -34,7 +34,10 @@ async function readHistoryFiles(path: string): Promise<HistoryFile[]> {
     throw new UsageError(`${path}: no such file or directory`);
   });
   const files = info.isDirectory()
-    ? (await readdir(path)).filter((name) => extname(name) === '.json').sort().map((name) => join(path, name))
+    ? (await readdir(path))
+        .filter((name) => extname(name) === '.json')
+        .sort()
+        .map((name) => join(path, name))
     : [path];
   if (files.length === 0) throw new UsageError(`${path}: no .json history files found`);
   return Promise.all(

@@ -31,7 +31,15 @@ export async function runList(options: ListOptions, io: Io = processIo): Promise
       io.out(
         table(
           ['WORKFLOW', 'STATUS', 'STARTED', 'SERVICE', 'RUNBOOK', 'DECISION', 'OUTCOME'],
-          rows.map((r) => [r.workflowId, r.status.toLowerCase(), r.startTime.slice(0, 19).replace('T', ' '), dash(r.service), dash(r.runbook), dash(r.decision), dash(r.outcome)]),
+          rows.map((r) => [
+            r.workflowId,
+            r.status.toLowerCase(),
+            r.startTime.slice(0, 19).replace('T', ' '),
+            dash(r.service),
+            dash(r.runbook),
+            dash(r.decision),
+            dash(r.outcome),
+          ]),
         ),
       );
     }

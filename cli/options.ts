@@ -10,7 +10,8 @@ export function positiveInt(value: string): number {
 /** A fraction between 0 and 1, e.g. 0.9. */
 export function ratio(value: string): number {
   const number = Number(value);
-  if (value.trim() === '' || !Number.isFinite(number) || number < 0 || number > 1) throw new InvalidArgumentError(`expected a number between 0 and 1, found "${value}"`);
+  if (value.trim() === '' || !Number.isFinite(number) || number < 0 || number > 1)
+    throw new InvalidArgumentError(`expected a number between 0 and 1, found "${value}"`);
   return number;
 }
 

@@ -93,7 +93,10 @@ export function registerPlan(program: Command): void {
     .description('Show the decision for an incident and the steps that would run, without running anything.')
     .argument('<incident>', 'incident JSON file, or - for stdin')
     .option('--runbooks <path>', 'runbook file or folder', './runbooks')
-    .option('--state <file>', 'guardrail state snapshot (JSON, as `remediate guardrails --snapshot` prints it, with any freeze, failure budget and change windows); default: nothing running, nothing recorded')
+    .option(
+      '--state <file>',
+      'guardrail state snapshot (JSON, as `remediate guardrails --snapshot` prints it, with any freeze, failure budget and change windows); default: nothing running, nothing recorded',
+    )
     .option('--json', 'print one JSON object: decision, runbook, version, event, reason, steps, planHash')
     .action(async (incident: string, options: PlanOptions) => {
       process.exitCode = await runPlan(incident, options);

@@ -43,7 +43,18 @@ const pct = (value: number | null) => (value === null ? '-' : `${Math.round(valu
 function formatStats(stats: RunbookStats[]): string {
   const bands = stats[0]!.bands.map((b) => b.band);
   return table(
-    ['RUNBOOK', 'MATCHED', 'RUNS', 'REMEDIATED', 'ROLLED BACK', 'FAILED', 'ABORTED', 'SUCCESS', ...bands.map((b) => `CONF ${b}`), 'RECOMMENDATION'],
+    [
+      'RUNBOOK',
+      'MATCHED',
+      'RUNS',
+      'REMEDIATED',
+      'ROLLED BACK',
+      'FAILED',
+      'ABORTED',
+      'SUCCESS',
+      ...bands.map((b) => `CONF ${b}`),
+      'RECOMMENDATION',
+    ],
     stats.map((s) => [
       s.runbook,
       String(s.matched),
@@ -54,7 +65,9 @@ function formatStats(stats: RunbookStats[]): string {
       String(s.aborted),
       pct(s.successRate),
       ...s.bands.map((b) => (b.runs === 0 ? '-' : `${pct(b.successRate)} of ${b.runs}`)),
-      s.recommendation.move === 'stay' ? `stay ${s.recommendation.from}: ${s.recommendation.why}` : `${s.recommendation.from} → ${s.recommendation.to}: ${s.recommendation.why}`,
+      s.recommendation.move === 'stay'
+        ? `stay ${s.recommendation.from}: ${s.recommendation.why}`
+        : `${s.recommendation.from} → ${s.recommendation.to}: ${s.recommendation.why}`,
     ]),
   );
 }
@@ -62,7 +75,9 @@ function formatStats(stats: RunbookStats[]): string {
 export function registerStats(program: Command): void {
   program
     .command('stats')
-    .description('Per runbook: runs, remediated, rolled back, failed, success rate by confidence band, and a trust-spectrum recommendation.')
+    .description(
+      'Per runbook: runs, remediated, rolled back, failed, success rate by confidence band, and a trust-spectrum recommendation.',
+    )
     .option('--since <duration>', 'only remediations closed within this long ago, e.g. 7d', duration)
     .option('--min-runs <n>', 'runs needed before recommending a move', positiveInt, DEFAULT_RULE.minRuns)
     .option('--threshold <rate>', 'success rate to beat to move right; below it moves left', ratio, DEFAULT_RULE.threshold)

@@ -48,7 +48,8 @@ export async function runStatus(incidentId: string, options: StatusOptions, io: 
   const { readRecord } = await import('../client/history');
   return await withSession(async (session) => {
     const { handle, execution } = await remediationHandle(session, incidentId);
-    const remediation = execution === 'RUNNING' ? ((await queryStatus(handle)) ?? null) : fromRecord(readRecord(await handle.fetchHistory()));
+    const remediation =
+      execution === 'RUNNING' ? ((await queryStatus(handle)) ?? null) : fromRecord(readRecord(await handle.fetchHistory()));
     const report: StatusReport = { workflowId: handle.workflowId, execution, remediation };
     io.out(options.json ? json(report) : formatStatus(incidentId, report));
     return EXIT.OK;

@@ -41,19 +41,17 @@ export async function runSubmit(incidentPath: string, options: SubmitOptions, io
     const { followRemediation } = await import('../client/follow');
     const { ProgressDisplay } = await import('./progress');
     const display = options.json ? undefined : new ProgressDisplay(process.stdout);
-    let result;
-    try {
-      result = await followRemediation(submission.handle, {
-        onEvent: (event) => display?.line(formatEvent(event)),
-        onStatus: (status) => display?.status(status),
-        onNoAnswer: () => display?.line(`no worker answered on task queue "${settings.taskQueue}" yet; start one with \`remediate worker\` (still waiting)`),
-      });
-    } finally {
-      display?.done();
-    }
+    const result = await followRemediation(submission.handle, {
+      onEvent: (event) => display?.line(formatEvent(event)),
+      onStatus: (status) => display?.status(status),
+      onNoAnswer: () =>
+        display?.line(`no worker answered on task queue "${settings.taskQueue}" yet; start one with \`remediate worker\` (still waiting)`),
+    }).finally(() => display?.done());
+    // Following ends early only when its abort signal fires, and submit passes none.
+    if (result === undefined) throw new Error('following the remediation stopped before its outcome');
     if (options.json) io.out(json({ ...summary, result }));
-    else io.out(`outcome: ${result!.outcome}`);
-    return result!.outcome === 'remediated' ? EXIT.OK : EXIT.FAILED;
+    else io.out(`outcome: ${result.outcome}`);
+    return result.outcome === 'remediated' ? EXIT.OK : EXIT.FAILED;
   });
 }
 
@@ -65,7 +63,10 @@ export function registerSubmit(program: Command): void {
     .option('--key <path>', 'your SSH private key: signs the submission, so the worker knows who submitted it')
     .option('--wait', 'follow the remediation step by step; exit 0 when remediated, 1 otherwise')
     .option('--json', 'print {incidentId, workflowId, attached} (with --wait: and the result) as JSON')
-    .addHelpText('after', '\nThe runbooks, approvers and limits are the worker\'s (remediate worker --runbooks DIR, REMEDIATE_POLICY_FILE), never the submitter\'s.')
+    .addHelpText(
+      'after',
+      "\nThe runbooks, approvers and limits are the worker's (remediate worker --runbooks DIR, REMEDIATE_POLICY_FILE), never the submitter's.",
+    )
     .action(async (incident: string, options: SubmitOptions) => {
       process.exitCode = await runSubmit(incident, options);
     });

@@ -25,12 +25,16 @@ export async function runWorker(options: OperatorOptions): Promise<void> {
   const { startRemediationWorkers, describeCoordinatorStart } = await import('../worker/worker');
   const { guardrailSettings } = await import('../worker/config');
   const settings = temporalSettings();
-  const { workers, close } = await startRemediationWorkers({ settings, runbooks: options.runbooks, policyFile: options.policy }).catch((error: unknown) => {
-    throw explainUnreachable(error, settings);
-  });
+  const { workers, close } = await startRemediationWorkers({ settings, runbooks: options.runbooks, policyFile: options.policy }).catch(
+    (error: unknown) => {
+      throw explainUnreachable(error, settings);
+    },
+  );
   const guardrails = guardrailSettings(settings.taskQueue);
   log(describeCoordinatorStart(workers, guardrails.workflowId));
-  log(`polling task queues "${settings.taskQueue}" and "${guardrails.taskQueue}" on ${settings.address} (namespace ${settings.namespace}); Ctrl-C stops`);
+  log(
+    `polling task queues "${settings.taskQueue}" and "${guardrails.taskQueue}" on ${settings.address} (namespace ${settings.namespace}); Ctrl-C stops`,
+  );
   try {
     await workers.done;
   } catch (error) {
@@ -42,7 +46,7 @@ export async function runWorker(options: OperatorOptions): Promise<void> {
 }
 
 export function registerWorker(program: Command): void {
-  operatorOptions(program.command('worker').description('Run a remediation worker against the configured Temporal cluster until SIGINT/SIGTERM.')).action(
-    async (options: OperatorOptions) => runWorker(options),
-  );
+  operatorOptions(
+    program.command('worker').description('Run a remediation worker against the configured Temporal cluster until SIGINT/SIGTERM.'),
+  ).action(async (options: OperatorOptions) => runWorker(options));
 }

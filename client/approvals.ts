@@ -71,7 +71,8 @@ export async function sendDecision(handle: WorkflowHandle<typeof remediateIncide
     return await handle.executeUpdate(decideUpdate, { args: [signed] });
   } catch (error) {
     // The validator refused it outright (too large, too many refusals): nothing was recorded.
-    if (error instanceof WorkflowUpdateFailedError) return { counted: false, message: error.cause?.message ?? error.message, approvals: 0, needed: 0 };
+    if (error instanceof WorkflowUpdateFailedError)
+      return { counted: false, message: error.cause?.message ?? error.message, approvals: 0, needed: 0 };
     if (error instanceof WorkflowNotFoundError) throw new RemediationClosedError(handle.workflowId, 'COMPLETED');
     throw error;
   }

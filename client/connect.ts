@@ -36,7 +36,9 @@ export function isUnreachable(error: unknown): boolean {
 
 /** Rethrows a transport failure as ServerUnreachableError naming where we looked; anything else unchanged. */
 export function explainUnreachable(error: unknown, settings: Pick<TemporalSettings, 'address' | 'namespace'>): unknown {
-  return isUnreachable(error) && !(error instanceof ServerUnreachableError) ? new ServerUnreachableError(settings.address, settings.namespace) : error;
+  return isUnreachable(error) && !(error instanceof ServerUnreachableError)
+    ? new ServerUnreachableError(settings.address, settings.namespace)
+    : error;
 }
 
 export interface Session {

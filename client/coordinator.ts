@@ -39,7 +39,11 @@ export class CoordinatorRecoveryError extends UserFacingError {
   }
 }
 
-export async function ensureCoordinator(client: Client, settings: CoordinatorSettings, options: { fresh?: boolean; now?: () => number } = {}): Promise<CoordinatorStart> {
+export async function ensureCoordinator(
+  client: Client,
+  settings: CoordinatorSettings,
+  options: { fresh?: boolean; now?: () => number } = {},
+): Promise<CoordinatorStart> {
   const handle = client.workflow.getHandle<typeof guardrailCoordinator>(settings.workflowId);
   let previous: { runId: string; status: string } | undefined;
   try {
@@ -51,21 +55,36 @@ export async function ensureCoordinator(client: Client, settings: CoordinatorSet
   }
   if (!previous) return { kind: 'started', runId: await start(client, settings, {}) };
   if (options.fresh) {
-    const log: GuardrailLogEntry[] = [{ at: iso(options), kind: 'recovered', detail: `started empty by the operator; run ${previous.runId} (${previous.status}) discarded` }];
+    const log: GuardrailLogEntry[] = [
+      {
+        at: iso(options),
+        kind: 'recovered',
+        detail: `started empty by the operator; run ${previous.runId} (${previous.status}) discarded`,
+      },
+    ];
     return { kind: 'started_fresh', runId: await start(client, settings, { log }), discarded: previous };
   }
   let recovered: { state: GuardrailState; log: GuardrailLogEntry[] };
   try {
-    const view = await client.workflow.getHandle<typeof guardrailCoordinator>(settings.workflowId, previous.runId).query(guardrailStateQuery);
+    const view = await client.workflow
+      .getHandle<typeof guardrailCoordinator>(settings.workflowId, previous.runId)
+      .query(guardrailStateQuery);
     recovered = { state: view.state, log: view.log };
   } catch (error) {
     throw new CoordinatorRecoveryError(settings.workflowId, previous.status, error);
   }
-  const log = [...recovered.log, { at: iso(options), kind: 'recovered' as const, detail: `state recovered from run ${previous.runId} (${previous.status})` }];
+  const log = [
+    ...recovered.log,
+    { at: iso(options), kind: 'recovered' as const, detail: `state recovered from run ${previous.runId} (${previous.status})` },
+  ];
   return { kind: 'recovered', runId: await start(client, settings, { state: recovered.state, log }), from: previous };
 }
 
-async function start(client: Client, settings: CoordinatorSettings, carried: { state?: GuardrailState; log?: GuardrailLogEntry[] }): Promise<string> {
+async function start(
+  client: Client,
+  settings: CoordinatorSettings,
+  carried: { state?: GuardrailState; log?: GuardrailLogEntry[] },
+): Promise<string> {
   const handle = await client.workflow.start<typeof guardrailCoordinator>('guardrailCoordinator', {
     workflowId: settings.workflowId,
     taskQueue: settings.taskQueue,

@@ -17,7 +17,10 @@ export interface FollowOptions {
   signal?: AbortSignal;
 }
 
-export async function followRemediation(handle: WorkflowHandle<typeof remediateIncident>, options: FollowOptions): Promise<RemediationResult | undefined> {
+export async function followRemediation(
+  handle: WorkflowHandle<typeof remediateIncident>,
+  options: FollowOptions,
+): Promise<RemediationResult | undefined> {
   const stop = options.signal ?? new AbortController().signal;
   let seen = 0;
   const report = (events: AuditEvent[]) => {

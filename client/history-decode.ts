@@ -57,7 +57,10 @@ export function decodeOptional<T>(payloads: Payloads, validate: SchemaValidator<
 export function check<T>(value: unknown, validate: SchemaValidator<T>, source: PayloadSource): T {
   const result = validate(value);
   if (result.ok) return result.value;
-  throw malformed(source, result.issues.map((issue) => `${issue.path.length > 0 ? `${formatPath(issue.path)}: ` : ''}${issue.message}`).join('; '));
+  throw malformed(
+    source,
+    result.issues.map((issue) => `${issue.path.length > 0 ? `${formatPath(issue.path)}: ` : ''}${issue.message}`).join('; '),
+  );
 }
 
 /** The first payload, not checked (for payloads shown, never read): a MalformedHistoryError only when it cannot be decoded. */

@@ -65,12 +65,21 @@ export function readRecord(history: History): RemediationRecord {
   const input = decodeChecked(started.input, validateInput, { eventId: first.eventId, what: 'the workflow input (an incident)' });
   const formatVersion = historyFormat(input);
   if (formatVersion > HISTORY_FORMAT.current) {
-    throw malformed({ eventId: first.eventId, what: `a history format up to ${HISTORY_FORMAT.current}` }, `format ${formatVersion} was written by a newer remediate`);
+    throw malformed(
+      { eventId: first.eventId, what: `a history format up to ${HISTORY_FORMAT.current}` },
+      `format ${formatVersion} was written by a newer remediate`,
+    );
   }
   const context = input.catalogue ? { catalogue: input.catalogue, policy: input.policy } : workerContextOf(events);
   if (!context?.catalogue) throw new NotARemediationError('the history records no catalogue (the run has not started deciding yet)');
   const last = events[events.length - 1]!;
-  return { input, catalogue: context.catalogue, policy: context.policy, startedAtMs: eventTimeMs(first), ...(events.length > 1 ? closedBy(last) : {}) };
+  return {
+    input,
+    catalogue: context.catalogue,
+    policy: context.policy,
+    startedAtMs: eventTimeMs(first),
+    ...(events.length > 1 ? closedBy(last) : {}),
+  };
 }
 
 /** The history's format (contracts/types.ts HISTORY_FORMAT): the initial one when its input does not say. */
@@ -83,10 +92,16 @@ function workerContextOf(events: readonly HistoryEvent[]): { catalogue?: Compile
   for (const event of events) {
     const marker = event.markerRecordedEventAttributes;
     if (marker?.markerName !== 'core_local_activity') continue;
-    const data = decodeChecked(marker.details?.data, validateLocalActivityMarker, { eventId: event.eventId, what: 'a local activity marker' });
+    const data = decodeChecked(marker.details?.data, validateLocalActivityMarker, {
+      eventId: event.eventId,
+      what: 'a local activity marker',
+    });
     if (data.activity_type !== 'workerContext') continue;
     // An answer that has not been recorded yet (the activity is retrying) is no context yet.
-    return decodeOptional(marker.details?.result, validateWorkerContext, { eventId: event.eventId, what: "the worker's context (workerContext result)" });
+    return decodeOptional(marker.details?.result, validateWorkerContext, {
+      eventId: event.eventId,
+      what: "the worker's context (workerContext result)",
+    });
   }
   return undefined;
 }
@@ -94,7 +109,10 @@ function workerContextOf(events: readonly HistoryEvent[]): { catalogue?: Compile
 function closedBy(event: HistoryEvent): { closed?: Closed } {
   const atMs = eventTimeMs(event);
   if (event.workflowExecutionCompletedEventAttributes) {
-    const result = decodeChecked(event.workflowExecutionCompletedEventAttributes.result, validateResult, { eventId: event.eventId, what: 'the remediation result' });
+    const result = decodeChecked(event.workflowExecutionCompletedEventAttributes.result, validateResult, {
+      eventId: event.eventId,
+      what: 'the remediation result',
+    });
     return { closed: { status: 'completed', atMs, result } };
   }
   if (event.workflowExecutionFailedEventAttributes) {

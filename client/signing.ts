@@ -29,11 +29,22 @@ export async function sshSign(keyPath: string, text: string): Promise<string> {
     const file = join(dir, 'statement');
     await writeFile(file, text, { mode: 0o600 });
     await new Promise<void>((resolve, reject) => {
-      execFile(SSH_KEYGEN, ['-q', '-Y', 'sign', '-n', SIGNATURE_NAMESPACE, '-f', keyPath, file], { timeout: 120_000 }, (error, _stdout, stderr) => {
-        if (!error) return resolve();
-        const code = (error as NodeJS.ErrnoException).code;
-        reject(new SigningError(code === 'ENOENT' ? `${SSH_KEYGEN} not found: install OpenSSH (openssh-client)` : `ssh-keygen could not sign with ${keyPath}: ${stderr.trim() || error.message}`));
-      });
+      execFile(
+        SSH_KEYGEN,
+        ['-q', '-Y', 'sign', '-n', SIGNATURE_NAMESPACE, '-f', keyPath, file],
+        { timeout: 120_000 },
+        (error, _stdout, stderr) => {
+          if (!error) return resolve();
+          const code = (error as NodeJS.ErrnoException).code;
+          reject(
+            new SigningError(
+              code === 'ENOENT'
+                ? `${SSH_KEYGEN} not found: install OpenSSH (openssh-client)`
+                : `ssh-keygen could not sign with ${keyPath}: ${stderr.trim() || error.message}`,
+            ),
+          );
+        },
+      );
     });
     return await readFile(`${file}.sig`, 'utf8');
   } finally {
@@ -47,7 +58,13 @@ export async function signApproval(keyPath: string, statement: ApprovalStatement
 }
 
 export async function signSubmission(keyPath: string, incident: Incident, at = new Date()): Promise<SignedStatement> {
-  const statement: SubmissionStatement = { kind: 'remediate.submission', version: 1, incidentId: incident.id, incidentSha256: incidentSha256(incident), at: at.toISOString() };
+  const statement: SubmissionStatement = {
+    kind: 'remediate.submission',
+    version: 1,
+    incidentId: incident.id,
+    incidentSha256: incidentSha256(incident),
+    at: at.toISOString(),
+  };
   const text = submissionStatementText(statement);
   return { statement: text, signature: await sshSign(keyPath, text) };
 }

@@ -64,7 +64,13 @@ const rate = (remediated: number, runs: number) => (runs === 0 ? null : remediat
 const percent = (value: number) => `${Math.round(value * 1000) / 10}%`;
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-export function recommend(position: AutomationMode, runs: number, successRate: number | null, risk: CompiledRunbook['risk'], rule: StatsRule): Recommendation {
+export function recommend(
+  position: AutomationMode,
+  runs: number,
+  successRate: number | null,
+  risk: CompiledRunbook['risk'],
+  rule: StatsRule,
+): Recommendation {
   const stay = (why: string): Recommendation => ({ move: 'stay', from: position, to: position, why });
   if (successRate === null || runs < rule.minRuns) return stay(`${plural(runs, 'run')}; the rule needs at least ${rule.minRuns}`);
   const index = SPECTRUM.indexOf(position);
@@ -72,7 +78,8 @@ export function recommend(position: AutomationMode, runs: number, successRate: n
   if (successRate > rule.threshold) {
     if (index === SPECTRUM.length - 1) return stay(`${measured}; already fully automatic`);
     const to = SPECTRUM[index + 1]!;
-    const how = to === 'auto' && risk === 'HIGH' ? ' (set mode: auto and a risk below HIGH: HIGH always asks a human)' : ` (set mode: ${to})`;
+    const how =
+      to === 'auto' && risk === 'HIGH' ? ' (set mode: auto and a risk below HIGH: HIGH always asks a human)' : ` (set mode: ${to})`;
     return { move: 'right', from: position, to, why: `${measured} > ${percent(rule.threshold)}: move right${how}` };
   }
   if (successRate < rule.threshold) {

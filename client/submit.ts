@@ -34,7 +34,13 @@ export async function submitIncident(
     const handle = await client.workflow.start<typeof remediateIncident>('remediateIncident', {
       workflowId,
       taskQueue: request.taskQueue,
-      args: [{ formatVersion: HISTORY_FORMAT.current, incident: request.incident, ...(request.submission ? { submission: request.submission } : {}) }],
+      args: [
+        {
+          formatVersion: HISTORY_FORMAT.current,
+          incident: request.incident,
+          ...(request.submission ? { submission: request.submission } : {}),
+        },
+      ],
       workflowIdConflictPolicy: 'FAIL',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       ...(request.eager ? { requestEagerStart: true } : {}),
@@ -45,4 +51,3 @@ export async function submitIncident(
     return { handle: client.workflow.getHandle<typeof remediateIncident>(workflowId), workflowId, attached: true };
   }
 }
-

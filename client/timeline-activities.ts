@@ -53,7 +53,13 @@ export class ActivityTracker {
     if (attrs) {
       const eventId = String(event.eventId);
       const type = attrs.activityType?.name ?? 'unknown';
-      this.scheduled.set(eventId, { eventId, type, input: decodeValue(attrs.input, { eventId, what: `the input of ${type}` }), attempt: 1, scheduledAt: at });
+      this.scheduled.set(eventId, {
+        eventId,
+        type,
+        input: decodeValue(attrs.input, { eventId, what: `the input of ${type}` }),
+        attempt: 1,
+        scheduledAt: at,
+      });
       return undefined;
     }
     const started = event.activityTaskStartedEventAttributes;
@@ -82,7 +88,12 @@ export class ActivityTracker {
   private closedEntry(at: string, activity: Scheduled, close: Close): TimelineEntry {
     const attempts = activity.attempt > 1 ? ` (attempt ${activity.attempt})` : '';
     const told = this.tell(activity, close, attempts);
-    const detail = { activity: activity.type, attempt: activity.attempt, input: activity.input, ...(close.failure ? { failure: close.failure } : { result: told.result }) };
+    const detail = {
+      activity: activity.type,
+      attempt: activity.attempt,
+      input: activity.input,
+      ...(close.failure ? { failure: close.failure } : { result: told.result }),
+    };
     return { at, kind: told.kind, summary: told.summary, detail };
   }
 
@@ -96,7 +107,11 @@ export class ActivityTracker {
         const outcome = failed ? undefined : decodeChecked(close.result, validateCheckOutcome, output);
         const stage = this.stages.stageOf({ kind: 'check', ...request }, input);
         const probe = request.probe ? `${describeRun(request.probe)}${outcome?.probe ? ` → ${describeResult(outcome.probe)}` : ''}: ` : '';
-        const verdict = !outcome ? `could not be evaluated: ${close.failure}` : outcome.passed ? 'holds' : `does not hold (${request.condition})`;
+        const verdict = !outcome
+          ? `could not be evaluated: ${close.failure}`
+          : outcome.passed
+            ? 'holds'
+            : `does not hold (${request.condition})`;
         return { kind: 'check', summary: `${stage}-check ${request.check}: ${probe}${verdict}${attempts}`, result: outcome };
       }
       case 'runAction': {
@@ -105,13 +120,21 @@ export class ActivityTracker {
         const rollback = this.stages.stageOf({ kind: 'action', ...request }, input) === 'rollback';
         const outputs = outcome && Object.keys(outcome.outputs).length > 0 ? `; outputs ${JSON.stringify(outcome.outputs)}` : '';
         const result = !outcome ? `failed: ${close.failure}` : `${describeResult(outcome.result)}${outputs}`;
-        return { kind: 'action', summary: `${rollback ? 'rollback ' : ''}action ${request.step}: ${describeRun(request.run)} → ${result}${attempts}`, result: outcome };
+        return {
+          kind: 'action',
+          summary: `${rollback ? 'rollback ' : ''}action ${request.step}: ${describeRun(request.run)} → ${result}${attempts}`,
+          result: outcome,
+        };
       }
       case 'notify': {
         const notification = check(activity.input, validateNotification, { ...input, what: 'a notification (the input of notify)' });
         const results = failed ? undefined : decodeChecked(close.result, validateSinkResults, output);
         const sinks = !results ? failed : results.map((s) => `${s.sink} ${s.ok ? 'ok' : `failed (${s.error})`}`).join(', ') || 'no sinks';
-        return { kind: 'notification', summary: `notification ${notification.kind} (${notification.severity}): ${notification.title} → ${sinks}`, result: results };
+        return {
+          kind: 'notification',
+          summary: `notification ${notification.kind} (${notification.severity}): ${notification.title} → ${sinks}`,
+          result: results,
+        };
       }
       case 'guardrailSnapshot': {
         const snapshot = failed ? undefined : decodeOptional(close.result, validateSnapshot, output);
@@ -124,18 +147,33 @@ export class ActivityTracker {
         return { kind: 'guardrails', summary: `guardrails: ${what}`, result: verdict };
       }
       case 'releaseGuardrails': {
-        const request = check(activity.input, validateReleaseRequest, { ...input, what: 'a release request (the input of releaseGuardrails)' });
-        return { kind: 'guardrails', summary: `guardrails: slot released (${request.result})${failed ? ` ${failed}` : ''}`, result: decodeValue(close.result, output) };
+        const request = check(activity.input, validateReleaseRequest, {
+          ...input,
+          what: 'a release request (the input of releaseGuardrails)',
+        });
+        return {
+          kind: 'guardrails',
+          summary: `guardrails: slot released (${request.result})${failed ? ` ${failed}` : ''}`,
+          result: decodeValue(close.result, output),
+        };
       }
       default:
-        return { kind: 'activity', summary: `${activity.type}: ${failed ?? 'completed'}${attempts}`, result: decodeValue(close.result, output) };
+        return {
+          kind: 'activity',
+          summary: `${activity.type}: ${failed ?? 'completed'}${attempts}`,
+          result: decodeValue(close.result, output),
+        };
     }
   }
 }
 
 /** The activity types a history schedules (checks and notifications may have run as local activities instead). */
 export function scheduledActivityTypes(events: readonly HistoryEvent[]): Set<string> {
-  return new Set(events.flatMap((e) => (e.activityTaskScheduledEventAttributes?.activityType?.name ? [e.activityTaskScheduledEventAttributes.activityType.name] : [])));
+  return new Set(
+    events.flatMap((e) =>
+      e.activityTaskScheduledEventAttributes?.activityType?.name ? [e.activityTaskScheduledEventAttributes.activityType.name] : [],
+    ),
+  );
 }
 
 function closeOf(event: HistoryEvent): Close | undefined {
@@ -145,7 +183,12 @@ function closeOf(event: HistoryEvent): Close | undefined {
   const failed = event.activityTaskFailedEventAttributes;
   if (failed) return { eventId, scheduledEventId: String(failed.scheduledEventId), failure: failureText(failed.failure) };
   const timedOut = event.activityTaskTimedOutEventAttributes;
-  if (timedOut) return { eventId, scheduledEventId: String(timedOut.scheduledEventId), failure: `timed out${timedOut.failure?.message ? `: ${failureText(timedOut.failure)}` : ''}` };
+  if (timedOut)
+    return {
+      eventId,
+      scheduledEventId: String(timedOut.scheduledEventId),
+      failure: `timed out${timedOut.failure?.message ? `: ${failureText(timedOut.failure)}` : ''}`,
+    };
   const canceled = event.activityTaskCanceledEventAttributes;
   if (canceled) return { eventId, scheduledEventId: String(canceled.scheduledEventId), failure: 'canceled' };
   return undefined;

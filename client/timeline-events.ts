@@ -7,7 +7,11 @@ export function workflowTaskFailedEntry(at: string, attrs: NonNullable<HistoryEv
   return { at, kind: 'workflow', summary: `workflow task failed (the worker retries it): ${failure}` };
 }
 
-export function timerStartedEntry(at: string, event: HistoryEvent, attrs: NonNullable<HistoryEvent['timerStartedEventAttributes']>): TimelineEntry {
+export function timerStartedEntry(
+  at: string,
+  event: HistoryEvent,
+  attrs: NonNullable<HistoryEvent['timerStartedEventAttributes']>,
+): TimelineEntry {
   const afterMs = protoMs(attrs.startToFireTimeout);
   return {
     at,
@@ -20,20 +24,37 @@ export function timerStartedEntry(at: string, event: HistoryEvent, attrs: NonNul
 export function timerEndedEntry(at: string, event: HistoryEvent): TimelineEntry {
   const timerId = event.timerFiredEventAttributes?.timerId ?? event.timerCanceledEventAttributes?.timerId ?? '';
   const fired = Boolean(event.timerFiredEventAttributes);
-  return { at, kind: 'timer', summary: `timer ${timerId} ${fired ? 'fired' : 'canceled (the workflow moved on)'}`, detail: { timerId, fired } };
+  return {
+    at,
+    kind: 'timer',
+    summary: `timer ${timerId} ${fired ? 'fired' : 'canceled (the workflow moved on)'}`,
+    detail: { timerId, fired },
+  };
 }
 
 export function outcomeEntry(at: string, closed: Closed): TimelineEntry {
   const result = closed.result;
   if (closed.status !== 'completed' || !result) {
-    return { at, kind: 'outcome', summary: `workflow ${closed.status.replace(/_/g, ' ')}${closed.reason ? `: ${closed.reason}` : ''}`, detail: { status: closed.status } };
+    return {
+      at,
+      kind: 'outcome',
+      summary: `workflow ${closed.status.replace(/_/g, ' ')}${closed.reason ? `: ${closed.reason}` : ''}`,
+      detail: { status: closed.status },
+    };
   }
   const approvals = result.approvals.length > 0 ? `; approved by ${result.approvals.map((a) => `${a.by} at ${a.at}`).join(', ')}` : '';
   return {
     at,
     kind: 'outcome',
     summary: `outcome ${result.outcome}${result.runbook ? ` (${result.runbook} ${result.runbookVersion?.slice(0, 12)})` : ''}${approvals}`,
-    detail: { outcome: result.outcome, decision: result.decision, runbook: result.runbook, runbookVersion: result.runbookVersion, planHash: result.planHash, approvals: result.approvals },
+    detail: {
+      outcome: result.outcome,
+      decision: result.decision,
+      runbook: result.runbook,
+      runbookVersion: result.runbookVersion,
+      planHash: result.planHash,
+      approvals: result.approvals,
+    },
   };
 }
 

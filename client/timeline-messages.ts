@@ -11,7 +11,12 @@ import type { TimelineEntry } from './timeline-types';
 
 type Attributes<K extends keyof HistoryEvent> = NonNullable<HistoryEvent[K]>;
 
-export function submittedEntry(at: string, incident: Incident, catalogue: CompiledCatalogue, identity: string | null | undefined): TimelineEntry {
+export function submittedEntry(
+  at: string,
+  incident: Incident,
+  catalogue: CompiledCatalogue,
+  identity: string | null | undefined,
+): TimelineEntry {
   const services = incident.services.length > 1 ? ` (services ${incident.services.join(', ')})` : '';
   return {
     at,
@@ -22,18 +27,34 @@ export function submittedEntry(at: string, incident: Incident, catalogue: Compil
 }
 
 /** Without the workflow's trail, its decision search attribute tells the decision (not why). */
-export function searchAttributeDecisionEntry(at: string, event: HistoryEvent, attrs: Attributes<'upsertWorkflowSearchAttributesEventAttributes'>): TimelineEntry | undefined {
+export function searchAttributeDecisionEntry(
+  at: string,
+  event: HistoryEvent,
+  attrs: Attributes<'upsertWorkflowSearchAttributesEventAttributes'>,
+): TimelineEntry | undefined {
   const field = attrs.searchAttributes?.indexedFields?.[DECISION.name];
-  const decision = field ? decodeChecked({ payloads: [field] }, validateSearchAttributeText, { eventId: event.eventId, what: `the ${DECISION.name} search attribute (text)` }) : undefined;
+  const decision = field
+    ? decodeChecked({ payloads: [field] }, validateSearchAttributeText, {
+        eventId: event.eventId,
+        what: `the ${DECISION.name} search attribute (text)`,
+      })
+    : undefined;
   if (!decision) return undefined;
   return { at, kind: 'decision', summary: `decision ${decision} (the reason is in the workflow's audit trail, which no worker returned)` };
 }
 
 /** A signed decision as it arrived: what the statement says (who signed it is the verdict's business, next in the trail). */
-export function updateEntry(at: string, event: HistoryEvent, attrs: Attributes<'workflowExecutionUpdateAcceptedEventAttributes'>): TimelineEntry {
+export function updateEntry(
+  at: string,
+  event: HistoryEvent,
+  attrs: Attributes<'workflowExecutionUpdateAcceptedEventAttributes'>,
+): TimelineEntry {
   const name = attrs.acceptedRequest?.input?.name ?? 'unknown';
   const identity = attrs.acceptedRequest?.meta?.identity;
-  const signed = decodeOptional(attrs.acceptedRequest?.input?.args, validateSignedDecision, { eventId: event.eventId, what: `a signed statement (update ${name})` });
+  const signed = decodeOptional(attrs.acceptedRequest?.input?.args, validateSignedDecision, {
+    eventId: event.eventId,
+    what: `a signed statement (update ${name})`,
+  });
   const parsed = typeof signed?.statement === 'string' ? parseApprovalStatement(signed.statement) : undefined;
   const what = parsed?.ok
     ? `signed ${parsed.value.verdict} for plan ${parsed.value.planHash.slice(0, 12)}${parsed.value.reason ? `: "${parsed.value.reason}"` : ''}`
@@ -48,7 +69,9 @@ export function updateEntry(at: string, event: HistoryEvent, attrs: Attributes<'
 
 export function signalEntry(at: string, event: HistoryEvent, attrs: Attributes<'workflowExecutionSignaledEventAttributes'>): TimelineEntry {
   const name = attrs.signalName ?? 'unknown';
-  const payload = decodeOptional(attrs.input, validateDecisionSignal, { eventId: event.eventId, what: `an approve or reject signal (signal ${name})` }) ?? {};
+  const payload =
+    decodeOptional(attrs.input, validateDecisionSignal, { eventId: event.eventId, what: `an approve or reject signal (signal ${name})` }) ??
+    {};
   const by = typeof payload.by === 'string' ? payload.by : '';
   const reason = payload.reason ? `: "${payload.reason}"` : '';
   const plan = payload.planHash ? ` for plan ${payload.planHash.slice(0, 12)}` : '';
@@ -62,7 +85,11 @@ export function signalEntry(at: string, event: HistoryEvent, attrs: Attributes<'
 }
 
 /** A request to the coordinator (the batched protocol): the remediation asking, renewing or returning its slot. */
-export function guardrailRequestEntry(at: string, event: HistoryEvent, attrs: Attributes<'signalExternalWorkflowExecutionInitiatedEventAttributes'>): TimelineEntry {
+export function guardrailRequestEntry(
+  at: string,
+  event: HistoryEvent,
+  attrs: Attributes<'signalExternalWorkflowExecutionInitiatedEventAttributes'>,
+): TimelineEntry {
   // The coordinator's own parser: what it would refuse is no request.
   const source = { eventId: event.eventId, what: 'a guardrail request' };
   const raw = decodeValue(attrs.input, source);
@@ -79,9 +106,17 @@ export function guardrailRequestEntry(at: string, event: HistoryEvent, attrs: At
   return { at, kind: 'guardrails', summary: `guardrails: ${what}`, detail: { request: raw } };
 }
 
-export function guardrailReplyEntry(at: string, event: HistoryEvent, attrs: Attributes<'workflowExecutionSignaledEventAttributes'>): TimelineEntry {
-  const reply = decodeChecked(attrs.input, validateGuardrailReply, { eventId: event.eventId, what: "the coordinator's reply (guardrailReply signal)" });
-  if (reply.kind === 'lease_lost') return { at, kind: 'guardrails', summary: `guardrails: lease ${reply.leaseId} lost: ${reply.reason}`, detail: { reply } };
+export function guardrailReplyEntry(
+  at: string,
+  event: HistoryEvent,
+  attrs: Attributes<'workflowExecutionSignaledEventAttributes'>,
+): TimelineEntry {
+  const reply = decodeChecked(attrs.input, validateGuardrailReply, {
+    eventId: event.eventId,
+    what: "the coordinator's reply (guardrailReply signal)",
+  });
+  if (reply.kind === 'lease_lost')
+    return { at, kind: 'guardrails', summary: `guardrails: lease ${reply.leaseId} lost: ${reply.reason}`, detail: { reply } };
   const verdict = reply.verdict;
   const what =
     verdict.kind === 'granted'

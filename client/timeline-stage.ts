@@ -7,7 +7,8 @@ import type { StepStage } from '../activities/remediation';
 import { HISTORY_FORMAT } from '../contracts/types';
 import { malformed, type PayloadSource } from './history-decode';
 
-export type StepRequest = { kind: 'check'; stage?: 'pre' | 'post' } | { kind: 'action'; stage?: 'action' | 'rollback'; idempotencyKey: string };
+export type StepRequest =
+  { kind: 'check'; stage?: 'pre' | 'post' } | { kind: 'action'; stage?: 'action' | 'rollback'; idempotencyKey: string };
 
 /** Reads the stages of a history's step requests in history order (the inference needs the order). */
 export class StageReader {

@@ -10,7 +10,14 @@ import { validateSinkResults } from './history-schemas/activities';
 import type { TimelineEntry, TimelineKind } from './timeline-types';
 
 /** Trail events the history already shows in full (as activities with inputs and results). */
-const SHOWN_BY_HISTORY = new Set<AuditEventType>(['STEP_STARTED', 'STEP_SUCCEEDED', 'STEP_FAILED', 'NOTIFIED', 'NOTIFY_FAILED', 'LEASE_RELEASED']);
+const SHOWN_BY_HISTORY = new Set<AuditEventType>([
+  'STEP_STARTED',
+  'STEP_SUCCEEDED',
+  'STEP_FAILED',
+  'NOTIFIED',
+  'NOTIFY_FAILED',
+  'LEASE_RELEASED',
+]);
 
 /**
  * Checks and notifications that ran as local activities leave only a marker in history: for those
@@ -35,7 +42,11 @@ export class TrailWeaver {
   /** Trail events up to `uptoMs`; at a task's start inclusive (they were recorded in it), before other events exclusive. */
   flush(uptoMs: number, inclusive: boolean): TimelineEntry[] {
     const out: TimelineEntry[] = [];
-    for (let next = this.pending[0]; next && (inclusive ? Date.parse(next.at) <= uptoMs : Date.parse(next.at) < uptoMs); next = this.pending[0]) {
+    for (
+      let next = this.pending[0];
+      next && (inclusive ? Date.parse(next.at) <= uptoMs : Date.parse(next.at) < uptoMs);
+      next = this.pending[0]
+    ) {
       this.pending.shift();
       // SUBMITTED (who submitted, with which catalogue and policy) comes before the decision.
       const isDecision = !this.decisionShown && next.type !== 'SUBMITTED';

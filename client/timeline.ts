@@ -11,7 +11,14 @@ import type { AuditEvent } from '../contracts/types';
 import { eventTimeMs, historyFormat, readRecord, type History, type HistoryEvent, type RemediationRecord } from './history';
 import { ActivityTracker, scheduledActivityTypes } from './timeline-activities';
 import { outcomeEntry, timerEndedEntry, timerStartedEntry, workflowTaskFailedEntry } from './timeline-events';
-import { guardrailReplyEntry, guardrailRequestEntry, searchAttributeDecisionEntry, signalEntry, submittedEntry, updateEntry } from './timeline-messages';
+import {
+  guardrailReplyEntry,
+  guardrailRequestEntry,
+  searchAttributeDecisionEntry,
+  signalEntry,
+  submittedEntry,
+  updateEntry,
+} from './timeline-messages';
 import { StageReader } from './timeline-stage';
 import { TrailWeaver } from './timeline-trail';
 import type { Timeline, TimelineEntry } from './timeline-types';
@@ -28,7 +35,8 @@ export function buildTimeline(history: History, runningTrail?: AuditEvent[]): Ti
   for (const event of events) {
     // Trail events carry their workflow task's start time: each goes before the first history event
     // that is later, so what the workflow decided stays ahead of what followed from it.
-    if (!event.workflowExecutionStartedEventAttributes) entries.push(...weaver.flush(eventTimeMs(event), Boolean(event.workflowTaskStartedEventAttributes)));
+    if (!event.workflowExecutionStartedEventAttributes)
+      entries.push(...weaver.flush(eventTimeMs(event), Boolean(event.workflowTaskStartedEventAttributes)));
     const entry = historyEntry(event, record, activities, !trail && !weaver.decisionShown);
     if (!entry) continue;
     entries.push(entry);
@@ -48,7 +56,12 @@ export function buildTimeline(history: History, runningTrail?: AuditEvent[]): Ti
 }
 
 /** The entry one history event makes, if any; `decisionFromSearchAttributes` when nothing else tells the decision. */
-function historyEntry(event: HistoryEvent, record: RemediationRecord, activities: ActivityTracker, decisionFromSearchAttributes: boolean): TimelineEntry | undefined {
+function historyEntry(
+  event: HistoryEvent,
+  record: RemediationRecord,
+  activities: ActivityTracker,
+  decisionFromSearchAttributes: boolean,
+): TimelineEntry | undefined {
   const at = new Date(eventTimeMs(event)).toISOString();
   const started = event.workflowExecutionStartedEventAttributes;
   if (started) return submittedEntry(at, record.input.incident, record.catalogue, started.identity);
@@ -56,12 +69,19 @@ function historyEntry(event: HistoryEvent, record: RemediationRecord, activities
   const upsert = event.upsertWorkflowSearchAttributesEventAttributes;
   if (upsert) return decisionFromSearchAttributes ? searchAttributeDecisionEntry(at, event, upsert) : undefined;
   const signal = event.workflowExecutionSignaledEventAttributes;
-  if (signal) return signal.signalName === guardrailReplySignal.name ? guardrailReplyEntry(at, event, signal) : signalEntry(at, event, signal);
-  if (event.workflowExecutionUpdateAcceptedEventAttributes) return updateEntry(at, event, event.workflowExecutionUpdateAcceptedEventAttributes);
+  if (signal)
+    return signal.signalName === guardrailReplySignal.name ? guardrailReplyEntry(at, event, signal) : signalEntry(at, event, signal);
+  if (event.workflowExecutionUpdateAcceptedEventAttributes)
+    return updateEntry(at, event, event.workflowExecutionUpdateAcceptedEventAttributes);
   const request = event.signalExternalWorkflowExecutionInitiatedEventAttributes;
   if (request?.signalName === guardrailRequestSignal.name) return guardrailRequestEntry(at, event, request);
   const unsignalled = event.signalExternalWorkflowExecutionFailedEventAttributes;
-  if (unsignalled) return { at, kind: 'guardrails', summary: `guardrails: the coordinator could not be signalled (${unsignalled.cause ?? 'unknown cause'})` };
+  if (unsignalled)
+    return {
+      at,
+      kind: 'guardrails',
+      summary: `guardrails: the coordinator could not be signalled (${unsignalled.cause ?? 'unknown cause'})`,
+    };
   if (event.timerStartedEventAttributes) return timerStartedEntry(at, event, event.timerStartedEventAttributes);
   if (event.timerFiredEventAttributes || event.timerCanceledEventAttributes) return timerEndedEntry(at, event);
   return activities.entryFor(event, at);

@@ -26,7 +26,18 @@ export interface ReleaseRequest {
 /** A bounded log of what the coordinator decided, for operators (`remediate guardrails`). */
 export interface GuardrailLogEntry {
   at: string;
-  kind: 'granted' | 'denied' | 'released' | 'lease_expired' | 'renewed' | 'refused' | 'revoked' | 'breaker_reset' | 'frozen' | 'unfrozen' | 'recovered';
+  kind:
+    | 'granted'
+    | 'denied'
+    | 'released'
+    | 'lease_expired'
+    | 'renewed'
+    | 'refused'
+    | 'revoked'
+    | 'breaker_reset'
+    | 'frozen'
+    | 'unfrozen'
+    | 'recovered';
   incidentId?: string;
   runbook?: string;
   detail: string;

@@ -49,14 +49,7 @@ export interface RemediationInput {
   policy?: OperatorPolicy;
 }
 
-export type Phase =
-  | 'deciding'
-  | 'awaiting_approval'
-  | 'pre_checks'
-  | 'acting'
-  | 'verifying'
-  | 'rolling_back'
-  | 'done';
+export type Phase = 'deciding' | 'awaiting_approval' | 'pre_checks' | 'acting' | 'verifying' | 'rolling_back' | 'done';
 
 export interface AuditEvent {
   type: AuditEventType;

@@ -22,10 +22,23 @@ export async function prepareDemoApprover(dataDir: string): Promise<DemoApprover
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const keyPath = join(dir, 'approver_ed25519');
   if (!existsSync(keyPath)) {
-    await promisify(execFile)(process.env.REMEDIATE_SSH_KEYGEN_PATH ?? 'ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `${DEMO_APPROVER} (remediate demo)`, '-f', keyPath]);
+    await promisify(execFile)(process.env.REMEDIATE_SSH_KEYGEN_PATH ?? 'ssh-keygen', [
+      '-q',
+      '-t',
+      'ed25519',
+      '-N',
+      '',
+      '-C',
+      `${DEMO_APPROVER} (remediate demo)`,
+      '-f',
+      keyPath,
+    ]);
   }
   const publicKey = readFileSync(`${keyPath}.pub`, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
-  writeFileSync(join(dir, 'allowed_signers'), `# The demo's approver; the operator lists each approver's key like this.\n${DEMO_APPROVER} namespaces="remediate" ${publicKey}\n`);
+  writeFileSync(
+    join(dir, 'allowed_signers'),
+    `# The demo's approver; the operator lists each approver's key like this.\n${DEMO_APPROVER} namespaces="remediate" ${publicKey}\n`,
+  );
   const policyFile = join(dir, 'policy.yaml');
   writeFileSync(policyFile, stringify({ allowed_signers: './allowed_signers', statement_max_age_minutes: 15 }));
   return { principal: DEMO_APPROVER, keyPath, policyFile };

@@ -29,7 +29,9 @@ export async function prepareDemoWorkloads(k8s: KubernetesConnection): Promise<D
     return await setUp(k8s);
   } catch (error) {
     const server = k8s.kubeConfig.getCurrentCluster()?.server ?? 'unknown server';
-    throw new DemoWorkloadsError(`cannot set up the demo's workloads in namespace ${DEMO_NAMESPACE} on the Kubernetes cluster at ${server}: ${(error as Error).message}`);
+    throw new DemoWorkloadsError(
+      `cannot set up the demo's workloads in namespace ${DEMO_NAMESPACE} on the Kubernetes cluster at ${server}: ${(error as Error).message}`,
+    );
   }
 }
 

@@ -65,11 +65,18 @@ export async function runDemo(options: EmbeddedOptions): Promise<boolean> {
     const { loadOperatorPolicy } = await import('../worker/operator-policy');
     const approver = await prepareDemoApprover(options.dataDir);
     const policy = loadOperatorPolicy(approver.policyFile);
-    say(`Approver: you, as ${approver.principal}, with the key ${relative(process.cwd(), approver.keyPath)} (made for this demo); its operator policy ${relative(process.cwd(), approver.policyFile)} trusts it.`);
+    say(
+      `Approver: you, as ${approver.principal}, with the key ${relative(process.cwd(), approver.keyPath)} (made for this demo); its operator policy ${relative(process.cwd(), approver.policyFile)} trusts it.`,
+    );
     say('Starting the worker (it bundles the workflow code: a few seconds)...');
     const { startRemediationWorkers } = await import('../worker/worker');
     const { connectClient, explainUnreachable } = await import('../client/connect');
-    const { workers, close } = await startRemediationWorkers({ settings, activities, config: { catalogue, policy }, ...(uiUrl ? { webUiUrl: uiUrl } : {}) }).catch((error: unknown) => {
+    const { workers, close } = await startRemediationWorkers({
+      settings,
+      activities,
+      config: { catalogue, policy },
+      ...(uiUrl ? { webUiUrl: uiUrl } : {}),
+    }).catch((error: unknown) => {
       throw explainUnreachable(error, settings);
     });
     cleanup.push({ what: 'worker connections', run: close });
@@ -82,7 +89,15 @@ export async function runDemo(options: EmbeddedOptions): Promise<boolean> {
     stop.signal.addEventListener('abort', shutdown, { once: true });
     if (stop.signal.aborted) shutdown();
     let failure: unknown;
-    const story = narrate({ session, settings, catalogue, uiUrl, approverKey: relative(process.cwd(), approver.keyPath), crashingPod: workloads.crashingPod, signal: stop.signal }).catch((error: unknown) => {
+    const story = narrate({
+      session,
+      settings,
+      catalogue,
+      uiUrl,
+      approverKey: relative(process.cwd(), approver.keyPath),
+      crashingPod: workloads.crashingPod,
+      signal: stop.signal,
+    }).catch((error: unknown) => {
       failure = error;
       shutdown();
       return false;
@@ -153,7 +168,9 @@ async function narrate(story: Story): Promise<boolean> {
       results.set(incident.id, result);
       const expected = demo.expect === 'awaiting_approval' ? announced : result.outcome === demo.expect;
       if (!expected) asExpected = false;
-      tell(`outcome: ${result.outcome}${result.runbook ? ` (${result.runbook})` : ''}${expected ? '' : `; the demo expected ${demo.expect}: see \`remediate audit ${incident.id}\``}`);
+      tell(
+        `outcome: ${result.outcome}${result.runbook ? ` (${result.runbook})` : ''}${expected ? '' : `; the demo expected ${demo.expect}: see \`remediate audit ${incident.id}\``}`,
+      );
     });
     if (demo.expect === 'awaiting_approval') {
       await Promise.race([approvalWait, followed]);
@@ -169,7 +186,9 @@ async function narrate(story: Story): Promise<boolean> {
   for (const demo of incidents) {
     const result = results.get(demo.incident.id);
     const approvedBy = result?.approvals.length ? `, approved by ${result.approvals.map((a) => a.by).join(', ')}` : '';
-    say(`  ${demo.incident.id.padEnd(width)}  ${(result?.outcome ?? '?').padEnd(11)} ${result?.decision.decision ?? ''}${result?.runbook ? ` ${result.runbook}` : ''}${approvedBy}`);
+    say(
+      `  ${demo.incident.id.padEnd(width)}  ${(result?.outcome ?? '?').padEnd(11)} ${result?.decision.decision ?? ''}${result?.runbook ? ` ${result.runbook}` : ''}${approvedBy}`,
+    );
   }
   const cli = cliPrefix(story.settings);
   say('Explore:');

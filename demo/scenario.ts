@@ -27,10 +27,20 @@ export interface DemoIncident {
  * stamp makes the ids unique, so a second run never attaches to the first run's workflows.
  */
 export function demoIncidents(stamp: string, crashingPod: string): DemoIncident[] {
-  const incident = (id: string, fields: Omit<Incident, 'id' | 'services' | 'symptoms'>): Incident => ({ id: `${id}-${stamp}`, services: [fields.service], symptoms: [], ...fields });
+  const incident = (id: string, fields: Omit<Incident, 'id' | 'services' | 'symptoms'>): Incident => ({
+    id: `${id}-${stamp}`,
+    services: [fields.service],
+    symptoms: [],
+    ...fields,
+  });
   return [
     {
-      incident: incident('INC001', { root_cause: 'CrashLoopBackOff', confidence: 0.95, service: 'api-server', context: { pod_name: crashingPod, namespace: DEMO_NAMESPACE } }),
+      incident: incident('INC001', {
+        root_cause: 'CrashLoopBackOff',
+        confidence: 0.95,
+        service: 'api-server',
+        context: { pod_name: crashingPod, namespace: DEMO_NAMESPACE },
+      }),
       expect: 'remediated',
       story: 'LOW risk, high confidence: restart-pod runs on its own and verifies a new pod replaced it, Ready',
     },
@@ -45,7 +55,12 @@ export function demoIncidents(stamp: string, crashingPod: string): DemoIncident[
       story: 'LOW risk, confidence above scale-up minimum 0.7: the worker deployment is scaled from 3 to 5 replicas',
     },
     {
-      incident: incident('INC003', { root_cause: 'error_rate_spike_after_deploy', confidence: 0.92, service: 'checkout', context: { deployment: 'checkout', namespace: DEMO_NAMESPACE } }),
+      incident: incident('INC003', {
+        root_cause: 'error_rate_spike_after_deploy',
+        confidence: 0.92,
+        service: 'checkout',
+        context: { deployment: 'checkout', namespace: DEMO_NAMESPACE },
+      }),
       expect: 'awaiting_approval',
       story: 'HIGH risk: rollback-deployment waits for a human to approve going back to revision 1',
     },
@@ -61,6 +76,7 @@ export function demoIncidents(stamp: string, crashingPod: string): DemoIncident[
 export async function demoCatalogue(): Promise<CompiledCatalogue> {
   const text = await readFile(DEMO_RUNBOOKS, 'utf8');
   const compiled = compileCatalogue([{ file: DEMO_RUNBOOKS, text }]);
-  if (!compiled.ok) throw new Error(`demo/runbooks.yaml does not compile: ${compiled.errors.map((e) => `${e.line}:${e.column} ${e.message}`).join('; ')}`);
+  if (!compiled.ok)
+    throw new Error(`demo/runbooks.yaml does not compile: ${compiled.errors.map((e) => `${e.line}:${e.column} ${e.message}`).join('; ')}`);
   return compiled.catalogue;
 }

@@ -39,8 +39,17 @@ export interface DeploymentFixture {
 }
 
 /** A deployment labelled `app: NAME`, returned once every replica is Ready. */
-export async function createDeployment(k8s: KubernetesConnection, namespace: string, name: string, fixture: DeploymentFixture): Promise<V1Deployment> {
-  const container = { name: 'app', image: fixture.image ?? 'registry.example/app:1', ...(fixture.cpu ? { resources: { requests: { cpu: fixture.cpu } } } : {}) };
+export async function createDeployment(
+  k8s: KubernetesConnection,
+  namespace: string,
+  name: string,
+  fixture: DeploymentFixture,
+): Promise<V1Deployment> {
+  const container = {
+    name: 'app',
+    image: fixture.image ?? 'registry.example/app:1',
+    ...(fixture.cpu ? { resources: { requests: { cpu: fixture.cpu } } } : {}),
+  };
   await k8s.apps.createNamespacedDeployment({
     namespace,
     body: {
@@ -74,7 +83,10 @@ export async function rolledOut(k8s: KubernetesConnection, namespace: string, na
     });
   } catch (error) {
     const pods = await k8s.core.listNamespacedPod({ namespace, labelSelector: `app=${name}` }).catch(() => undefined);
-    const podStates = (pods?.items ?? []).map((p) => `${p.metadata?.name}: ${p.status?.phase}${p.spec?.nodeName ? ` on ${p.spec.nodeName}` : ''}${p.metadata?.deletionTimestamp ? ' (deleting)' : ''}`);
+    const podStates = (pods?.items ?? []).map(
+      (p) =>
+        `${p.metadata?.name}: ${p.status?.phase}${p.spec?.nodeName ? ` on ${p.spec.nodeName}` : ''}${p.metadata?.deletionTimestamp ? ' (deleting)' : ''}`,
+    );
     throw new Error(`${(error as Error).message}; last seen: ${last}; pods: ${podStates.join(', ') || 'none'}`);
   }
 }
@@ -108,7 +120,9 @@ export async function reportContainerFailure(
   const notReady = new Set(['Ready', 'ContainersReady']);
   const body = {
     status: {
-      conditions: (pod.status?.conditions ?? []).map((c) => (notReady.has(c.type) ? { ...c, status: 'False', lastTransitionTime: now } : c)),
+      conditions: (pod.status?.conditions ?? []).map((c) =>
+        notReady.has(c.type) ? { ...c, status: 'False', lastTransitionTime: now } : c,
+      ),
       containerStatuses: (pod.spec?.containers ?? []).map((c) => ({
         name: c.name,
         image: c.image,
@@ -117,7 +131,14 @@ export async function reportContainerFailure(
         started: false,
         restartCount: failure.restarts,
         state: { waiting: { reason: 'CrashLoopBackOff', message: `back-off restarting failed container ${c.name}` } },
-        lastState: { terminated: { exitCode: failure.lastReason === 'OOMKilled' ? 137 : 1, reason: failure.lastReason, startedAt: now, finishedAt: now } },
+        lastState: {
+          terminated: {
+            exitCode: failure.lastReason === 'OOMKilled' ? 137 : 1,
+            reason: failure.lastReason,
+            startedAt: now,
+            finishedAt: now,
+          },
+        },
       })),
     },
   };

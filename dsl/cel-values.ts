@@ -45,7 +45,8 @@ function scalarToCel(value: unknown, type: string | undefined): unknown {
 export function fromCel(value: unknown): { ok: true; value: CelJson } | { ok: false; reason: string } {
   if (value === null || typeof value === 'boolean' || typeof value === 'string') return { ok: true, value };
   if (typeof value === 'bigint') return { ok: true, value: Number(value) };
-  if (typeof value === 'number') return Number.isFinite(value) ? { ok: true, value } : { ok: false, reason: `result ${value} is not a finite number` };
+  if (typeof value === 'number')
+    return Number.isFinite(value) ? { ok: true, value } : { ok: false, reason: `result ${value} is not a finite number` };
   if (value instanceof Date) return { ok: true, value: value.toISOString() };
   if (Array.isArray(value)) return fromEntries(value.entries(), (items) => items.map(([, item]) => item));
   if (value instanceof Map) return fromEntries(value.entries(), objectOf);

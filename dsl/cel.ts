@@ -169,7 +169,11 @@ function run(expr: string, vars: CelVars, contextTypes: Record<string, ParamDecl
 }
 
 /** Evaluates a condition: true or false, or why not (an error, or a result that is not a boolean). */
-export function evaluateCondition(expr: string, vars: CelVars, contextTypes: Record<string, ParamDecl> | null = null): CelEvaluation<boolean> {
+export function evaluateCondition(
+  expr: string,
+  vars: CelVars,
+  contextTypes: Record<string, ParamDecl> | null = null,
+): CelEvaluation<boolean> {
   const result = run(expr, vars, contextTypes);
   if (!result.ok) return result;
   if (typeof result.value === 'boolean') return { ok: true, value: result.value };

@@ -47,7 +47,10 @@ export function validateChangeWindow(window: ChangeWindow): void {
 }
 
 /** A runbook of unknown risk is restricted only by windows that name it. */
-export function windowApplies(window: ChangeWindow, runbook: Pick<CompiledRunbook, 'id'> & Partial<Pick<CompiledRunbook, 'risk'>>): boolean {
+export function windowApplies(
+  window: ChangeWindow,
+  runbook: Pick<CompiledRunbook, 'id'> & Partial<Pick<CompiledRunbook, 'risk'>>,
+): boolean {
   const byRisk = runbook.risk !== undefined && (window.appliesTo.risks ?? []).includes(runbook.risk);
   return byRisk || (window.appliesTo.runbooks ?? []).includes(runbook.id);
 }

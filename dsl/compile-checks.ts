@@ -108,20 +108,30 @@ export function compileCheckEntry(
   if (named.check !== undefined) {
     for (const field of ['condition', 'probe'] as const) {
       if (named[field] !== undefined) {
-        scope.report([...path, field], `"${field}" comes from the definition of check "${named.check}"; use an inline check ({id, condition}) instead`, {
-          key: true,
-        });
+        scope.report(
+          [...path, field],
+          `"${field}" comes from the definition of check "${named.check}"; use an inline check ({id, condition}) instead`,
+          {
+            key: true,
+          },
+        );
         return undefined;
       }
     }
     const definition = library.get(named.check);
     if (definition === 'broken') return undefined;
     if (!definition) {
-      scope.report(typeof entry === 'string' ? path : [...path, 'check'], `unknown check "${named.check}"${didYouMean(named.check, library.names())}`);
+      scope.report(
+        typeof entry === 'string' ? path : [...path, 'check'],
+        `unknown check "${named.check}"${didYouMean(named.check, library.names())}`,
+      );
       return undefined;
     }
     // Problems inside a shared definition that only show with this runbook (its context) are reported here.
-    const usage: StepScope = { ...scope, report: (_p, message) => scope.report(path, `check "${named.check}" (${definition.where}): ${message}`) };
+    const usage: StepScope = {
+      ...scope,
+      report: (_p, message) => scope.report(path, `check "${named.check}" (${definition.where}): ${message}`),
+    };
     return buildCheck({
       id: named.id ?? `${phase}.${named.check}`,
       check: named.check,
@@ -140,7 +150,9 @@ export function compileCheckEntry(
     });
   }
   if (named.condition === undefined || named.id === undefined) {
-    const missing = [named.id === undefined ? '"id"' : '', named.condition === undefined ? '"condition"' : ''].filter(Boolean).join(' and ');
+    const missing = [named.id === undefined ? '"id"' : '', named.condition === undefined ? '"condition"' : '']
+      .filter(Boolean)
+      .join(' and ');
     scope.report(path, `an inline check needs ${missing} (or use a named check: "check: NAME")`);
     return undefined;
   }
@@ -200,7 +212,10 @@ function buildCheck(parts: CheckParts): CheckStep | undefined {
     context: scope.context,
     result: parts.probe !== undefined,
   });
-  const when = parts.when === undefined ? undefined : compileCondition(parts.when, [...path, 'when'], scope, { context: scope.context, result: false });
+  const when =
+    parts.when === undefined
+      ? undefined
+      : compileCondition(parts.when, [...path, 'when'], scope, { context: scope.context, result: false });
 
   const deadlineMs = positiveOrZero(parts.timing.deadline, DEFAULTS[parts.phase].deadlineMs);
   const intervalMs = positiveOrZero(parts.timing.interval, deadlineMs > 0 ? Math.min(DEFAULTS.intervalMs, deadlineMs) : 0);

@@ -7,16 +7,7 @@ import { ACTION_TIMEOUT_MS, compileCommand, compileStep, positiveDuration, type 
 import type { Diagnostics } from './diagnostics';
 import type { ContextDecl } from './render';
 import type { RawCheckEntry, RawContextField, RawRunbook, RawStep } from './runbook-schema';
-import type {
-  ApprovalPolicy,
-  AutomationMode,
-  CheckStep,
-  CompiledRunbook,
-  ExecutionStep,
-  ParamDecl,
-  RiskLevel,
-  Rollback,
-} from './types';
+import type { ApprovalPolicy, AutomationMode, CheckStep, CompiledRunbook, ExecutionStep, ParamDecl, RiskLevel, Rollback } from './types';
 import type { PathSegment } from './yaml-source';
 
 /** The seed's defaults (RemediationRateLimiter, BlastRadiusLimiter, RemediationCircuitBreaker). */
@@ -68,7 +59,13 @@ export function compileRunbook(
   const outputs = new Map<string, Set<string>>();
   const namespaces = raw.namespaces ?? [];
   const { allowedPrograms } = options;
-  const scope = (visible: ReadonlyMap<string, ReadonlySet<string>>): StepScope => ({ report, context, outputs: visible, namespaces, allowedPrograms });
+  const scope = (visible: ReadonlyMap<string, ReadonlySet<string>>): StepScope => ({
+    report,
+    context,
+    outputs: visible,
+    namespaces,
+    allowedPrograms,
+  });
 
   const preChecks = compileChecks(raw.pre_checks ?? [], 'pre', [...path, 'pre_checks'], scope(new Map()), library);
   const actions = compileActions(raw, path, scope, outputs);
@@ -81,7 +78,9 @@ export function compileRunbook(
   // The seed's safety triangle: whatever runs without a human must verify and be reversible.
   if (mode === 'auto') {
     if ((raw.post_checks ?? []).length === 0) {
-      report(path, `runs without a human (${risk} risk, auto mode), so it must verify its fix: expected post_checks, found none`, { key: true });
+      report(path, `runs without a human (${risk} risk, auto mode), so it must verify its fix: expected post_checks, found none`, {
+        key: true,
+      });
     }
     if (raw.rollback === undefined) {
       report(
@@ -192,7 +191,9 @@ function compileActions(
   }
   if (raw.action !== undefined) {
     const run = compileCommand(raw.action, [...path, 'action'], scope(outputs));
-    return run ? [{ kind: 'action', id: 'action', description: raw.action, run, timeoutMs: ACTION_TIMEOUT_MS, retries: 0, outputs: {} }] : [];
+    return run
+      ? [{ kind: 'action', id: 'action', description: raw.action, run, timeoutMs: ACTION_TIMEOUT_MS, retries: 0, outputs: {} }]
+      : [];
   }
   if (raw.actions === undefined) {
     report(path, 'nothing to do: expected "action" (a command) or "actions" (a list of steps)', { key: true });
@@ -228,7 +229,9 @@ function compileRollback(
     const run = compileCommand(raw.rollback, [...path, 'rollback'], scope(outputs));
     return {
       kind: 'steps',
-      steps: run ? [{ kind: 'action', id: 'rollback', description: raw.rollback, run, timeoutMs: ACTION_TIMEOUT_MS, retries: 0, outputs: {} }] : [],
+      steps: run
+        ? [{ kind: 'action', id: 'rollback', description: raw.rollback, run, timeoutMs: ACTION_TIMEOUT_MS, retries: 0, outputs: {} }]
+        : [],
     };
   }
   return { kind: 'steps', steps: compileSteps(raw.rollback, [...path, 'rollback'], scope, outputs) };
@@ -238,7 +241,10 @@ function checkUniqueIds(steps: { id: string }[], raw: RawRunbook, path: PathSegm
   const seen = new Set<string>();
   for (const step of steps) {
     if (seen.has(step.id)) {
-      report(idLocation(step.id, raw, path), `duplicate step id "${step.id}": step ids must be unique within a runbook (they key idempotent execution)`);
+      report(
+        idLocation(step.id, raw, path),
+        `duplicate step id "${step.id}": step ids must be unique within a runbook (they key idempotent execution)`,
+      );
     }
     seen.add(step.id);
   }
@@ -276,7 +282,10 @@ function approvalPolicy(raw: RawRunbook, path: PathSegment[], report: StepScope[
   // The seed has no escalation; by default, escalate when two thirds of the wait have passed.
   const escalateAfterMs = positiveDuration(approval.escalate_after, Math.floor((timeoutMs * 2) / 3), [...at, 'escalate_after'], report);
   if (escalateAfterMs >= timeoutMs) {
-    report([...at, 'escalate_after'], `escalation must come before the approval times out: expected less than ${timeoutMs / 1000}s, found ${escalateAfterMs / 1000}s`);
+    report(
+      [...at, 'escalate_after'],
+      `escalation must come before the approval times out: expected less than ${timeoutMs / 1000}s, found ${escalateAfterMs / 1000}s`,
+    );
   }
   const approvers = approval.approvers ?? [];
   const quorum = approval.quorum ?? DEFAULTS.quorum;

@@ -20,7 +20,10 @@ export function compileProbe(raw: RawProbe, path: readonly PathSegment[], scope:
   const kinds = kindsIn(raw);
   const [kind] = kinds;
   if (kind === undefined || kinds.length !== 1) {
-    scope.report(path, `a probe needs exactly one of ${listKinds(EXECUTOR_KINDS)}, found ${kinds.length === 0 ? 'none' : kinds.join(' and ')}`);
+    scope.report(
+      path,
+      `a probe needs exactly one of ${listKinds(EXECUTOR_KINDS)}, found ${kinds.length === 0 ? 'none' : kinds.join(' and ')}`,
+    );
     return undefined;
   }
   return compileKind(kind, raw[kind]!, path, scope, 'probe');
@@ -51,11 +54,17 @@ export function compileStep(
 ): ExecutionStep | undefined {
   const kinds = [...kindsIn(raw), ...(raw.wait !== undefined ? ['wait'] : [])];
   if (kinds.length !== 1) {
-    scope.report(path, `a step needs exactly one of ${listKinds([...EXECUTOR_KINDS, 'wait'])}, found ${kinds.length === 0 ? 'none' : kinds.join(' and ')}`);
+    scope.report(
+      path,
+      `a step needs exactly one of ${listKinds([...EXECUTOR_KINDS, 'wait'])}, found ${kinds.length === 0 ? 'none' : kinds.join(' and ')}`,
+    );
     return undefined;
   }
   const counted = countingScope(scope);
-  const when = raw.when === undefined ? undefined : compileCondition(raw.when, [...path, 'when'], counted.scope, { context: scope.context, result: false });
+  const when =
+    raw.when === undefined
+      ? undefined
+      : compileCondition(raw.when, [...path, 'when'], counted.scope, { context: scope.context, result: false });
   const step = raw.wait !== undefined ? compileWait(raw, raw.wait, path, counted.scope) : compileAction(raw, path, counted.scope, outputs);
   if (!step || counted.count() > 0) return undefined;
   if (when) step.when = when;
@@ -69,7 +78,12 @@ function compileWait(raw: RawStep, wait: string | number, path: readonly PathSeg
   return { kind: 'wait', id: raw.id, durationMs: positiveDuration(wait, 0, [...path, 'wait'], scope.report) };
 }
 
-function compileAction(raw: RawStep, path: readonly PathSegment[], scope: StepScope, outputs: Map<string, Set<string>>): ExecutionStep | undefined {
+function compileAction(
+  raw: RawStep,
+  path: readonly PathSegment[],
+  scope: StepScope,
+  outputs: Map<string, Set<string>>,
+): ExecutionStep | undefined {
   const [kind] = kindsIn(raw);
   const run = kind === undefined ? undefined : compileKind(kind, raw[kind]!, path, scope, 'step');
   const stepOutputs: Record<string, CelExpr> = {};

@@ -93,7 +93,9 @@ function rejectDuplicateIds(drafts: FileDraft[]): { drafts: FileDraft[]; errors:
       continue;
     }
     const at = earlier.draft.runbook.source;
-    const error = entry.diag.error(['runbooks', id], `duplicate runbook id "${id}": already defined in ${at.file}:${at.line}`, { key: true });
+    const error = entry.diag.error(['runbooks', id], `duplicate runbook id "${id}": already defined in ${at.file}:${at.line}`, {
+      key: true,
+    });
     if (error) errors.push(error);
   }
   return { drafts: [...first.values()], errors };
@@ -145,7 +147,5 @@ function catalogueOf(runbooks: CompiledRunbook[]): CompiledCatalogue {
 
 function sortErrors(errors: CompileError[], files: readonly SourceFile[]): CompileError[] {
   const order = new Map(files.map((f, i) => [f.file, i]));
-  return [...errors].sort(
-    (a, b) => (order.get(a.file) ?? 0) - (order.get(b.file) ?? 0) || a.line - b.line || a.column - b.column,
-  );
+  return [...errors].sort((a, b) => (order.get(a.file) ?? 0) - (order.get(b.file) ?? 0) || a.line - b.line || a.column - b.column);
 }

@@ -25,7 +25,11 @@ export type Match =
  */
 export function matchRunbook(incident: Incident, runbooks: readonly CompiledRunbook[]): Match {
   const byRootCause = runbooks.filter((r) => r.match.rootCauses.includes(incident.root_cause));
-  if (byRootCause.length > 0) return best(byRootCause.map((runbook) => ({ runbook, score: 0 })), 'root_cause');
+  if (byRootCause.length > 0)
+    return best(
+      byRootCause.map((runbook) => ({ runbook, score: 0 })),
+      'root_cause',
+    );
   const bySymptom = runbooks
     .map((runbook) => ({ runbook, score: incident.symptoms.filter((s) => runbook.match.symptoms.includes(s)).length }))
     .filter((candidate) => candidate.score > 0);
@@ -63,30 +67,49 @@ export function decide(incident: Incident, catalogue: CompiledCatalogue, snapsho
  * needs humans anyway is not held by a window.
  */
 function refusedDecision(refused: Refusal, runbook: CompiledRunbook, incident: Pick<Incident, 'confidence'>): Decision {
-  if (refused.event !== 'OUTSIDE_CHANGE_WINDOW') return { decision: 'blocked', event: refused.event, runbook: runbook.id, reason: refused.reason };
+  if (refused.event !== 'OUTSIDE_CHANGE_WINDOW')
+    return { decision: 'blocked', event: refused.event, runbook: runbook.id, reason: refused.reason };
   const byRisk = decideRisk(runbook, incident);
   if (byRisk.decision !== 'auto') return byRisk;
   if (refused.outside === 'wait' && refused.opensAtMs !== undefined) {
     return { ...byRisk, reason: `${refused.reason}; waiting for it, then running ${runbook.id} automatically` };
   }
-  return { decision: 'approval_required', event: 'APPROVAL_REQUIRED', runbook: runbook.id, reason: `${refused.reason}; asking a human instead` };
+  return {
+    decision: 'approval_required',
+    event: 'APPROVAL_REQUIRED',
+    runbook: runbook.id,
+    reason: `${refused.reason}; asking a human instead`,
+  };
 }
 
 /** Steps 1 and 2: which runbook applies, and is the cause certain enough? Needs no guardrail state. */
-export function matchAndConfidence(incident: Incident, catalogue: CompiledCatalogue): { kind: 'decided'; decision: Decision } | { kind: 'runbook'; runbook: CompiledRunbook } {
+export function matchAndConfidence(
+  incident: Incident,
+  catalogue: CompiledCatalogue,
+): { kind: 'decided'; decision: Decision } | { kind: 'runbook'; runbook: CompiledRunbook } {
   const match = matchRunbook(incident, catalogue.runbooks);
   if (match.kind === 'none') {
     const symptoms = incident.symptoms.length > 0 ? ` or symptoms ${incident.symptoms.join(', ')}` : '';
     return {
       kind: 'decided',
-      decision: { decision: 'manual', event: 'NO_RUNBOOK', runbook: null, reason: `No runbook matches root cause "${incident.root_cause}"${symptoms}; manual intervention required` },
+      decision: {
+        decision: 'manual',
+        event: 'NO_RUNBOOK',
+        runbook: null,
+        reason: `No runbook matches root cause "${incident.root_cause}"${symptoms}; manual intervention required`,
+      },
     };
   }
   if (match.kind === 'ambiguous') {
     const ids = match.candidates.map((r) => r.id).join(' and ');
     return {
       kind: 'decided',
-      decision: { decision: 'manual', event: 'NO_RUNBOOK', runbook: null, reason: `The symptoms match runbooks ${ids} equally well (same precedence); a human must choose` },
+      decision: {
+        decision: 'manual',
+        event: 'NO_RUNBOOK',
+        runbook: null,
+        reason: `The symptoms match runbooks ${ids} equally well (same precedence); a human must choose`,
+      },
     };
   }
   const runbook = match.runbook;
@@ -109,7 +132,12 @@ export function matchAndConfidence(incident: Incident, catalogue: CompiledCatalo
 export function decideRisk(runbook: CompiledRunbook, incident: Pick<Incident, 'confidence'>): Exclude<Decision, { decision: 'blocked' }> {
   const id = runbook.id;
   if (runbook.mode === 'suggest') {
-    return { decision: 'manual', event: 'SUGGESTED', runbook: id, reason: `${id} is in suggest mode: the fix is proposed for a human to run` };
+    return {
+      decision: 'manual',
+      event: 'SUGGESTED',
+      runbook: id,
+      reason: `${id} is in suggest mode: the fix is proposed for a human to run`,
+    };
   }
   if (runbook.risk === 'HIGH' || runbook.mode === 'approval') {
     const why = runbook.risk === 'HIGH' ? 'HIGH risk' : `${id} is in approval mode`;

@@ -11,7 +11,17 @@ import type { CheckRequest, GuardrailRequest, GuardrailVerdict, Noted, Outgoing,
 import { ownValue, safeRecord, setOwn } from './safe-record';
 import { advance, refusal, release, renew, reserve, type GuardrailPolicy, type GuardrailState, type Lease } from './guardrail-state';
 
-export type { CheckRequest, GuardrailReply, GuardrailRequest, GuardrailVerdict, Noted, Outgoing, ReleaseRequestV2, RenewRequest, RequestOrigin } from './guardrails/protocol-types';
+export type {
+  CheckRequest,
+  GuardrailReply,
+  GuardrailRequest,
+  GuardrailVerdict,
+  Noted,
+  Outgoing,
+  ReleaseRequestV2,
+  RenewRequest,
+  RequestOrigin,
+} from './guardrails/protocol-types';
 export { parseGuardrailRequest } from './guardrails/parse-request';
 
 /** How long a tombstone for an abandoned request is kept: longer than any signal stays in flight. */
@@ -61,11 +71,21 @@ export function handleRequest(
   }
 }
 
-function handleCheck(state: GuardrailState, policy: GuardrailPolicy, request: CheckRequest, nowMs: number): { out: Outgoing[]; noted: Noted[] } {
-  const answer = (verdict: GuardrailVerdict): Outgoing[] => [{ to: request.from, reply: { kind: 'verdict', requestId: request.requestId, verdict } }];
+function handleCheck(
+  state: GuardrailState,
+  policy: GuardrailPolicy,
+  request: CheckRequest,
+  nowMs: number,
+): { out: Outgoing[]; noted: Noted[] } {
+  const answer = (verdict: GuardrailVerdict): Outgoing[] => [
+    { to: request.from, reply: { kind: 'verdict', requestId: request.requestId, verdict } },
+  ];
   const base = { incidentId: request.incidentId, runbook: request.runbook.id };
   if (ownValue(state.abandoned ?? {}, request.requestId) !== undefined) {
-    return { out: [], noted: [{ kind: 'refused', ...base, detail: `request ${request.requestId} arrived after its sender gave up waiting` }] };
+    return {
+      out: [],
+      noted: [{ kind: 'refused', ...base, detail: `request ${request.requestId} arrived after its sender gave up waiting` }],
+    };
   }
   const held = ownValue(state.leases, request.incidentId);
   if (held) {
@@ -77,25 +97,45 @@ function handleCheck(state: GuardrailState, policy: GuardrailPolicy, request: Ch
   const waiting = state.waiting ?? [];
   if (request.reserve && request.humanApproved && waiting.length > 0) {
     // Behind those already waiting, first come first served.
-    state.waiting = [...waiting, { requestId: request.requestId, from: request.from, request: { ...request, workflowId: request.from.workflowId }, queuedAtMs: nowMs }];
+    state.waiting = [
+      ...waiting,
+      { requestId: request.requestId, from: request.from, request: { ...request, workflowId: request.from.workflowId }, queuedAtMs: nowMs },
+    ];
     const reason = `approved; waits behind ${waiting.length} other approved remediation(s) for a slot`;
-    return { out: answer({ kind: 'queued', position: state.waiting.length, reason }), noted: [{ kind: 'denied', ...base, detail: `queued: ${reason}` }] };
+    return {
+      out: answer({ kind: 'queued', position: state.waiting.length, reason }),
+      noted: [{ kind: 'denied', ...base, detail: `queued: ${reason}` }],
+    };
   }
   if (request.reserve && !request.humanApproved && waiting.length > 0) {
     const reason = `${waiting.length} human-approved remediation(s) are waiting for a slot and go first`;
-    return { out: answer({ kind: 'blocked', event: 'BLAST_LIMITED', reason }), noted: [{ kind: 'denied', ...base, detail: `BLAST_LIMITED: ${reason}` }] };
+    return {
+      out: answer({ kind: 'blocked', event: 'BLAST_LIMITED', reason }),
+      noted: [{ kind: 'denied', ...base, detail: `BLAST_LIMITED: ${reason}` }],
+    };
   }
   // An evaluation comes before humans decide: what is under change now says nothing about when they approve.
   const refused = refusal(state, policy, request, nowMs, { capacity: request.reserve });
   if (refused && request.reserve && request.humanApproved && refused.event === 'BLAST_LIMITED' && !spansTooMany(request)) {
-    state.waiting = [...waiting, { requestId: request.requestId, from: request.from, request: { ...request, workflowId: request.from.workflowId }, queuedAtMs: nowMs }];
+    state.waiting = [
+      ...waiting,
+      { requestId: request.requestId, from: request.from, request: { ...request, workflowId: request.from.workflowId }, queuedAtMs: nowMs },
+    ];
     const reason = `${refused.reason}; approved, so it waits for the next slot (position ${state.waiting.length})`;
-    return { out: answer({ kind: 'queued', position: state.waiting.length, reason }), noted: [{ kind: 'denied', ...base, detail: `queued: ${reason}` }] };
+    return {
+      out: answer({ kind: 'queued', position: state.waiting.length, reason }),
+      noted: [{ kind: 'denied', ...base, detail: `queued: ${reason}` }],
+    };
   }
   if (refused) {
     const verdict: GuardrailVerdict =
       refused.event === 'OUTSIDE_CHANGE_WINDOW'
-        ? { kind: 'outside_window', reason: refused.reason, outside: 'outside' in refused ? refused.outside : 'wait', opensAtMs: 'opensAtMs' in refused ? refused.opensAtMs : undefined }
+        ? {
+            kind: 'outside_window',
+            reason: refused.reason,
+            outside: 'outside' in refused ? refused.outside : 'wait',
+            opensAtMs: 'opensAtMs' in refused ? refused.opensAtMs : undefined,
+          }
         : { kind: 'blocked', event: refused.event, reason: refused.reason };
     return { out: answer(verdict), noted: [{ kind: 'denied', ...base, detail: `${refused.event}: ${refused.reason}` }] };
   }
@@ -124,14 +164,21 @@ export function serveWaiting(state: GuardrailState, policy: GuardrailPolicy, now
     state.waiting.shift();
     const base = { incidentId: next.request.incidentId, runbook: next.request.runbook.id };
     if (refused) {
-      const verdict: GuardrailVerdict = refused.event === 'OUTSIDE_CHANGE_WINDOW' ? { kind: 'blocked', event: 'BLAST_LIMITED', reason: refused.reason } : { kind: 'blocked', event: refused.event, reason: refused.reason };
+      const verdict: GuardrailVerdict =
+        refused.event === 'OUTSIDE_CHANGE_WINDOW'
+          ? { kind: 'blocked', event: 'BLAST_LIMITED', reason: refused.reason }
+          : { kind: 'blocked', event: refused.event, reason: refused.reason };
       out.push({ to: next.from, reply: { kind: 'verdict', requestId: next.requestId, verdict } });
       noted.push({ kind: 'denied', ...base, detail: `${refused.event}: ${refused.reason}` });
       continue;
     }
     const lease = reserve(state, { ...next.request, requestId: next.requestId, runId: next.from.runId }, nowMs);
     out.push({ to: next.from, reply: { kind: 'verdict', requestId: next.requestId, verdict: { kind: 'granted', lease } } });
-    noted.push({ kind: 'granted', ...base, detail: `${next.request.incident.service} (human-approved, waited ${Math.round((nowMs - next.queuedAtMs) / 1000)} s)` });
+    noted.push({
+      kind: 'granted',
+      ...base,
+      detail: `${next.request.incident.service} (human-approved, waited ${Math.round((nowMs - next.queuedAtMs) / 1000)} s)`,
+    });
   }
   if (state.waiting?.length === 0) delete state.waiting;
   return { out, noted };
@@ -140,27 +187,48 @@ export function serveWaiting(state: GuardrailState, policy: GuardrailPolicy, now
 function handleRelease(state: GuardrailState, request: ReleaseRequestV2, nowMs: number): { out: Outgoing[]; noted: Noted[] } {
   if (request.abandons !== undefined && state.waiting?.some((w) => w.requestId === request.abandons)) {
     state.waiting = state.waiting.filter((w) => w.requestId !== request.abandons);
-    return { out: [], noted: [{ kind: 'released', incidentId: request.incidentId, detail: 'left the line for a slot (its requester gave up waiting)' }] };
+    return {
+      out: [],
+      noted: [{ kind: 'released', incidentId: request.incidentId, detail: 'left the line for a slot (its requester gave up waiting)' }],
+    };
   }
   if (request.abandons !== undefined) {
     const held = ownValue(state.leases, request.incidentId);
     if (held?.requestId === request.abandons) {
       release(state, { incidentId: request.incidentId, result: 'no_action', leaseId: held.leaseId }, nowMs);
-      return { out: [], noted: [{ kind: 'released', incidentId: request.incidentId, runbook: held.runbook, detail: 'abandoned by its requester (no answer in time)' }] };
+      return {
+        out: [],
+        noted: [
+          {
+            kind: 'released',
+            incidentId: request.incidentId,
+            runbook: held.runbook,
+            detail: 'abandoned by its requester (no answer in time)',
+          },
+        ],
+      };
     }
     state.abandoned = state.abandoned ?? safeRecord();
     setOwn(state.abandoned, request.abandons, nowMs + ABANDON_TTL_MS);
     return { out: [], noted: [] };
   }
   const lease = release(state, { incidentId: request.incidentId, result: request.result, leaseId: request.leaseId }, nowMs);
-  return lease ? { out: [], noted: [{ kind: 'released', incidentId: request.incidentId, runbook: lease.runbook, detail: request.result }] } : { out: [], noted: [] };
+  return lease
+    ? { out: [], noted: [{ kind: 'released', incidentId: request.incidentId, runbook: lease.runbook, detail: request.result }] }
+    : { out: [], noted: [] };
 }
 
 /**
  * An operator takes a slot back (its remediation is stuck, or must stop now). Counted as a failure:
  * the run may have acted and will not verify. Its holder is told and stops before its next step.
  */
-export function revoke(state: GuardrailState, incidentId: string, by: string, reason: string, nowMs: number): { out: Outgoing[]; noted: Noted[] } {
+export function revoke(
+  state: GuardrailState,
+  incidentId: string,
+  by: string,
+  reason: string,
+  nowMs: number,
+): { out: Outgoing[]; noted: Noted[] } {
   const lease = release(state, { incidentId, result: 'failure' }, nowMs);
   if (!lease) return { out: [], noted: [{ kind: 'refused', incidentId, detail: `revoke by ${by}: ${incidentId} holds no slot` }] };
   return {
@@ -171,7 +239,12 @@ export function revoke(state: GuardrailState, incidentId: string, by: string, re
 
 function lostNotice(lease: Lease, reason: string): Outgoing[] {
   if (lease.leaseId === undefined || lease.runId === undefined) return [];
-  return [{ to: { workflowId: lease.workflowId, runId: lease.runId }, reply: { kind: 'lease_lost', incidentId: lease.incidentId, leaseId: lease.leaseId, reason } }];
+  return [
+    {
+      to: { workflowId: lease.workflowId, runId: lease.runId },
+      reply: { kind: 'lease_lost', incidentId: lease.incidentId, leaseId: lease.leaseId, reason },
+    },
+  ];
 }
 
 /** Time's effects (see `advance`); every expired lease's holder is told it lost its slot. */
@@ -179,6 +252,11 @@ export function expire(state: GuardrailState, policy: GuardrailPolicy, nowMs: nu
   const expired = advance(state, policy, nowMs, 'failure');
   return {
     out: expired.flatMap((lease) => lostNotice(lease, 'the lease expired before it was renewed or released')),
-    noted: expired.map((lease) => ({ kind: 'lease_expired' as const, incidentId: lease.incidentId, runbook: lease.runbook, detail: `${lease.workflowId} neither renewed nor released its slot; counted as a failure` })),
+    noted: expired.map((lease) => ({
+      kind: 'lease_expired' as const,
+      incidentId: lease.incidentId,
+      runbook: lease.runbook,
+      detail: `${lease.workflowId} neither renewed nor released its slot; counted as a failure`,
+    })),
   };
 }

@@ -13,7 +13,17 @@ import { ownValue } from './safe-record';
 import type { CompiledRunbook } from './types';
 
 export type { BreakerSettings, Freeze, GuardrailPolicy } from './guardrails/types';
-export { emptyState, restoreState, snapshotOf, type AcquireRequest, type AcquireVerdict, type GuardrailState, type Lease, type QueuedRequest, type ReleaseResult } from './guardrails/state';
+export {
+  emptyState,
+  restoreState,
+  snapshotOf,
+  type AcquireRequest,
+  type AcquireVerdict,
+  type GuardrailState,
+  type Lease,
+  type QueuedRequest,
+  type ReleaseResult,
+} from './guardrails/state';
 export { release, renew, reserve, resetBreaker } from './guardrails/leases';
 export { advance, nextDeadline } from './guardrails/time';
 export { ownValue };
@@ -39,7 +49,10 @@ export function refusal(
   nowMs: number,
   options: { capacity?: boolean } = {},
 ): Extract<AcquireVerdict, { granted: false }> | undefined {
-  const refused = checkGuardrails(request.runbook, request.incident, viewOf(state, policy, nowMs), { humanApproved: request.humanApproved, capacity: options.capacity });
+  const refused = checkGuardrails(request.runbook, request.incident, viewOf(state, policy, nowMs), {
+    humanApproved: request.humanApproved,
+    capacity: options.capacity,
+  });
   return refused ? { granted: false, ...refused } : undefined;
 }
 

@@ -30,17 +30,21 @@ export function incidentLimitProblems(data: unknown): InputError[] {
     return [{ field: '', message: `cannot be read: not JSON data, or nested deeper than ${INCIDENT_LIMITS.maxDepth} levels` }];
   }
   if (json !== undefined && json.length > INCIDENT_LIMITS.maxJsonChars) {
-    return [{ field: '', message: `the incident is ${json.length} characters of JSON; at most ${INCIDENT_LIMITS.maxJsonChars} are accepted` }];
+    return [
+      { field: '', message: `the incident is ${json.length} characters of JSON; at most ${INCIDENT_LIMITS.maxJsonChars} are accepted` },
+    ];
   }
   if (typeof data !== 'object' || data === null) return problems;
   const record = data as Record<string, unknown>;
   for (const field of ['id', 'service'] as const) {
     const value = record[field];
-    if (typeof value === 'string' && value !== '' && !IDENTIFIER.test(value)) problems.push({ field, message: `"${value.slice(0, 64)}" is not an identifier: expected ${IDENTIFIER_RULE}` });
+    if (typeof value === 'string' && value !== '' && !IDENTIFIER.test(value))
+      problems.push({ field, message: `"${value.slice(0, 64)}" is not an identifier: expected ${IDENTIFIER_RULE}` });
   }
   if (Array.isArray(record.services)) {
     record.services.forEach((value, i) => {
-      if (typeof value === 'string' && value !== '' && !IDENTIFIER.test(value)) problems.push({ field: `services[${i}]`, message: `"${value.slice(0, 64)}" is not an identifier: expected ${IDENTIFIER_RULE}` });
+      if (typeof value === 'string' && value !== '' && !IDENTIFIER.test(value))
+        problems.push({ field: `services[${i}]`, message: `"${value.slice(0, 64)}" is not an identifier: expected ${IDENTIFIER_RULE}` });
     });
   }
   // Breadth-first over everything else, with the path for the message.
@@ -48,7 +52,8 @@ export function incidentLimitProblems(data: unknown): InputError[] {
   while (queue.length > 0 && problems.length < 20) {
     const { value, path, depth } = queue.shift()!;
     if (typeof value === 'string') {
-      if (value.length > INCIDENT_LIMITS.maxStringChars) problems.push({ field: path, message: `a string of ${value.length} characters; at most ${INCIDENT_LIMITS.maxStringChars}` });
+      if (value.length > INCIDENT_LIMITS.maxStringChars)
+        problems.push({ field: path, message: `a string of ${value.length} characters; at most ${INCIDENT_LIMITS.maxStringChars}` });
       continue;
     }
     if (typeof value !== 'object' || value === null) continue;
@@ -58,12 +63,16 @@ export function incidentLimitProblems(data: unknown): InputError[] {
       continue;
     }
     if (Array.isArray(value)) {
-      if (value.length > INCIDENT_LIMITS.maxListItems) problems.push({ field: path, message: `a list of ${value.length} items; at most ${INCIDENT_LIMITS.maxListItems}` });
-      value.slice(0, INCIDENT_LIMITS.maxListItems).forEach((item, i) => queue.push({ value: item, path: `${path}[${i}]`, depth: depth + 1 }));
+      if (value.length > INCIDENT_LIMITS.maxListItems)
+        problems.push({ field: path, message: `a list of ${value.length} items; at most ${INCIDENT_LIMITS.maxListItems}` });
+      value
+        .slice(0, INCIDENT_LIMITS.maxListItems)
+        .forEach((item, i) => queue.push({ value: item, path: `${path}[${i}]`, depth: depth + 1 }));
       continue;
     }
     const keys = Object.keys(value);
-    if (keys.length > INCIDENT_LIMITS.maxObjectKeys) problems.push({ field: path, message: `an object with ${keys.length} keys; at most ${INCIDENT_LIMITS.maxObjectKeys}` });
+    if (keys.length > INCIDENT_LIMITS.maxObjectKeys)
+      problems.push({ field: path, message: `an object with ${keys.length} keys; at most ${INCIDENT_LIMITS.maxObjectKeys}` });
     for (const key of keys.slice(0, INCIDENT_LIMITS.maxObjectKeys)) {
       queue.push({ value: (value as Record<string, unknown>)[key], path: path ? `${path}.${key}` : key, depth: depth + 1 });
     }

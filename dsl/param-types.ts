@@ -26,9 +26,7 @@ export function fitsParamType(type: ParamType, value: unknown): boolean {
       return typeof value === 'string' && value.length <= 63 && DNS_LABEL.test(value);
     case 'dns_subdomain':
       return (
-        typeof value === 'string' &&
-        value.length <= 253 &&
-        value.split('.').every((label) => label.length <= 63 && DNS_LABEL.test(label))
+        typeof value === 'string' && value.length <= 253 && value.split('.').every((label) => label.length <= 63 && DNS_LABEL.test(label))
       );
   }
 }

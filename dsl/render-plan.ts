@@ -4,7 +4,17 @@
  */
 import { describeValue } from './describe';
 import { describeDecl, fitsParamType } from './param-types';
-import { ContextError, lookup, ownValue, render, RenderError, renderTemplate, scalarText, type RenderOptions, type RenderVars } from './render';
+import {
+  ContextError,
+  lookup,
+  ownValue,
+  render,
+  RenderError,
+  renderTemplate,
+  scalarText,
+  type RenderOptions,
+  type RenderVars,
+} from './render';
 import { stepKind } from './steps';
 import type { PlacedTemplate } from './steps/kind';
 import { mapValues } from './steps/support';

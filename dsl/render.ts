@@ -41,7 +41,12 @@ export class ContextError extends RenderError {
     readonly found: string,
     step?: string,
   ) {
-    super(step, field, `expected ${expected}, found ${found}`, `${field}: expected ${expected}, found ${found}${step ? ` (needed by step ${step})` : ''}`);
+    super(
+      step,
+      field,
+      `expected ${expected}, found ${found}`,
+      `${field}: expected ${expected}, found ${found}${step ? ` (needed by step ${step})` : ''}`,
+    );
   }
 }
 
@@ -107,13 +112,25 @@ export function renderTemplate(template: Template, vars: RenderVars, slot: Slot,
     const bound = scalarText(part.path, value, slot.sink, options.step);
     // Only the value that starts the argument can make it an option.
     if ('argv' in slot && text === '' && bound.startsWith('-') && !slot.argv.afterDashDash && !allowsLeadingDash(part.path, options)) {
-      throw refusal(options, part.path, slot.at, bound, `starts with "-", so the program would read it as an option; a runbook that means it puts a literal "--" argument before it, or declares the parameter with allow_leading_dash: true`);
+      throw refusal(
+        options,
+        part.path,
+        slot.at,
+        bound,
+        `starts with "-", so the program would read it as an option; a runbook that means it puts a literal "--" argument before it, or declares the parameter with allow_leading_dash: true`,
+      );
     }
     text += bound;
   }
   if ('dns' in slot && !deferred && !isLiteralTemplate(template) && !fitsParamType(slot.dns, text)) {
     const [first] = placeholders(template);
-    throw refusal(options, first!, slot.at, text, `makes the Kubernetes ${slot.at} ${JSON.stringify(text)}, which is not ${EXPECTED[slot.dns]}`);
+    throw refusal(
+      options,
+      first!,
+      slot.at,
+      text,
+      `makes the Kubernetes ${slot.at} ${JSON.stringify(text)}, which is not ${EXPECTED[slot.dns]}`,
+    );
   }
   return text;
 }
@@ -224,4 +241,3 @@ export function scalarText(path: string[], value: unknown, sink: Sink, step: str
   }
   return value;
 }
-

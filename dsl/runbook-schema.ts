@@ -58,7 +58,8 @@ const contextField = define(
           required: bool({ description: 'Whether every incident must supply it (default true).' }),
           description: str(),
           allow_leading_dash: bool({
-            description: 'Whether a value may start with "-" where it begins a command argument (default false: it would be read as an option).',
+            description:
+              'Whether a value may start with "-" where it begins a command argument (default false: it would be read as an option).',
           }),
         },
         { required: ['type'] },
@@ -106,7 +107,7 @@ const checkEntry = define(
   'checkEntry',
   anyOf(
     [
-      str({ pattern: CHECK_NAME_PATTERN, description: 'The name of a check (standard library or this file\'s `checks:`).' }),
+      str({ pattern: CHECK_NAME_PATTERN, description: "The name of a check (standard library or this file's `checks:`)." }),
       obj(
         {
           check: str({ pattern: CHECK_NAME_PATTERN, description: 'Use a named check, with timing overrides.' }),

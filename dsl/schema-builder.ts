@@ -65,9 +65,7 @@ export function arr<T>(items: Typed<T>, opts: Doc & { minItems?: number; uniqueI
 
 type Props = Record<string, Typed<unknown>>;
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
-type ObjectOf<P extends Props, R extends keyof P> = Simplify<
-  { [K in R]: Static<P[K]> } & { [K in Exclude<keyof P, R>]?: Static<P[K]> }
->;
+type ObjectOf<P extends Props, R extends keyof P> = Simplify<{ [K in R]: Static<P[K]> } & { [K in Exclude<keyof P, R>]?: Static<P[K]> }>;
 
 /** A closed object: unknown keys are errors (typos must not pass silently). */
 export function obj<P extends Props, R extends keyof P & string = never>(

@@ -96,7 +96,7 @@ function collapseUnion(out: Pending[], error: ErrorObject, data: unknown): void 
     out.push(...relevant);
     return;
   }
-  const parent = error.parentSchema as JsonSchema | undefined;
+  const parent = error.parentSchema;
   const expected = typeof parent?.description === 'string' ? parent.description.replace(/\.$/, '') : 'a different kind of value';
   out.push({
     instancePath: error.instancePath,
@@ -129,7 +129,7 @@ function describeError(error: ErrorObject, data: unknown, patterns: Record<strin
   const path = toPath(error.instancePath, data);
   const base = { instancePath: error.instancePath, keyword: error.keyword, path, key: false };
   const params = error.params as Record<string, unknown>;
-  const schema = error.parentSchema as JsonSchema | undefined;
+  const schema = error.parentSchema;
   const found = describeValue(error.data);
   // Errors about a property name (propertyNames) carry the offending name.
   if (error.propertyName !== undefined) {

@@ -42,9 +42,15 @@ const snapshotSchema = obj({
   executions: record(arr(num({ minimum: 0 })), { description: 'Execution start times (ms) by "runbook:service".' }),
   active: arr(obj({ incidentId: str(), runbook: str(), services: arr(str()) }, { required: ['incidentId', 'runbook', 'services'] })),
   limits: obj({ maxConcurrent: int({ exclusiveMinimum: 0 }), maxServices: int({ exclusiveMinimum: 0 }) }),
-  freeze: obj({ by: str(), reason: str(), sinceMs: num({ minimum: 0 }), untilMs: num({ minimum: 0 }) }, { required: ['by', 'reason', 'sinceMs'] }),
+  freeze: obj(
+    { by: str(), reason: str(), sinceMs: num({ minimum: 0 }), untilMs: num({ minimum: 0 }) },
+    { required: ['by', 'reason', 'sinceMs'] },
+  ),
   serviceFailures: record(arr(num({ minimum: 0 })), { description: 'Failure times (ms) by service, for the failure budget.' }),
-  failureBudget: obj({ maxFailures: int({ minimum: 0 }), windowMs: int({ exclusiveMinimum: 0 }) }, { required: ['maxFailures', 'windowMs'] }),
+  failureBudget: obj(
+    { maxFailures: int({ minimum: 0 }), windowMs: int({ exclusiveMinimum: 0 }) },
+    { required: ['maxFailures', 'windowMs'] },
+  ),
   changeWindows: arr(changeWindowSchema),
 });
 

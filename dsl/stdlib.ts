@@ -51,8 +51,7 @@ export const STDLIB: Readonly<Record<string, StdlibCheck>> = {
     condition: 'has(context.budget_remaining) && double(context.budget_remaining) > 0.0',
   },
   metrics_improved: {
-    description:
-      'The triggering metric went down: context.metric_now is below context.metric_at_detection (same unit, e.g. CPU %).',
+    description: 'The triggering metric went down: context.metric_now is below context.metric_at_detection (same unit, e.g. CPU %).',
     reads: { metric_now: 'number', metric_at_detection: 'number' },
     condition:
       'has(context.metric_now) && has(context.metric_at_detection) && double(context.metric_now) < double(context.metric_at_detection)',
@@ -79,7 +78,7 @@ export const STDLIB: Readonly<Record<string, StdlibCheck>> = {
     condition: 'has(context.health_check_passing) && context.health_check_passing',
   },
   off_peak_hours: {
-    description: 'Outside peak traffic: context.local_hour (0-23, the service\'s local time) is before 07:00 or from 22:00.',
+    description: "Outside peak traffic: context.local_hour (0-23, the service's local time) is before 07:00 or from 22:00.",
     reads: { local_hour: 'int' },
     condition: 'has(context.local_hour) && (context.local_hour < 7 || context.local_hour >= 22)',
   },

@@ -18,9 +18,7 @@ export interface CelExpr {
 export interface Template {
   parts: TemplatePart[];
 }
-export type TemplatePart =
-  | { kind: 'literal'; text: string }
-  | { kind: 'placeholder'; path: string[] };
+export type TemplatePart = { kind: 'literal'; text: string } | { kind: 'placeholder'; path: string[] };
 
 /** A JSON value in which every string is a template (HTTP bodies). */
 export type TemplateValue =
@@ -107,7 +105,16 @@ export type ResolvedExecutor = ResolvedExec | ResolvedHttp | ResolvedKubernetes;
 
 /** What an executor returns. `ok` is false when the exit code / status is not accepted. */
 export type ExecutorResult =
-  | { executor: 'exec'; ok: boolean; exitCode: number | null; signal: string | null; stdout: string; stderr: string; truncated: boolean; durationMs: number }
+  | {
+      executor: 'exec';
+      ok: boolean;
+      exitCode: number | null;
+      signal: string | null;
+      stdout: string;
+      stderr: string;
+      truncated: boolean;
+      durationMs: number;
+    }
   | { executor: 'http'; ok: boolean; status: number; body: string; json?: unknown; truncated: boolean; durationMs: number }
   /** `status`: HTTP status of the API call that decided the outcome, 0 when none answered or the executor refused. */
   | { executor: 'kubernetes'; ok: boolean; op: KubernetesOp; status: number; message: string; json?: unknown; durationMs: number };

@@ -63,9 +63,7 @@ function placeholderShapeError(path: string[]): string | undefined {
   const [root, ...rest] = path;
   const shown = `{${path.join('.')}}`;
   if (path.length === 1) {
-    return root === 'context' || root === 'incident' || root === 'steps'
-      ? `placeholder ${shown} needs a field: {${root}.NAME}`
-      : undefined;
+    return root === 'context' || root === 'incident' || root === 'steps' ? `placeholder ${shown} needs a field: {${root}.NAME}` : undefined;
   }
   if (root === 'context' && rest.length === 1) return undefined;
   if (root === 'incident' && rest.length === 1) {
@@ -240,13 +238,23 @@ export function urlLayout(template: Template): UrlLayout {
     const next = nextPart === undefined ? '' : nextPart.kind === 'literal' ? nextPart.text[0]! : '{';
     if (state === 'path') {
       if (prev !== '/' || !['', '/', '?', '#'].includes(next)) {
-        return { ok: false, placeholder: index, authority: false, message: 'a placeholder in a URL path must be a whole segment, between "/" and the next "/", "?", "#" or the end' };
+        return {
+          ok: false,
+          placeholder: index,
+          authority: false,
+          message: 'a placeholder in a URL path must be a whole segment, between "/" and the next "/", "?", "#" or the end',
+        };
       }
       roles.push('segment');
     } else if (state === 'query') {
       const wholeValue = prev === '=' && !placeholderInParam && param.indexOf('=') === param.length - 1 && param.length > 1;
       if (!wholeValue || !['', '&', '#'].includes(next)) {
-        return { ok: false, placeholder: index, authority: false, message: 'a placeholder in a URL query must be a whole value, after "NAME=" and before the next "&", "#" or the end' };
+        return {
+          ok: false,
+          placeholder: index,
+          authority: false,
+          message: 'a placeholder in a URL query must be a whole value, after "NAME=" and before the next "&", "#" or the end',
+        };
       }
       roles.push('query');
       placeholderInParam = true;

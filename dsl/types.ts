@@ -225,16 +225,9 @@ export type Decision =
  * Why a guardrail stopped a remediation: the seed's three, operator freeze, the per-service failure
  * budget, and guardrails that could not be checked at all (fail closed).
  */
-export type BlockedEvent = 'CIRCUIT_OPEN' | 'RATE_LIMITED' | 'BLAST_LIMITED' | 'FROZEN' | 'FAILURE_BUDGET_EXHAUSTED' | 'GUARDRAILS_UNAVAILABLE' | 'INPUT_REFUSED';
+export type BlockedEvent =
+  'CIRCUIT_OPEN' | 'RATE_LIMITED' | 'BLAST_LIMITED' | 'FROZEN' | 'FAILURE_BUDGET_EXHAUSTED' | 'GUARDRAILS_UNAVAILABLE' | 'INPUT_REFUSED';
 
 export type DecisionKind = Decision['decision'];
 
-export type Outcome =
-  | 'remediated'
-  | 'rolled_back'
-  | 'failed'
-  | 'aborted'
-  | 'manual'
-  | 'blocked'
-  | 'rejected'
-  | 'expired';
+export type Outcome = 'remediated' | 'rolled_back' | 'failed' | 'aborted' | 'manual' | 'blocked' | 'rejected' | 'expired';

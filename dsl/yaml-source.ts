@@ -18,9 +18,7 @@ export interface YamlSource {
   readonly lineStarts: readonly number[];
 }
 
-export type YamlParse =
-  | { ok: true; source: YamlSource; value: unknown }
-  | { ok: false; errors: { position: Position; message: string }[] };
+export type YamlParse = { ok: true; source: YamlSource; value: unknown } | { ok: false; errors: { position: Position; message: string }[] };
 
 /** Aliases may not expand into huge documents (billion laughs). */
 const MAX_ALIAS_COUNT = 100;

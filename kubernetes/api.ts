@@ -35,7 +35,8 @@ export async function api<T>(what: string, call: () => Promise<T>): Promise<T> {
     return await call();
   } catch (error) {
     if (error instanceof KubernetesApiError) throw error;
-    if (error instanceof ApiException) throw new KubernetesApiError(error.code, `${what}: ${statusMessage(error.body) ?? `HTTP ${error.code}`}`);
+    if (error instanceof ApiException)
+      throw new KubernetesApiError(error.code, `${what}: ${statusMessage(error.body) ?? `HTTP ${error.code}`}`);
     throw new KubernetesApiError(0, `${what}: ${describeError(error)}`);
   }
 }

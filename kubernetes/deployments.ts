@@ -63,7 +63,11 @@ export function selectorString(selector: V1LabelSelector | undefined): string {
 }
 
 /** get_deployment: its rollout, revisions and pods, or `{exists: false}`. */
-export async function describeDeployment(connection: KubernetesConnection, namespace: string, name: string): Promise<DeploymentSummary | { exists: false }> {
+export async function describeDeployment(
+  connection: KubernetesConnection,
+  namespace: string,
+  name: string,
+): Promise<DeploymentSummary | { exists: false }> {
   let deployment: V1Deployment;
   try {
     deployment = await api(`read deployment ${namespace}/${name}`, () => connection.apps.readNamespacedDeployment({ name, namespace }));

@@ -95,7 +95,12 @@ export interface PodSummary extends PodState, PodWorkload {
 }
 
 /** get_pod: the pod's state and workload, or `{exists: false}`. */
-export async function describePod(connection: KubernetesConnection, namespace: string, name: string, now = new Date()): Promise<PodSummary | { exists: false }> {
+export async function describePod(
+  connection: KubernetesConnection,
+  namespace: string,
+  name: string,
+  now = new Date(),
+): Promise<PodSummary | { exists: false }> {
   let pod: V1Pod;
   try {
     pod = await api(`read pod ${namespace}/${name}`, () => connection.core.readNamespacedPod({ name, namespace }));
@@ -184,7 +189,12 @@ export function recordedDeletion(previous: unknown, key: string | undefined, nam
  * or belongs to a replacement (a StatefulSet recreates `web-0` under the same name), the deletion is done
  * and the replacement is left alone. Reports the workload so later steps can watch it.
  */
-export async function deletePod(connection: KubernetesConnection, namespace: string, name: string, options: DeletePodOptions = {}): Promise<DeletePodResult> {
+export async function deletePod(
+  connection: KubernetesConnection,
+  namespace: string,
+  name: string,
+  options: DeletePodOptions = {},
+): Promise<DeletePodResult> {
   const earlier = recordedDeletion(options.memory?.previous, options.key, namespace, name);
   if (earlier) return await retryDeletion(connection, earlier, options.signal);
   let pod: V1Pod;
@@ -214,7 +224,11 @@ export async function deletePod(connection: KubernetesConnection, namespace: str
  * attempt's DELETE (or someone else's) landed, so no DELETE is sent; only a pod still there with that uid
  * and no deletion under way (the earlier attempt stopped between recording and deleting) is deleted now.
  */
-async function retryDeletion(connection: KubernetesConnection, record: DeletePodRecord, signal: AbortSignal | undefined): Promise<DeletePodResult> {
+async function retryDeletion(
+  connection: KubernetesConnection,
+  record: DeletePodRecord,
+  signal: AbortSignal | undefined,
+): Promise<DeletePodResult> {
   const { namespace, name, uid, workload } = record;
   const done = (replacementUid?: string): DeletePodResult => ({
     deleted: true,
@@ -244,5 +258,7 @@ async function retryDeletion(connection: KubernetesConnection, record: DeletePod
 }
 
 async function deleteUid(connection: KubernetesConnection, namespace: string, name: string, uid: string): Promise<void> {
-  await api(`delete pod ${namespace}/${name}`, () => connection.core.deleteNamespacedPod({ name, namespace, body: { preconditions: { uid } } }));
+  await api(`delete pod ${namespace}/${name}`, () =>
+    connection.core.deleteNamespacedPod({ name, namespace, body: { preconditions: { uid } } }),
+  );
 }

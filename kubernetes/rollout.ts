@@ -1,7 +1,14 @@
 /** Scale, rollout restart and rollout undo, done the way kubectl does them, through changeDeployment. */
 import { requestJson } from './api';
 import type { KubernetesConnection } from './connection';
-import { changeDeployment, DeploymentChangeRefused, LAST_ACTION_ANNOTATION, pointer, type RawDeployment, type RawPodTemplate } from './deployment-change';
+import {
+  changeDeployment,
+  DeploymentChangeRefused,
+  LAST_ACTION_ANNOTATION,
+  pointer,
+  type RawDeployment,
+  type RawPodTemplate,
+} from './deployment-change';
 import { previousRevision, REVISION_ANNOTATION, revisionOf } from './deployments';
 
 interface Target {
@@ -20,15 +27,23 @@ export interface ScaleResult {
 }
 
 export async function scaleDeployment(connection: KubernetesConnection, target: Target, to: { replicas: number } | { delta: number }) {
-  return await changeDeployment<ScaleResult>(connection, target, (deployment) => {
-    const previousReplicas = deployment.spec.replicas ?? 1;
-    const replicas = 'replicas' in to ? to.replicas : previousReplicas + to.delta;
-    if (replicas < 0) throw new DeploymentChangeRefused(`cannot scale below zero: ${previousReplicas} replicas now, delta ${'delta' in to ? to.delta : 0}`);
-    return {
-      result: { previousReplicas, replicas },
-      patch: replicas === previousReplicas ? null : [{ op: 'add', path: '/spec/replicas', value: replicas }],
-    };
-  }, target.signal);
+  return await changeDeployment<ScaleResult>(
+    connection,
+    target,
+    (deployment) => {
+      const previousReplicas = deployment.spec.replicas ?? 1;
+      const replicas = 'replicas' in to ? to.replicas : previousReplicas + to.delta;
+      if (replicas < 0)
+        throw new DeploymentChangeRefused(
+          `cannot scale below zero: ${previousReplicas} replicas now, delta ${'delta' in to ? to.delta : 0}`,
+        );
+      return {
+        result: { previousReplicas, replicas },
+        patch: replicas === previousReplicas ? null : [{ op: 'add', path: '/spec/replicas', value: replicas }],
+      };
+    },
+    target.signal,
+  );
 }
 
 /** kubectl's annotation: a new value in the pod template is a new rollout of the same spec. */
@@ -41,18 +56,24 @@ export interface RestartResult {
 }
 
 export async function restartRollout(connection: KubernetesConnection, target: Target, now = new Date()) {
-  return await changeDeployment<RestartResult>(connection, target, (deployment) => {
-    if (deployment.spec.paused) throw new DeploymentChangeRefused(`cannot restart paused deployment ${target.namespace}/${target.name} (resume it first)`);
-    // RFC 3339 in whole seconds, as kubectl writes it.
-    const restartedAt = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
-    const template = deployment.spec.template;
-    const patch = template.metadata?.annotations
-      ? { op: 'add' as const, path: `/spec/template/metadata/annotations/${pointer(RESTARTED_AT)}`, value: restartedAt }
-      : template.metadata
-        ? { op: 'add' as const, path: '/spec/template/metadata/annotations', value: { [RESTARTED_AT]: restartedAt } }
-        : { op: 'add' as const, path: '/spec/template/metadata', value: { annotations: { [RESTARTED_AT]: restartedAt } } };
-    return { result: { restartedAt, fromRevision: revisionOf(deployment.metadata.annotations) }, patch: [patch] };
-  }, target.signal);
+  return await changeDeployment<RestartResult>(
+    connection,
+    target,
+    (deployment) => {
+      if (deployment.spec.paused)
+        throw new DeploymentChangeRefused(`cannot restart paused deployment ${target.namespace}/${target.name} (resume it first)`);
+      // RFC 3339 in whole seconds, as kubectl writes it.
+      const restartedAt = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+      const template = deployment.spec.template;
+      const patch = template.metadata?.annotations
+        ? { op: 'add' as const, path: `/spec/template/metadata/annotations/${pointer(RESTARTED_AT)}`, value: restartedAt }
+        : template.metadata
+          ? { op: 'add' as const, path: '/spec/template/metadata/annotations', value: { [RESTARTED_AT]: restartedAt } }
+          : { op: 'add' as const, path: '/spec/template/metadata', value: { annotations: { [RESTARTED_AT]: restartedAt } } };
+      return { result: { restartedAt, fromRevision: revisionOf(deployment.metadata.annotations) }, patch: [patch] };
+    },
+    target.signal,
+  );
 }
 
 export interface UndoResult {
@@ -88,37 +109,45 @@ interface RawReplicaSet {
  * back up and gives it the next revision number.
  */
 export async function undoRollout(connection: KubernetesConnection, target: Target, toRevision: number | undefined) {
-  return await changeDeployment<UndoResult>(connection, target, async (deployment) => {
-    if (deployment.spec.paused) throw new DeploymentChangeRefused(`cannot roll back paused deployment ${target.namespace}/${target.name} (resume it first)`);
-    const replicaSets = await ownedRawReplicaSets(connection, deployment);
-    const byRevision = new Map(replicaSets.map((rs) => [revisionOf(rs.metadata.annotations), rs]));
-    byRevision.delete(0);
-    const latest = Math.max(0, ...byRevision.keys());
-    const wanted = toRevision ?? previousRevision([...byRevision.keys()], latest);
-    const source = wanted === undefined ? undefined : byRevision.get(wanted);
-    if (wanted === undefined || !source) {
-      throw new DeploymentChangeRefused(
-        toRevision === undefined
-          ? `no rollout history for deployment ${target.namespace}/${target.name}: no revision before ${latest || 'the first'}`
-          : `deployment ${target.namespace}/${target.name} has no revision ${toRevision} (revisions: ${[...byRevision.keys()].sort((a, b) => a - b).join(', ') || 'none'})`,
-      );
-    }
-    const fromRevision = revisionOf(deployment.metadata.annotations);
-    const template = withoutHashLabel(source.spec.template);
-    if (deepEqual(template, withoutHashLabel(deployment.spec.template))) {
-      return { result: { fromRevision, toRevision: wanted, changed: false }, patch: null };
-    }
-    const annotations: Record<string, string> = {};
-    for (const [key, value] of Object.entries(deployment.metadata.annotations ?? {})) if (KEEP_ANNOTATIONS.has(key)) annotations[key] = value;
-    for (const [key, value] of Object.entries(source.metadata.annotations ?? {})) if (!KEEP_ANNOTATIONS.has(key)) annotations[key] = value;
-    return {
-      result: { fromRevision, toRevision: wanted, changed: true },
-      patch: [
-        { op: 'replace', path: '/spec/template', value: template },
-        { op: 'replace', path: '/metadata/annotations', value: annotations },
-      ],
-    };
-  }, target.signal);
+  return await changeDeployment<UndoResult>(
+    connection,
+    target,
+    async (deployment) => {
+      if (deployment.spec.paused)
+        throw new DeploymentChangeRefused(`cannot roll back paused deployment ${target.namespace}/${target.name} (resume it first)`);
+      const replicaSets = await ownedRawReplicaSets(connection, deployment);
+      const byRevision = new Map(replicaSets.map((rs) => [revisionOf(rs.metadata.annotations), rs]));
+      byRevision.delete(0);
+      const latest = Math.max(0, ...byRevision.keys());
+      const wanted = toRevision ?? previousRevision([...byRevision.keys()], latest);
+      const source = wanted === undefined ? undefined : byRevision.get(wanted);
+      if (wanted === undefined || !source) {
+        throw new DeploymentChangeRefused(
+          toRevision === undefined
+            ? `no rollout history for deployment ${target.namespace}/${target.name}: no revision before ${latest || 'the first'}`
+            : `deployment ${target.namespace}/${target.name} has no revision ${toRevision} (revisions: ${[...byRevision.keys()].sort((a, b) => a - b).join(', ') || 'none'})`,
+        );
+      }
+      const fromRevision = revisionOf(deployment.metadata.annotations);
+      const template = withoutHashLabel(source.spec.template);
+      if (deepEqual(template, withoutHashLabel(deployment.spec.template))) {
+        return { result: { fromRevision, toRevision: wanted, changed: false }, patch: null };
+      }
+      const annotations: Record<string, string> = {};
+      for (const [key, value] of Object.entries(deployment.metadata.annotations ?? {}))
+        if (KEEP_ANNOTATIONS.has(key)) annotations[key] = value;
+      for (const [key, value] of Object.entries(source.metadata.annotations ?? {}))
+        if (!KEEP_ANNOTATIONS.has(key)) annotations[key] = value;
+      return {
+        result: { fromRevision, toRevision: wanted, changed: true },
+        patch: [
+          { op: 'replace', path: '/spec/template', value: template },
+          { op: 'replace', path: '/metadata/annotations', value: annotations },
+        ],
+      };
+    },
+    target.signal,
+  );
 }
 
 async function ownedRawReplicaSets(connection: KubernetesConnection, deployment: RawDeployment): Promise<RawReplicaSet[]> {

@@ -114,17 +114,45 @@ function rewriteSpecifiers(ts, options) {
   return (context) => (sourceFile) => {
     const fileName = sourceFile.fileName;
     const visit = (node) => {
-      if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
+      if (
+        (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) &&
+        node.moduleSpecifier &&
+        ts.isStringLiteral(node.moduleSpecifier)
+      ) {
         const specifier = runtimeSpecifier(ts, options, node.moduleSpecifier.text, fileName);
         if (specifier === node.moduleSpecifier.text) return node;
         return ts.isImportDeclaration(node)
-          ? ts.factory.updateImportDeclaration(node, node.modifiers, node.importClause, ts.factory.createStringLiteral(specifier), node.attributes)
-          : ts.factory.updateExportDeclaration(node, node.modifiers, node.isTypeOnly, node.exportClause, ts.factory.createStringLiteral(specifier), node.attributes);
+          ? ts.factory.updateImportDeclaration(
+              node,
+              node.modifiers,
+              node.importClause,
+              ts.factory.createStringLiteral(specifier),
+              node.attributes,
+            )
+          : ts.factory.updateExportDeclaration(
+              node,
+              node.modifiers,
+              node.isTypeOnly,
+              node.exportClause,
+              ts.factory.createStringLiteral(specifier),
+              node.attributes,
+            );
       }
-      if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && node.arguments[0] && ts.isStringLiteral(node.arguments[0])) {
+      if (
+        ts.isCallExpression(node) &&
+        node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+        node.arguments[0] &&
+        ts.isStringLiteral(node.arguments[0])
+      ) {
         const [first, ...rest] = node.arguments;
         const specifier = runtimeSpecifier(ts, options, first.text, fileName);
-        const call = specifier === first.text ? node : ts.factory.updateCallExpression(node, node.expression, node.typeArguments, [ts.factory.createStringLiteral(specifier), ...rest]);
+        const call =
+          specifier === first.text
+            ? node
+            : ts.factory.updateCallExpression(node, node.expression, node.typeArguments, [
+                ts.factory.createStringLiteral(specifier),
+                ...rest,
+              ]);
         return ts.visitEachChild(call, visit, context);
       }
       return ts.visitEachChild(node, visit, context);
@@ -140,7 +168,10 @@ function runtimeSpecifier(ts, options, specifier, containingFile) {
     if (!resolved || resolved.isExternalLibraryImport || !/\.tsx?$/.test(resolved.resolvedFileName)) {
       throw new Error(`[build] ${relative(ROOT, containingFile)}: cannot resolve '${specifier}' to a source file`);
     }
-    const target = relative(dirname(containingFile), resolved.resolvedFileName).replace(/\.tsx?$/, '.js').split(sep).join('/');
+    const target = relative(dirname(containingFile), resolved.resolvedFileName)
+      .replace(/\.tsx?$/, '.js')
+      .split(sep)
+      .join('/');
     return target.startsWith('.') ? target : `./${target}`;
   }
   // A bare subpath into a package without an exports map (`@temporalio/common/lib/proto-utils`) is

@@ -5,7 +5,15 @@
  * Go module proxy. Pinned in toolchain/versions.ts; cached under ~/.cache/remediate (REMEDIATE_CACHE_DIR);
  * each binary can be replaced by an existing one (TEMPORAL_CLI_PATH, KUBE_APISERVER_PATH, ...: see README).
  */
-import { BadOverrideError, CONTROL_PLANE_LABELS, MissingToolError, ProvisionError, describe, ensureControlPlane, ensureToolchain } from '../toolchain';
+import {
+  BadOverrideError,
+  CONTROL_PLANE_LABELS,
+  MissingToolError,
+  ProvisionError,
+  describe,
+  ensureControlPlane,
+  ensureToolchain,
+} from '../toolchain';
 
 const log = (line: string) => console.log(`[provision] ${line}`);
 
@@ -14,7 +22,8 @@ try {
   log(describe('Temporal CLI', temporalCli));
   log(describe('Temporal test server', testServer));
   const controlPlane = await ensureControlPlane(log);
-  for (const [component, binary] of Object.entries(controlPlane)) log(describe(CONTROL_PLANE_LABELS[component as keyof typeof controlPlane], binary));
+  for (const [component, binary] of Object.entries(controlPlane))
+    log(describe(CONTROL_PLANE_LABELS[component as keyof typeof controlPlane], binary));
 } catch (error) {
   if (error instanceof MissingToolError || error instanceof ProvisionError || error instanceof BadOverrideError) {
     console.error(`[provision] ${error.message}`);

@@ -108,7 +108,13 @@ export function watchPods(options: PodWatchOptions): PodWatcher {
   };
 }
 
-async function podIncident(connection: KubernetesConnection, pod: V1Pod, trouble: PodTrouble, id: string, confidence: number): Promise<Incident> {
+async function podIncident(
+  connection: KubernetesConnection,
+  pod: V1Pod,
+  trouble: PodTrouble,
+  id: string,
+  confidence: number,
+): Promise<Incident> {
   const namespace = pod.metadata!.namespace!;
   const name = pod.metadata!.name!;
   const workload = await podWorkload(connection, pod);

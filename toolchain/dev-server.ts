@@ -39,15 +39,28 @@ export type DevServerProfile = 'tuned' | 'plain';
  */
 export const DEV_SERVER_TUNING = [
   { name: 'SQLite WAL, synchronous=normal', args: ['--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal'] },
-  { name: 'search-attribute cache not refreshed on every read', args: ['--dynamic-config-value', 'system.forceSearchAttributesCacheRefreshOnRead=false'] },
+  {
+    name: 'search-attribute cache not refreshed on every read',
+    args: ['--dynamic-config-value', 'system.forceSearchAttributesCacheRefreshOnRead=false'],
+  },
   {
     name: 'one task-queue partition',
-    args: ['--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1', '--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1'],
+    args: [
+      '--dynamic-config-value',
+      'matching.numTaskqueueReadPartitions=1',
+      '--dynamic-config-value',
+      'matching.numTaskqueueWritePartitions=1',
+    ],
   },
   { name: 'priority matcher', args: ['--dynamic-config-value', 'matching.useNewMatcher=true'] },
   {
     name: 'eager activities and eager workflow start',
-    args: ['--dynamic-config-value', 'system.enableActivityEagerExecution=true', '--dynamic-config-value', 'system.enableEagerWorkflowStart=true'],
+    args: [
+      '--dynamic-config-value',
+      'system.enableActivityEagerExecution=true',
+      '--dynamic-config-value',
+      'system.enableEagerWorkflowStart=true',
+    ],
   },
 ] as const;
 
@@ -89,9 +102,11 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
   args.push(...(options.extraArgs ?? []));
 
   options.log(`starting Temporal dev server on ${address} (database ${dbFile})`);
-  const server = await startServerProcess({ name: 'the dev server', command: options.temporalCli, args, host: ip, port }).catch((error: unknown) => {
-    throw error instanceof ServerStartError ? new DevServerStartError(error.message) : error;
-  });
+  const server = await startServerProcess({ name: 'the dev server', command: options.temporalCli, args, host: ip, port }).catch(
+    (error: unknown) => {
+      throw error instanceof ServerStartError ? new DevServerStartError(error.message) : error;
+    },
+  );
   const uiUrl = options.uiPort === false ? undefined : `http://${ip}:${options.uiPort ?? port + 1000}`;
   return { address, uiUrl, dbFile, stop: () => server.stop() };
 }

@@ -19,7 +19,10 @@ export class MissingToolError extends UserFacingError {
 /** A build step ran and failed; carries the tail of its output so the user sees why. */
 export class ProvisionError extends UserFacingError {
   readonly exitCode = EXIT.INTERNAL;
-  constructor(message: string, readonly outputTail = '') {
+  constructor(
+    message: string,
+    readonly outputTail = '',
+  ) {
     super(outputTail ? `${message}\n--- last output ---\n${outputTail}` : message);
     this.name = 'ProvisionError';
   }

@@ -42,7 +42,11 @@ interface BuildGroup {
 /** kwokctl's default Stage set, inside the kwok module. */
 const KWOK_STAGE_SET = 'kustomize/stage/fast';
 
-const KUBERNETES_COMMANDS = { kubeApiserver: 'kube-apiserver', kubeControllerManager: 'kube-controller-manager', kubeScheduler: 'kube-scheduler' };
+const KUBERNETES_COMMANDS = {
+  kubeApiserver: 'kube-apiserver',
+  kubeControllerManager: 'kube-controller-manager',
+  kubeScheduler: 'kube-scheduler',
+};
 
 const GROUPS: BuildGroup[] = [
   { name: 'kubernetes', version: KUBERNETES_VERSION, files: KUBERNETES_COMMANDS, build: buildKubernetes },
@@ -61,7 +65,8 @@ function resolveGroup(group: BuildGroup): Partial<ControlPlaneBinaries> {
     const override = isData ? fileOverride(CONTROL_PLANE_OVERRIDES[component]) : executableOverride(CONTROL_PLANE_OVERRIDES[component]);
     const cached = join(groupDir(group), file);
     if (override) found[component] = { path: override, source: 'override', version: 'user-supplied' };
-    else if (isData ? existsSync(cached) : isExecutable(cached)) found[component] = { path: cached, source: 'cache', version: group.version };
+    else if (isData ? existsSync(cached) : isExecutable(cached))
+      found[component] = { path: cached, source: 'cache', version: group.version };
   }
   return found;
 }
@@ -120,7 +125,12 @@ async function buildKwok(go: string, staging: string, log: (line: string) => voi
     log,
   });
   const { Dir } = await goModDownload(go, `sigs.k8s.io/kwok@${KWOK_VERSION}`);
-  writeFileSync(join(staging, 'bin', 'stages.yaml'), kustomizationResources(join(Dir, KWOK_STAGE_SET)).map((file) => readFileSync(file, 'utf8')).join('\n---\n'));
+  writeFileSync(
+    join(staging, 'bin', 'stages.yaml'),
+    kustomizationResources(join(Dir, KWOK_STAGE_SET))
+      .map((file) => readFileSync(file, 'utf8'))
+      .join('\n---\n'),
+  );
 }
 
 /** The YAML files a kustomization folder lists, in order, its sub-folders expanded. */
@@ -157,7 +167,12 @@ async function buildKubernetes(go: string, staging: string, log: (line: string) 
   // What Kubernetes' own build stamps in, so `--version` and the API's /version report the real release.
   const ldflags = ['-s', '-w'];
   for (const pkg of ['k8s.io/component-base/version', 'k8s.io/client-go/pkg/version']) {
-    ldflags.push(`-X ${pkg}.gitVersion=${KUBERNETES_VERSION}`, `-X ${pkg}.gitMajor=${major}`, `-X ${pkg}.gitMinor=${minor}`, `-X ${pkg}.gitTreeState=clean`);
+    ldflags.push(
+      `-X ${pkg}.gitVersion=${KUBERNETES_VERSION}`,
+      `-X ${pkg}.gitMajor=${major}`,
+      `-X ${pkg}.gitMinor=${minor}`,
+      `-X ${pkg}.gitTreeState=clean`,
+    );
   }
   await buildInWrapperModule(go, staging, log, {
     label: 'kubernetes',
@@ -188,14 +203,22 @@ async function buildInWrapperModule(go: string, staging: string, log: (line: str
   const src = join(staging, 'src');
   mkdirSync(src, { recursive: true });
   const replace = build.replaces.length > 0 ? ['replace (', ...build.replaces.map((line) => `\t${line}`), ')', ''] : [];
-  writeFileSync(join(src, 'go.mod'), ['module remediate.local/build', '', 'go 1.26.0', '', `require ${build.require}`, '', ...replace].join('\n'));
+  writeFileSync(
+    join(src, 'go.mod'),
+    ['module remediate.local/build', '', 'go 1.26.0', '', `require ${build.require}`, '', ...replace].join('\n'),
+  );
   const env = { ...process.env, CGO_ENABLED: '0', GOFLAGS: `${process.env.GOFLAGS ?? ''} -mod=mod`.trim() };
   await runBuildStep(`go get ${build.label}`, go, ['get', ...build.packages.map((p) => `${p}@${build.version}`)], { cwd: src, env, log });
-  await runBuildStep(`go build ${build.label}`, go, ['build', '-trimpath', `-ldflags=${build.ldflags.join(' ')}`, '-o', build.output, ...build.packages], {
-    cwd: src,
-    env,
-    log,
-  });
+  await runBuildStep(
+    `go build ${build.label}`,
+    go,
+    ['build', '-trimpath', `-ldflags=${build.ldflags.join(' ')}`, '-o', build.output, ...build.packages],
+    {
+      cwd: src,
+      env,
+      log,
+    },
+  );
 }
 
 /** A module release in the Go module cache, through the user's GOPROXY settings. */

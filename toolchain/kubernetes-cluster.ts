@@ -45,7 +45,12 @@ const START_DEADLINE_MS = 120_000;
 export async function startLocalCluster(options: LocalClusterOptions): Promise<LocalCluster> {
   const temporary = options.dataDir === undefined;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'remediate-k8s-'));
-  const dirs = { pki: join(dataDir, 'pki'), serving: join(dataDir, 'pki', 'serving'), etcd: join(dataDir, 'etcd'), logs: join(dataDir, 'logs') };
+  const dirs = {
+    pki: join(dataDir, 'pki'),
+    serving: join(dataDir, 'pki', 'serving'),
+    etcd: join(dataDir, 'etcd'),
+    logs: join(dataDir, 'logs'),
+  };
   for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
   const components: Component[] = [];
   const stop = async () => {
@@ -65,66 +70,95 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
 
     log(`starting etcd on ${etcdUrl}`);
     components.push(
-      start('etcd', binaries.etcd.path, [
-        '--name=remediate',
-        `--data-dir=${dirs.etcd}`,
-        `--listen-client-urls=${etcdUrl}`,
-        `--advertise-client-urls=${etcdUrl}`,
-        `--listen-peer-urls=http://${HOST}:${peerPort}`,
-        `--initial-advertise-peer-urls=http://${HOST}:${peerPort}`,
-        `--initial-cluster=remediate=http://${HOST}:${peerPort}`,
-        '--log-level=warn',
-        // A local, disposable store: durability across power loss buys nothing and costs every write an fsync.
-        '--unsafe-no-fsync',
-      ], dirs.logs),
+      start(
+        'etcd',
+        binaries.etcd.path,
+        [
+          '--name=remediate',
+          `--data-dir=${dirs.etcd}`,
+          `--listen-client-urls=${etcdUrl}`,
+          `--advertise-client-urls=${etcdUrl}`,
+          `--listen-peer-urls=http://${HOST}:${peerPort}`,
+          `--initial-advertise-peer-urls=http://${HOST}:${peerPort}`,
+          `--initial-cluster=remediate=http://${HOST}:${peerPort}`,
+          '--log-level=warn',
+          // A local, disposable store: durability across power loss buys nothing and costs every write an fsync.
+          '--unsafe-no-fsync',
+        ],
+        dirs.logs,
+      ),
     );
     await waitFor('etcd', components, async () => (await httpGet(`${etcdUrl}/health`)).includes('"health":"true"'));
 
     log(`starting kube-apiserver on ${server}`);
     components.push(
-      start('kube-apiserver', binaries.kubeApiserver.path, [
-        `--etcd-servers=${etcdUrl}`,
-        `--bind-address=${HOST}`,
-        `--advertise-address=${HOST}`,
-        `--secure-port=${apiPort}`,
-        `--cert-dir=${dirs.serving}`,
-        `--token-auth-file=${join(dirs.pki, 'tokens.csv')}`,
-        '--authorization-mode=RBAC',
-        '--anonymous-auth=false',
-        '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-        `--service-account-key-file=${saPub}`,
-        `--service-account-signing-key-file=${saKey}`,
-        '--service-cluster-ip-range=10.96.0.0/16',
-        '--enable-priority-and-fairness=false',
-        '--profiling=false',
-      ], dirs.logs),
+      start(
+        'kube-apiserver',
+        binaries.kubeApiserver.path,
+        [
+          `--etcd-servers=${etcdUrl}`,
+          `--bind-address=${HOST}`,
+          `--advertise-address=${HOST}`,
+          `--secure-port=${apiPort}`,
+          `--cert-dir=${dirs.serving}`,
+          `--token-auth-file=${join(dirs.pki, 'tokens.csv')}`,
+          '--authorization-mode=RBAC',
+          '--anonymous-auth=false',
+          '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+          `--service-account-key-file=${saPub}`,
+          `--service-account-signing-key-file=${saKey}`,
+          '--service-cluster-ip-range=10.96.0.0/16',
+          '--enable-priority-and-fairness=false',
+          '--profiling=false',
+        ],
+        dirs.logs,
+      ),
     );
     const caFile = join(dirs.serving, 'apiserver.crt');
-    await waitFor('kube-apiserver', components, async () => existsSync(caFile) && (await httpsGet(`${server}/readyz`, token, readFileSync(caFile))) === 'ok');
+    await waitFor(
+      'kube-apiserver',
+      components,
+      async () => existsSync(caFile) && (await httpsGet(`${server}/readyz`, token, readFileSync(caFile))) === 'ok',
+    );
 
     const kubeconfigPath = join(dataDir, 'kubeconfig');
     writeFileSync(kubeconfigPath, kubeconfig(server, readFileSync(caFile), token), { mode: 0o600 });
 
     log('starting kube-controller-manager, kube-scheduler and kwok');
     components.push(
-      start('kube-controller-manager', binaries.kubeControllerManager.path, [
-        `--kubeconfig=${kubeconfigPath}`,
-        '--leader-elect=false',
-        '--secure-port=0',
-        `--service-account-private-key-file=${saKey}`,
-        `--root-ca-file=${caFile}`,
-        // kwok renews the fake nodes' leases; on a loaded 2-core machine a renewal can come late, and the
-        // default 50 s grace would mark the nodes NotReady and their pods not Ready for good (a flake seen in CI).
-        '--node-monitor-grace-period=10m',
-      ], dirs.logs),
-      start('kube-scheduler', binaries.kubeScheduler.path, [`--kubeconfig=${kubeconfigPath}`, '--leader-elect=false', '--secure-port=0'], dirs.logs),
-      start('kwok', binaries.kwok.path, [
-        `--kubeconfig=${kubeconfigPath}`,
-        // Only the pinned Stages: a user's ~/.kwok/kwok.yaml must not change the simulation.
-        `--config=${binaries.kwokStages.path}`,
-        '--manage-all-nodes=true',
-        `--server-address=${HOST}:${kwokPort}`,
-      ], dirs.logs),
+      start(
+        'kube-controller-manager',
+        binaries.kubeControllerManager.path,
+        [
+          `--kubeconfig=${kubeconfigPath}`,
+          '--leader-elect=false',
+          '--secure-port=0',
+          `--service-account-private-key-file=${saKey}`,
+          `--root-ca-file=${caFile}`,
+          // kwok renews the fake nodes' leases; on a loaded 2-core machine a renewal can come late, and the
+          // default 50 s grace would mark the nodes NotReady and their pods not Ready for good (a flake seen in CI).
+          '--node-monitor-grace-period=10m',
+        ],
+        dirs.logs,
+      ),
+      start(
+        'kube-scheduler',
+        binaries.kubeScheduler.path,
+        [`--kubeconfig=${kubeconfigPath}`, '--leader-elect=false', '--secure-port=0'],
+        dirs.logs,
+      ),
+      start(
+        'kwok',
+        binaries.kwok.path,
+        [
+          `--kubeconfig=${kubeconfigPath}`,
+          // Only the pinned Stages: a user's ~/.kwok/kwok.yaml must not change the simulation.
+          `--config=${binaries.kwokStages.path}`,
+          '--manage-all-nodes=true',
+          `--server-address=${HOST}:${kwokPort}`,
+        ],
+        dirs.logs,
+      ),
     );
 
     const kc = new KubeConfig();
@@ -164,7 +198,8 @@ function credentials(pki: string): { token: string; saKey: string; saPub: string
   const tokens = join(pki, 'tokens.csv');
   const saKey = join(pki, 'sa.key');
   const saPub = join(pki, 'sa.pub');
-  if (!existsSync(tokens)) writeFileSync(tokens, `${randomBytes(24).toString('hex')},remediate-admin,remediate-admin,"system:masters"\n`, { mode: 0o600 });
+  if (!existsSync(tokens))
+    writeFileSync(tokens, `${randomBytes(24).toString('hex')},remediate-admin,remediate-admin,"system:masters"\n`, { mode: 0o600 });
   if (!existsSync(saKey)) {
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     writeFileSync(saKey, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
@@ -213,8 +248,8 @@ function start(name: string, path: string, args: string[], logDir: string): Comp
   const logFile = join(logDir, `${name}.log`);
   const log = createWriteStream(logFile, { flags: 'a' });
   const child = spawn(path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.pipe(log);
-  child.stderr!.pipe(log);
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   return {
     name,
@@ -238,7 +273,10 @@ async function waitFor(what: string, components: Component[], ready: () => Promi
   const deadline = Date.now() + START_DEADLINE_MS;
   for (;;) {
     const dead = components.find((c) => c.child.exitCode !== null || c.child.signalCode !== null);
-    if (dead) throw new ClusterStartError(`${dead.name} exited (${dead.child.exitCode ?? dead.child.signalCode}) while waiting for ${what}:\n${logTail(dead.logFile)}`);
+    if (dead)
+      throw new ClusterStartError(
+        `${dead.name} exited (${dead.child.exitCode ?? dead.child.signalCode}) while waiting for ${what}:\n${logTail(dead.logFile)}`,
+      );
     if (await ready().catch(() => false)) return;
     if (Date.now() > deadline) {
       const last = components[components.length - 1]!;
@@ -251,7 +289,6 @@ async function waitFor(what: string, components: Component[], ready: () => Promi
 function logTail(file: string): string {
   return existsSync(file) ? readFileSync(file, 'utf8').split('\n').slice(-20).join('\n') : '(no output)';
 }
-
 
 async function httpGet(url: string): Promise<string> {
   const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });

@@ -13,7 +13,11 @@ export type KubernetesTarget =
  * provisioned if needed and started now. Only the explicit variable counts: a ~/.kube/config that
  * points at production must not become the demo's playground by accident.
  */
-export async function kubernetesTarget(options: { log: (line: string) => void; dataDir?: string; env?: NodeJS.ProcessEnv }): Promise<KubernetesTarget> {
+export async function kubernetesTarget(options: {
+  log: (line: string) => void;
+  dataDir?: string;
+  env?: NodeJS.ProcessEnv;
+}): Promise<KubernetesTarget> {
   const kubeconfig = (options.env ?? process.env).KUBECONFIG;
   if (kubeconfig) {
     options.log(`Kubernetes: your cluster (KUBECONFIG=${kubeconfig}); no local control plane started`);

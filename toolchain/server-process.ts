@@ -35,7 +35,7 @@ export async function startServerProcess(options: {
 }): Promise<RunningProcess> {
   const child = spawn(options.command, options.args, { stdio: ['ignore', 'ignore', 'pipe'], detached: false });
   let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => {
+  child.stderr.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
@@ -46,7 +46,9 @@ export async function startServerProcess(options: {
     if (code !== 'waiting') throw new ServerStartError(`${options.name} exited (code ${code}) before listening:\n${stderr}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new ServerStartError(`${options.name} did not listen on ${options.host}:${options.port} within ${Math.round((options.deadlineMs ?? 60_000) / 1000)} s:\n${stderr}`);
+      throw new ServerStartError(
+        `${options.name} did not listen on ${options.host}:${options.port} within ${Math.round((options.deadlineMs ?? 60_000) / 1000)} s:\n${stderr}`,
+      );
     }
   }
   return { child, stop: () => stopChild(child, exited) };

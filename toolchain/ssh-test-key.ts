@@ -30,7 +30,15 @@ export function testKey(principal: string, seed: Uint8Array = ed25519.utils.rand
       const digest = createHash('sha512').update(text, 'utf8').digest();
       const signed = Buffer.concat([Buffer.from('SSHSIG'), sshString(namespace), sshString(''), sshString('sha512'), sshString(digest)]);
       const signatureBlob = Buffer.concat([sshString('ssh-ed25519'), sshString(ed25519.sign(signed, seed))]);
-      const envelope = Buffer.concat([Buffer.from('SSHSIG'), uint32(1), sshString(publicKeyBlob), sshString(namespace), sshString(''), sshString('sha512'), sshString(signatureBlob)]);
+      const envelope = Buffer.concat([
+        Buffer.from('SSHSIG'),
+        uint32(1),
+        sshString(publicKeyBlob),
+        sshString(namespace),
+        sshString(''),
+        sshString('sha512'),
+        sshString(signatureBlob),
+      ]);
       return armor(envelope);
     },
   };

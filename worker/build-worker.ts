@@ -94,7 +94,11 @@ export function resolveCoordinator(options: Pick<BuildWorkerOptions, 'taskQueue'
 
 /** What Worker.create gets for each of the two workers: pure, so the production wiring can be checked without a server. */
 export function engineWorkerOptions(options: BuildWorkerOptions): EngineWorkerOptions {
-  return { remediation: remediationWorkerOptions(options), coordinator: coordinatorWorkerOptions(options), coordinatorSettings: resolveCoordinator(options) };
+  return {
+    remediation: remediationWorkerOptions(options),
+    coordinator: coordinatorWorkerOptions(options),
+    coordinatorSettings: resolveCoordinator(options),
+  };
 }
 
 /** Remediation workflows and every activity, on the main task queue. */
@@ -104,7 +108,11 @@ export function remediationWorkerOptions(options: BuildWorkerOptions): EngineWor
     ...createRemediationActivities(options.activities ?? loadActivitiesConfig()),
     ...createGuardrailActivities({ client: options.client, workflowId: coordinator.workflowId }),
     ...createWorkerContextActivities({
-      guardrails: { coordinatorId: coordinator.workflowId, replyTimeoutMs: coordinator.replyTimeoutMs, queueTimeoutMs: coordinator.queueTimeoutMs },
+      guardrails: {
+        coordinatorId: coordinator.workflowId,
+        replyTimeoutMs: coordinator.replyTimeoutMs,
+        queueTimeoutMs: coordinator.queueTimeoutMs,
+      },
       catalogue: options.catalogue,
       policy: options.policy,
     }),
@@ -115,7 +123,12 @@ export function remediationWorkerOptions(options: BuildWorkerOptions): EngineWor
 
 /** The coordinator alone, on its own task queue: no activities, its own slots and cache. */
 export function coordinatorWorkerOptions(options: BuildWorkerOptions): WorkerOptions {
-  return { ...placement(options), taskQueue: resolveCoordinator(options).taskQueue, ...COORDINATOR_WORKER_TUNING, ...options.tuning?.coordinator };
+  return {
+    ...placement(options),
+    taskQueue: resolveCoordinator(options).taskQueue,
+    ...COORDINATOR_WORKER_TUNING,
+    ...options.tuning?.coordinator,
+  };
 }
 
 function placement(options: BuildWorkerOptions): Pick<WorkerOptions, 'connection' | 'namespace'> & WorkflowCode {

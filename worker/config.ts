@@ -42,6 +42,7 @@ function seconds(env: NodeJS.ProcessEnv, name: string, max: number): number | un
   const raw = env[name];
   if (raw === undefined) return undefined;
   const value = Number(raw);
-  if (!(Number.isInteger(value) && value >= 1 && value <= max)) throw new SettingsError(`${name}: expected whole seconds from 1 to ${max}, found ${JSON.stringify(raw)}`);
+  if (!(Number.isInteger(value) && value >= 1 && value <= max))
+    throw new SettingsError(`${name}: expected whole seconds from 1 to ${max}, found ${JSON.stringify(raw)}`);
   return value * 1000;
 }

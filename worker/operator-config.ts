@@ -34,7 +34,8 @@ export async function loadWorkerCatalogue(path: string, allowedPrograms: readonl
     throw new WorkerConfigError([`runbooks: ${(error as Error).message}`]);
   }
   const compiled = compileCatalogue(files, { allowedPrograms });
-  if (!compiled.ok) throw new WorkerConfigError(['the catalogue does not compile; the worker does not start:', ...compiled.errors.map(located)]);
+  if (!compiled.ok)
+    throw new WorkerConfigError(['the catalogue does not compile; the worker does not start:', ...compiled.errors.map(located)]);
   return compiled.catalogue;
 }
 

@@ -71,12 +71,18 @@ export function loadOperatorPolicy(file: string | undefined): LoadedOperatorPoli
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new PolicyFileError([{ file, line: 1, column: 1, path: ROOT, message: `cannot read the policy file: ${(error as Error).message}` }]);
+    throw new PolicyFileError([
+      { file, line: 1, column: 1, path: ROOT, message: `cannot read the policy file: ${(error as Error).message}` },
+    ]);
   }
   return parseOperatorPolicy(file, text);
 }
 
-export function parseOperatorPolicy(file: string, text: string, readFile: (path: string) => string = (path) => readFileSync(path, 'utf8')): LoadedOperatorPolicy {
+export function parseOperatorPolicy(
+  file: string,
+  text: string,
+  readFile: (path: string) => string = (path) => readFileSync(path, 'utf8'),
+): LoadedOperatorPolicy {
   const whole = (message: string, line = 1, column = 1) => new PolicyFileError([{ file, line, column, path: ROOT, message }]);
   if (Buffer.byteLength(text, 'utf8') > MAX_FILE_BYTES) throw whole('the policy file is larger than 1 MiB');
   // YAML accepts NUL; refusing it keeps a policy file text, and makes the NUL in `version` an unambiguous separator.
@@ -97,13 +103,21 @@ export function parseOperatorPolicy(file: string, text: string, readFile: (path:
   (raw.change_windows ?? []).forEach((w, i) => checkChangeWindow(changeWindowOf(w, i), w, ['change_windows', i], diag));
   const signers = readSigners(file, raw, readFile, diag);
   const gateways = gatewaysOf(raw, groups, signers, diag);
-  if (raw.web_ui_url !== undefined && !URL.canParse(raw.web_ui_url)) diag.error(['web_ui_url'], `expected an http(s) URL, found ${JSON.stringify(raw.web_ui_url)}`);
+  if (raw.web_ui_url !== undefined && !URL.canParse(raw.web_ui_url))
+    diag.error(['web_ui_url'], `expected an http(s) URL, found ${JSON.stringify(raw.web_ui_url)}`);
   const errors = [...located(diag), ...signers.errors];
   if (errors.length > 0) throw new PolicyFileError(errors);
   return build(raw, file, text, signers.text, signers.signers, gateways);
 }
 
-function build(raw: RawOperatorPolicy, file: string | undefined, text: string, signersText: string, allowedSigners: AllowedSigner[], gateways: ApprovalGateway[]): LoadedOperatorPolicy {
+function build(
+  raw: RawOperatorPolicy,
+  file: string | undefined,
+  text: string,
+  signersText: string,
+  allowedSigners: AllowedSigner[],
+  gateways: ApprovalGateway[],
+): LoadedOperatorPolicy {
   const groups: Record<string, string[]> = Object.create(null);
   for (const [name, members] of Object.entries(raw.approvers?.groups ?? {})) groups[name] = [...members];
   const policy: LoadedOperatorPolicy = {
@@ -114,13 +128,20 @@ function build(raw: RawOperatorPolicy, file: string | undefined, text: string, s
       },
       failureBudget: {
         maxFailures: raw.failure_budget?.max_failures ?? DEFAULT_GUARDRAILS.failureBudget.maxFailures,
-        windowMs: raw.failure_budget?.window_minutes === undefined ? DEFAULT_GUARDRAILS.failureBudget.windowMs : raw.failure_budget.window_minutes * MINUTE_MS,
+        windowMs:
+          raw.failure_budget?.window_minutes === undefined
+            ? DEFAULT_GUARDRAILS.failureBudget.windowMs
+            : raw.failure_budget.window_minutes * MINUTE_MS,
       },
       changeWindows: (raw.change_windows ?? []).map(changeWindowOf),
     },
     approvers: { defaults: [...(raw.approvers?.default ?? [])], groups },
     allowedPrograms: [...(raw.allowed_programs ?? [])],
-    trust: { allowedSigners, gateways, statementMaxAgeMs: (raw.statement_max_age_minutes ?? DEFAULT_STATEMENT_MAX_AGE_MINUTES) * MINUTE_MS },
+    trust: {
+      allowedSigners,
+      gateways,
+      statementMaxAgeMs: (raw.statement_max_age_minutes ?? DEFAULT_STATEMENT_MAX_AGE_MINUTES) * MINUTE_MS,
+    },
     version: createHash('sha256').update(text).update('\0').update(signersText).digest('hex'),
   };
   if (raw.web_ui_url !== undefined) policy.webUiUrl = raw.web_ui_url.replace(/\/+$/, '');
@@ -186,7 +207,8 @@ function reservedName(name: string): boolean {
 function groupsOf(raw: RawOperatorPolicy, diag: Diagnostics): Set<string> {
   const names = new Set(Object.keys(raw.approvers?.groups ?? {}));
   for (const name of names) {
-    if (reservedName(name)) diag.error(['approvers', 'groups', name], `group name "${name}" is reserved: choose another name`, { key: true });
+    if (reservedName(name))
+      diag.error(['approvers', 'groups', name], `group name "${name}" is reserved: choose another name`, { key: true });
   }
   return names;
 }
@@ -240,7 +262,10 @@ function gatewaysOf(raw: RawOperatorPolicy, groups: ReadonlySet<string>, signers
     if (seen.has(gateway.principal)) diag.error([...path, 'principal'], `gateway "${gateway.principal}" is listed twice`);
     seen.add(gateway.principal);
     if (signers.file === undefined) {
-      diag.error([...path, 'principal'], `gateway "${gateway.principal}" must be a principal in allowed_signers, but no allowed_signers file is named`);
+      diag.error(
+        [...path, 'principal'],
+        `gateway "${gateway.principal}" must be a principal in allowed_signers, but no allowed_signers file is named`,
+      );
     } else if (signers.usable && !principals.has(gateway.principal)) {
       diag.error(
         [...path, 'principal'],

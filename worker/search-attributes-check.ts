@@ -10,10 +10,15 @@ import { EXIT, UserFacingError } from '../dsl/user-facing-error';
 export class MissingSearchAttributesError extends UserFacingError {
   override readonly name = 'MissingSearchAttributesError';
   readonly exitCode = EXIT.USAGE;
-  constructor(readonly namespace: string, readonly missing: string[]) {
+  constructor(
+    readonly namespace: string,
+    readonly missing: string[],
+  ) {
     super(
       `namespace ${namespace} lacks the search attributes ${missing.join(', ')} that remediations set. Register them once:\n` +
-        missing.map((name) => `  temporal operator search-attribute create --namespace ${namespace} --name ${name} --type Keyword`).join('\n'),
+        missing
+          .map((name) => `  temporal operator search-attribute create --namespace ${namespace} --name ${name} --type Keyword`)
+          .join('\n'),
     );
   }
 }

@@ -6,7 +6,9 @@
 import type { WorkerOptions } from '@temporalio/worker';
 
 /** Slots, caches and timeouts: what tuning may change, never which code runs where. */
-export type WorkerTuning = Partial<Omit<WorkerOptions, 'connection' | 'namespace' | 'taskQueue' | 'activities' | 'workflowBundle' | 'workflowsPath'>>;
+export type WorkerTuning = Partial<
+  Omit<WorkerOptions, 'connection' | 'namespace' | 'taskQueue' | 'activities' | 'workflowBundle' | 'workflowsPath'>
+>;
 
 export const REMEDIATION_WORKER_TUNING: WorkerTuning = {
   // Workflow tasks are short and network-bound; more slots than cores hide server latency.

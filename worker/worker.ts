@@ -29,11 +29,15 @@ export interface StartWorkerOptions {
   webUiUrl?: string;
 }
 
-export async function startRemediationWorkers(options: StartWorkerOptions = {}): Promise<{ workers: RunningWorkers; close: () => Promise<void> }> {
+export async function startRemediationWorkers(
+  options: StartWorkerOptions = {},
+): Promise<{ workers: RunningWorkers; close: () => Promise<void> }> {
   const settings = options.settings ?? temporalSettings();
   const guardrails = guardrailSettings(settings.taskQueue);
   // The operator's catalogue and policy first: an invalid one stops the worker before it connects.
-  const config = options.config ?? (await loadOperatorConfig({ runbooks: options.runbooks, policyFile: options.policyFile ?? operatorPolicyFile(process.env) }));
+  const config =
+    options.config ??
+    (await loadOperatorConfig({ runbooks: options.runbooks, policyFile: options.policyFile ?? operatorPolicyFile(process.env) }));
   const activities = options.activities ?? loadActivitiesConfig();
   const connection = await NativeConnection.connect(settings.connectionOptions);
   // The coordinator bootstrap and the first protocol's guardrail activities use a client of their own.
@@ -48,18 +52,21 @@ export async function startRemediationWorkers(options: StartWorkerOptions = {}):
   try {
     const client = new Client({ connection: clientConnection, namespace: settings.namespace });
     await assertSearchAttributes(client, settings.namespace);
-    const workers = await startWorkers({
-      connection,
-      client,
-      namespace: settings.namespace,
-      taskQueue: settings.taskQueue,
-      catalogue: config.catalogue,
-      policy: { ...(options.webUiUrl ? { webUiUrl: options.webUiUrl } : {}), ...remediationPolicy(config.policy, settings.namespace) },
-      guardrails: config.policy.guardrails,
-      // The operator's REMEDIATE_GUARDRAILS_* settings; the workflow code is bundled from source.
-      coordinator: guardrails,
-      activities,
-    }, { fresh: options.fresh });
+    const workers = await startWorkers(
+      {
+        connection,
+        client,
+        namespace: settings.namespace,
+        taskQueue: settings.taskQueue,
+        catalogue: config.catalogue,
+        policy: { ...(options.webUiUrl ? { webUiUrl: options.webUiUrl } : {}), ...remediationPolicy(config.policy, settings.namespace) },
+        guardrails: config.policy.guardrails,
+        // The operator's REMEDIATE_GUARDRAILS_* settings; the workflow code is bundled from source.
+        coordinator: guardrails,
+        activities,
+      },
+      { fresh: options.fresh },
+    );
     return { workers, close };
   } catch (error) {
     await close();

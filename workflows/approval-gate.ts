@@ -20,9 +20,7 @@ import type { ApprovalRecord, ApproveSignal, DecisionAnswer, RejectSignal } from
 type Inbound = { kind: 'approve'; signal: ApproveSignal } | { kind: 'reject'; signal: RejectSignal };
 
 export type GateOutcome =
-  | { kind: 'approved'; approvals: ApprovalRecord[] }
-  | { kind: 'rejected'; by: string; reason: string }
-  | { kind: 'expired' };
+  { kind: 'approved'; approvals: ApprovalRecord[] } | { kind: 'rejected'; by: string; reason: string } | { kind: 'expired' };
 
 export interface GateRequest {
   planHash: string;
@@ -75,7 +73,8 @@ export class ApprovalGate {
   /** The update's validator: throws (refusing without history) only for what cannot be audited. */
   validateSigned(signed: unknown): void {
     if (!this.signedOnly) throw new Error('this run takes approvals as signals (it started before signed approvals)');
-    if (this.refusals >= MAX_AUDITED_REFUSALS) throw new Error(`${MAX_AUDITED_REFUSALS} statements were refused already; this run takes no more`);
+    if (this.refusals >= MAX_AUDITED_REFUSALS)
+      throw new Error(`${MAX_AUDITED_REFUSALS} statements were refused already; this run takes no more`);
     let size = 0;
     try {
       size = JSON.stringify(signed ?? null).length;
@@ -92,26 +91,50 @@ export class ApprovalGate {
     if (!request || this.decided || !this.trust) return this.refuse('the remediation is not waiting for approval', needed);
     const verified = verifyApproval(
       signed,
-      { incidentId: this.incidentId, workflowId: workflowInfo().workflowId, runId: workflowInfo().runId, planHash: request.planHash, nowMs: Date.now() },
+      {
+        incidentId: this.incidentId,
+        workflowId: workflowInfo().workflowId,
+        runId: workflowInfo().runId,
+        planHash: request.planHash,
+        nowMs: Date.now(),
+      },
       this.trust,
     );
     if (!verified.ok) return this.refuse(verified.reason, needed);
     const { principal, via, statement } = verified;
     const actor = principal + (via ? ` (via ${via})` : '');
-    const verdict = judgeActor({ by: principal, allowed: request.allowed, submittedBy: request.submittedBy, shownPlanHash: statement.planHash, currentPlanHash: request.planHash });
+    const verdict = judgeActor({
+      by: principal,
+      allowed: request.allowed,
+      submittedBy: request.submittedBy,
+      shownPlanHash: statement.planHash,
+      currentPlanHash: request.planHash,
+    });
     if (!verdict.counts) return this.refuse(`${statement.verdict} from ${actor}: ${verdict.why}`, needed, principal);
     if (statement.verdict === 'reject') {
-      this.audit.record('REJECTED', `rejected by ${actor}: ${statement.reason.trim()}`, { actor: principal, data: { signed: true, ...(via ? { via } : {}) } });
+      this.audit.record('REJECTED', `rejected by ${actor}: ${statement.reason.trim()}`, {
+        actor: principal,
+        data: { signed: true, ...(via ? { via } : {}) },
+      });
       this.decided = { kind: 'rejected', by: principal, reason: statement.reason.trim() };
       return { counted: true, message: `rejected by ${actor}`, principal, approvals: this.approvals.length, needed };
     }
     if (this.approvals.some((a) => normaliseActor(a.by) === normaliseActor(principal))) {
       return this.refuse(`${actor} already approved; a quorum needs distinct approvers`, needed, principal);
     }
-    const record: ApprovalRecord = { by: principal, ...(via ? { via } : {}), reason: statement.reason || undefined, at: new Date(Date.now()).toISOString(), planHash: request.planHash };
+    const record: ApprovalRecord = {
+      by: principal,
+      ...(via ? { via } : {}),
+      reason: statement.reason || undefined,
+      at: new Date(Date.now()).toISOString(),
+      planHash: request.planHash,
+    };
     this.approvals.push(record);
     const message = `approved by ${actor} (${this.approvals.length}/${needed})`;
-    this.audit.record('APPROVED', `${message}${record.reason ? `: ${record.reason}` : ''}`, { actor: principal, data: { signed: true, ...(via ? { via } : {}) } });
+    this.audit.record('APPROVED', `${message}${record.reason ? `: ${record.reason}` : ''}`, {
+      actor: principal,
+      data: { signed: true, ...(via ? { via } : {}) },
+    });
     if (this.approvals.length >= needed) this.decided = { kind: 'approved', approvals: [...this.approvals] };
     return { counted: true, message, principal, approvals: this.approvals.length, needed };
   }
@@ -147,7 +170,10 @@ export class ApprovalGate {
 
   private refuse(reason: string, needed: number, principal?: string): DecisionAnswer {
     this.refusals += 1;
-    this.audit.record('APPROVAL_REFUSED', `signed statement refused: ${reason}`, { ...(principal ? { actor: principal } : {}), data: { signed: true } });
+    this.audit.record('APPROVAL_REFUSED', `signed statement refused: ${reason}`, {
+      ...(principal ? { actor: principal } : {}),
+      data: { signed: true },
+    });
     return { counted: false, message: reason, ...(principal ? { principal } : {}), approvals: this.approvals.length, needed };
   }
 
@@ -157,7 +183,10 @@ export class ApprovalGate {
     if (this.refusals < MAX_AUDITED_REFUSALS) {
       this.refusals += 1;
       const by = typeof (signal as { by?: unknown })?.by === 'string' ? (signal as { by: string }).by.slice(0, 128) : '(nobody)';
-      this.audit.record('APPROVAL_REFUSED', `unsigned ${kind} signal naming ${by} refused: approvals must be signed (remediate ${kind} ID --key KEY)`);
+      this.audit.record(
+        'APPROVAL_REFUSED',
+        `unsigned ${kind} signal naming ${by} refused: approvals must be signed (remediate ${kind} ID --key KEY)`,
+      );
     }
     return true;
   }
@@ -195,9 +224,13 @@ export class ApprovalGate {
       const reason = typeof message.signal.reason === 'string' ? message.signal.reason : undefined;
       const record: ApprovalRecord = { by, reason, at: new Date(Date.now()).toISOString(), planHash: request.planHash };
       this.approvals.push(record);
-      this.audit.record('APPROVED', `approved by ${record.by} (${this.approvals.length}/${request.quorum})${record.reason ? `: ${record.reason}` : ''}`, {
-        actor: record.by,
-      });
+      this.audit.record(
+        'APPROVED',
+        `approved by ${record.by} (${this.approvals.length}/${request.quorum})${record.reason ? `: ${record.reason}` : ''}`,
+        {
+          actor: record.by,
+        },
+      );
       if (this.approvals.length >= request.quorum) return { kind: 'approved', approvals: [...this.approvals] };
     }
     return undefined;

@@ -9,17 +9,14 @@ export function normaliseActor(name: string): string {
 }
 
 /** The set of people allowed to approve: the runbook's list (or the operator default), groups expanded. */
-export function authorisedApprovers(
-  approval: ApprovalPolicy,
-  defaults: string[],
-  groups: Record<string, string[]>,
-): Set<string> {
+export function authorisedApprovers(approval: ApprovalPolicy, defaults: string[], groups: Record<string, string[]>): Set<string> {
   const names = approval.approvers.length > 0 ? approval.approvers : defaults;
   const allowed = new Set<string>();
   for (const name of names) {
     // Own keys only: a group called `constructor` must not find Object.prototype's.
     const group = name.slice('group:'.length);
-    if (name.startsWith('group:')) for (const member of Object.hasOwn(groups, group) ? (groups[group] ?? []) : []) allowed.add(normaliseActor(member));
+    if (name.startsWith('group:'))
+      for (const member of Object.hasOwn(groups, group) ? (groups[group] ?? []) : []) allowed.add(normaliseActor(member));
     else allowed.add(normaliseActor(name));
   }
   return allowed;
@@ -42,7 +39,10 @@ export function judgeActor(input: {
     return { counts: false, why: `${input.by} submitted this incident and cannot approve it` };
   }
   if (input.shownPlanHash !== undefined && input.shownPlanHash !== input.currentPlanHash) {
-    return { counts: false, why: `approval was given for plan ${input.shownPlanHash.slice(0, 12)}, the plan is now ${input.currentPlanHash.slice(0, 12)}` };
+    return {
+      counts: false,
+      why: `approval was given for plan ${input.shownPlanHash.slice(0, 12)}, the plan is now ${input.currentPlanHash.slice(0, 12)}`,
+    };
   }
   return { counts: true };
 }

@@ -89,9 +89,17 @@ export function activityAccess(incident: Incident, catalogue: CompiledCatalogue,
         return { kind: 'granted' };
       }
       if (verdict.event === 'OUTSIDE_CHANGE_WINDOW') {
-        return { kind: 'outside_window', reason: verdict.reason, outside: 'outside' in verdict ? verdict.outside : 'wait', opensAtMs: 'opensAtMs' in verdict ? verdict.opensAtMs : undefined };
+        return {
+          kind: 'outside_window',
+          reason: verdict.reason,
+          outside: 'outside' in verdict ? verdict.outside : 'wait',
+          opensAtMs: 'opensAtMs' in verdict ? verdict.opensAtMs : undefined,
+        };
       }
-      return { kind: 'blocked', decision: { decision: 'blocked', event: verdict.event, runbook: request.runbook.id, reason: verdict.reason } };
+      return {
+        kind: 'blocked',
+        decision: { decision: 'blocked', event: verdict.event, runbook: request.runbook.id, reason: verdict.reason },
+      };
     },
     holding: () => lease !== undefined,
     lostReason: () => undefined,
@@ -115,7 +123,12 @@ export function activityAccess(incident: Incident, catalogue: CompiledCatalogue,
  */
 /** `onQueued`: an approved run waits in line for a slot, with the coordinator's reason. */
 /** `settings`: the worker's, when the run already read its context; else asked for on first use (runs before `operator-policy`). */
-export function coordinatorAccess(incident: Incident, catalogue: CompiledCatalogue, onQueued: (reason: string) => void, settings?: ChannelSettings): GuardrailAccess {
+export function coordinatorAccess(
+  incident: Incident,
+  catalogue: CompiledCatalogue,
+  onQueued: (reason: string) => void,
+  settings?: ChannelSettings,
+): GuardrailAccess {
   let channel: GuardrailChannel | undefined;
   const connect = async () => (channel ??= new GuardrailChannel(settings ?? (await workerContext()).guardrails));
   let preTaken = false;
@@ -136,7 +149,12 @@ export function coordinatorAccess(incident: Incident, catalogue: CompiledCatalog
       const verdict = await (await connect()).check(checkFor(runbook, reserve, false, leaseMs(runbook)));
       switch (verdict.kind) {
         case 'unavailable':
-          return { decision: 'blocked', event: 'GUARDRAILS_UNAVAILABLE', runbook: runbook.id, reason: `${verdict.reason}; not acting without guardrails` };
+          return {
+            decision: 'blocked',
+            event: 'GUARDRAILS_UNAVAILABLE',
+            runbook: runbook.id,
+            reason: `${verdict.reason}; not acting without guardrails`,
+          };
         case 'blocked':
           return { decision: 'blocked', event: verdict.event, runbook: runbook.id, reason: verdict.reason };
         case 'granted':
@@ -157,15 +175,37 @@ export function coordinatorAccess(incident: Incident, catalogue: CompiledCatalog
         case 'granted':
           return { kind: 'granted' };
         case 'queued':
-          return { kind: 'blocked', decision: { decision: 'blocked', event: 'BLAST_LIMITED', runbook: request.runbook.id, reason: verdict.reason } };
+          return {
+            kind: 'blocked',
+            decision: { decision: 'blocked', event: 'BLAST_LIMITED', runbook: request.runbook.id, reason: verdict.reason },
+          };
         case 'outside_window':
           return verdict;
         case 'clear':
-          return { kind: 'blocked', decision: { decision: 'blocked', event: 'GUARDRAILS_UNAVAILABLE', runbook: request.runbook.id, reason: 'the coordinator evaluated instead of granting a slot' } };
+          return {
+            kind: 'blocked',
+            decision: {
+              decision: 'blocked',
+              event: 'GUARDRAILS_UNAVAILABLE',
+              runbook: request.runbook.id,
+              reason: 'the coordinator evaluated instead of granting a slot',
+            },
+          };
         case 'blocked':
-          return { kind: 'blocked', decision: { decision: 'blocked', event: verdict.event, runbook: request.runbook.id, reason: verdict.reason } };
+          return {
+            kind: 'blocked',
+            decision: { decision: 'blocked', event: verdict.event, runbook: request.runbook.id, reason: verdict.reason },
+          };
         case 'unavailable':
-          return { kind: 'blocked', decision: { decision: 'blocked', event: 'GUARDRAILS_UNAVAILABLE', runbook: request.runbook.id, reason: `${verdict.reason}; not acting without guardrails` } };
+          return {
+            kind: 'blocked',
+            decision: {
+              decision: 'blocked',
+              event: 'GUARDRAILS_UNAVAILABLE',
+              runbook: request.runbook.id,
+              reason: `${verdict.reason}; not acting without guardrails`,
+            },
+          };
       }
     },
     holding: () => channel?.lease !== undefined,

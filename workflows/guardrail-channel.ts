@@ -60,15 +60,30 @@ export class GuardrailChannel {
         if (verdict.kind === 'granted') this.hold(verdict.lease, request.leaseMs);
         return verdict;
       }
-      if (failed !== undefined) return { kind: 'unavailable', reason: `the guardrail coordinator ${this.settings.coordinatorId} cannot be reached: ${failed}` };
+      if (failed !== undefined)
+        return { kind: 'unavailable', reason: `the guardrail coordinator ${this.settings.coordinatorId} cannot be reached: ${failed}` };
       if (!answered) {
         // It may still answer: make sure a late grant is void rather than a slot nobody releases.
-        void this.send({ kind: 'release', requestId: this.nextId(), from: this.origin(), incidentId: request.incidentId, abandons: requestId, result: 'no_action' });
+        void this.send({
+          kind: 'release',
+          requestId: this.nextId(),
+          from: this.origin(),
+          incidentId: request.incidentId,
+          abandons: requestId,
+          result: 'no_action',
+        });
       }
       if (queued) {
-        return { kind: 'blocked', event: 'BLAST_LIMITED', reason: `no guardrail slot freed within ${Math.round(waitMs / 60_000)} min of waiting in line` };
+        return {
+          kind: 'blocked',
+          event: 'BLAST_LIMITED',
+          reason: `no guardrail slot freed within ${Math.round(waitMs / 60_000)} min of waiting in line`,
+        };
       }
-      return { kind: 'unavailable', reason: `the guardrail coordinator ${this.settings.coordinatorId} did not answer within ${Math.round(this.settings.replyTimeoutMs / 1000)} s` };
+      return {
+        kind: 'unavailable',
+        reason: `the guardrail coordinator ${this.settings.coordinatorId} did not answer within ${Math.round(this.settings.replyTimeoutMs / 1000)} s`,
+      };
     }
   }
 
@@ -77,7 +92,14 @@ export class GuardrailChannel {
     const lease = this.held;
     if (!lease) return undefined;
     this.held = undefined;
-    return await this.send({ kind: 'release', requestId: this.nextId(), from: this.origin(), incidentId: lease.incidentId, leaseId: lease.leaseId, result });
+    return await this.send({
+      kind: 'release',
+      requestId: this.nextId(),
+      from: this.origin(),
+      incidentId: lease.incidentId,
+      leaseId: lease.leaseId,
+      result,
+    });
   }
 
   private hold(lease: Lease, leaseMs: number): void {
@@ -92,7 +114,14 @@ export class GuardrailChannel {
     for (;;) {
       await sleep(every);
       if (this.held !== lease || this.lost !== undefined || lease.leaseId === undefined) return;
-      await this.send({ kind: 'renew', requestId: this.nextId(), from: this.origin(), incidentId: lease.incidentId, leaseId: lease.leaseId, leaseMs });
+      await this.send({
+        kind: 'renew',
+        requestId: this.nextId(),
+        from: this.origin(),
+        incidentId: lease.incidentId,
+        leaseId: lease.leaseId,
+        leaseMs,
+      });
     }
   }
 

@@ -111,8 +111,12 @@ export class StepRunner {
   private checkNotApplying(step: CheckStep, cel: string, stage: CheckRequest['stage']): CheckOutcome | undefined {
     const applies = this.whenHolds(cel);
     if (applies === true) return undefined;
-    const outcome: CheckOutcome = applies === false ? { passed: true, reason: `skipped: ${cel} is false` } : { passed: false, reason: applies };
-    this.audit.record(outcome.passed ? 'STEP_SUCCEEDED' : 'STEP_FAILED', `${stage}-check ${step.check}: ${outcome.reason}`, { step: step.id, data: { stage, check: step.check, when: cel } });
+    const outcome: CheckOutcome =
+      applies === false ? { passed: true, reason: `skipped: ${cel} is false` } : { passed: false, reason: applies };
+    this.audit.record(outcome.passed ? 'STEP_SUCCEEDED' : 'STEP_FAILED', `${stage}-check ${step.check}: ${outcome.reason}`, {
+      step: step.id,
+      data: { stage, check: step.check, when: cel },
+    });
     return outcome;
   }
 
@@ -125,7 +129,12 @@ export class StepRunner {
   }
 
   /** One evaluation of a check, recorded in the trail with its stage, request and result, so the audit shows it however it ran. */
-  private async pollCheck(runCheck: RemediationActivities['runCheck'], step: CheckStep, stage: CheckRequest['stage'], poll: number): Promise<CheckOutcome> {
+  private async pollCheck(
+    runCheck: RemediationActivities['runCheck'],
+    step: CheckStep,
+    stage: CheckRequest['stage'],
+    poll: number,
+  ): Promise<CheckOutcome> {
     let outcome: CheckOutcome;
     let probe: ResolvedExecutor | undefined;
     try {
@@ -146,7 +155,14 @@ export class StepRunner {
     }
     this.audit.record(outcome.passed ? 'STEP_SUCCEEDED' : 'STEP_FAILED', `${stage}-check ${step.check} (poll ${poll}): ${outcome.reason}`, {
       step: step.id,
-      data: { stage, check: step.check, poll, condition: step.condition.cel, ...(probe ? { probe: describeRun(probe) } : {}), ...(outcome.probe ? { result: summarise(outcome.probe) } : {}) },
+      data: {
+        stage,
+        check: step.check,
+        poll,
+        condition: step.condition.cel,
+        ...(probe ? { probe: describeRun(probe) } : {}),
+        ...(outcome.probe ? { result: summarise(outcome.probe) } : {}),
+      },
     });
     return outcome;
   }
@@ -200,7 +216,10 @@ export class StepRunner {
       return message;
     }
     const idempotencyKey = `${this.workflowId}/${rollback ? 'rollback/' : ''}${step.id}`;
-    this.audit.record('STEP_STARTED', `${rollback ? 'rollback ' : ''}${step.id}: ${describeRun(run)}`, { step: step.id, data: { idempotencyKey, run } });
+    this.audit.record('STEP_STARTED', `${rollback ? 'rollback ' : ''}${step.id}: ${describeRun(run)}`, {
+      step: step.id,
+      data: { idempotencyKey, run },
+    });
     const { runAction } = proxyActivities<RemediationActivities>({
       startToCloseTimeout: step.timeoutMs,
       retry: { maximumAttempts: step.retries + 1, initialInterval: '2s', nonRetryableErrorTypes: ['ExpressionFailed'] },

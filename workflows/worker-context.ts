@@ -15,6 +15,7 @@ export type RemediationContext = Required<WorkerContext>;
 export async function loadWorkerContext(): Promise<RemediationContext> {
   const context = await workerContext();
   // A worker built without a catalogue cannot run new remediations; it fails the task until one that can takes it.
-  if (!context.catalogue || !context.policy) throw new Error('this worker has no catalogue or operator policy; remediations need a worker started with --runbooks');
+  if (!context.catalogue || !context.policy)
+    throw new Error('this worker has no catalogue or operator policy; remediations need a worker started with --runbooks');
   return context as RemediationContext;
 }

@@ -26,7 +26,14 @@ async function runExec(spec: ResolvedExec, ctx: ExecutorContext): Promise<ExecRe
   ctx.signal?.throwIfAborted();
   const started = performance.now();
   const failed = (stderr: string): ExecResult => ({
-    executor: 'exec', ok: false, exitCode: null, signal: null, stdout: '', stderr, truncated: false, durationMs: since(started),
+    executor: 'exec',
+    ok: false,
+    exitCode: null,
+    signal: null,
+    stdout: '',
+    stderr,
+    truncated: false,
+    durationMs: since(started),
   });
 
   const [command, ...args] = spec.argv;

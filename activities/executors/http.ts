@@ -20,7 +20,12 @@ async function runHttp(spec: ResolvedHttp, ctx: ExecutorContext): Promise<HttpRe
   ctx.signal?.throwIfAborted();
   const started = performance.now();
   const failed = (body: string): HttpResult => ({
-    executor: 'http', ok: false, status: 0, body, truncated: false, durationMs: since(started),
+    executor: 'http',
+    ok: false,
+    status: 0,
+    body,
+    truncated: false,
+    durationMs: since(started),
   });
 
   const url = URL.canParse(spec.url) ? new URL(spec.url) : null;
@@ -44,11 +49,14 @@ async function runHttp(spec: ResolvedHttp, ctx: ExecutorContext): Promise<HttpRe
     });
     const body = await readBounded(response, ctx.maxOutputBytes);
     const text = body.text();
-    const ok = spec.okStatuses.length > 0
-      ? spec.okStatuses.includes(response.status)
-      : response.status >= 200 && response.status < 300;
+    const ok = spec.okStatuses.length > 0 ? spec.okStatuses.includes(response.status) : response.status >= 200 && response.status < 300;
     const result: HttpResult = {
-      executor: 'http', ok, status: response.status, body: text, truncated: body.truncated, durationMs: since(started),
+      executor: 'http',
+      ok,
+      status: response.status,
+      body: text,
+      truncated: body.truncated,
+      durationMs: since(started),
     };
     // A cut body is never valid JSON; a body that lies about its type is left as text.
     if (!body.truncated && JSON_MEDIA_TYPE.test(response.headers.get('content-type') ?? '')) {

@@ -74,5 +74,12 @@ function context(opts: RunExecutorOptions): ExecutorContext {
   if (!Number.isInteger(maxOutputBytes) || maxOutputBytes < 1 || maxOutputBytes > MAX_OUTPUT_BYTES_LIMIT) {
     throw new InvalidExecutorOptionsError(`maxOutputBytes must be an integer in 1..${MAX_OUTPUT_BYTES_LIMIT}, got ${maxOutputBytes}`);
   }
-  return { timeoutMs: opts.timeoutMs, idempotencyKey: opts.idempotencyKey, signal: opts.signal, maxOutputBytes, killGraceMs, kubernetes: opts.kubernetes };
+  return {
+    timeoutMs: opts.timeoutMs,
+    idempotencyKey: opts.idempotencyKey,
+    signal: opts.signal,
+    maxOutputBytes,
+    killGraceMs,
+    kubernetes: opts.kubernetes,
+  };
 }

@@ -65,12 +65,18 @@ async function runKubernetes(spec: ResolvedKubernetes, ctx: ExecutorContext): Pr
   } catch (error) {
     if (ctx.signal?.aborted) throw ctx.signal.reason;
     if (error instanceof KubernetesApiError) return result(false, error.status, `${spec.op} ${target}: ${error.message}`);
-    if (error instanceof Refused || error instanceof DeploymentChangeRefused) return result(false, 0, `${spec.op} ${target}: ${error.message}`);
+    if (error instanceof Refused || error instanceof DeploymentChangeRefused)
+      return result(false, 0, `${spec.op} ${target}: ${error.message}`);
     throw error;
   }
 }
 
-async function perform(connection: KubernetesConnection, spec: ResolvedKubernetes, key: string | undefined, signal: AbortSignal): Promise<unknown> {
+async function perform(
+  connection: KubernetesConnection,
+  spec: ResolvedKubernetes,
+  key: string | undefined,
+  signal: AbortSignal,
+): Promise<unknown> {
   const target = { namespace: spec.namespace, name: spec.name, key, signal };
   switch (spec.op) {
     case 'get_pod':
@@ -95,7 +101,9 @@ function checkNamespace(spec: ResolvedKubernetes, operator: string[] | null): vo
     throw new Refused(`namespace "${spec.namespace}" is not one the runbook allows (${spec.namespaces.join(', ') || 'none'})`);
   }
   if (operator && !operator.includes(spec.namespace)) {
-    throw new Refused(`namespace "${spec.namespace}" is not one the operator allows (REMEDIATE_K8S_NAMESPACES: ${operator.join(', ') || 'none'})`);
+    throw new Refused(
+      `namespace "${spec.namespace}" is not one the operator allows (REMEDIATE_K8S_NAMESPACES: ${operator.join(', ') || 'none'})`,
+    );
   }
 }
 

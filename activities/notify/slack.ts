@@ -25,11 +25,7 @@ export function sanitizeForSlack(value: unknown, max: number): string {
   const flat = String(value).replace(CONTROL, ' ').replace(INVISIBLE, '').trim();
   const chars = Array.from(flat); // by code point, so a surrogate pair is never split
   const capped = chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : flat;
-  return capped
-    .replace(MENTION, '$1@\u200b')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;');
+  return capped.replace(MENTION, '$1@\u200b').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /** The Slack `text` of a notification: a bold title line, the text, then one line per field. */

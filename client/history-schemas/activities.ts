@@ -10,8 +10,16 @@ import { executorResult, resolvedExecutor } from './catalogue';
 import { BLOCKED_EVENTS } from './workflow';
 
 /** `stage` is absent in requests recorded before format 2 (contracts/types.ts HISTORY_FORMAT). */
-const checkRequest = open({ step: str(), check: str(), stage: strEnum(['pre', 'post']), probe: resolvedExecutor, condition: str() }, ['step', 'check', 'condition']);
-const actionRequest = open({ step: str(), stage: strEnum(['action', 'rollback']), run: resolvedExecutor, idempotencyKey: str() }, ['step', 'run', 'idempotencyKey']);
+const checkRequest = open({ step: str(), check: str(), stage: strEnum(['pre', 'post']), probe: resolvedExecutor, condition: str() }, [
+  'step',
+  'check',
+  'condition',
+]);
+const actionRequest = open({ step: str(), stage: strEnum(['action', 'rollback']), run: resolvedExecutor, idempotencyKey: str() }, [
+  'step',
+  'run',
+  'idempotencyKey',
+]);
 
 const checkOutcome: Typed<CheckOutcome> = open({ passed: bool(), reason: str(), probe: executorResult }, ['passed', 'reason']);
 const actionOutcome: Typed<ActionOutcome> = open({ result: executorResult, outputs: record(anyJson()) }, ['result', 'outputs']);

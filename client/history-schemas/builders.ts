@@ -12,7 +12,10 @@ type Simplify<T> = { [K in keyof T]: T[K] } & {};
 type ObjectOf<P extends Props, R extends keyof P> = Simplify<{ [K in R]: Static<P[K]> } & { [K in Exclude<keyof P, R>]?: Static<P[K]> }>;
 
 /** An object with these fields (`required` must be present), and any others. */
-export function open<P extends Props, R extends keyof P & string = never>(properties: P, required: readonly R[] = []): Typed<ObjectOf<P, R>> {
+export function open<P extends Props, R extends keyof P & string = never>(
+  properties: P,
+  required: readonly R[] = [],
+): Typed<ObjectOf<P, R>> {
   const props: { [key: string]: JsonValue } = {};
   for (const [key, value] of Object.entries(properties)) props[key] = value.schema;
   const schema: JsonSchema = { type: 'object', properties: props };

@@ -7,7 +7,14 @@ import { anyJson, anyOf, arr, bool, int, nul, num, record, str, strEnum, type St
 import { allOf, literal, nullable, open, payloadValidator, ref } from './builders';
 
 const template = open(
-  { parts: arr(anyOf([open({ kind: literal('literal'), text: str() }, ['kind', 'text']), open({ kind: literal('placeholder'), path: arr(str()) }, ['kind', 'path'])])) },
+  {
+    parts: arr(
+      anyOf([
+        open({ kind: literal('literal'), text: str() }, ['kind', 'text']),
+        open({ kind: literal('placeholder'), path: arr(str()) }, ['kind', 'path']),
+      ]),
+    ),
+  },
   ['parts'],
 );
 const templateValue = ref<TemplateValue>('TemplateValue');
@@ -24,36 +31,105 @@ const KUBERNETES_OPS = allOf<KubernetesOp>()(['get_pod', 'get_deployment', 'dele
 const HTTP_METHODS = allOf<HttpSpec['method']>()(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD']);
 
 const executorSpec = anyOf([
-  open({ executor: literal('exec'), argv: arr(template), env: record(template), cwd: str(), okExitCodes: arr(int()) }, ['executor', 'argv', 'env', 'okExitCodes']),
-  open({ executor: literal('http'), method: strEnum(HTTP_METHODS), url: template, headers: record(template), body: templateValue, okStatuses: arr(int()) }, [
+  open({ executor: literal('exec'), argv: arr(template), env: record(template), cwd: str(), okExitCodes: arr(int()) }, [
     'executor',
-    'method',
-    'url',
-    'headers',
-    'okStatuses',
+    'argv',
+    'env',
+    'okExitCodes',
   ]),
   open(
-    { executor: literal('kubernetes'), op: strEnum(KUBERNETES_OPS), namespace: template, name: template, replicas: template, delta: template, toRevision: template, namespaces: arr(str()) },
+    {
+      executor: literal('http'),
+      method: strEnum(HTTP_METHODS),
+      url: template,
+      headers: record(template),
+      body: templateValue,
+      okStatuses: arr(int()),
+    },
+    ['executor', 'method', 'url', 'headers', 'okStatuses'],
+  ),
+  open(
+    {
+      executor: literal('kubernetes'),
+      op: strEnum(KUBERNETES_OPS),
+      namespace: template,
+      name: template,
+      replicas: template,
+      delta: template,
+      toRevision: template,
+      namespaces: arr(str()),
+    },
     ['executor', 'op', 'namespace', 'name', 'namespaces'],
   ),
 ]);
 
 export const resolvedExecutor: Typed<ResolvedExecutor> = anyOf([
-  open({ executor: literal('exec'), argv: arr(str()), env: record(str()), cwd: str(), okExitCodes: arr(int()) }, ['executor', 'argv', 'env', 'okExitCodes']),
-  open({ executor: literal('http'), method: strEnum(HTTP_METHODS), url: str(), headers: record(str()), body: anyJson(), okStatuses: arr(int()) }, ['executor', 'method', 'url', 'headers', 'okStatuses']),
+  open({ executor: literal('exec'), argv: arr(str()), env: record(str()), cwd: str(), okExitCodes: arr(int()) }, [
+    'executor',
+    'argv',
+    'env',
+    'okExitCodes',
+  ]),
   open(
-    { executor: literal('kubernetes'), op: strEnum(KUBERNETES_OPS), namespace: str(), name: str(), replicas: str(), delta: str(), toRevision: str(), namespaces: arr(str()) },
+    {
+      executor: literal('http'),
+      method: strEnum(HTTP_METHODS),
+      url: str(),
+      headers: record(str()),
+      body: anyJson(),
+      okStatuses: arr(int()),
+    },
+    ['executor', 'method', 'url', 'headers', 'okStatuses'],
+  ),
+  open(
+    {
+      executor: literal('kubernetes'),
+      op: strEnum(KUBERNETES_OPS),
+      namespace: str(),
+      name: str(),
+      replicas: str(),
+      delta: str(),
+      toRevision: str(),
+      namespaces: arr(str()),
+    },
     ['executor', 'op', 'namespace', 'name', 'namespaces'],
   ),
 ]);
 
 export const executorResult: Typed<ExecutorResult> = anyOf([
   open(
-    { executor: literal('exec'), ok: bool(), exitCode: nullable(int()), signal: nullable(str()), stdout: str(), stderr: str(), truncated: bool(), durationMs: num() },
+    {
+      executor: literal('exec'),
+      ok: bool(),
+      exitCode: nullable(int()),
+      signal: nullable(str()),
+      stdout: str(),
+      stderr: str(),
+      truncated: bool(),
+      durationMs: num(),
+    },
     ['executor', 'ok', 'exitCode', 'signal', 'stdout', 'stderr', 'truncated', 'durationMs'],
   ),
-  open({ executor: literal('http'), ok: bool(), status: int(), body: str(), json: anyJson(), truncated: bool(), durationMs: num() }, ['executor', 'ok', 'status', 'body', 'truncated', 'durationMs']),
-  open({ executor: literal('kubernetes'), ok: bool(), op: strEnum(KUBERNETES_OPS), status: int(), message: str(), json: anyJson(), durationMs: num() }, ['executor', 'ok', 'op', 'status', 'message', 'durationMs']),
+  open({ executor: literal('http'), ok: bool(), status: int(), body: str(), json: anyJson(), truncated: bool(), durationMs: num() }, [
+    'executor',
+    'ok',
+    'status',
+    'body',
+    'truncated',
+    'durationMs',
+  ]),
+  open(
+    {
+      executor: literal('kubernetes'),
+      ok: bool(),
+      op: strEnum(KUBERNETES_OPS),
+      status: int(),
+      message: str(),
+      json: anyJson(),
+      durationMs: num(),
+    },
+    ['executor', 'ok', 'op', 'status', 'message', 'durationMs'],
+  ),
 ]);
 
 const cel = open({ cel: str() }, ['cel']);
@@ -74,15 +150,19 @@ const checkStep = open(
   ['kind', 'id', 'check', 'origin', 'description', 'condition', 'timeoutMs', 'deadlineMs', 'intervalMs'],
 );
 const executionStep = anyOf([
-  open({ kind: literal('action'), id: str(), when: cel, description: str(), run: executorSpec, timeoutMs: num(), retries: int(), outputs: record(cel) }, [
-    'kind',
-    'id',
-    'description',
-    'run',
-    'timeoutMs',
-    'retries',
-    'outputs',
-  ]),
+  open(
+    {
+      kind: literal('action'),
+      id: str(),
+      when: cel,
+      description: str(),
+      run: executorSpec,
+      timeoutMs: num(),
+      retries: int(),
+      outputs: record(cel),
+    },
+    ['kind', 'id', 'description', 'run', 'timeoutMs', 'retries', 'outputs'],
+  ),
   open({ kind: literal('wait'), id: str(), when: cel, durationMs: num() }, ['kind', 'id', 'durationMs']),
 ]);
 
@@ -105,9 +185,19 @@ const runbook = open(
       },
       ['maxPerHour', 'cooldownMs', 'blastRadiusLimit', 'circuitBreaker'],
     ),
-    approval: open({ approvers: arr(str()), quorum: int(), timeoutMs: num(), escalateAfterMs: num(), escalationTarget: str() }, ['approvers', 'quorum', 'timeoutMs', 'escalateAfterMs']),
+    approval: open({ approvers: arr(str()), quorum: int(), timeoutMs: num(), escalateAfterMs: num(), escalationTarget: str() }, [
+      'approvers',
+      'quorum',
+      'timeoutMs',
+      'escalateAfterMs',
+    ]),
     context: nullable(
-      record(open({ type: strEnum(['string', 'int', 'number', 'bool', 'dns_label', 'dns_subdomain']), required: bool(), description: str() }, ['type', 'required'])),
+      record(
+        open({ type: strEnum(['string', 'int', 'number', 'bool', 'dns_label', 'dns_subdomain']), required: bool(), description: str() }, [
+          'type',
+          'required',
+        ]),
+      ),
     ),
     preChecks: arr(checkStep),
     actions: arr(executionStep),
@@ -120,7 +210,25 @@ const runbook = open(
     source: open({ file: str(), line: int() }, ['file', 'line']),
     version: str(),
   },
-  ['id', 'name', 'description', 'owner', 'risk', 'mode', 'match', 'minConfidence', 'guardrails', 'approval', 'context', 'preChecks', 'actions', 'postChecks', 'rollback', 'source', 'version'],
+  [
+    'id',
+    'name',
+    'description',
+    'owner',
+    'risk',
+    'mode',
+    'match',
+    'minConfidence',
+    'guardrails',
+    'approval',
+    'context',
+    'preChecks',
+    'actions',
+    'postChecks',
+    'rollback',
+    'source',
+    'version',
+  ],
 );
 
 export const compiledCatalogue: Typed<CompiledCatalogue> = open({ runbooks: arr(runbook), version: str() }, ['runbooks', 'version']);

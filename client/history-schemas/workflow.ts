@@ -31,7 +31,11 @@ const policy: Typed<OperatorPolicy> = open(
     trust: open(
       {
         allowedSigners: arr(
-          open({ principals: arr(str()), key: str(), namespaces: arr(str()), validAfterMs: num(), validBeforeMs: num(), line: int() }, ['principals', 'key', 'line']),
+          open({ principals: arr(str()), key: str(), namespaces: arr(str()), validAfterMs: num(), validBeforeMs: num(), line: int() }, [
+            'principals',
+            'key',
+            'line',
+          ]),
         ),
         gateways: arr(open({ principal: str(), vouchesFor: arr(str()) }, ['principal', 'vouchesFor'])),
         statementMaxAgeMs: num(),
@@ -53,13 +57,51 @@ const input: Typed<RemediationInput> = open(
 const workerContext: Typed<Pick<WorkerContext, 'catalogue' | 'policy'>> = open({ catalogue: compiledCatalogue, policy });
 
 const AUDIT_EVENT_TYPES = allOf<AuditEventType>()([
-  'SUBMITTED', 'NO_RUNBOOK', 'LOW_CONFIDENCE', 'SUGGESTED', 'CIRCUIT_OPEN', 'RATE_LIMITED', 'BLAST_LIMITED', 'FROZEN',
-  'FAILURE_BUDGET_EXHAUSTED', 'OUTSIDE_CHANGE_WINDOW', 'GUARDRAILS_UNAVAILABLE', 'INPUT_REFUSED', 'WAITING_FOR_SLOT',
-  'LEASE_RELEASED', 'LEASE_LOST', 'APPROVAL_REQUIRED', 'APPROVED', 'APPROVAL_REFUSED', 'REJECTED', 'APPROVAL_EXPIRED',
-  'APPROVAL_VOID', 'ESCALATED', 'PRE_CHECK_FAILED', 'CONTEXT_INVALID', 'EXECUTING', 'STEP_STARTED', 'STEP_SUCCEEDED',
-  'STEP_FAILED', 'VERIFICATION_FAILED', 'SUCCESS', 'ROLLED_BACK', 'ROLLBACK_FAILED', 'FAILED', 'NOTIFIED', 'NOTIFY_FAILED',
+  'SUBMITTED',
+  'NO_RUNBOOK',
+  'LOW_CONFIDENCE',
+  'SUGGESTED',
+  'CIRCUIT_OPEN',
+  'RATE_LIMITED',
+  'BLAST_LIMITED',
+  'FROZEN',
+  'FAILURE_BUDGET_EXHAUSTED',
+  'OUTSIDE_CHANGE_WINDOW',
+  'GUARDRAILS_UNAVAILABLE',
+  'INPUT_REFUSED',
+  'WAITING_FOR_SLOT',
+  'LEASE_RELEASED',
+  'LEASE_LOST',
+  'APPROVAL_REQUIRED',
+  'APPROVED',
+  'APPROVAL_REFUSED',
+  'REJECTED',
+  'APPROVAL_EXPIRED',
+  'APPROVAL_VOID',
+  'ESCALATED',
+  'PRE_CHECK_FAILED',
+  'CONTEXT_INVALID',
+  'EXECUTING',
+  'STEP_STARTED',
+  'STEP_SUCCEEDED',
+  'STEP_FAILED',
+  'VERIFICATION_FAILED',
+  'SUCCESS',
+  'ROLLED_BACK',
+  'ROLLBACK_FAILED',
+  'FAILED',
+  'NOTIFIED',
+  'NOTIFY_FAILED',
 ]);
-export const BLOCKED_EVENTS = allOf<BlockedEvent>()(['CIRCUIT_OPEN', 'RATE_LIMITED', 'BLAST_LIMITED', 'FROZEN', 'FAILURE_BUDGET_EXHAUSTED', 'GUARDRAILS_UNAVAILABLE', 'INPUT_REFUSED']);
+export const BLOCKED_EVENTS = allOf<BlockedEvent>()([
+  'CIRCUIT_OPEN',
+  'RATE_LIMITED',
+  'BLAST_LIMITED',
+  'FROZEN',
+  'FAILURE_BUDGET_EXHAUSTED',
+  'GUARDRAILS_UNAVAILABLE',
+  'INPUT_REFUSED',
+]);
 const OUTCOMES = allOf<Outcome>()(['remediated', 'rolled_back', 'failed', 'aborted', 'manual', 'blocked', 'rejected', 'expired']);
 
 export const auditEvent = open(
@@ -68,11 +110,36 @@ export const auditEvent = open(
 );
 
 const decision = anyOf([
-  open({ decision: literal('auto'), event: literal('EXECUTING'), runbook: str(), reason: str() }, ['decision', 'event', 'runbook', 'reason']),
-  open({ decision: literal('approval_required'), event: literal('APPROVAL_REQUIRED'), runbook: str(), reason: str() }, ['decision', 'event', 'runbook', 'reason']),
-  open({ decision: literal('manual'), event: literal('NO_RUNBOOK'), runbook: nul(), reason: str() }, ['decision', 'event', 'runbook', 'reason']),
-  open({ decision: literal('manual'), event: strEnum(['LOW_CONFIDENCE', 'SUGGESTED']), runbook: str(), reason: str() }, ['decision', 'event', 'runbook', 'reason']),
-  open({ decision: literal('blocked'), event: strEnum(BLOCKED_EVENTS), runbook: str(), reason: str() }, ['decision', 'event', 'runbook', 'reason']),
+  open({ decision: literal('auto'), event: literal('EXECUTING'), runbook: str(), reason: str() }, [
+    'decision',
+    'event',
+    'runbook',
+    'reason',
+  ]),
+  open({ decision: literal('approval_required'), event: literal('APPROVAL_REQUIRED'), runbook: str(), reason: str() }, [
+    'decision',
+    'event',
+    'runbook',
+    'reason',
+  ]),
+  open({ decision: literal('manual'), event: literal('NO_RUNBOOK'), runbook: nul(), reason: str() }, [
+    'decision',
+    'event',
+    'runbook',
+    'reason',
+  ]),
+  open({ decision: literal('manual'), event: strEnum(['LOW_CONFIDENCE', 'SUGGESTED']), runbook: str(), reason: str() }, [
+    'decision',
+    'event',
+    'runbook',
+    'reason',
+  ]),
+  open({ decision: literal('blocked'), event: strEnum(BLOCKED_EVENTS), runbook: str(), reason: str() }, [
+    'decision',
+    'event',
+    'runbook',
+    'reason',
+  ]),
 ]);
 
 const result: Typed<RemediationResult> = open(

@@ -14,7 +14,12 @@ export interface CheckOptions {
 }
 
 /** Every rule for one run against one view, in order (see ./rules). Undefined: clear. */
-export function checkGuardrails(runbook: GuardedRunbook, incident: RuleInput['incident'], view: GuardrailView, options: CheckOptions = {}): Refusal | undefined {
+export function checkGuardrails(
+  runbook: GuardedRunbook,
+  incident: RuleInput['incident'],
+  view: GuardrailView,
+  options: CheckOptions = {},
+): Refusal | undefined {
   const input: RuleInput = { runbook, incident, view, humanApproved: options.humanApproved ?? false, capacity: options.capacity ?? true };
   return evaluateRules(input, options.rules ?? GUARDRAIL_RULES);
 }

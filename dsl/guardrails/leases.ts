@@ -66,13 +66,16 @@ export function release(
     setOwn(state.breakers, lease.runbook, { ...settings, state: 'closed', consecutiveFailures: 0 });
     return lease;
   }
-  for (const service of lease.services) setOwn(state.serviceFailures, service, [...(ownValue(state.serviceFailures, service) ?? []), nowMs]);
+  for (const service of lease.services)
+    setOwn(state.serviceFailures, service, [...(ownValue(state.serviceFailures, service) ?? []), nowMs]);
   const failures = previous.consecutiveFailures + 1;
   const opens = lease.trial || failures >= settings.failureThreshold;
   setOwn(
     state.breakers,
     lease.runbook,
-    opens ? { ...settings, state: 'open', consecutiveFailures: failures, openedAtMs: nowMs, trialInFlight: false } : { ...settings, state: 'closed', consecutiveFailures: failures },
+    opens
+      ? { ...settings, state: 'open', consecutiveFailures: failures, openedAtMs: nowMs, trialInFlight: false }
+      : { ...settings, state: 'closed', consecutiveFailures: failures },
   );
   return lease;
 }

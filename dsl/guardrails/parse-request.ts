@@ -10,7 +10,8 @@ export function parseGuardrailRequest(raw: unknown): GuardrailRequest | { invali
   const from = raw.from;
   // The server refuses a signal to a run id that is not a UUID by failing the sender's whole workflow
   // task: one crafted request must not wedge the coordinator, so such a request never gets an answer.
-  if (!isRecord(from) || !isId(from.workflowId) || !isRunId(from.runId)) return { invalid: 'from: expected { workflowId, runId } with a run id that is a UUID' };
+  if (!isRecord(from) || !isId(from.workflowId) || !isRunId(from.runId))
+    return { invalid: 'from: expected { workflowId, runId } with a run id that is a UUID' };
   if (!isId(raw.requestId) || !isId(raw.incidentId)) return { invalid: 'requestId and incidentId must be non-empty strings' };
   const base = { requestId: raw.requestId, incidentId: raw.incidentId, from: { workflowId: from.workflowId, runId: from.runId } };
   switch (raw.kind) {
@@ -18,7 +19,8 @@ export function parseGuardrailRequest(raw: unknown): GuardrailRequest | { invali
       if (!isId(raw.leaseId) || !isDuration(raw.leaseMs)) return { invalid: 'renew: leaseId and leaseMs expected' };
       return { kind: 'renew', ...base, leaseId: raw.leaseId, leaseMs: raw.leaseMs };
     case 'release': {
-      if (raw.result !== 'success' && raw.result !== 'failure' && raw.result !== 'no_action') return { invalid: 'release: result must be success, failure or no_action' };
+      if (raw.result !== 'success' && raw.result !== 'failure' && raw.result !== 'no_action')
+        return { invalid: 'release: result must be success, failure or no_action' };
       if (raw.leaseId !== undefined && !isId(raw.leaseId)) return { invalid: 'release: leaseId must be a string' };
       if (raw.abandons !== undefined && !isId(raw.abandons)) return { invalid: 'release: abandons must be a string' };
       return { kind: 'release', ...base, result: raw.result, leaseId: raw.leaseId, abandons: raw.abandons };
@@ -30,20 +32,41 @@ export function parseGuardrailRequest(raw: unknown): GuardrailRequest | { invali
   }
 }
 
-function parseCheck(raw: Record<string, unknown>, base: Pick<CheckRequest, 'requestId' | 'incidentId' | 'from'>): CheckRequest | { invalid: string } {
+function parseCheck(
+  raw: Record<string, unknown>,
+  base: Pick<CheckRequest, 'requestId' | 'incidentId' | 'from'>,
+): CheckRequest | { invalid: string } {
   const { incident, runbook } = raw;
-  if (!isRecord(incident) || !isId(incident.id) || !isId(incident.service) || !Array.isArray(incident.services) || !incident.services.every(isId)) {
+  if (
+    !isRecord(incident) ||
+    !isId(incident.id) ||
+    !isId(incident.service) ||
+    !Array.isArray(incident.services) ||
+    !incident.services.every(isId)
+  ) {
     return { invalid: 'check: incident needs id, service and services' };
   }
-  if (!isRecord(runbook) || !isId(runbook.id) || !['LOW', 'MEDIUM', 'HIGH'].includes(runbook.risk as string) || !isRecord(runbook.guardrails)) {
+  if (
+    !isRecord(runbook) ||
+    !isId(runbook.id) ||
+    !['LOW', 'MEDIUM', 'HIGH'].includes(runbook.risk as string) ||
+    !isRecord(runbook.guardrails)
+  ) {
     return { invalid: 'check: runbook needs id, risk and guardrails' };
   }
   const g = runbook.guardrails;
   const breaker = g.circuitBreaker;
-  if (![g.maxPerHour, g.blastRadiusLimit].every(isCount) || !isDuration(g.cooldownMs) || !isRecord(breaker) || !isCount(breaker.failureThreshold) || !isDuration(breaker.recoveryTimeoutMs)) {
+  if (
+    ![g.maxPerHour, g.blastRadiusLimit].every(isCount) ||
+    !isDuration(g.cooldownMs) ||
+    !isRecord(breaker) ||
+    !isCount(breaker.failureThreshold) ||
+    !isDuration(breaker.recoveryTimeoutMs)
+  ) {
     return { invalid: 'check: runbook.guardrails malformed' };
   }
-  if (typeof raw.humanApproved !== 'boolean' || typeof raw.reserve !== 'boolean' || !isDuration(raw.leaseMs)) return { invalid: 'check: humanApproved, reserve and leaseMs expected' };
+  if (typeof raw.humanApproved !== 'boolean' || typeof raw.reserve !== 'boolean' || !isDuration(raw.leaseMs))
+    return { invalid: 'check: humanApproved, reserve and leaseMs expected' };
   return {
     kind: 'check',
     ...base,
@@ -53,9 +76,9 @@ function parseCheck(raw: Record<string, unknown>, base: Pick<CheckRequest, 'requ
       risk: runbook.risk as CheckRequest['runbook']['risk'],
       guardrails: {
         maxPerHour: g.maxPerHour as number,
-        cooldownMs: g.cooldownMs as number,
+        cooldownMs: g.cooldownMs,
         blastRadiusLimit: g.blastRadiusLimit as number,
-        circuitBreaker: { failureThreshold: breaker.failureThreshold as number, recoveryTimeoutMs: breaker.recoveryTimeoutMs as number },
+        circuitBreaker: { failureThreshold: breaker.failureThreshold, recoveryTimeoutMs: breaker.recoveryTimeoutMs },
       },
     },
     humanApproved: raw.humanApproved,

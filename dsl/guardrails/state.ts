@@ -114,7 +114,12 @@ export function viewOf(state: GuardrailState, policy: GuardrailPolicy, nowMs: nu
 export function snapshotOf(state: GuardrailState, policy: GuardrailPolicy, nowMs: number): GuardrailView {
   return {
     nowMs,
-    breakers: copy(state.breakers, (b): BreakerSnapshot => ({ state: b.state, consecutiveFailures: b.consecutiveFailures, openedAtMs: b.openedAtMs, trialInFlight: b.trialInFlight })),
+    breakers: copy(state.breakers, (b): BreakerSnapshot => ({
+      state: b.state,
+      consecutiveFailures: b.consecutiveFailures,
+      openedAtMs: b.openedAtMs,
+      trialInFlight: b.trialInFlight,
+    })),
     executions: copy(state.executions, (times) => [...times]),
     active: activeOf(state),
     limits: policy.limits,

@@ -41,10 +41,16 @@ export function nextDeadline(state: GuardrailState, policy: GuardrailPolicy, now
   const times: number[] = [
     ...Object.values(state.leases).map((l) => l.expiresAtMs),
     ...Object.values(state.cooldowns),
-    ...Object.values(state.breakers).flatMap((b) => (b.state === 'open' && b.openedAtMs !== undefined ? [b.openedAtMs + b.recoveryTimeoutMs] : [])),
+    ...Object.values(state.breakers).flatMap((b) =>
+      b.state === 'open' && b.openedAtMs !== undefined ? [b.openedAtMs + b.recoveryTimeoutMs] : [],
+    ),
     ...(state.freeze?.untilMs !== undefined ? [state.freeze.untilMs] : []),
-    ...Object.values(state.executions).flat().map((t) => t + HOUR_MS),
-    ...Object.values(state.serviceFailures).flat().map((t) => t + policy.failureBudget.windowMs),
+    ...Object.values(state.executions)
+      .flat()
+      .map((t) => t + HOUR_MS),
+    ...Object.values(state.serviceFailures)
+      .flat()
+      .map((t) => t + policy.failureBudget.windowMs),
     ...Object.values(state.abandoned ?? {}),
   ];
   // A loop, not Math.min(...times): a storm's state can hold more times than a call has arguments.

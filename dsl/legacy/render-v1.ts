@@ -197,9 +197,7 @@ function fitsParamType(type: ParamType, value: unknown): boolean {
       return typeof value === 'string' && value.length <= 63 && DNS_LABEL.test(value);
     case 'dns_subdomain':
       return (
-        typeof value === 'string' &&
-        value.length <= 253 &&
-        value.split('.').every((label) => label.length <= 63 && DNS_LABEL.test(label))
+        typeof value === 'string' && value.length <= 253 && value.split('.').every((label) => label.length <= 63 && DNS_LABEL.test(label))
       );
   }
 }
@@ -361,6 +359,8 @@ function describeResolved(run: ResolvedExecutor): string {
 
 /** `kubernetes scale production/worker delta=1`: for plans and the audit trail. */
 export function describeKubernetes(run: ResolvedKubernetes): string {
-  const counts = (['replicas', 'delta', 'toRevision'] as const).filter((field) => run[field] !== undefined).map((field) => ` ${field}=${run[field]}`);
+  const counts = (['replicas', 'delta', 'toRevision'] as const)
+    .filter((field) => run[field] !== undefined)
+    .map((field) => ` ${field}=${run[field]}`);
   return `kubernetes ${run.op} ${run.namespace}/${run.name}${counts.join('')}`;
 }

@@ -63,9 +63,7 @@ function placeholderShapeError(path: string[]): string | undefined {
   const [root, ...rest] = path;
   const shown = `{${path.join('.')}}`;
   if (path.length === 1) {
-    return root === 'context' || root === 'incident' || root === 'steps'
-      ? `placeholder ${shown} needs a field: {${root}.NAME}`
-      : undefined;
+    return root === 'context' || root === 'incident' || root === 'steps' ? `placeholder ${shown} needs a field: {${root}.NAME}` : undefined;
   }
   if (root === 'context' && rest.length === 1) return undefined;
   if (root === 'incident' && rest.length === 1) {

@@ -16,7 +16,12 @@ export function describeResult(result: ExecutorResult): string {
   return stepKind(result.executor)?.describeResult(result) ?? `result of unknown executor ${JSON.stringify(result.executor)}`;
 }
 
-const PHASE_LABEL: Record<PlannedStep['phase'], string> = { pre_check: 'pre-check', action: 'action', post_check: 'post-check', rollback: 'rollback' };
+const PHASE_LABEL: Record<PlannedStep['phase'], string> = {
+  pre_check: 'pre-check',
+  action: 'action',
+  post_check: 'post-check',
+  rollback: 'rollback',
+};
 
 /** One line per step, for people (plan output, approval requests). */
 export function describePlannedStep(step: PlannedStep): string {

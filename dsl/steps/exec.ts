@@ -20,7 +20,10 @@ const schema = define(
       }),
       env: record(str(), { description: 'Extra environment variables (values may contain {placeholders}).' }),
       cwd: str(),
-      ok_exit_codes: arr(int({ minimum: 0, maximum: 255 }), { minItems: 1, description: 'Exit codes that count as success (default [0]).' }),
+      ok_exit_codes: arr(int({ minimum: 0, maximum: 255 }), {
+        minItems: 1,
+        description: 'Exit codes that count as success (default [0]).',
+      }),
     },
     { required: ['argv'], description: 'Run a program directly (no shell).' },
   ),
@@ -33,8 +36,29 @@ export type RawExec = Static<typeof schema>;
  * would bring back the shell this DSL does without (`sh -c`, `env X=1 cmd`, `node -e`).
  */
 export const LAUNCHERS: ReadonlySet<string> = new Set([
-  'sh', 'bash', 'dash', 'zsh', 'ksh', 'csh', 'tcsh', 'fish', 'env', 'xargs', 'nohup', 'sudo', 'su', 'doas',
-  'nice', 'timeout', 'busybox', 'python', 'python3', 'perl', 'ruby', 'node', 'eval',
+  'sh',
+  'bash',
+  'dash',
+  'zsh',
+  'ksh',
+  'csh',
+  'tcsh',
+  'fish',
+  'env',
+  'xargs',
+  'nohup',
+  'sudo',
+  'su',
+  'doas',
+  'nice',
+  'timeout',
+  'busybox',
+  'python',
+  'python3',
+  'perl',
+  'ruby',
+  'node',
+  'eval',
 ]);
 
 /** The program must be literal (incident data never picks it) and not a shell or launcher, unless the operator allows it. */
@@ -102,7 +126,10 @@ const ENV_SLOT: Slot = { sink: 'line', at: 'env' };
 
 function templates(spec: ExecSpec): PlacedTemplate[] {
   const slots = argvSlots(spec.argv);
-  return [...spec.argv.map((template, i) => ({ template, slot: slots[i]! })), ...Object.values(spec.env).map((template) => ({ template, slot: ENV_SLOT }))];
+  return [
+    ...spec.argv.map((template, i) => ({ template, slot: slots[i]! })),
+    ...Object.values(spec.env).map((template) => ({ template, slot: ENV_SLOT })),
+  ];
 }
 
 /** Quote arguments a reader could otherwise misread; this is display only, never executed by a shell. */

@@ -90,7 +90,10 @@ const SLOTS = {
 } as const satisfies Record<string, Slot>;
 
 function templates(spec: HttpSpec): PlacedTemplate[] {
-  const out: PlacedTemplate[] = [{ template: spec.url, slot: SLOTS.url }, ...Object.values(spec.headers).map((template) => ({ template, slot: SLOTS.header }))];
+  const out: PlacedTemplate[] = [
+    { template: spec.url, slot: SLOTS.url },
+    ...Object.values(spec.headers).map((template) => ({ template, slot: SLOTS.header })),
+  ];
   const walk = (value: TemplateValue | undefined): void => {
     if (!value) return;
     if (value.kind === 'template') out.push({ template: value.template, slot: SLOTS.body });

@@ -26,7 +26,9 @@ export const STEP_KINDS: StepKinds = { exec: execStep, http: httpStep, kubernete
 export const EXECUTOR_KINDS = Object.keys(STEP_KINDS) as ExecutorKind[];
 
 /** Every kind must also have its resolved form and its result in dsl/types.ts. */
-type Incomplete = { [K in ExecutorKind]: [KindResolved<K>] extends [never] ? K : [KindResult<K>] extends [never] ? K : never }[ExecutorKind];
+type Incomplete = {
+  [K in ExecutorKind]: [KindResolved<K>] extends [never] ? K : [KindResult<K>] extends [never] ? K : never;
+}[ExecutorKind];
 const complete: [Incomplete] extends [never] ? true : Incomplete = true;
 void complete;
 
@@ -47,6 +49,12 @@ export function kindsIn(raw: Partial<RawKinds>): ExecutorKind[] {
 }
 
 /** Compiles the spec of the one kind `raw` names (the caller checked there is exactly one). */
-export function compileKind<K extends ExecutorKind>(kind: K, raw: RawKinds[K], path: readonly PathSegment[], scope: StepScope, use: SpecUse): ExecutorSpec | undefined {
+export function compileKind<K extends ExecutorKind>(
+  kind: K,
+  raw: RawKinds[K],
+  path: readonly PathSegment[],
+  scope: StepScope,
+  use: SpecUse,
+): ExecutorSpec | undefined {
   return STEP_KINDS[kind].compile(raw, [...path, kind], scope, use);
 }

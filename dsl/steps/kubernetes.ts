@@ -20,7 +20,7 @@ const schema = define(
       op: strEnum(['get_pod', 'get_deployment', 'delete_pod', 'scale', 'rollout_restart', 'rollout_undo'], {
         description: 'get_pod and get_deployment read (probes may only read); the others change the cluster.',
       }),
-      namespace: str({ minLength: 1, description: 'Namespace; must be one of the runbook\'s `namespaces`.' }),
+      namespace: str({ minLength: 1, description: "Namespace; must be one of the runbook's `namespaces`." }),
       name: str({ minLength: 1, description: 'The pod (delete_pod, get_pod) or the deployment (the others).' }),
       replicas: count('scale: the replica count to set (0 scales to zero).', 0),
       delta: count('scale: the change to the current replica count (e.g. 1, or -1).'),
@@ -41,14 +41,21 @@ type CountField = 'replicas' | 'delta' | 'to_revision';
 function checkFields(raw: RawKubernetes, path: readonly PathSegment[], scope: StepScope, use: SpecUse): void {
   const report = scope.report;
   if (use === 'probe' && !KUBERNETES_READS.has(raw.op)) {
-    report([...path, 'op'], `a probe may only read (${[...KUBERNETES_READS].join(' or ')}), but "${raw.op}" changes the cluster; make it an action`);
+    report(
+      [...path, 'op'],
+      `a probe may only read (${[...KUBERNETES_READS].join(' or ')}), but "${raw.op}" changes the cluster; make it an action`,
+    );
   }
   const allowed: Partial<Record<CountField, KubernetesOp>> = { replicas: 'scale', delta: 'scale', to_revision: 'rollout_undo' };
   for (const [field, op] of Object.entries(allowed)) {
-    if (raw[field as CountField] !== undefined && raw.op !== op) report([...path, field], `"${field}" is only for op ${op}, not ${raw.op}`, { key: true });
+    if (raw[field as CountField] !== undefined && raw.op !== op)
+      report([...path, field], `"${field}" is only for op ${op}, not ${raw.op}`, { key: true });
   }
   if (raw.op === 'scale' && (raw.replicas === undefined) === (raw.delta === undefined)) {
-    report(path, `scale needs exactly one of "replicas" (a count) or "delta" (a change), found ${raw.replicas === undefined ? 'neither' : 'both'}`);
+    report(
+      path,
+      `scale needs exactly one of "replicas" (a count) or "delta" (a change), found ${raw.replicas === undefined ? 'neither' : 'both'}`,
+    );
   }
   if (raw.delta === 0) report([...path, 'delta'], 'a delta of 0 changes nothing');
   // Namespaces are checked where a runbook uses the step; a shared check definition has no runbook yet.
@@ -70,7 +77,9 @@ function compile(raw: RawKubernetes, path: readonly PathSegment[], scope: StepSc
   const compileCount = (field: CountField): Template | undefined => {
     const value = raw[field];
     if (value === undefined) return undefined;
-    return typeof value === 'number' ? { parts: [{ kind: 'literal', text: String(value) }] } : compileTemplate(value, [...path, field], counted.scope);
+    return typeof value === 'number'
+      ? { parts: [{ kind: 'literal', text: String(value) }] }
+      : compileTemplate(value, [...path, field], counted.scope);
   };
   const replicas = compileCount('replicas');
   const delta = compileCount('delta');
@@ -94,13 +103,17 @@ function templates(spec: KubernetesSpec): PlacedTemplate[] {
   return [
     { template: spec.namespace, slot: SLOTS.namespace },
     { template: spec.name, slot: SLOTS.name },
-    ...[spec.replicas, spec.delta, spec.toRevision].filter((t): t is Template => t !== undefined).map((template) => ({ template, slot: SLOTS.count })),
+    ...[spec.replicas, spec.delta, spec.toRevision]
+      .filter((t): t is Template => t !== undefined)
+      .map((template) => ({ template, slot: SLOTS.count })),
   ];
 }
 
 /** `kubernetes scale production/worker delta=1`. */
 function describe(run: ResolvedKubernetes): string {
-  const counts = (['replicas', 'delta', 'toRevision'] as const).filter((field) => run[field] !== undefined).map((field) => ` ${field}=${run[field]}`);
+  const counts = (['replicas', 'delta', 'toRevision'] as const)
+    .filter((field) => run[field] !== undefined)
+    .map((field) => ` ${field}=${run[field]}`);
   return `kubernetes ${run.op} ${run.namespace}/${run.name}${counts.join('')}`;
 }
 
@@ -126,5 +139,6 @@ export const kubernetesStep: StepKindModule<'kubernetes', RawKubernetes> = {
   describeSpec: (spec) => `kubernetes ${spec.op} ${templateSource(spec.namespace)}/${templateSource(spec.name)}`,
   describe,
   /** Whether it worked, the API's status when one answered, and what was done or refused. */
-  describeResult: (result) => `${result.ok ? 'ok' : 'failed'}${result.status ? ` (HTTP ${result.status})` : ''}${result.message ? `: ${result.message}` : ''}`,
+  describeResult: (result) =>
+    `${result.ok ? 'ok' : 'failed'}${result.status ? ` (HTTP ${result.status})` : ''}${result.message ? `: ${result.message}` : ''}`,
 };

@@ -63,7 +63,11 @@ function placeholderProblem(path: string[], scope: StepScope): string | undefine
   return undefined;
 }
 
-export function compileTemplateMap(raw: Record<string, string>, path: readonly PathSegment[], scope: StepScope): Record<string, Template> | undefined {
+export function compileTemplateMap(
+  raw: Record<string, string>,
+  path: readonly PathSegment[],
+  scope: StepScope,
+): Record<string, Template> | undefined {
   let ok = true;
   const out: Record<string, Template> = {};
   for (const [key, value] of Object.entries(raw)) {

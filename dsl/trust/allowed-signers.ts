@@ -54,8 +54,13 @@ function parseLine(raw: string): Signer | LineError {
   const tokens = tokenize(raw);
   if ('error' in tokens) return tokens;
   const [principalToken, second] = tokens.tokens;
-  if (principalToken && KEY_TYPE.test(principalToken.text)) return { error: 'the line starts with the key: put the principal(s) first', column: principalToken.column };
-  if (!principalToken || !second) return { error: 'expected PRINCIPALS [OPTIONS] ssh-ed25519 KEY', column: (principalToken?.column ?? 1) + (principalToken?.text.length ?? 0) };
+  if (principalToken && KEY_TYPE.test(principalToken.text))
+    return { error: 'the line starts with the key: put the principal(s) first', column: principalToken.column };
+  if (!principalToken || !second)
+    return {
+      error: 'expected PRINCIPALS [OPTIONS] ssh-ed25519 KEY',
+      column: (principalToken?.column ?? 1) + (principalToken?.text.length ?? 0),
+    };
   const principals = parsePrincipals(principalToken);
   if ('error' in principals) return principals;
 
@@ -65,8 +70,13 @@ function parseLine(raw: string): Signer | LineError {
   const keyText = tokens.tokens[keyAt + 1];
   const endColumn = raw.length + 1;
   if (!keyType) return { error: 'no key: expected ssh-ed25519 and the base64 key', column: endColumn };
-  if (!KEY_TYPE.test(keyType.text)) return { error: `expected the key type (ssh-ed25519), found "${clip(keyType.text)}"; options are one comma-separated list without spaces`, column: keyType.column };
-  if (keyType.text !== 'ssh-ed25519') return { error: `only ssh-ed25519 keys are accepted, not ${clip(keyType.text)}`, column: keyType.column };
+  if (!KEY_TYPE.test(keyType.text))
+    return {
+      error: `expected the key type (ssh-ed25519), found "${clip(keyType.text)}"; options are one comma-separated list without spaces`,
+      column: keyType.column,
+    };
+  if (keyType.text !== 'ssh-ed25519')
+    return { error: `only ssh-ed25519 keys are accepted, not ${clip(keyType.text)}`, column: keyType.column };
   if (!keyText) return { error: 'no key: expected the base64 key after ssh-ed25519', column: endColumn };
   const key = parsePublicKey(`ssh-ed25519 ${keyText.text}`);
   if (!key.ok) return { error: `the key is not an ssh-ed25519 public key (${key.error})`, column: keyText.column };
@@ -81,8 +91,10 @@ function parsePrincipals(token: Token): { principals: string[] } | LineError {
   const principals: string[] = [];
   let offset = token.column + (quoted ? 1 : 0);
   for (const principal of text.split(',')) {
-    if (PATTERN.test(principal)) return { error: `principal patterns are not supported (${clip(principal)}): list each principal by name`, column: offset };
-    if (!PRINCIPAL.test(principal)) return { error: `principal "${clip(principal)}" must be 1-128 letters, digits or . _ @ + -`, column: offset };
+    if (PATTERN.test(principal))
+      return { error: `principal patterns are not supported (${clip(principal)}): list each principal by name`, column: offset };
+    if (!PRINCIPAL.test(principal))
+      return { error: `principal "${clip(principal)}" must be 1-128 letters, digits or . _ @ + -`, column: offset };
     principals.push(principal);
     offset += principal.length + 1;
   }
@@ -102,12 +114,16 @@ function applyOptions(signer: Signer, token: Token): Signer | LineError {
     if (seen.has(name)) return at(`option ${name} is given twice`);
     seen.add(name);
     if (value === undefined) return at(`${name} needs a value: ${name}="..."`);
-    if (!(value.length >= 2 && value.startsWith('"') && value.endsWith('"'))) return at(`${name}: the value must be in double quotes, as ssh-keygen requires`);
+    if (!(value.length >= 2 && value.startsWith('"') && value.endsWith('"')))
+      return at(`${name}: the value must be in double quotes, as ssh-keygen requires`);
     const unquoted = value.slice(1, -1);
     if (name === 'namespaces') {
       const namespaces = unquoted.split(',');
       const bad = namespaces.find((ns) => ns === '' || PATTERN.test(ns));
-      if (bad !== undefined) return at(bad === '' ? 'namespaces: empty namespace' : `namespace patterns are not supported (${clip(bad)}): list each namespace by name`);
+      if (bad !== undefined)
+        return at(
+          bad === '' ? 'namespaces: empty namespace' : `namespace patterns are not supported (${clip(bad)}): list each namespace by name`,
+        );
       signer.namespaces = namespaces;
       continue;
     }
@@ -170,7 +186,13 @@ function timestampOf(value: string): number | string {
   const [year, month, day, hour, minute, second] = [y, mo, d, h, mi, s].map(Number) as [number, number, number, number, number, number];
   const ms = Date.UTC(year, month - 1, day, hour, minute, second);
   const back = new Date(ms);
-  const exact = back.getUTCFullYear() === year && back.getUTCMonth() === month - 1 && back.getUTCDate() === day && hour < 24 && minute < 60 && second < 60;
+  const exact =
+    back.getUTCFullYear() === year &&
+    back.getUTCMonth() === month - 1 &&
+    back.getUTCDate() === day &&
+    hour < 24 &&
+    minute < 60 &&
+    second < 60;
   return exact ? ms : `"${value}" is not a valid date and time`;
 }
 
@@ -181,7 +203,10 @@ function admits(signer: AllowedSigner, namespace: string | undefined, atMs: numb
   if (namespace !== undefined && signer.namespaces && !signer.namespaces.includes(namespace)) return false;
   if (atMs === undefined) return true;
   const atSecondMs = Math.floor(atMs / 1000) * 1000;
-  return (signer.validAfterMs === undefined || atSecondMs >= signer.validAfterMs) && (signer.validBeforeMs === undefined || atSecondMs <= signer.validBeforeMs);
+  return (
+    (signer.validAfterMs === undefined || atSecondMs >= signer.validAfterMs) &&
+    (signer.validBeforeMs === undefined || atSecondMs <= signer.validBeforeMs)
+  );
 }
 
 function linesFor(signers: readonly AllowedSigner[], key: string): AllowedSigner[] {
@@ -205,6 +230,7 @@ export function whyNoPrincipals(signers: readonly AllowedSigner[], key: string, 
   const where = `line${lines.length > 1 ? 's' : ''} ${lines.map((s) => s.line).join(', ')}`;
   if (inNamespace.length === 0) return `is in allowed_signers (${where}) but not for namespace "${namespace}"`;
   const at = Number.isFinite(atMs) ? new Date(atMs).toISOString() : String(atMs);
-  if (inNamespace.every((s) => s.validAfterMs !== undefined && atMs < s.validAfterMs)) return `is in allowed_signers (${where}) but not valid yet at ${at}`;
+  if (inNamespace.every((s) => s.validAfterMs !== undefined && atMs < s.validAfterMs))
+    return `is in allowed_signers (${where}) but not valid yet at ${at}`;
   return `is in allowed_signers (${where}) but not valid at ${at} (expired)`;
 }

@@ -35,7 +35,8 @@ const fail = (error: string): { ok: false; error: string } => ({ ok: false, erro
 /** Decodes an armored signature (the `.sig` file `ssh-keygen -Y sign` writes). */
 export function parseSignature(armored: string): Parsed<SshSignature> {
   const text = armored.trim();
-  if (!text.startsWith(ARMOR_BEGIN) || !text.endsWith(ARMOR_END)) return fail('no -----BEGIN SSH SIGNATURE----- ... -----END SSH SIGNATURE----- armor');
+  if (!text.startsWith(ARMOR_BEGIN) || !text.endsWith(ARMOR_END))
+    return fail('no -----BEGIN SSH SIGNATURE----- ... -----END SSH SIGNATURE----- armor');
   const blob = base64DecodeStrict(text.slice(ARMOR_BEGIN.length, text.length - ARMOR_END.length).replace(/\s+/g, ''));
   if (!blob) return fail('the signature is not base64');
   const reader = new Reader(blob);
@@ -62,10 +63,18 @@ export function parseSignature(armored: string): Parsed<SshSignature> {
 export function verifySignature(signature: SshSignature, message: Uint8Array, namespace: string): Parsed<true> {
   if (signature.namespace !== namespace) return fail(`signed for namespace ${quote(signature.namespace)}, not ${quote(namespace)}`);
   const digest = signature.hashAlgorithm === 'sha512' ? sha512(message) : sha256(message);
-  const signed = concat(bytesOf(MAGIC), sshString(bytesOf(namespace)), sshString(new Uint8Array(0)), sshString(bytesOf(signature.hashAlgorithm)), sshString(digest));
+  const signed = concat(
+    bytesOf(MAGIC),
+    sshString(bytesOf(namespace)),
+    sshString(new Uint8Array(0)),
+    sshString(bytesOf(signature.hashAlgorithm)),
+    sshString(digest),
+  );
   try {
     // Strict RFC 8032 decoding (not ZIP-215): ssh-keygen never makes the encodings it would admit.
-    return ed25519.verify(signature.signature, signed, signature.keyBytes, { zip215: false }) ? { ok: true, value: true } : fail('the signature does not match the statement');
+    return ed25519.verify(signature.signature, signed, signature.keyBytes, { zip215: false })
+      ? { ok: true, value: true }
+      : fail('the signature does not match the statement');
   } catch {
     return fail('the signature does not match the statement');
   }
@@ -188,7 +197,11 @@ export function base64Encode(bytes: Uint8Array): string {
   let out = '';
   for (let i = 0; i < bytes.length; i += 3) {
     const n = (bytes[i]! << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0);
-    out += ALPHABET[(n >>> 18) & 63]! + ALPHABET[(n >>> 12) & 63]! + (i + 1 < bytes.length ? ALPHABET[(n >>> 6) & 63]! : '=') + (i + 2 < bytes.length ? ALPHABET[n & 63]! : '=');
+    out +=
+      ALPHABET[(n >>> 18) & 63]! +
+      ALPHABET[(n >>> 12) & 63]! +
+      (i + 1 < bytes.length ? ALPHABET[(n >>> 6) & 63]! : '=') +
+      (i + 2 < bytes.length ? ALPHABET[n & 63]! : '=');
   }
   return out;
 }

@@ -7,7 +7,14 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { principalsFor, whyNoPrincipals } from './allowed-signers';
 import { bytesOf, fingerprint, parseSignature, verifySignature, type Parsed, type SshSignature } from './sshsig';
-import { SIGNATURE_NAMESPACE, type ApprovalStatement, type SignedStatement, type SubmissionStatement, type TrustPolicy, type Verified } from './types';
+import {
+  SIGNATURE_NAMESPACE,
+  type ApprovalStatement,
+  type SignedStatement,
+  type SubmissionStatement,
+  type TrustPolicy,
+  type Verified,
+} from './types';
 
 export const MAX_STATEMENT_CHARS = 8192;
 export const MAX_SIGNATURE_CHARS = 4096;
@@ -48,7 +55,9 @@ function encode(input: unknown, ancestors: object[]): string | undefined {
       return value.toString();
     case 'object':
       if (value === null || ancestors.includes(value)) return 'null';
-      return Array.isArray(value) ? encodeArray(value, [...ancestors, value]) : encodeObject(value as Record<string, unknown>, [...ancestors, value]);
+      return Array.isArray(value)
+        ? encodeArray(value, [...ancestors, value])
+        : encodeObject(value as Record<string, unknown>, [...ancestors, value]);
     default:
       return undefined; // undefined, functions, symbols: absent, as in JSON.stringify
   }
@@ -114,9 +123,11 @@ const id: FieldCheck = (value) => {
   return CONTROL.test(value) ? 'must not contain control characters' : undefined;
 };
 
-const sha256Hex: FieldCheck = (value) => (typeof value === 'string' && SHA256_HEX.test(value) ? undefined : 'must be 64 lowercase hex digits (a sha256)');
+const sha256Hex: FieldCheck = (value) =>
+  typeof value === 'string' && SHA256_HEX.test(value) ? undefined : 'must be 64 lowercase hex digits (a sha256)';
 
-const principal: FieldCheck = (value) => (typeof value === 'string' && PRINCIPAL.test(value) ? undefined : 'must be 1-128 letters, digits or . _ @ + -');
+const principal: FieldCheck = (value) =>
+  typeof value === 'string' && PRINCIPAL.test(value) ? undefined : 'must be 1-128 letters, digits or . _ @ + -';
 
 const reason: FieldCheck = (value) => {
   if (typeof value !== 'string') return 'must be a string';
@@ -124,7 +135,10 @@ const reason: FieldCheck = (value) => {
   return CONTROL_IN_REASON.test(value) ? 'must not contain control characters other than tab and newline' : undefined;
 };
 
-const timestamp: FieldCheck = (value) => (typeof value === 'string' && isoTimestampMs(value) !== undefined ? undefined : 'must be an ISO 8601 timestamp such as 2025-01-31T12:00:00Z');
+const timestamp: FieldCheck = (value) =>
+  typeof value === 'string' && isoTimestampMs(value) !== undefined
+    ? undefined
+    : 'must be an ISO 8601 timestamp such as 2025-01-31T12:00:00Z';
 
 const APPROVAL: StatementShape = {
   kind: 'remediate.approval',
@@ -159,7 +173,8 @@ export function parseSubmissionStatement(text: string): Parsed<SubmissionStateme
 function parseStatement(text: string, shape: StatementShape): Parsed<Record<string, unknown>> {
   const fail = (error: string) => ({ ok: false as const, error });
   if (typeof text !== 'string') return fail('the statement must be text');
-  if (text.length > MAX_STATEMENT_CHARS) return fail(`the statement is ${text.length} characters; at most ${MAX_STATEMENT_CHARS} are accepted`);
+  if (text.length > MAX_STATEMENT_CHARS)
+    return fail(`the statement is ${text.length} characters; at most ${MAX_STATEMENT_CHARS} are accepted`);
   // A lone surrogate is signed as U+FFFD, so two different texts would share one signature.
   if (LONE_SURROGATE.test(text)) return fail('the statement is not well-formed Unicode');
   const json = parseJson(text);
@@ -179,7 +194,8 @@ function parseStatement(text: string, shape: StatementShape): Parsed<Record<stri
     if (error) return fail(`${key} ${error}`);
   }
   // Escaped (\ud800) lone surrogates too: such a value cannot be written out as UTF-8 faithfully.
-  if (Object.values(object).some((v) => typeof v === 'string' && LONE_SURROGATE.test(v))) return fail('the statement is not well-formed Unicode');
+  if (Object.values(object).some((v) => typeof v === 'string' && LONE_SURROGATE.test(v)))
+    return fail('the statement is not well-formed Unicode');
   // Only now, with every value a string or number, is a flat scan for keys sound.
   const duplicate = duplicateKey(text);
   if (duplicate !== undefined) return fail(`key ${JSON.stringify(duplicate)} appears twice`);
@@ -225,7 +241,15 @@ export function isoTimestampMs(text: string): number | undefined {
   const local = Date.UTC(year, month - 1, day, hour, minute, second, fraction);
   const date = new Date(local);
   // Round-tripping catches day 31 of a short month, month 13, and years below 100 (which Date.UTC shifts by 1900).
-  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59) return undefined;
+  if (
+    date.getUTCFullYear() !== year ||
+    date.getUTCMonth() !== month - 1 ||
+    date.getUTCDate() !== day ||
+    hour > 23 ||
+    minute > 59 ||
+    second > 59
+  )
+    return undefined;
   const zone = match[8]!;
   if (zone === 'Z') return local;
   const [zoneHours, zoneMinutes] = zone.slice(1).split(':').map(Number) as [number, number];
@@ -281,12 +305,16 @@ export function verifySubmission(signed: unknown, incident: unknown, trust: Trus
   const statement = parsed.value;
   const key = signingKey(envelope, trust, nowMs);
   if (!key.ok) return key;
-  if (key.principals.length > 1) return refuse(`the key ${key.fingerprint} has several principals (${key.principals.join(', ')}); a submitter's key must have one`);
+  if (key.principals.length > 1)
+    return refuse(`the key ${key.fingerprint} has several principals (${key.principals.join(', ')}); a submitter's key must have one`);
   const incidentId = typeof incident === 'object' && incident !== null ? (incident as { id?: unknown }).id : undefined;
   if (typeof incidentId !== 'string') return refuse(`for incident ${clip(statement.incidentId)}, but the incident has no id`);
   if (statement.incidentId !== incidentId) return refuse(`for incident ${clip(statement.incidentId)}, not ${clip(incidentId)}`);
   const actual = incidentSha256(incident);
-  if (statement.incidentSha256 !== actual) return refuse(`for incident content ${statement.incidentSha256.slice(0, 12)}, the incident's is ${actual.slice(0, 12)}: it differs from what was signed`);
+  if (statement.incidentSha256 !== actual)
+    return refuse(
+      `for incident content ${statement.incidentSha256.slice(0, 12)}, the incident's is ${actual.slice(0, 12)}: it differs from what was signed`,
+    );
   const stale = timeProblem(statement.at, trust.statementMaxAgeMs, nowMs);
   if (stale) return refuse(stale);
   return { ok: true, principal: key.principals[0]!, statement };
@@ -294,47 +322,70 @@ export function verifySubmission(signed: unknown, incident: unknown, trust: Trus
 
 function readEnvelope(signed: unknown): ({ ok: true } & Partial<SignedStatement> & { statement: string }) | Refusal {
   if (typeof signed !== 'object' || signed === null || Array.isArray(signed)) {
-    return refuse(`malformed: expected {statement, signature}, got ${signed === null ? 'null' : Array.isArray(signed) ? 'an array' : `a ${typeof signed}`}`);
+    return refuse(
+      `malformed: expected {statement, signature}, got ${signed === null ? 'null' : Array.isArray(signed) ? 'an array' : `a ${typeof signed}`}`,
+    );
   }
   const { statement, signature } = signed as Record<string, unknown>;
   if (statement === undefined) return refuse('malformed: no statement');
   if (typeof statement !== 'string') return refuse('malformed: statement must be a string');
   // An absent signature is not malformed but unsigned, which is reported after the statement is read.
-  if (signature !== undefined && signature !== null && typeof signature !== 'string') return refuse('malformed: signature must be a string');
-  if (statement.length > MAX_STATEMENT_CHARS) return refuse(`malformed: the statement is ${statement.length} characters; at most ${MAX_STATEMENT_CHARS} are accepted`);
-  if (typeof signature === 'string' && signature.length > MAX_SIGNATURE_CHARS) return refuse(`malformed: the signature is ${signature.length} characters; at most ${MAX_SIGNATURE_CHARS} are accepted`);
+  if (signature !== undefined && signature !== null && typeof signature !== 'string')
+    return refuse('malformed: signature must be a string');
+  if (statement.length > MAX_STATEMENT_CHARS)
+    return refuse(`malformed: the statement is ${statement.length} characters; at most ${MAX_STATEMENT_CHARS} are accepted`);
+  if (typeof signature === 'string' && signature.length > MAX_SIGNATURE_CHARS)
+    return refuse(`malformed: the signature is ${signature.length} characters; at most ${MAX_SIGNATURE_CHARS} are accepted`);
   return typeof signature === 'string' ? { ok: true, statement, signature } : { ok: true, statement };
 }
 
 /** The signature's key, if the signature is over exactly this statement and allowed_signers lists the key now. */
-function signingKey(envelope: Partial<SignedStatement> & { statement: string }, trust: TrustPolicy, nowMs: number): ({ ok: true } & SigningKey) | Refusal {
+function signingKey(
+  envelope: Partial<SignedStatement> & { statement: string },
+  trust: TrustPolicy,
+  nowMs: number,
+): ({ ok: true } & SigningKey) | Refusal {
   if (envelope.signature === undefined || envelope.signature.trim() === '') return refuse('unsigned');
   const signature = parseSignature(envelope.signature);
   if (!signature.ok) return refuse(`not an SSH signature: ${signature.error}`);
   const verified = verifySignature(signature.value, bytesOf(envelope.statement), SIGNATURE_NAMESPACE);
-  if (!verified.ok) return refuse(signature.value.namespace === SIGNATURE_NAMESPACE ? verified.error : `wrong namespace: ${verified.error} (sign with ssh-keygen -Y sign -n ${SIGNATURE_NAMESPACE})`);
+  if (!verified.ok)
+    return refuse(
+      signature.value.namespace === SIGNATURE_NAMESPACE
+        ? verified.error
+        : `wrong namespace: ${verified.error} (sign with ssh-keygen -Y sign -n ${SIGNATURE_NAMESPACE})`,
+    );
   return listedKey(signature.value, trust, nowMs);
 }
 
 function listedKey(signature: SshSignature, trust: TrustPolicy, nowMs: number): ({ ok: true } & SigningKey) | Refusal {
   const print = fingerprint(signature.publicKey);
   const principals = principalsFor(trust.allowedSigners, signature.publicKey, SIGNATURE_NAMESPACE, nowMs);
-  if (principals.length === 0) return refuse(`the key ${print} ${whyNoPrincipals(trust.allowedSigners, signature.publicKey, SIGNATURE_NAMESPACE, nowMs)}`);
+  if (principals.length === 0)
+    return refuse(`the key ${print} ${whyNoPrincipals(trust.allowedSigners, signature.publicKey, SIGNATURE_NAMESPACE, nowMs)}`);
   return { ok: true, fingerprint: print, principals };
 }
 
 /** Who approves: the key's principal, or the user a gateway vouches for. */
-function approverOf(statement: ApprovalStatement, key: SigningKey, trust: TrustPolicy): { ok: true; principal: string; via?: string } | Refusal {
+function approverOf(
+  statement: ApprovalStatement,
+  key: SigningKey,
+  trust: TrustPolicy,
+): { ok: true; principal: string; via?: string } | Refusal {
   const claimed = statement.principal;
   if (claimed !== undefined && !key.principals.includes(claimed)) {
-    return refuse(`the statement claims principal ${claimed}, but allowed_signers gives the key ${key.fingerprint} only ${key.principals.join(', ')}`);
+    return refuse(
+      `the statement claims principal ${claimed}, but allowed_signers gives the key ${key.fingerprint} only ${key.principals.join(', ')}`,
+    );
   }
   const signer = claimed ?? (key.principals.length === 1 ? key.principals[0] : undefined);
   if (signer === undefined) return refuse(`the key has several principals; name one with principal (${key.principals.join(', ')})`);
   const gateway = trust.gateways.find((g) => g.principal === signer);
   const onBehalfOf = statement.onBehalfOf;
   if (onBehalfOf === undefined) {
-    return gateway ? refuse(`${signer} is a gateway: a gateway must name the user it vouches for (onBehalfOf)`) : { ok: true, principal: signer };
+    return gateway
+      ? refuse(`${signer} is a gateway: a gateway must name the user it vouches for (onBehalfOf)`)
+      : { ok: true, principal: signer };
   }
   if (!gateway) return refuse(`${signer} is not a gateway, so it may not sign on behalf of ${onBehalfOf}`);
   if (!gateway.vouchesFor.includes(onBehalfOf)) return refuse(`gateway ${signer} may not vouch for ${onBehalfOf}`);
@@ -345,7 +396,8 @@ function bindingMismatch(statement: ApprovalStatement, expect: ApprovalExpectati
   if (statement.incidentId !== expect.incidentId) return `for incident ${clip(statement.incidentId)}, not ${clip(expect.incidentId)}`;
   if (statement.workflowId !== expect.workflowId) return `for workflow ${clip(statement.workflowId)}, not ${clip(expect.workflowId)}`;
   if (statement.runId !== expect.runId) return `for run ${clip(statement.runId)}, not ${clip(expect.runId)}`;
-  if (statement.planHash !== expect.planHash) return `for plan ${statement.planHash.slice(0, 12)}, the plan is now ${expect.planHash.slice(0, 12)}`;
+  if (statement.planHash !== expect.planHash)
+    return `for plan ${statement.planHash.slice(0, 12)}, the plan is now ${expect.planHash.slice(0, 12)}`;
   return undefined;
 }
 
@@ -355,7 +407,8 @@ function timeProblem(at: string, maxAgeMs: number, nowMs: number): string | unde
   if (!Number.isFinite(nowMs)) return 'the current time is not known';
   const ageMs = nowMs - isoTimestampMs(at)!;
   if (ageMs > maxAgeMs) return `signed ${Math.ceil(ageMs / 60_000)} min ago; statements older than ${minutes(maxAgeMs)} min are refused`;
-  if (-ageMs > MAX_FUTURE_SKEW_MS) return `signed in the future (${Math.ceil(-ageMs / 60_000)} min ahead of this worker's clock; at most ${minutes(MAX_FUTURE_SKEW_MS)} min is tolerated)`;
+  if (-ageMs > MAX_FUTURE_SKEW_MS)
+    return `signed in the future (${Math.ceil(-ageMs / 60_000)} min ahead of this worker's clock; at most ${minutes(MAX_FUTURE_SKEW_MS)} min is tolerated)`;
   return undefined;
 }
 

@@ -60,10 +60,10 @@ describe('exec executor', () => {
   });
 
   it('escalates to SIGKILL when the command ignores SIGTERM', async () => {
-    const r = await execResult(
-      node(`process.on('SIGTERM', () => {}); process.stdout.write('ready'); setInterval(() => {}, 1000)`),
-      { timeoutMs: 1_500, killGraceMs: 300 },
-    );
+    const r = await execResult(node(`process.on('SIGTERM', () => {}); process.stdout.write('ready'); setInterval(() => {}, 1000)`), {
+      timeoutMs: 1_500,
+      killGraceMs: 300,
+    });
     expect(r.stdout).toBe('ready'); // the handler was installed before the timeout
     expect(r).toMatchObject({ ok: false, signal: 'SIGKILL' });
     expect(r.stderr).toContain('SIGKILL (SIGTERM ignored)');
@@ -116,10 +116,10 @@ describe('exec executor', () => {
   });
 
   it('bounds stdout and stderr, keeps draining, and says it truncated', async () => {
-    const r = await execResult(
-      node(`process.stdout.write('x'.repeat(200000)); process.stderr.write('y'.repeat(50))`),
-      { timeoutMs: 10_000, maxOutputBytes: 1_000 },
-    );
+    const r = await execResult(node(`process.stdout.write('x'.repeat(200000)); process.stderr.write('y'.repeat(50))`), {
+      timeoutMs: 10_000,
+      maxOutputBytes: 1_000,
+    });
     expect(r.stdout).toBe('x'.repeat(1_000));
     expect(r.stderr).toBe('y'.repeat(50));
     expect(r).toMatchObject({ ok: true, exitCode: 0, truncated: true });
@@ -191,10 +191,13 @@ describe('exec executor', () => {
   it('on cancellation stops the process and rejects with the signal reason', async () => {
     const pidFile = join(dir, 'child.pid');
     const controller = new AbortController();
-    const running = runExecutor(node(`require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000)`), {
-      timeoutMs: 20_000,
-      signal: controller.signal,
-    });
+    const running = runExecutor(
+      node(`require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000)`),
+      {
+        timeoutMs: 20_000,
+        signal: controller.signal,
+      },
+    );
     expect(await eventually(() => existsSync(pidFile) && readFileSafe(pidFile) !== '')).toBe(true);
     const pid = Number(readFileSafe(pidFile));
     leftovers.push(pid);
@@ -224,7 +227,9 @@ describe('runExecutor', () => {
     await expect(runExecutor(node('0'), { timeoutMs: 0 })).rejects.toBeInstanceOf(InvalidExecutorOptionsError);
     await expect(runExecutor(node('0'), { timeoutMs: 30 * 24 * 3600 * 1000 })).rejects.toBeInstanceOf(InvalidExecutorOptionsError);
     await expect(runExecutor(node('0'), { timeoutMs: 1_000, killGraceMs: Number.NaN })).rejects.toBeInstanceOf(InvalidExecutorOptionsError);
-    await expect(runExecutor(node('0'), { timeoutMs: 1_000, maxOutputBytes: 10 * 1024 * 1024 })).rejects.toBeInstanceOf(InvalidExecutorOptionsError);
+    await expect(runExecutor(node('0'), { timeoutMs: 1_000, maxOutputBytes: 10 * 1024 * 1024 })).rejects.toBeInstanceOf(
+      InvalidExecutorOptionsError,
+    );
   });
 });
 

@@ -18,9 +18,7 @@ export interface TestServer {
 }
 
 /** A real HTTP server on 127.0.0.1, random port; records every request with its full body before handling it. */
-export async function startServer(
-  handle: (req: RecordedRequest, res: ServerResponse) => void,
-): Promise<TestServer> {
+export async function startServer(handle: (req: RecordedRequest, res: ServerResponse) => void): Promise<TestServer> {
   const requests: RecordedRequest[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];

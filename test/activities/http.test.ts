@@ -137,9 +137,15 @@ describe('http executor', () => {
   it('refuses URLs that are not http(s), or not URLs, without a request', async () => {
     const before = server.requests.length;
     expect(await httpResult(http('', { url: 'file:///etc/passwd' }))).toMatchObject({
-      ok: false, status: 0, body: 'http: only http and https URLs are allowed, got file:',
+      ok: false,
+      status: 0,
+      body: 'http: only http and https URLs are allowed, got file:',
     });
-    expect(await httpResult(http('', { url: 'not a url' }))).toMatchObject({ ok: false, status: 0, body: 'http: invalid URL: "not a url"' });
+    expect(await httpResult(http('', { url: 'not a url' }))).toMatchObject({
+      ok: false,
+      status: 0,
+      body: 'http: invalid URL: "not a url"',
+    });
     expect(server.requests.length).toBe(before);
   });
 

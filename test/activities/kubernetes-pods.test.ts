@@ -21,7 +21,11 @@ describe('podState', () => {
   it('counts the restarts of containers whose last termination was within the hour', () => {
     const state = podState(
       pod([
-        { restartCount: 4, lastState: { terminated: { exitCode: 137, reason: 'OOMKilled', finishedAt: minutesAgo(10) } }, state: { waiting: { reason: 'CrashLoopBackOff' } } },
+        {
+          restartCount: 4,
+          lastState: { terminated: { exitCode: 137, reason: 'OOMKilled', finishedAt: minutesAgo(10) } },
+          state: { waiting: { reason: 'CrashLoopBackOff' } },
+        },
         { restartCount: 9, lastState: { terminated: { exitCode: 1, reason: 'Error', finishedAt: minutesAgo(61) } } },
       ]),
       now,
@@ -38,7 +42,12 @@ describe('podState', () => {
   });
 
   it('reports a healthy pod as ready with no restarts', () => {
-    expect(podState(pod([{ state: { running: {} } }], true), now)).toEqual({ phase: 'Running', ready: true, restarts: 0, restartsLastHour: 0 });
+    expect(podState(pod([{ state: { running: {} } }], true), now)).toEqual({
+      phase: 'Running',
+      ready: true,
+      restarts: 0,
+      restartsLastHour: 0,
+    });
   });
 });
 

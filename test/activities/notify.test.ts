@@ -149,7 +149,10 @@ describe('notify', () => {
 
   it('neutralises mentions in what the webhook receives', async () => {
     const before = hook.requests.length;
-    await notify({ ...notification, title: '<!channel> pod down', text: '@here please look <@U024BE7LH>' }, await config({ webhookUrls: [hook.url] }));
+    await notify(
+      { ...notification, title: '<!channel> pod down', text: '@here please look <@U024BE7LH>' },
+      await config({ webhookUrls: [hook.url] }),
+    );
     const { text } = JSON.parse(hook.requests[before]!.body) as { text: string };
     expect(text).not.toMatch(/<!channel>|<@U024BE7LH>|(^|\W)@here/);
     expect(text).toContain('&lt;!channel&gt; pod down');
@@ -204,7 +207,9 @@ describe('Slack text', () => {
     expect(text).toContain("Approve: `remediate approve 'INC-1' &lt;!channel&gt;`");
     expect(text).not.toContain('javascript:');
     expect(slackText(notification)).toContain(`<${notification.webUrl}|Open in the web UI>`);
-    expect(slackText({ ...notification, webUrl: 'https://ui.example/x|y>z' })).toContain('<https://ui.example/x%7Cy%3Ez|Open in the web UI>');
+    expect(slackText({ ...notification, webUrl: 'https://ui.example/x|y>z' })).toContain(
+      '<https://ui.example/x%7Cy%3Ez|Open in the web UI>',
+    );
   });
 
   it('keeps one line per field and caps the number of fields', () => {

@@ -24,7 +24,9 @@ function sourceFiles(dir: string): string[] {
 function resolveImport(from: string, specifier: string): string | undefined {
   if (!specifier.startsWith('.')) return undefined;
   const base = resolve(dirname(from), specifier);
-  return [base, `${base}.ts`, base.replace(/\.js$/, '.ts'), join(base, 'index.ts')].find((path) => existsSync(path) && statSync(path).isFile());
+  return [base, `${base}.ts`, base.replace(/\.js$/, '.ts'), join(base, 'index.ts')].find(
+    (path) => existsSync(path) && statSync(path).isFile(),
+  );
 }
 
 interface Imported {
@@ -37,9 +39,18 @@ function importsOf(file: string): Imported[] {
   const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, false);
   const found: Imported[] = [];
   const visit = (node: ts.Node) => {
-    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
+    if (
+      (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) &&
+      node.moduleSpecifier &&
+      ts.isStringLiteral(node.moduleSpecifier)
+    ) {
       found.push({ specifier: node.moduleSpecifier.text, typeOnly: isTypeOnly(node) });
-    } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && node.arguments[0] && ts.isStringLiteral(node.arguments[0])) {
+    } else if (
+      ts.isCallExpression(node) &&
+      node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+      node.arguments[0] &&
+      ts.isStringLiteral(node.arguments[0])
+    ) {
       found.push({ specifier: node.arguments[0].text, typeOnly: false });
     }
     ts.forEachChild(node, visit);
@@ -49,7 +60,14 @@ function importsOf(file: string): Imported[] {
 }
 
 function isTypeOnly(node: ts.ImportDeclaration | ts.ExportDeclaration): boolean {
-  if (ts.isExportDeclaration(node)) return node.isTypeOnly || (!!node.exportClause && ts.isNamedExports(node.exportClause) && node.exportClause.elements.length > 0 && node.exportClause.elements.every((e) => e.isTypeOnly));
+  if (ts.isExportDeclaration(node))
+    return (
+      node.isTypeOnly ||
+      (!!node.exportClause &&
+        ts.isNamedExports(node.exportClause) &&
+        node.exportClause.elements.length > 0 &&
+        node.exportClause.elements.every((e) => e.isTypeOnly))
+    );
   const clause = node.importClause;
   if (!clause) return false;
   if (clause.isTypeOnly) return true;
@@ -108,7 +126,9 @@ const under = (folder: string) => (file: string) => file.startsWith(`${folder}/`
 
 /** `from -> to` for every import from a file under `from` of a file under `to`. */
 function imports(from: string, to: string): string[] {
-  return [...graph].flatMap(([file, targets]) => (under(from)(file) ? [...targets].filter(under(to)).map((target) => `${file} -> ${target}`) : []));
+  return [...graph].flatMap(([file, targets]) =>
+    under(from)(file) ? [...targets].filter(under(to)).map((target) => `${file} -> ${target}`) : [],
+  );
 }
 
 describe('dependencies', () => {
@@ -134,12 +154,18 @@ describe('dependencies', () => {
 
   it('has sources/ and activities/ share the kubernetes/ adapter, which depends on neither', () => {
     expect(imports('sources', 'activities')).toEqual([]);
-    const outside = [...graph].flatMap(([file, targets]) => (under('kubernetes')(file) ? [...targets].filter((target) => !under('kubernetes')(target)) : []));
+    const outside = [...graph].flatMap(([file, targets]) =>
+      under('kubernetes')(file) ? [...targets].filter((target) => !under('kubernetes')(target)) : [],
+    );
     expect(outside).toEqual([]);
   });
 
   it('assembles the engine worker in worker/build-worker.ts alone', () => {
-    const assemblers = [...graph.keys()].filter((file) => !under('activities')(file) && /\bcreate(Remediation|Guardrail|WorkerContext)Activities\(/.test(readFileSync(join(ROOT, file), 'utf8')));
+    const assemblers = [...graph.keys()].filter(
+      (file) =>
+        !under('activities')(file) &&
+        /\bcreate(Remediation|Guardrail|WorkerContext)Activities\(/.test(readFileSync(join(ROOT, file), 'utf8')),
+    );
     expect(assemblers).toEqual(['worker/build-worker.ts']);
   });
 });

@@ -6,9 +6,19 @@ import { describe, expect, it } from 'vitest';
 import { judgeStorm, withInjectedViolation, type StormIncident, type StormRules } from '../../bench/analysis';
 import type { TargetRequest } from '../../bench/target';
 
-const rules: StormRules = { maxPerHour: { storm: 2 }, limits: { maxConcurrent: 2, maxServices: 1 }, failureBudget: { maxFailures: 1, windowMs: 3_600_000 } };
+const rules: StormRules = {
+  maxPerHour: { storm: 2 },
+  limits: { maxConcurrent: 2, maxServices: 1 },
+  failureBudget: { maxFailures: 1, windowMs: 3_600_000 },
+};
 
-function run(id: string, service: string, start: number, end: number, status = 200): { incident: StormIncident; requests: TargetRequest[] } {
+function run(
+  id: string,
+  service: string,
+  start: number,
+  end: number,
+  status = 200,
+): { incident: StormIncident; requests: TargetRequest[] } {
   const incident = { id, pod: `pod-${id}`, service, runbook: 'storm' };
   return {
     incident,
@@ -21,7 +31,11 @@ function run(id: string, service: string, start: number, end: number, status = 2
 }
 
 function judge(runs: ReturnType<typeof run>[]) {
-  return judgeStorm(runs.flatMap((r) => r.requests), runs.map((r) => r.incident), rules);
+  return judgeStorm(
+    runs.flatMap((r) => r.requests),
+    runs.map((r) => r.incident),
+    rules,
+  );
 }
 
 describe('the storm judge', () => {
@@ -41,20 +55,29 @@ describe('the storm judge', () => {
   });
 
   it('counts failures beyond the failure budget', () => {
-    const runs = [0, 1, 2, 3].map((k) => run(`f${k}`, `svc-${k}`, k * 1000, k * 1000 + 1, 500)).map((r) => ({ ...r, incident: { ...r.incident, service: 'flaky', runbook: 'other' } }));
+    const runs = [0, 1, 2, 3]
+      .map((k) => run(`f${k}`, `svc-${k}`, k * 1000, k * 1000 + 1, 500))
+      .map((r) => ({ ...r, incident: { ...r.incident, service: 'flaky', runbook: 'other' } }));
     expect(judge(runs).violations.budget).toBe(1);
   });
 
   it('counts every duplicate action', () => {
     const a = run('a', 'api', 0, 10);
-    a.requests.push({ at: 3, method: 'DELETE', pod: a.incident.pod, status: 200 }, { at: 4, method: 'DELETE', pod: a.incident.pod, status: 200 });
+    a.requests.push(
+      { at: 3, method: 'DELETE', pod: a.incident.pod, status: 200 },
+      { at: 4, method: 'DELETE', pod: a.incident.pod, status: 200 },
+    );
     expect(judge([a])).toMatchObject({ actions: 3, duplicates: 2 });
   });
 
   it('the self-test injection is always detected', () => {
     const clean = [run('a', 'api', 0, 10)];
     expect(judge(clean).violations.total).toBe(0);
-    const injected = withInjectedViolation(clean.flatMap((r) => r.requests), clean.map((r) => r.incident), rules);
+    const injected = withInjectedViolation(
+      clean.flatMap((r) => r.requests),
+      clean.map((r) => r.incident),
+      rules,
+    );
     expect(judgeStorm(injected.requests, injected.incidents, rules).violations.total).toBeGreaterThan(0);
   });
 });

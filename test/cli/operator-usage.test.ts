@@ -12,7 +12,8 @@ beforeAll(async () => {
   closed = { TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}` };
 });
 
-const UNREACHABLE = /^remediate: cannot reach the Temporal server at 127\.0\.0\.1:\d+ \(namespace default\)\. Start one with `remediate dev`.*\n$/;
+const UNREACHABLE =
+  /^remediate: cannot reach the Temporal server at 127\.0\.0\.1:\d+ \(namespace default\)\. Start one with `remediate dev`.*\n$/;
 
 // Concurrent: each one waits out the client's connect deadline.
 describe.concurrent('server unreachable: exit 3, one line, no stack trace', () => {
@@ -50,7 +51,10 @@ describe('usage mistakes: exit 2 before connecting', () => {
   });
 
   it('a policy file with an unknown key or a bad value stops the worker with file:line:col, before it connects', async () => {
-    const dir = scratch({ 'policy.yaml': 'limits:\n  max_concurent: 3\nchange_windows:\n  - { name: w, time_zone: UTC, days: [mon], start: "22:00", end: "06:00", applies_to: { risks: [LOW] }, outside: approvl }\n' });
+    const dir = scratch({
+      'policy.yaml':
+        'limits:\n  max_concurent: 3\nchange_windows:\n  - { name: w, time_zone: UTC, days: [mon], start: "22:00", end: "06:00", applies_to: { risks: [LOW] }, outside: approvl }\n',
+    });
     const run = await remediateAsync(['worker', '--policy', join(dir, 'policy.yaml')], { env: closed });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain(`${join(dir, 'policy.yaml')}:2:3:`);
@@ -59,11 +63,17 @@ describe('usage mistakes: exit 2 before connecting', () => {
     expect(hasStackTrace(run.stderr)).toBe(false);
   });
 
-  it('submit validates the incident first, and takes no runbooks: the catalogue is the worker\'s', async () => {
-    const dir = scratch({ 'bad.json': JSON.stringify({ id: 'X', root_cause: 'r', confidence: 2, service: 's' }), 'broken.yaml': 'runbooks:\n  a:\n    triggers: [x]\n' });
+  it("submit validates the incident first, and takes no runbooks: the catalogue is the worker's", async () => {
+    const dir = scratch({
+      'bad.json': JSON.stringify({ id: 'X', root_cause: 'r', confidence: 2, service: 's' }),
+      'broken.yaml': 'runbooks:\n  a:\n    triggers: [x]\n',
+    });
     const incident = await remediateAsync(['submit', join(dir, 'bad.json')], { env: closed });
     expect(incident).toMatchObject({ status: 2, stderr: expect.stringMatching(new RegExp(`^${join(dir, 'bad.json')}: confidence: `)) });
-    const runbooks = await remediateAsync(['submit', '-', '--runbooks', join(dir, 'broken.yaml')], { env: closed, input: JSON.stringify({ id: 'X', root_cause: 'r', confidence: 0.5, service: 's' }) });
+    const runbooks = await remediateAsync(['submit', '-', '--runbooks', join(dir, 'broken.yaml')], {
+      env: closed,
+      input: JSON.stringify({ id: 'X', root_cause: 'r', confidence: 0.5, service: 's' }),
+    });
     expect(runbooks).toMatchObject({ status: 2, stderr: expect.stringContaining("unknown option '--runbooks'") });
     const worker = await remediateAsync(['worker', '--runbooks', join(dir, 'broken.yaml')], { env: closed });
     expect(worker.status).toBe(1);

@@ -14,11 +14,22 @@ const planJson = (args: string[], input?: string) => {
 describe("remediate plan on the reference exercise's incidents", () => {
   it('INC001: auto, restart-pod, deleting exactly the named pod', () => {
     const plan = planJson(['test/fixtures/seed/INC001.json', ...SEED]);
-    expect(plan).toMatchObject({ incident: 'INC001', decision: 'auto', event: 'EXECUTING', runbook: 'restart-pod', rollback: 'self_healing' });
+    expect(plan).toMatchObject({
+      incident: 'INC001',
+      decision: 'auto',
+      event: 'EXECUTING',
+      runbook: 'restart-pod',
+      rollback: 'self_healing',
+    });
     expect(plan.version).toMatch(/^[0-9a-f]{64}$/);
     expect(plan.planHash).toMatch(/^[0-9a-f]{64}$/);
     expect(plan.steps.find((s: { phase: string }) => s.phase === 'action').run.argv).toEqual([
-      'kubectl', 'delete', 'pod', 'api-server-abc123', '-n', 'production',
+      'kubectl',
+      'delete',
+      'pod',
+      'api-server-abc123',
+      '-n',
+      'production',
     ]);
   });
 
@@ -73,7 +84,14 @@ describe('remediate plan', () => {
   it('keeps an injection attempt in one argument', () => {
     const incident = { ...seedIncident(1), context: { pod_name: 'x; rm -rf /', namespace: 'production' } };
     const plan = planJson(['-', ...SEED], JSON.stringify(incident));
-    expect(plan.steps.find((s: { phase: string }) => s.phase === 'action').run.argv).toEqual(['kubectl', 'delete', 'pod', 'x; rm -rf /', '-n', 'production']);
+    expect(plan.steps.find((s: { phase: string }) => s.phase === 'action').run.argv).toEqual([
+      'kubectl',
+      'delete',
+      'pod',
+      'x; rm -rf /',
+      '-n',
+      'production',
+    ]);
   });
 
   it('applies a guardrail state snapshot (--state)', () => {
@@ -88,24 +106,45 @@ describe('remediate plan', () => {
 
   it('sees a freeze, an exhausted failure budget and a closed change window in the snapshot (--state)', () => {
     const nowMs = Date.parse('2026-11-24T12:00:00Z');
-    const window = { name: 'off-peak', timeZone: 'UTC', days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '22:00', end: '06:00', appliesTo: { runbooks: ['restart-pod'] }, outside: 'approval' };
+    const window = {
+      name: 'off-peak',
+      timeZone: 'UTC',
+      days: ['mon', 'tue', 'wed', 'thu', 'fri'],
+      start: '22:00',
+      end: '06:00',
+      appliesTo: { runbooks: ['restart-pod'] },
+      outside: 'approval',
+    };
     const dir = scratch({
       'frozen.json': JSON.stringify({ nowMs, freeze: { by: 'ops', reason: 'release day', sinceMs: nowMs - 60_000 } }),
-      'budget.json': JSON.stringify({ nowMs, serviceFailures: { 'api-server': [nowMs - 60_000, nowMs - 120_000] }, failureBudget: { maxFailures: 1, windowMs: 3_600_000 } }),
+      'budget.json': JSON.stringify({
+        nowMs,
+        serviceFailures: { 'api-server': [nowMs - 60_000, nowMs - 120_000] },
+        failureBudget: { maxFailures: 1, windowMs: 3_600_000 },
+      }),
       'window.json': JSON.stringify({ nowMs, changeWindows: [window] }),
     });
     const plan = (file: string) => planJson(['test/fixtures/seed/INC001.json', ...SEED, '--state', join(dir, file)]);
-    expect(plan('frozen.json')).toMatchObject({ decision: 'blocked', event: 'FROZEN', reason: 'Automation frozen by ops until lifted: release day' });
+    expect(plan('frozen.json')).toMatchObject({
+      decision: 'blocked',
+      event: 'FROZEN',
+      reason: 'Automation frozen by ops until lifted: release day',
+    });
     expect(plan('budget.json')).toMatchObject({ decision: 'blocked', event: 'FAILURE_BUDGET_EXHAUSTED' });
     expect(plan('window.json')).toMatchObject({
       decision: 'approval_required',
       event: 'APPROVAL_REQUIRED',
-      reason: 'restart-pod (LOW) may only run in change window off-peak (mon,tue,wed,thu,fri 22:00-06:00 UTC); it opens at 2026-11-24T22:00:00.000Z; asking a human instead',
+      reason:
+        'restart-pod (LOW) may only run in change window off-peak (mon,tue,wed,thu,fri 22:00-06:00 UTC); it opens at 2026-11-24T22:00:00.000Z; asking a human instead',
     });
   });
 
   it.each([
-    ['an invalid incident', { id: 'I', root_cause: 'x', confidence: 2, service: 's' }, /^<stdin>: confidence: expected a number between 0 and 1, found 2\n$/],
+    [
+      'an invalid incident',
+      { id: 'I', root_cause: 'x', confidence: 2, service: 's' },
+      /^<stdin>: confidence: expected a number between 0 and 1, found 2\n$/,
+    ],
     ['malformed JSON', '{"id": ', /^<stdin>: invalid JSON: /],
     [
       'a context the runbook cannot use',
@@ -130,8 +169,14 @@ describe('remediate plan', () => {
   it('exits 2 on an invalid state snapshot and on usage errors', () => {
     const dir = scratch({ 'state.json': JSON.stringify({ limits: { maxConcurrent: 0 } }) });
     const state = remediate(['plan', 'test/fixtures/seed/INC001.json', ...SEED, '--state', join(dir, 'state.json')]);
-    expect(state).toMatchObject({ status: 2, stderr: `${join(dir, 'state.json')}: limits.maxConcurrent: expected an integer > 0, found 0\n` });
+    expect(state).toMatchObject({
+      status: 2,
+      stderr: `${join(dir, 'state.json')}: limits.maxConcurrent: expected an integer > 0, found 0\n`,
+    });
     expect(remediate(['plan'])).toMatchObject({ status: 2 });
-    expect(remediate(['plan', 'missing.json', ...SEED])).toMatchObject({ status: 2, stderr: 'remediate: missing.json: no such file or directory\n' });
+    expect(remediate(['plan', 'missing.json', ...SEED])).toMatchObject({
+      status: 2,
+      stderr: 'remediate: missing.json: no such file or directory\n',
+    });
   });
 });

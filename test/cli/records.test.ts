@@ -12,8 +12,17 @@ import { incident } from '../harness/engine';
 const catalogue = await demoCatalogue();
 const START = Date.parse('2026-01-01T00:00:00Z');
 
-function stored(n: number, fields: { runbook: string | null; outcome: Outcome; confidence: number; root_cause?: string; catalogue?: CompiledCatalogue }): StoredRemediation {
-  const inc = incident({ id: `INC${n}`, root_cause: fields.root_cause ?? 'high_cpu', confidence: fields.confidence, service: 'worker', context: { deployment: 'worker', namespace: 'p', new_replicas: 5 } });
+function stored(
+  n: number,
+  fields: { runbook: string | null; outcome: Outcome; confidence: number; root_cause?: string; catalogue?: CompiledCatalogue },
+): StoredRemediation {
+  const inc = incident({
+    id: `INC${n}`,
+    root_cause: fields.root_cause ?? 'high_cpu',
+    confidence: fields.confidence,
+    service: 'worker',
+    context: { deployment: 'worker', namespace: 'p', new_replicas: 5 },
+  });
   return {
     workflowId: `incident-INC${n}`,
     record: {
@@ -53,7 +62,16 @@ describe('stats', () => {
     ];
     const [scaleUp, ...others] = runbookStats(records);
     expect(others).toEqual([]);
-    expect(scaleUp).toMatchObject({ runbook: 'scale-up', matched: 6, runs: 4, remediated: 2, rolledBack: 1, failed: 1, aborted: 1, successRate: 0.5 });
+    expect(scaleUp).toMatchObject({
+      runbook: 'scale-up',
+      matched: 6,
+      runs: 4,
+      remediated: 2,
+      rolledBack: 1,
+      failed: 1,
+      aborted: 1,
+      successRate: 0.5,
+    });
     expect(scaleUp!.bands).toEqual([
       { band: '<0.8', runs: 2, remediated: 1, successRate: 0.5 },
       { band: '0.8-0.9', runs: 1, remediated: 1, successRate: 1 },
@@ -63,22 +81,37 @@ describe('stats', () => {
 
   it('recommends one step right above the threshold over enough runs, one step left below it, nothing with too few runs', () => {
     const rule = { minRuns: 10, threshold: 0.9 };
-    expect(recommend('approval', 10, 0.95, 'MEDIUM', rule)).toMatchObject({ move: 'right', from: 'approval', to: 'auto', why: expect.stringMatching(/success 95% over 10 runs > 90%: move right \(set mode: auto\)/) });
+    expect(recommend('approval', 10, 0.95, 'MEDIUM', rule)).toMatchObject({
+      move: 'right',
+      from: 'approval',
+      to: 'auto',
+      why: expect.stringMatching(/success 95% over 10 runs > 90%: move right \(set mode: auto\)/),
+    });
     expect(recommend('approval', 20, 1, 'HIGH', rule).why).toMatch(/a risk below HIGH/);
     expect(recommend('suggest', 12, 0.92, 'LOW', rule)).toMatchObject({ move: 'right', to: 'approval' });
-    expect(recommend('auto', 10, 0.8, 'LOW', rule)).toMatchObject({ move: 'left', from: 'auto', to: 'approval', why: expect.stringMatching(/80% over 10 runs < 90%: move left/) });
+    expect(recommend('auto', 10, 0.8, 'LOW', rule)).toMatchObject({
+      move: 'left',
+      from: 'auto',
+      to: 'approval',
+      why: expect.stringMatching(/80% over 10 runs < 90%: move left/),
+    });
     expect(recommend('auto', 9, 0.1, 'LOW', rule)).toMatchObject({ move: 'stay', why: '9 runs; the rule needs at least 10' });
     expect(recommend('auto', 50, 0.99, 'LOW', rule)).toMatchObject({ move: 'stay', why: expect.stringMatching(/already fully automatic/) });
-    expect(recommend('suggest', 50, 0.5, 'LOW', rule)).toMatchObject({ move: 'stay', why: expect.stringMatching(/already only suggested/) });
+    expect(recommend('suggest', 50, 0.5, 'LOW', rule)).toMatchObject({
+      move: 'stay',
+      why: expect.stringMatching(/already only suggested/),
+    });
     expect(recommend('approval', 10, 0.9, 'LOW', rule).move).toBe('stay');
   });
 
-  it("places a runbook on the spectrum by its mode and risk (HIGH always asks), from the latest catalogue it ran with", () => {
+  it('places a runbook on the spectrum by its mode and risk (HIGH always asks), from the latest catalogue it ran with', () => {
     const byId = Object.fromEntries(catalogue.runbooks.map((r) => [r.id, r]));
     expect(trustPosition(byId['scale-up']!)).toBe('auto');
     expect(trustPosition(byId['rollback-deployment']!)).toBe('approval');
     expect(trustPosition({ mode: 'suggest', risk: 'LOW' })).toBe('suggest');
-    const runs = Array.from({ length: 10 }, (_, i) => stored(i, { runbook: 'rollback-deployment', outcome: 'remediated', confidence: 0.95, root_cause: 'error_rate_spike_after_deploy' }));
+    const runs = Array.from({ length: 10 }, (_, i) =>
+      stored(i, { runbook: 'rollback-deployment', outcome: 'remediated', confidence: 0.95, root_cause: 'error_rate_spike_after_deploy' }),
+    );
     expect(runbookStats(runs)[0]!.recommendation).toMatchObject({ move: 'right', from: 'approval', to: 'auto' });
   });
 });
@@ -91,20 +124,34 @@ describe('backtest', () => {
   };
 
   it("shows the changed decision when a runbook's min_confidence is raised above an incident's confidence", () => {
-    const rows = backtest([stored(1, { runbook: 'scale-up', outcome: 'remediated', confidence: 0.75 }), stored(2, { runbook: 'scale-up', outcome: 'remediated', confidence: 0.85 })], raised);
+    const rows = backtest(
+      [
+        stored(1, { runbook: 'scale-up', outcome: 'remediated', confidence: 0.75 }),
+        stored(2, { runbook: 'scale-up', outcome: 'remediated', confidence: 0.85 }),
+      ],
+      raised,
+    );
     expect(rows[0]).toMatchObject({
       incidentId: 'INC1',
       outcome: 'remediated',
       changed: true,
       recorded: { decision: 'auto', event: 'EXECUTING', runbook: 'scale-up' },
-      proposed: { decision: 'manual', event: 'LOW_CONFIDENCE', runbook: 'scale-up', reason: expect.stringMatching(/below scale-up's minimum 0.8/) },
+      proposed: {
+        decision: 'manual',
+        event: 'LOW_CONFIDENCE',
+        runbook: 'scale-up',
+        reason: expect.stringMatching(/below scale-up's minimum 0.8/),
+      },
     });
     // Above the new minimum: same decision, but the runbook's content changed.
     expect(rows[1]).toMatchObject({ changed: false, versionChanged: true });
   });
 
   it('the same catalogue changes nothing', () => {
-    expect(backtest([stored(1, { runbook: 'scale-up', outcome: 'remediated', confidence: 0.75 })], catalogue)[0]).toMatchObject({ changed: false, versionChanged: false });
+    expect(backtest([stored(1, { runbook: 'scale-up', outcome: 'remediated', confidence: 0.75 })], catalogue)[0]).toMatchObject({
+      changed: false,
+      versionChanged: false,
+    });
   });
 });
 
@@ -114,11 +161,12 @@ describe('visibility query', () => {
     expect(remediationQuery({ outcome: 'manual', runbook: 'scale-up', service: 'checkout' })).toBe(
       "WorkflowType = 'remediateIncident' AND RemediateOutcome = 'manual' AND RemediateRunbook = 'scale-up' AND RemediateService = 'checkout'",
     );
-    expect(remediationQuery({ closedSince: new Date(START) })).toBe("WorkflowType = 'remediateIncident' AND ExecutionStatus != 'Running' AND CloseTime >= '2026-01-01T00:00:00.000Z'");
+    expect(remediationQuery({ closedSince: new Date(START) })).toBe(
+      "WorkflowType = 'remediateIncident' AND ExecutionStatus != 'Running' AND CloseTime >= '2026-01-01T00:00:00.000Z'",
+    );
   });
 
   it('refuses values that could change the query', () => {
     expect(() => remediationQuery({ service: "x' OR WorkflowType != 'y" })).toThrow(/--service: .* may contain only/);
   });
 });
-

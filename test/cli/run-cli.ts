@@ -14,7 +14,12 @@ export interface CliRun {
 
 /** Runs the real `remediate` bin as a separate process, from the repository root. */
 export function remediate(args: string[], input?: string): CliRun {
-  const result = spawnSync(process.execPath, [join(ROOT, 'bin/remediate.js'), ...args], { cwd: ROOT, input, encoding: 'utf8', timeout: 60_000 });
+  const result = spawnSync(process.execPath, [join(ROOT, 'bin/remediate.js'), ...args], {
+    cwd: ROOT,
+    input,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -32,7 +37,9 @@ export function hasStackTrace(text: string): boolean {
 
 /** The environment a CLI process gets: this one's, minus Temporal settings a developer may have set, plus `env`. */
 export function cliEnv(env: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const base = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('TEMPORAL_') && !key.startsWith('REMEDIATE_')));
+  const base = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !key.startsWith('TEMPORAL_') && !key.startsWith('REMEDIATE_')),
+  );
   return { ...base, ...env };
 }
 
@@ -40,7 +47,10 @@ export function cliEnv(env: Record<string, string> = {}): NodeJS.ProcessEnv {
  * Runs the bin without blocking this process, so servers the test runs (a simulated cluster the
  * worker calls) keep answering meanwhile.
  */
-export function remediateAsync(args: string[], options: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): Promise<CliRun> {
+export function remediateAsync(
+  args: string[],
+  options: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {},
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(ROOT, 'bin/remediate.js'), ...args], { cwd: ROOT, env: cliEnv(options.env) });
     let stdout = '';
@@ -65,7 +75,11 @@ export class CliProcess {
   readonly exited: Promise<number | null>;
 
   constructor(args: string[], env: Record<string, string> = {}) {
-    this.child = spawn(process.execPath, [join(ROOT, 'bin/remediate.js'), ...args], { cwd: ROOT, env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [join(ROOT, 'bin/remediate.js'), ...args], {
+      cwd: ROOT,
+      env: cliEnv(env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child.stdout!.on('data', (chunk: Buffer) => (this.stdout += chunk.toString()));
     this.child.stderr!.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
     this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));

@@ -2,7 +2,15 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hasStackTrace, remediate, scratch } from './run-cli';
 
-const INVALID = ['runbooks:', '  a:', '    risk: low', '    triggers: [x]', '    min_confidence: 1.5', '    action: kubectl get pods | grep x', ''].join('\n');
+const INVALID = [
+  'runbooks:',
+  '  a:',
+  '    risk: low',
+  '    triggers: [x]',
+  '    min_confidence: 1.5',
+  '    action: kubectl get pods | grep x',
+  '',
+].join('\n');
 
 describe('remediate validate', () => {
   it('passes the shipped catalogue (exit 0)', () => {
@@ -12,7 +20,10 @@ describe('remediate validate', () => {
   });
 
   it("passes the reference exercise's runbooks.yaml unchanged", () => {
-    expect(remediate(['validate', 'test/fixtures/seed/runbooks.yaml'])).toMatchObject({ status: 0, stdout: expect.stringMatching(/^ok: 3 runbooks in 1 file /) });
+    expect(remediate(['validate', 'test/fixtures/seed/runbooks.yaml'])).toMatchObject({
+      status: 0,
+      stdout: expect.stringMatching(/^ok: 3 runbooks in 1 file /),
+    });
   });
 
   it('prints every error as file:line:column: message and exits 1', () => {
@@ -43,8 +54,20 @@ describe('remediate validate', () => {
     const run = remediate(['validate', '--json', join(dir, 'bad.yaml')]);
     expect(run.status).toBe(1);
     expect(JSON.parse(run.stdout)).toEqual([
-      { file: join(dir, 'bad.yaml'), line: 3, column: 11, path: 'runbooks.a.risk', message: 'expected one of "LOW", "MEDIUM", "HIGH", found "low"' },
-      { file: join(dir, 'bad.yaml'), line: 5, column: 21, path: 'runbooks.a.min_confidence', message: 'expected a number between 0 and 1, found 1.5' },
+      {
+        file: join(dir, 'bad.yaml'),
+        line: 3,
+        column: 11,
+        path: 'runbooks.a.risk',
+        message: 'expected one of "LOW", "MEDIUM", "HIGH", found "low"',
+      },
+      {
+        file: join(dir, 'bad.yaml'),
+        line: 5,
+        column: 21,
+        path: 'runbooks.a.min_confidence',
+        message: 'expected a number between 0 and 1, found 1.5',
+      },
     ]);
     expect(remediate(['validate', '--json', 'runbooks'])).toMatchObject({ status: 0, stdout: '[]\n' });
   });

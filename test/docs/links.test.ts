@@ -5,12 +5,24 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const documents = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const documents = [
+  'README.md',
+  ...readdirSync(join(root, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 const text = (file: string) => readFileSync(join(root, file), 'utf8');
 
 /** GitHub's heading anchors: lowercase, punctuation dropped, spaces to dashes. */
 const anchors = (markdown: string) =>
-  new Set([...markdown.matchAll(/^#+ (.+)$/gm)].map((m) => m[1]!.toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-')));
+  new Set(
+    [...markdown.matchAll(/^#+ (.+)$/gm)].map((m) =>
+      m[1]!
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N} _-]/gu, '')
+        .replace(/ /g, '-'),
+    ),
+  );
 
 describe('README and docs', () => {
   it.each(documents)('%s: every relative link names a file (and heading) that exists', (file) => {
@@ -25,7 +37,8 @@ describe('README and docs', () => {
 
   it.each(documents)('%s: every `npm run` script it names exists', (file) => {
     const scripts = Object.keys((JSON.parse(text('package.json')) as { scripts: Record<string, string> }).scripts);
-    for (const [, script] of text(file).matchAll(/npm run ([a-z][\w:-]*)/g)) expect(scripts, `${file}: npm run ${script}`).toContain(script);
+    for (const [, script] of text(file).matchAll(/npm run ([a-z][\w:-]*)/g))
+      expect(scripts, `${file}: npm run ${script}`).toContain(script);
   });
 
   it('the README names the unit-test command and the guardrail coordinator, and never "the seed"', () => {

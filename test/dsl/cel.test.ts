@@ -1,6 +1,15 @@
 import { Environment } from '@marcbachmann/cel-js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CelEvalError, checkCondition, checkExpr, evalCondition, evalOutput, evaluateCondition, evaluateOutput, type CelVars } from '../../dsl/cel';
+import {
+  CelEvalError,
+  checkCondition,
+  checkExpr,
+  evalCondition,
+  evalOutput,
+  evaluateCondition,
+  evaluateOutput,
+  type CelVars,
+} from '../../dsl/cel';
 import type { ExecutorResult, Incident, ParamDecl } from '../../dsl/types';
 
 const incident: Incident = {
@@ -22,16 +31,26 @@ describe('checkExpr (compile time)', () => {
   });
 
   it('reports syntax errors with their offset', () => {
-    expect(checkExpr('context.replicas >', untyped)).toMatchObject({ ok: false, offset: 18, message: expect.stringMatching(/Unexpected token/) });
+    expect(checkExpr('context.replicas >', untyped)).toMatchObject({
+      ok: false,
+      offset: 18,
+      message: expect.stringMatching(/Unexpected token/),
+    });
   });
 
   it('reports type errors', () => {
-    expect(checkExpr('incident.confidence + "x"', untyped)).toMatchObject({ ok: false, message: expect.stringMatching(/no such overload/) });
+    expect(checkExpr('incident.confidence + "x"', untyped)).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/no such overload/),
+    });
     expect(checkExpr('incident.confidance > 0.5', untyped)).toMatchObject({ ok: false, message: 'unknown field incident.confidance' });
   });
 
   it('knows `result` only where there is one', () => {
-    expect(checkExpr('result.exitCode == 0', untyped)).toMatchObject({ ok: false, message: expect.stringMatching(/Unknown variable: result/) });
+    expect(checkExpr('result.exitCode == 0', untyped)).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/Unknown variable: result/),
+    });
     expect(checkExpr('result.exitCode == 0', { context: null, result: true }).ok).toBe(true);
   });
 
@@ -75,8 +94,18 @@ describe('evalCondition (run time)', () => {
   });
 
   it('sees step outputs and the probe result', () => {
-    const result: ExecutorResult = { executor: 'http', ok: true, status: 200, body: '{}', json: { healthy: true }, truncated: false, durationMs: 3 };
-    expect(evalCondition('result.status == 200 && result.json.healthy && steps.a.n == 2', vars({}, { result, steps: { a: { n: 2 } } }))).toBe(true);
+    const result: ExecutorResult = {
+      executor: 'http',
+      ok: true,
+      status: 200,
+      body: '{}',
+      json: { healthy: true },
+      truncated: false,
+      durationMs: 3,
+    };
+    expect(
+      evalCondition('result.status == 200 && result.json.healthy && steps.a.n == 2', vars({}, { result, steps: { a: { n: 2 } } })),
+    ).toBe(true);
   });
 });
 
@@ -108,12 +137,22 @@ describe('evaluation errors are values', () => {
     expect(evaluateCondition('context.replicas > 1', vars({ replicas: 3 }))).toEqual({ ok: true, value: true });
     expect(evaluateCondition('context.replicas > 1', vars({}))).toEqual({
       ok: false,
-      error: { expr: 'context.replicas > 1', reason: 'No such key: replicas', message: 'No such key: replicas in CEL expression: context.replicas > 1' },
+      error: {
+        expr: 'context.replicas > 1',
+        reason: 'No such key: replicas',
+        message: 'No such key: replicas in CEL expression: context.replicas > 1',
+      },
     });
-    expect(evaluateCondition('context.replicas', vars({ replicas: 2 }))).toMatchObject({ ok: false, error: { reason: 'expected true or false, got the int 2' } });
+    expect(evaluateCondition('context.replicas', vars({ replicas: 2 }))).toMatchObject({
+      ok: false,
+      error: { reason: 'expected true or false, got the int 2' },
+    });
     expect(evaluateOutput('1.0 / 0.0', vars({}))).toMatchObject({ ok: false, error: { reason: 'result Infinity is not a finite number' } });
     expect(evaluateOutput('context.n + 1', vars({ n: 1 }))).toEqual({ ok: true, value: 2 });
-    expect(evaluateCondition('context.replicas >', vars({}))).toMatchObject({ ok: false, error: { reason: expect.stringMatching(/Unexpected token/) } });
+    expect(evaluateCondition('context.replicas >', vars({}))).toMatchObject({
+      ok: false,
+      error: { reason: expect.stringMatching(/Unexpected token/) },
+    });
   });
 
   it('the thrown form carries the same message', () => {
@@ -132,9 +171,18 @@ describe('checked once, run many times', () => {
   });
 
   it('checking at compile time leaves the checked program for evaluation: it is not parsed again', () => {
-    expect(checkCondition('context.compiled_replicas > 1', { context: { compiled_replicas: { type: 'int', required: true } as ParamDecl }, result: false }).ok).toBe(true);
+    expect(
+      checkCondition('context.compiled_replicas > 1', {
+        context: { compiled_replicas: { type: 'int', required: true } },
+        result: false,
+      }).ok,
+    ).toBe(true);
     const parse = vi.spyOn(Environment.prototype, 'parse');
-    expect(evalCondition('context.compiled_replicas > 1', vars({ compiled_replicas: 2 }), { compiled_replicas: { type: 'int', required: true } as ParamDecl })).toBe(true);
+    expect(
+      evalCondition('context.compiled_replicas > 1', vars({ compiled_replicas: 2 }), {
+        compiled_replicas: { type: 'int', required: true },
+      }),
+    ).toBe(true);
     expect(parse).not.toHaveBeenCalled();
   });
 });

@@ -5,7 +5,9 @@ import { compileErrors, fileWith, messages, SEED_RUNBOOKS, typedRunbook } from '
 describe('malformed YAML', () => {
   it('reports duplicate keys with their position', () => {
     const errors = compileErrors(['runbooks:', '  a:', '    risk: LOW', '    risk: HIGH', ''].join('\n'));
-    expect(errors).toEqual([expect.objectContaining({ file: 'test.yaml', line: 4, column: 5, message: expect.stringMatching(/^duplicate key/) })]);
+    expect(errors).toEqual([
+      expect.objectContaining({ file: 'test.yaml', line: 4, column: 5, message: expect.stringMatching(/^duplicate key/) }),
+    ]);
   });
 
   it('reports tabs used for indentation with their position', () => {
@@ -36,17 +38,30 @@ describe('malformed YAML', () => {
 
   it('refuses alias expansion bombs instead of hanging', () => {
     const lines = ['a: &a [x, x, x, x, x, x, x, x, x]'];
-    for (const [name, previous] of [['b', 'a'], ['c', 'b'], ['d', 'c'], ['e', 'd'], ['f', 'e'], ['g', 'f']]) {
+    for (const [name, previous] of [
+      ['b', 'a'],
+      ['c', 'b'],
+      ['d', 'c'],
+      ['e', 'd'],
+      ['f', 'e'],
+      ['g', 'f'],
+    ]) {
       lines.push(`${name}: &${name} [${Array(9).fill(`*${previous}`).join(', ')}]`);
     }
     lines.push('runbooks: {}');
     expect(compileErrors(lines.join('\n'))).toEqual([
-      expect.objectContaining({ line: 1, column: 1, message: 'invalid YAML: Excessive alias count indicates a resource exhaustion attack' }),
+      expect.objectContaining({
+        line: 1,
+        column: 1,
+        message: 'invalid YAML: Excessive alias count indicates a resource exhaustion attack',
+      }),
     ]);
   });
 
   it('reports an empty file', () => {
-    expect(compileErrors('')).toEqual([expect.objectContaining({ line: 1, column: 1, message: 'expected a map of fields, found nothing (null)' })]);
+    expect(compileErrors('')).toEqual([
+      expect.objectContaining({ line: 1, column: 1, message: 'expected a map of fields, found nothing (null)' }),
+    ]);
   });
 
   it('reports every file with errors, not just the first', () => {
@@ -71,7 +86,9 @@ describe('schema errors', () => {
       path: 'runbooks.restart-pod.min_confidense',
       message: expect.stringMatching(/^unknown field "min_confidense" \(did you mean "min_confidence"\?\); expected one of: name, /),
     });
-    expect(errors).toContainEqual(expect.objectContaining({ line: 2, column: 3, path: 'runbooks.restart-pod', message: 'missing required field "min_confidence"' }));
+    expect(errors).toContainEqual(
+      expect.objectContaining({ line: 2, column: 3, path: 'runbooks.restart-pod', message: 'missing required field "min_confidence"' }),
+    );
   });
 
   it('reports min_confidence outside [0, 1] at the value, with what it found', () => {
@@ -83,7 +100,9 @@ describe('schema errors', () => {
       path: 'runbooks.a.min_confidence',
       message: 'expected a number between 0 and 1, found 1.5',
     });
-    expect(messages(compileErrors(fileWith({ a: typedRunbook({ min_confidence: -0.1 }) })))).toEqual(['expected a number between 0 and 1, found -0.1']);
+    expect(messages(compileErrors(fileWith({ a: typedRunbook({ min_confidence: -0.1 }) })))).toEqual([
+      'expected a number between 0 and 1, found -0.1',
+    ]);
   });
 
   it.each([
@@ -149,13 +168,33 @@ describe('schema errors', () => {
 
 describe('placeholder rules: errors with positions', () => {
   const file = (url: string, argv: string[]) =>
-    ['runbooks:', '  a:', '    triggers: [x]', '    min_confidence: 0.5', '    risk: HIGH', '    actions:', `      - { id: c, http: { url: "${url}" } }`, `      - { id: e, exec: { argv: [${argv.join(', ')}] } }`, ''].join('\n');
+    [
+      'runbooks:',
+      '  a:',
+      '    triggers: [x]',
+      '    min_confidence: 0.5',
+      '    risk: HIGH',
+      '    actions:',
+      `      - { id: c, http: { url: "${url}" } }`,
+      `      - { id: e, exec: { argv: [${argv.join(', ')}] } }`,
+      '',
+    ].join('\n');
 
   it('points at the placeholder in a URL, and at the program in argv', () => {
     const errors = compileErrors(file('https://h/pods/x{pod}', ['bash', '-c', 'x']));
     expect(errors).toEqual([
-      expect.objectContaining({ line: 7, column: 48, path: 'runbooks.a.actions[0].http.url', message: expect.stringMatching(/^a placeholder in a URL path must be a whole segment/) }),
-      expect.objectContaining({ line: 8, column: 33, path: 'runbooks.a.actions[1].exec.argv[0]', message: expect.stringMatching(/^"bash" runs other programs/) }),
+      expect.objectContaining({
+        line: 7,
+        column: 48,
+        path: 'runbooks.a.actions[0].http.url',
+        message: expect.stringMatching(/^a placeholder in a URL path must be a whole segment/),
+      }),
+      expect.objectContaining({
+        line: 8,
+        column: 33,
+        path: 'runbooks.a.actions[1].exec.argv[0]',
+        message: expect.stringMatching(/^"bash" runs other programs/),
+      }),
     ]);
   });
 });

@@ -9,7 +9,32 @@ const lines = base.split('\n').length;
 
 const mutation = fc.oneof(
   fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 8 }) }),
-  fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), text: fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('{', '}', '[', ']', ':', '- ', '"', "'", '&a', '*a', '!!js', '__proto__: 1', '\n  ', '{pod_name}', '${X}', '--', '..')) }),
+  fc.record({
+    kind: fc.constant('insert' as const),
+    at: fc.nat(),
+    text: fc.oneof(
+      fc.string({ maxLength: 6 }),
+      fc.constantFrom(
+        '{',
+        '}',
+        '[',
+        ']',
+        ':',
+        '- ',
+        '"',
+        "'",
+        '&a',
+        '*a',
+        '!!js',
+        '__proto__: 1',
+        '\n  ',
+        '{pod_name}',
+        '${X}',
+        '--',
+        '..',
+      ),
+    ),
+  }),
 );
 
 function apply(text: string, mutations: { kind: 'delete' | 'insert'; at: number; length?: number; text?: string }[]): string {

@@ -28,7 +28,33 @@ const compile = (text: string) => {
 /** Small edits of a valid file: the likeliest inputs are almost-right runbooks. */
 function mutated(base: string): fc.Arbitrary<string> {
   const edit = fc.oneof(
-    fc.record({ kind: fc.constant('insert' as const), at: fc.nat(base.length), text: fc.constantFrom(' ', '\t', '\n', ':', '- ', '{', '}', '"', "'", '[', ']', '#', '&a', '*a', '!!str', '0', '-1', 'null', '{x}', '$', '|') }),
+    fc.record({
+      kind: fc.constant('insert' as const),
+      at: fc.nat(base.length),
+      text: fc.constantFrom(
+        ' ',
+        '\t',
+        '\n',
+        ':',
+        '- ',
+        '{',
+        '}',
+        '"',
+        "'",
+        '[',
+        ']',
+        '#',
+        '&a',
+        '*a',
+        '!!str',
+        '0',
+        '-1',
+        'null',
+        '{x}',
+        '$',
+        '|',
+      ),
+    }),
     fc.record({ kind: fc.constant('delete' as const), at: fc.nat(base.length), length: fc.integer({ min: 1, max: 12 }) }),
     fc.record({ kind: fc.constant('duplicate' as const), at: fc.nat(base.length), length: fc.integer({ min: 1, max: 80 }) }),
   );
@@ -47,15 +73,30 @@ const runbookish = fc.dictionary(
   fc.constantFrom('restart-pod', 'a', 'Bad Id', 'x_1'),
   fc.dictionary(
     fc.constantFrom(
-      'risk', 'mode', 'triggers', 'root_causes', 'min_confidence', 'max_per_hour', 'cooldown_minutes', 'pre_checks', 'post_checks',
-      'action', 'actions', 'rollback', 'context', 'approval', 'circuit_breaker', 'precedence', 'blast_radius_limit',
+      'risk',
+      'mode',
+      'triggers',
+      'root_causes',
+      'min_confidence',
+      'max_per_hour',
+      'cooldown_minutes',
+      'pre_checks',
+      'post_checks',
+      'action',
+      'actions',
+      'rollback',
+      'context',
+      'approval',
+      'circuit_breaker',
+      'precedence',
+      'blast_radius_limit',
     ),
     fc.jsonValue({ maxDepth: 3 }),
   ),
 );
 
 describe('the compiler never crashes', () => {
-  it('on mutations of the reference exercise\'s runbooks', () => {
+  it("on mutations of the reference exercise's runbooks", () => {
     fc.assert(fc.property(mutated(SEED_RUNBOOKS), compile), { numRuns: 300 });
   });
 
@@ -68,10 +109,16 @@ describe('the compiler never crashes', () => {
   });
 
   it('on arbitrary YAML documents', () => {
-    fc.assert(fc.property(fc.jsonValue({ maxDepth: 4 }), (value) => compile(stringify(value))), { numRuns: 200 });
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 4 }), (value) => compile(stringify(value))),
+      { numRuns: 200 },
+    );
   });
 
   it('on runbook-shaped documents with arbitrary field values', () => {
-    fc.assert(fc.property(runbookish, (runbooks) => compile(stringify({ runbooks }))), { numRuns: 300 });
+    fc.assert(
+      fc.property(runbookish, (runbooks) => compile(stringify({ runbooks }))),
+      { numRuns: 300 },
+    );
   });
 });

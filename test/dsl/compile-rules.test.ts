@@ -23,17 +23,31 @@ describe('check names', () => {
       { post_checks: [{ check: 'pod_healthy', deadline: '2m', interval: '10s' }] },
       { checks: { pod_healthy: { description: 'Reads context.replicas.', condition: 'has(context.replicas)' } } },
     );
-    expect(runbook.postChecks[0]).toMatchObject({ id: 'post.pod_healthy', check: 'pod_healthy', origin: 'file', deadlineMs: 120_000, intervalMs: 10_000 });
+    expect(runbook.postChecks[0]).toMatchObject({
+      id: 'post.pod_healthy',
+      check: 'pod_healthy',
+      origin: 'file',
+      deadlineMs: 120_000,
+      intervalMs: 10_000,
+    });
   });
 
-  it("lets a file override a standard check for that file, and records it", () => {
+  it('lets a file override a standard check for that file, and records it', () => {
     const runbook = compiled({}, { checks: { replicas_greater_than_one: { condition: 'has(context.replicas) && context.replicas > 2' } } });
-    expect(runbook.preChecks[0]).toMatchObject({ origin: 'file_override', condition: { cel: 'has(context.replicas) && context.replicas > 2' } });
+    expect(runbook.preChecks[0]).toMatchObject({
+      origin: 'file_override',
+      condition: { cel: 'has(context.replicas) && context.replicas > 2' },
+    });
   });
 
   it('reports a broken file check once, where it is defined, not as unknown where it is used', () => {
     const errors = errorsFor({ pre_checks: ['mine'] }, { checks: { mine: { condition: 'context.x >' } } });
-    expect(errors).toEqual([expect.objectContaining({ path: 'checks.mine.condition', message: expect.stringMatching(/^invalid CEL condition: Unexpected token/) })]);
+    expect(errors).toEqual([
+      expect.objectContaining({
+        path: 'checks.mine.condition',
+        message: expect.stringMatching(/^invalid CEL condition: Unexpected token/),
+      }),
+    ]);
   });
 
   it("checks a standard check against a runbook's declared context, where it is used", () => {
@@ -54,24 +68,53 @@ describe('check names', () => {
         },
       ],
     });
-    expect(runbook.postChecks[0]).toMatchObject({ origin: 'inline', check: 'http_ok', probe: { executor: 'http', method: 'GET' }, deadlineMs: 30_000 });
+    expect(runbook.postChecks[0]).toMatchObject({
+      origin: 'inline',
+      check: 'http_ok',
+      probe: { executor: 'http', method: 'GET' },
+      deadlineMs: 30_000,
+    });
   });
 
   it('points at the offending column inside a CEL condition', () => {
     const line = '      - { id: p, condition: context.replicas > }';
-    const text = ['runbooks:', '  a:', '    risk: HIGH', '    triggers: [x]', '    min_confidence: 0.5', '    action: kubectl get pods', '    post_checks:', line, ''].join('\n');
+    const text = [
+      'runbooks:',
+      '  a:',
+      '    risk: HIGH',
+      '    triggers: [x]',
+      '    min_confidence: 0.5',
+      '    action: kubectl get pods',
+      '    post_checks:',
+      line,
+      '',
+    ].join('\n');
     expect(compileErrors(text)).toEqual([
-      expect.objectContaining({ line: 8, column: line.indexOf(' }') + 1, path: 'runbooks.a.post_checks[0].condition', message: 'invalid CEL condition: Unexpected token: EOF' }),
+      expect.objectContaining({
+        line: 8,
+        column: line.indexOf(' }') + 1,
+        path: 'runbooks.a.post_checks[0].condition',
+        message: 'invalid CEL condition: Unexpected token: EOF',
+      }),
     ]);
   });
 
   it.each([
     [{ id: 'x' }, 'an inline check needs "condition" (or use a named check: "check: NAME")'],
     [{ condition: 'true' }, 'an inline check needs "id" (or use a named check: "check: NAME")'],
-    [{ check: 'pod_becomes_ready', condition: 'true' }, '"condition" comes from the definition of check "pod_becomes_ready"; use an inline check ({id, condition}) instead'],
+    [
+      { check: 'pod_becomes_ready', condition: 'true' },
+      '"condition" comes from the definition of check "pod_becomes_ready"; use an inline check ({id, condition}) instead',
+    ],
     [{ id: 'p', condition: 'result.ok', probe: {} }, 'a probe needs exactly one of "exec", "http" or "kubernetes", found none'],
-    [{ id: 'p', condition: 'true', deadline: '10s', interval: '1m' }, 'a polled check needs 0 < interval <= deadline, found interval 60000ms and deadline 10000ms'],
-    [{ id: 'p', condition: 'incident.confidence' }, 'invalid CEL condition: a condition must be true or false, but this expression is of type double'],
+    [
+      { id: 'p', condition: 'true', deadline: '10s', interval: '1m' },
+      'a polled check needs 0 < interval <= deadline, found interval 60000ms and deadline 10000ms',
+    ],
+    [
+      { id: 'p', condition: 'incident.confidence' },
+      'invalid CEL condition: a condition must be true or false, but this expression is of type double',
+    ],
     [{ id: 'p', condition: 'result.ok' }, 'invalid CEL condition: Unknown variable: result'],
     [{ id: 'p', condition: 'true', timeout: 0 }, 'expected a duration greater than zero, found 0'],
   ])('rejects the check %j', (entry, message) => {
@@ -85,7 +128,8 @@ describe('placeholders', () => {
     expect(errors).toEqual([
       expect.objectContaining({
         path: 'runbooks.a.actions[0].exec.argv[3]',
-        message: 'placeholder {pod} is not declared in the runbook\'s context (did you mean "pod_name"?); declared: pod_name, namespace, replicas',
+        message:
+          'placeholder {pod} is not declared in the runbook\'s context (did you mean "pod_name"?); declared: pod_name, namespace, replicas',
       }),
     ]);
   });
@@ -139,7 +183,11 @@ describe('placeholders', () => {
     const line = '    action: kubectl delete pod {pod-name}';
     const text = ['runbooks:', '  a:', '    triggers: [x]', '    min_confidence: 0.5', '    risk: HIGH', line, ''].join('\n');
     expect(compileErrors(text)).toEqual([
-      expect.objectContaining({ line: 6, column: line.indexOf('{') + 1, message: expect.stringMatching(/^invalid placeholder \{pod-name\}/) }),
+      expect.objectContaining({
+        line: 6,
+        column: line.indexOf('{') + 1,
+        message: expect.stringMatching(/^invalid placeholder \{pod-name\}/),
+      }),
     ]);
   });
 });
@@ -149,7 +197,12 @@ describe('commands and executors', () => {
     const line = '    action: kubectl get pods | grep bad';
     const text = ['runbooks:', '  a:', '    triggers: [x]', '    min_confidence: 0.5', '    risk: HIGH', line, ''].join('\n');
     expect(compileErrors(text)).toEqual([
-      expect.objectContaining({ line: 6, column: line.indexOf('|') + 1, path: 'runbooks.a.action', message: expect.stringMatching(/^unquoted "\|": commands run without a shell/) }),
+      expect.objectContaining({
+        line: 6,
+        column: line.indexOf('|') + 1,
+        path: 'runbooks.a.action',
+        message: expect.stringMatching(/^unquoted "\|": commands run without a shell/),
+      }),
     ]);
   });
 
@@ -212,7 +265,10 @@ describe('commands and executors', () => {
 
   it.each([
     [{ id: 'x' }, 'a step needs exactly one of "exec", "http", "kubernetes" or "wait", found none'],
-    [{ id: 'x', wait: 5, exec: { argv: ['a'] } }, 'a step needs exactly one of "exec", "http", "kubernetes" or "wait", found exec and wait'],
+    [
+      { id: 'x', wait: 5, exec: { argv: ['a'] } },
+      'a step needs exactly one of "exec", "http", "kubernetes" or "wait", found exec and wait',
+    ],
     [{ id: 'x', wait: '5s', retries: 2 }, 'a wait step takes no "retries"'],
     [{ id: 'x', wait: 0 }, 'expected a duration greater than zero, found 0'],
     [{ id: 'x', exec: { argv: ['a'] }, outputs: { n: 'result.' } }, expect.stringMatching(/^invalid CEL output: /)],
@@ -225,15 +281,22 @@ describe('commands and executors', () => {
     expect(messages(errorsFor({ action: 'kubectl get pods' }))).toEqual([
       'expected either "action" (a command) or "actions" (a list of steps), found both',
     ]);
-    expect(messages(errorsFor({ actions: undefined }))).toEqual(['nothing to do: expected "action" (a command) or "actions" (a list of steps)']);
+    expect(messages(errorsFor({ actions: undefined }))).toEqual([
+      'nothing to do: expected "action" (a command) or "actions" (a list of steps)',
+    ]);
   });
 });
 
 describe('ids and matching', () => {
   it('rejects duplicate step ids within a runbook', () => {
-    expect(errorsFor({ actions: [{ id: 'x', wait: 1 }, { id: 'x', wait: 2 }] })).toEqual([
-      expect.objectContaining({ path: 'runbooks.a.actions[1]', message: expect.stringMatching(/^duplicate step id "x"/) }),
-    ]);
+    expect(
+      errorsFor({
+        actions: [
+          { id: 'x', wait: 1 },
+          { id: 'x', wait: 2 },
+        ],
+      }),
+    ).toEqual([expect.objectContaining({ path: 'runbooks.a.actions[1]', message: expect.stringMatching(/^duplicate step id "x"/) })]);
     expect(messages(errorsFor({ pre_checks: ['replicas_greater_than_one', 'replicas_greater_than_one'] }))).toEqual([
       expect.stringMatching(/^duplicate step id "pre.replicas_greater_than_one"/),
     ]);
@@ -246,7 +309,9 @@ describe('ids and matching', () => {
     ]);
     expect(result).toEqual({
       ok: false,
-      errors: [{ file: 'two.yaml', line: 2, column: 3, path: 'runbooks.a', message: 'duplicate runbook id "a": already defined in one.yaml:2' }],
+      errors: [
+        { file: 'two.yaml', line: 2, column: 3, path: 'runbooks.a', message: 'duplicate runbook id "a": already defined in one.yaml:2' },
+      ],
     });
   });
 
@@ -275,7 +340,12 @@ describe('ids and matching', () => {
 
 describe('approval settings', () => {
   it('escalates at two thirds of the timeout by default', () => {
-    expect(compiled({ approval: { timeout: '15m' } }).approval).toEqual({ approvers: [], quorum: 1, timeoutMs: 900_000, escalateAfterMs: 600_000 });
+    expect(compiled({ approval: { timeout: '15m' } }).approval).toEqual({
+      approvers: [],
+      quorum: 1,
+      timeoutMs: 900_000,
+      escalateAfterMs: 600_000,
+    });
   });
 
   it('rejects escalation after the timeout and a quorum larger than the approvers', () => {
@@ -302,7 +372,10 @@ describe('safety rules', () => {
   });
 
   it('allows an undeclared rollback and no post-checks where a human approves or runs each fix', () => {
-    expect(compiled({ mode: 'approval', rollback: undefined, post_checks: undefined })).toMatchObject({ mode: 'approval', rollback: { kind: 'undeclared' } });
+    expect(compiled({ mode: 'approval', rollback: undefined, post_checks: undefined })).toMatchObject({
+      mode: 'approval',
+      rollback: { kind: 'undeclared' },
+    });
     expect(compiled({ risk: 'HIGH', rollback: undefined })).toMatchObject({ mode: 'approval', rollback: { kind: 'undeclared' } });
     expect(compiled({ mode: 'suggest', rollback: undefined, post_checks: [] })).toMatchObject({ mode: 'suggest' });
   });

@@ -21,7 +21,11 @@ describe("the reference exercise's runbooks.yaml", () => {
       rollback: { kind: 'self_healing' },
       source: { file: 'runbooks.yaml', line: 3 },
     });
-    expect(byId['rollback-deployment']).toMatchObject({ risk: 'HIGH', mode: 'approval', guardrails: { maxPerHour: 1, cooldownMs: 30 * 60_000 } });
+    expect(byId['rollback-deployment']).toMatchObject({
+      risk: 'HIGH',
+      mode: 'approval',
+      guardrails: { maxPerHour: 1, cooldownMs: 30 * 60_000 },
+    });
   });
 
   it('splits command strings into argv at compile time, one placeholder per argument', () => {
@@ -33,7 +37,12 @@ describe("the reference exercise's runbooks.yaml", () => {
       { parts: [{ kind: 'literal', text: 'scale' }] },
       { parts: [{ kind: 'literal', text: 'deployment' }] },
       { parts: [{ kind: 'placeholder', path: ['context', 'deployment'] }] },
-      { parts: [{ kind: 'literal', text: '--replicas=' }, { kind: 'placeholder', path: ['context', 'new_replicas'] }] },
+      {
+        parts: [
+          { kind: 'literal', text: '--replicas=' },
+          { kind: 'placeholder', path: ['context', 'new_replicas'] },
+        ],
+      },
       { parts: [{ kind: 'literal', text: '-n' }] },
       { parts: [{ kind: 'placeholder', path: ['context', 'namespace'] }] },
     ]);
@@ -49,7 +58,7 @@ describe("the reference exercise's runbooks.yaml", () => {
     expect(restart.postChecks[0]).toMatchObject({ id: 'post.pod_becomes_ready', deadlineMs: 60_000, intervalMs: 5_000, timeoutMs: 10_000 });
   });
 
-  it('fills in the reference exercise\'s engine defaults for everything it does not say', () => {
+  it("fills in the reference exercise's engine defaults for everything it does not say", () => {
     expect(byId['restart-pod']).toMatchObject({
       name: 'restart-pod',
       guardrails: { blastRadiusLimit: 1, circuitBreaker: { failureThreshold: 3, recoveryTimeoutMs: 300_000 } },

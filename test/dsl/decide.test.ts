@@ -53,7 +53,9 @@ describe('matching', () => {
   });
 
   it('matches symptoms when no root cause matches, preferring the runbook matching more of them', () => {
-    expect(decide(incident({ root_cause: 'unknown', symptoms: ['OOMKilled', 'Unhealthy'] }), catalogue, snapshot()).runbook).toBe('a_symptom');
+    expect(decide(incident({ root_cause: 'unknown', symptoms: ['OOMKilled', 'Unhealthy'] }), catalogue, snapshot()).runbook).toBe(
+      'a_symptom',
+    );
   });
 
   it('hands a tie between symptom matches to a human', () => {
@@ -161,7 +163,9 @@ describe('blast radius', () => {
       reason: 'db already under remediation (max 1 service at once)',
     });
     expect(decide(incident(), seed, snapshot({ active: active(1, 'api') })).decision).toBe('auto');
-    expect(decide(incident(), seed, { ...snapshot({ active: active(1, 'db') }), limits: { maxConcurrent: 3, maxServices: 2 } }).decision).toBe('auto');
+    expect(
+      decide(incident(), seed, { ...snapshot({ active: active(1, 'db') }), limits: { maxConcurrent: 3, maxServices: 2 } }).decision,
+    ).toBe('auto');
   });
 
   it("blocks an incident spanning more services than the runbook's blast_radius_limit", () => {
@@ -175,7 +179,12 @@ describe('blast radius', () => {
 
 describe('max_services counts every service an incident would change', () => {
   const wide = compileOk(fileWith({ wide: typedRunbook({ root_causes: ['wide'], blast_radius_limit: 3 }) }));
-  const three = incident({ root_cause: 'wide', service: undefined, services: ['api', 'db', 'cache'], context: { pod_name: 'p', namespace: 'n' } });
+  const three = incident({
+    root_cause: 'wide',
+    service: undefined,
+    services: ['api', 'db', 'cache'],
+    context: { pod_name: 'p', namespace: 'n' },
+  });
 
   it('refuses a three-service incident under max_services 1 even with nothing else under change', () => {
     expect(decide(three, wide, snapshot())).toMatchObject({
@@ -187,8 +196,14 @@ describe('max_services counts every service an incident would change', () => {
 
   it('allows it when the fleet limit covers all three, and counts services already under change', () => {
     expect(decide(three, wide, snapshot({ limits: { maxConcurrent: 3, maxServices: 3 } }))).toMatchObject({ decision: 'auto' });
-    const busy = snapshot({ limits: { maxConcurrent: 3, maxServices: 3 }, active: [{ incidentId: 'x', runbook: 'wide', services: ['other'] }] });
-    expect(decide(three, wide, busy)).toMatchObject({ decision: 'blocked', reason: 'other already under remediation (max 3 services at once)' });
+    const busy = snapshot({
+      limits: { maxConcurrent: 3, maxServices: 3 },
+      active: [{ incidentId: 'x', runbook: 'wide', services: ['other'] }],
+    });
+    expect(decide(three, wide, busy)).toMatchObject({
+      decision: 'blocked',
+      reason: 'other already under remediation (max 3 services at once)',
+    });
   });
 });
 

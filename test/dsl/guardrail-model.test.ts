@@ -25,7 +25,12 @@ const RUNBOOKS = [
 ].map((r) => ({
   id: r.id,
   risk: 'LOW' as const,
-  guardrails: { maxPerHour: r.maxPerHour, cooldownMs: r.cooldownMs, blastRadiusLimit: 1, circuitBreaker: { failureThreshold: r.failureThreshold, recoveryTimeoutMs: r.recoveryTimeoutMs } },
+  guardrails: {
+    maxPerHour: r.maxPerHour,
+    cooldownMs: r.cooldownMs,
+    blastRadiusLimit: 1,
+    circuitBreaker: { failureThreshold: r.failureThreshold, recoveryTimeoutMs: r.recoveryTimeoutMs },
+  },
 }));
 type Runbook = (typeof RUNBOOKS)[number];
 const FROM = { workflowId: 'w', runId: '00000000-0000-4000-8000-000000000000' };
@@ -45,8 +50,21 @@ type Cmd = { dt: number } & (
 
 // ---- The reference model: the rules as read from dsl/decide.ts and dsl/guardrail-state.ts. ----
 
-interface MLease { services: string[]; runbook: string; expiresAtMs: number; trial: boolean; leaseId?: string; breaker?: { failureThreshold: number; recoveryTimeoutMs: number } }
-interface MBreaker { state: 'closed' | 'open' | 'half_open'; failures: number; openedAtMs?: number; trialInFlight: boolean; settings: { failureThreshold: number; recoveryTimeoutMs: number } }
+interface MLease {
+  services: string[];
+  runbook: string;
+  expiresAtMs: number;
+  trial: boolean;
+  leaseId?: string;
+  breaker?: { failureThreshold: number; recoveryTimeoutMs: number };
+}
+interface MBreaker {
+  state: 'closed' | 'open' | 'half_open';
+  failures: number;
+  openedAtMs?: number;
+  trialInFlight: boolean;
+  settings: { failureThreshold: number; recoveryTimeoutMs: number };
+}
 
 class Model {
   leases = new Map<string, MLease>();
@@ -60,7 +78,8 @@ class Model {
   advance(now: number): void {
     for (const [id, lease] of [...this.leases]) if (lease.expiresAtMs <= now) this.release(id, 'failure', now);
     for (const b of this.breakers.values()) {
-      if (b.state === 'open' && b.openedAtMs !== undefined && now - b.openedAtMs >= b.settings.recoveryTimeoutMs) Object.assign(b, { state: 'half_open', trialInFlight: false });
+      if (b.state === 'open' && b.openedAtMs !== undefined && now - b.openedAtMs >= b.settings.recoveryTimeoutMs)
+        Object.assign(b, { state: 'half_open', trialInFlight: false });
     }
   }
 
@@ -68,7 +87,8 @@ class Model {
   refusal(rb: Runbook, service: string, services: string[], now: number, human: boolean, capacity: boolean): string | undefined {
     if (this.frozen && !human) return 'FROZEN';
     const b = this.breakers.get(rb.id);
-    if (b?.state === 'open' && (b.openedAtMs === undefined || now - b.openedAtMs < rb.guardrails.circuitBreaker.recoveryTimeoutMs)) return 'CIRCUIT_OPEN';
+    if (b?.state === 'open' && (b.openedAtMs === undefined || now - b.openedAtMs < rb.guardrails.circuitBreaker.recoveryTimeoutMs))
+      return 'CIRCUIT_OPEN';
     if (b?.state === 'half_open' && b.trialInFlight) return 'CIRCUIT_OPEN';
     const runs = this.executions.get(`${rb.id}:${service}`) ?? [];
     if (runs.filter((t) => t > now - HOUR).length >= rb.guardrails.maxPerHour) return 'RATE_LIMITED';
@@ -111,7 +131,12 @@ class Model {
     for (const s of lease.services) this.failures.set(s, [...(this.failures.get(s) ?? []), now]);
     const failures = (b?.failures ?? 0) + 1;
     const opens = lease.trial || failures >= settings.failureThreshold;
-    this.breakers.set(lease.runbook, opens ? { state: 'open', failures, openedAtMs: now, trialInFlight: false, settings } : { state: 'closed', failures, trialInFlight: false, settings });
+    this.breakers.set(
+      lease.runbook,
+      opens
+        ? { state: 'open', failures, openedAtMs: now, trialInFlight: false, settings }
+        : { state: 'closed', failures, trialInFlight: false, settings },
+    );
   }
 }
 
@@ -120,10 +145,48 @@ class Model {
 const dt = fc.constantFrom(0, 0, 0, 1_000, MIN, 5 * MIN, 11 * MIN, 61 * MIN);
 const index = (n: number) => fc.nat({ max: n - 1 });
 const cmd: fc.Arbitrary<Cmd> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ dt, kind: fc.constant('check' as const), incident: index(INCIDENTS.length), service: index(SERVICES.length), extra: fc.oneof({ weight: 7, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: index(SERVICES.length) }), runbook: index(RUNBOOKS.length), reserve: fc.boolean() }) },
-  { weight: 1, arbitrary: fc.record({ dt, kind: fc.constant('approved' as const), incident: index(INCIDENTS.length), service: index(SERVICES.length), runbook: index(RUNBOOKS.length) }) },
-  { weight: 4, arbitrary: fc.record({ dt, kind: fc.constant('release' as const), incident: fc.nat(), result: fc.constantFrom('success' as const, 'failure' as const, 'no_action' as const), stale: fc.constantFrom(false, false, false, true) }) },
-  { weight: 2, arbitrary: fc.record({ dt, kind: fc.constant('renew' as const), incident: fc.nat(), leaseMs: fc.constantFrom(5 * MIN, 30 * MIN), stale: fc.constantFrom(false, false, false, true) }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      dt,
+      kind: fc.constant('check' as const),
+      incident: index(INCIDENTS.length),
+      service: index(SERVICES.length),
+      extra: fc.oneof({ weight: 7, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: index(SERVICES.length) }),
+      runbook: index(RUNBOOKS.length),
+      reserve: fc.boolean(),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      dt,
+      kind: fc.constant('approved' as const),
+      incident: index(INCIDENTS.length),
+      service: index(SERVICES.length),
+      runbook: index(RUNBOOKS.length),
+    }),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      dt,
+      kind: fc.constant('release' as const),
+      incident: fc.nat(),
+      result: fc.constantFrom('success' as const, 'failure' as const, 'no_action' as const),
+      stale: fc.constantFrom(false, false, false, true),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      dt,
+      kind: fc.constant('renew' as const),
+      incident: fc.nat(),
+      leaseMs: fc.constantFrom(5 * MIN, 30 * MIN),
+      stale: fc.constantFrom(false, false, false, true),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ dt, kind: fc.constant('freeze' as const) }) },
   { weight: 1, arbitrary: fc.record({ dt, kind: fc.constant('unfreeze' as const) }) },
   { weight: 1, arbitrary: fc.record({ dt, kind: fc.constant('reset' as const), runbook: index(RUNBOOKS.length) }) },
@@ -138,7 +201,7 @@ const policyArb: fc.Arbitrary<GuardrailPolicy> = fc.record({
 function verdictOf(out: Outgoing[]): { kind: string; event?: string; lease?: { leaseId?: string } } {
   const reply = out[0]?.reply;
   if (out.length !== 1 || reply?.kind !== 'verdict') throw new Error(`expected one verdict, got ${JSON.stringify(out)}`);
-  return reply.verdict as { kind: string; event?: string; lease?: { leaseId?: string } };
+  return reply.verdict;
 }
 
 function pick(model: Model, n: number): string {
@@ -167,12 +230,23 @@ function run(policy: GuardrailPolicy, cmds: Cmd[]): void {
         const rb = RUNBOOKS[c.runbook]!;
         const service = SERVICES[c.service]!;
         const services = c.extra === null || c.extra === c.service ? [service] : [service, SERVICES[c.extra]!];
-        const request: CheckRequest = { kind: 'check', requestId: `r${++requests}`, from: FROM, incidentId: id, incident: { id, service, services }, runbook: rb, humanApproved: false, reserve: c.reserve, leaseMs: 10 * MIN };
+        const request: CheckRequest = {
+          kind: 'check',
+          requestId: `r${++requests}`,
+          from: FROM,
+          incidentId: id,
+          incident: { id, service, services },
+          runbook: rb,
+          humanApproved: false,
+          reserve: c.reserve,
+          leaseMs: 10 * MIN,
+        };
         const verdict = verdictOf(handleRequest(state, policy, request, now).out);
         const refused = model.leases.has(id) ? 'BLAST_LIMITED' : model.refusal(rb, service, services, now, false, c.reserve);
         const expected = refused ? `blocked:${refused}` : c.reserve ? 'granted' : 'clear';
         expect(`${verdict.kind}${verdict.event ? `:${verdict.event}` : ''}`, at).toBe(expected);
-        if (expected === 'granted') expect(verdict.lease?.leaseId, at).toBe(model.reserve(id, rb, service, services, now, 10 * MIN, true).leaseId);
+        if (expected === 'granted')
+          expect(verdict.lease?.leaseId, at).toBe(model.reserve(id, rb, service, services, now, 10 * MIN, true).leaseId);
         granted = verdict.kind === 'granted';
         break;
       }
@@ -180,7 +254,19 @@ function run(policy: GuardrailPolicy, cmds: Cmd[]): void {
         const id = INCIDENTS[c.incident]!;
         const rb = RUNBOOKS[c.runbook]!;
         const service = SERVICES[c.service]!;
-        const verdict = acquire(state, policy, { incidentId: id, workflowId: 'w', incident: { id, service, services: [service] }, runbook: rb, humanApproved: true, leaseMs: 10 * MIN }, now);
+        const verdict = acquire(
+          state,
+          policy,
+          {
+            incidentId: id,
+            workflowId: 'w',
+            incident: { id, service, services: [service] },
+            runbook: rb,
+            humanApproved: true,
+            leaseMs: 10 * MIN,
+          },
+          now,
+        );
         const held = model.leases.has(id);
         const refused = held ? undefined : model.refusal(rb, service, [service], now, true, true);
         expect(verdict.granted ? 'granted' : verdict.event, at).toBe(refused ?? 'granted');
@@ -191,7 +277,12 @@ function run(policy: GuardrailPolicy, cmds: Cmd[]): void {
         const id = pick(model, c.incident);
         const lease = model.leases.get(id);
         const leaseId = c.stale || !lease ? `${id}#0` : lease.leaseId;
-        handleRequest(state, policy, { kind: 'release', requestId: `r${++requests}`, from: FROM, incidentId: id, leaseId, result: c.result }, now);
+        handleRequest(
+          state,
+          policy,
+          { kind: 'release', requestId: `r${++requests}`, from: FROM, incidentId: id, leaseId, result: c.result },
+          now,
+        );
         if (lease && (leaseId === undefined || leaseId === lease.leaseId)) model.release(id, c.result, now);
         serveWaiting(state, policy, now);
         break;
@@ -200,9 +291,17 @@ function run(policy: GuardrailPolicy, cmds: Cmd[]): void {
         const id = pick(model, c.incident);
         const lease = model.leases.get(id);
         const leaseId = c.stale || !lease?.leaseId ? `${id}#0` : lease.leaseId;
-        const { out } = handleRequest(state, policy, { kind: 'renew', requestId: `r${++requests}`, from: FROM, incidentId: id, leaseId, leaseMs: c.leaseMs }, now);
+        const { out } = handleRequest(
+          state,
+          policy,
+          { kind: 'renew', requestId: `r${++requests}`, from: FROM, incidentId: id, leaseId, leaseMs: c.leaseMs },
+          now,
+        );
         const renewed = lease !== undefined && lease.leaseId === leaseId;
-        expect(out.map((o) => o.reply.kind), at).toEqual(renewed ? [] : ['lease_lost']);
+        expect(
+          out.map((o) => o.reply.kind),
+          at,
+        ).toEqual(renewed ? [] : ['lease_lost']);
         if (renewed) lease.expiresAtMs = Math.max(lease.expiresAtMs, now + c.leaseMs);
         break;
       }
@@ -234,13 +333,14 @@ function run(policy: GuardrailPolicy, cmds: Cmd[]): void {
     expect(Object.fromEntries(Object.entries(state.breakers).map(([id, b]) => [id, `${b.state}/${b.consecutiveFailures}`])), at).toEqual(
       Object.fromEntries([...model.breakers].map(([id, b]) => [id, `${b.state}/${b.failures}`])),
     );
-    for (const record of [state.leases, state.breakers, state.executions, state.cooldowns, state.serviceFailures]) expect(Object.getPrototypeOf(record), at).toBeNull();
+    for (const record of [state.leases, state.breakers, state.executions, state.cooldowns, state.serviceFailures])
+      expect(Object.getPrototypeOf(record), at).toBeNull();
     expect(Object.getOwnPropertyNames(Object.prototype).join(), at).toBe(protoKeys);
   }
 }
 
 describe('guardrail rules against a reference model, with hostile names', () => {
-  it('every verdict is the model\'s, and max_concurrent, max_services and freezes hold after every step', () => {
+  it("every verdict is the model's, and max_concurrent, max_services and freezes hold after every step", () => {
     fc.assert(
       fc.property(policyArb, fc.array(cmd, { minLength: 1, maxLength: 80, size: 'max' }), (policy, cmds) => run(policy, cmds)),
       { numRuns: 1_500 },

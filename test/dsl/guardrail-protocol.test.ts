@@ -1,11 +1,28 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { expire, handleRequest, parseGuardrailRequest, prioritise, serveWaiting, type CheckRequest, type GuardrailRequest, type Outgoing } from '../../dsl/guardrail-protocol';
+import {
+  expire,
+  handleRequest,
+  parseGuardrailRequest,
+  prioritise,
+  serveWaiting,
+  type CheckRequest,
+  type GuardrailRequest,
+  type Outgoing,
+} from '../../dsl/guardrail-protocol';
 import { emptyState, type GuardrailPolicy, type GuardrailState } from '../../dsl/guardrail-state';
 
 const MIN = 60_000;
-const policy: GuardrailPolicy = { limits: { maxConcurrent: 1, maxServices: 1 }, failureBudget: { maxFailures: 5, windowMs: 60 * MIN }, changeWindows: [] };
-const runbook = { id: 'rb', risk: 'LOW' as const, guardrails: { maxPerHour: 10, cooldownMs: 0, blastRadiusLimit: 1, circuitBreaker: { failureThreshold: 2, recoveryTimeoutMs: 5 * MIN } } };
+const policy: GuardrailPolicy = {
+  limits: { maxConcurrent: 1, maxServices: 1 },
+  failureBudget: { maxFailures: 5, windowMs: 60 * MIN },
+  changeWindows: [],
+};
+const runbook = {
+  id: 'rb',
+  risk: 'LOW' as const,
+  guardrails: { maxPerHour: 10, cooldownMs: 0, blastRadiusLimit: 1, circuitBreaker: { failureThreshold: 2, recoveryTimeoutMs: 5 * MIN } },
+};
 
 let n = 0;
 function check(extra: Partial<CheckRequest> = {}): CheckRequest {
@@ -58,15 +75,26 @@ describe('guardrail protocol', () => {
   it('an evaluation before humans decide ignores what is under change now; the slot taken after approval does not', () => {
     const state = emptyState();
     grant(state, check());
-    expect(verdictOf(handleRequest(state, policy, check({ reserve: false, incident: { id: 'x', service: 'db', services: ['db'] } }), 1).out)).toEqual({ kind: 'clear' });
-    expect(verdictOf(handleRequest(state, policy, check({ incident: { id: 'y', service: 'db', services: ['db'] } }), 2).out)).toMatchObject({ kind: 'blocked', event: 'BLAST_LIMITED' });
+    expect(
+      verdictOf(handleRequest(state, policy, check({ reserve: false, incident: { id: 'x', service: 'db', services: ['db'] } }), 1).out),
+    ).toEqual({ kind: 'clear' });
+    expect(verdictOf(handleRequest(state, policy, check({ incident: { id: 'y', service: 'db', services: ['db'] } }), 2).out)).toMatchObject(
+      { kind: 'blocked', event: 'BLAST_LIMITED' },
+    );
   });
 
   it('puts returned slots first, then human-approved work, then evaluations, then new automatic work', () => {
     const auto = check();
     const approved = check({ humanApproved: true });
     const evaluation = check({ reserve: false });
-    const release: GuardrailRequest = { kind: 'release', requestId: 'x', from: auto.from, incidentId: 'old', leaseId: 'old#1', result: 'success' };
+    const release: GuardrailRequest = {
+      kind: 'release',
+      requestId: 'x',
+      from: auto.from,
+      incidentId: 'old',
+      leaseId: 'old#1',
+      result: 'success',
+    };
     expect(prioritise([auto, evaluation, approved, release])).toEqual([release, approved, evaluation, auto]);
   });
 
@@ -84,12 +112,26 @@ describe('guardrail protocol', () => {
     const lease = grant(state, holder);
     const approved = check({ humanApproved: true });
     expect(verdictOf(handleRequest(state, policy, approved, 1).out)).toMatchObject({ kind: 'queued', position: 1 });
-    expect(verdictOf(handleRequest(state, policy, check(), 2).out)).toMatchObject({ kind: 'blocked', event: 'BLAST_LIMITED', reason: expect.stringContaining('human-approved') });
+    expect(verdictOf(handleRequest(state, policy, check(), 2).out)).toMatchObject({
+      kind: 'blocked',
+      event: 'BLAST_LIMITED',
+      reason: expect.stringContaining('human-approved'),
+    });
     expect(serveWaiting(state, policy, 3).out).toEqual([]);
 
-    handleRequest(state, policy, { kind: 'release', requestId: 'rel', from: holder.from, incidentId: holder.incidentId, leaseId: lease.leaseId, result: 'success' }, 4);
+    handleRequest(
+      state,
+      policy,
+      { kind: 'release', requestId: 'rel', from: holder.from, incidentId: holder.incidentId, leaseId: lease.leaseId, result: 'success' },
+      4,
+    );
     const served = serveWaiting(state, policy, 5);
-    expect(served.out).toEqual([{ to: approved.from, reply: { kind: 'verdict', requestId: approved.requestId, verdict: expect.objectContaining({ kind: 'granted' }) } }]);
+    expect(served.out).toEqual([
+      {
+        to: approved.from,
+        reply: { kind: 'verdict', requestId: approved.requestId, verdict: expect.objectContaining({ kind: 'granted' }) },
+      },
+    ]);
     expect(state.waiting).toBeUndefined();
     expect(Object.keys(state.leases)).toEqual([approved.incidentId]);
   });
@@ -105,7 +147,12 @@ describe('guardrail protocol', () => {
     const state = emptyState();
     const request = check();
     grant(state, request);
-    handleRequest(state, policy, { kind: 'release', requestId: 'z', from: request.from, incidentId: request.incidentId, leaseId: 'someone-else#9', result: 'success' }, 1);
+    handleRequest(
+      state,
+      policy,
+      { kind: 'release', requestId: 'z', from: request.from, incidentId: request.incidentId, leaseId: 'someone-else#9', result: 'success' },
+      1,
+    );
     expect(Object.keys(state.leases)).toEqual([request.incidentId]);
   });
 
@@ -113,11 +160,21 @@ describe('guardrail protocol', () => {
     const state = emptyState();
     const first = check();
     grant(state, first);
-    handleRequest(state, policy, { kind: 'release', requestId: 'a1', from: first.from, incidentId: first.incidentId, abandons: first.requestId, result: 'no_action' }, 1);
+    handleRequest(
+      state,
+      policy,
+      { kind: 'release', requestId: 'a1', from: first.from, incidentId: first.incidentId, abandons: first.requestId, result: 'no_action' },
+      1,
+    );
     expect(state.leases).toEqual({});
 
     const late = check();
-    handleRequest(state, policy, { kind: 'release', requestId: 'a2', from: late.from, incidentId: late.incidentId, abandons: late.requestId, result: 'no_action' }, 2);
+    handleRequest(
+      state,
+      policy,
+      { kind: 'release', requestId: 'a2', from: late.from, incidentId: late.incidentId, abandons: late.requestId, result: 'no_action' },
+      2,
+    );
     const arrived = handleRequest(state, policy, late, 3);
     expect(arrived.out).toEqual([]);
     expect(arrived.noted[0]).toMatchObject({ kind: 'refused' });
@@ -128,9 +185,19 @@ describe('guardrail protocol', () => {
     const state = emptyState();
     const request = check();
     const lease = grant(state, request);
-    handleRequest(state, policy, { kind: 'renew', requestId: 'n1', from: request.from, incidentId: request.incidentId, leaseId: lease.leaseId!, leaseMs: 10 * MIN }, 5 * MIN);
+    handleRequest(
+      state,
+      policy,
+      { kind: 'renew', requestId: 'n1', from: request.from, incidentId: request.incidentId, leaseId: lease.leaseId!, leaseMs: 10 * MIN },
+      5 * MIN,
+    );
     expect(state.leases[request.incidentId]!.expiresAtMs).toBe(15 * MIN);
-    const lost = handleRequest(state, policy, { kind: 'renew', requestId: 'n2', from: request.from, incidentId: request.incidentId, leaseId: 'gone#1', leaseMs: MIN }, 6 * MIN);
+    const lost = handleRequest(
+      state,
+      policy,
+      { kind: 'renew', requestId: 'n2', from: request.from, incidentId: request.incidentId, leaseId: 'gone#1', leaseMs: MIN },
+      6 * MIN,
+    );
     expect(lost.out[0]!.reply).toMatchObject({ kind: 'lease_lost', leaseId: 'gone#1' });
   });
 
@@ -146,7 +213,18 @@ describe('guardrail protocol', () => {
   });
 
   it('refuses malformed requests with a reason instead of throwing', () => {
-    for (const raw of [null, 1, 'x', [], {}, { kind: 'check' }, { ...check(), runbook: { id: 'rb' } }, { ...check(), from: { workflowId: 'w' } }, { ...check(), from: { workflowId: 'w', runId: 'run-1' } }, { ...check(), kind: 'steal' }]) {
+    for (const raw of [
+      null,
+      1,
+      'x',
+      [],
+      {},
+      { kind: 'check' },
+      { ...check(), runbook: { id: 'rb' } },
+      { ...check(), from: { workflowId: 'w' } },
+      { ...check(), from: { workflowId: 'w', runId: 'run-1' } },
+      { ...check(), kind: 'steal' },
+    ]) {
       expect(parseGuardrailRequest(raw)).toMatchObject({ invalid: expect.any(String) });
     }
     const valid = check();

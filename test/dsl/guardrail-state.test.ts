@@ -20,14 +20,30 @@ import {
 import { parseSnapshot } from '../../dsl/snapshot';
 
 const MIN = 60_000;
-const policy: GuardrailPolicy = { limits: { maxConcurrent: 3, maxServices: 1 }, failureBudget: { maxFailures: 2, windowMs: 60 * MIN }, changeWindows: [] };
+const policy: GuardrailPolicy = {
+  limits: { maxConcurrent: 3, maxServices: 1 },
+  failureBudget: { maxFailures: 2, windowMs: 60 * MIN },
+  changeWindows: [],
+};
 const breaker = { failureThreshold: 2, recoveryTimeoutMs: 5 * MIN };
-const runbook = { id: 'rb', risk: 'LOW' as const, guardrails: { maxPerHour: 3, cooldownMs: 0, blastRadiusLimit: 1, circuitBreaker: breaker } };
+const runbook = {
+  id: 'rb',
+  risk: 'LOW' as const,
+  guardrails: { maxPerHour: 3, cooldownMs: 0, blastRadiusLimit: 1, circuitBreaker: breaker },
+};
 
 let n = 0;
 function request(service = 'api', extra: Partial<AcquireRequest> = {}): AcquireRequest {
   n += 1;
-  return { incidentId: `i${n}`, workflowId: `w${n}`, incident: { id: `i${n}`, service, services: [service] }, runbook, humanApproved: false, leaseMs: 10 * MIN, ...extra };
+  return {
+    incidentId: `i${n}`,
+    workflowId: `w${n}`,
+    incident: { id: `i${n}`, service, services: [service] },
+    runbook,
+    humanApproved: false,
+    leaseMs: 10 * MIN,
+    ...extra,
+  };
 }
 
 describe('guardrail state', () => {
@@ -84,7 +100,10 @@ describe('guardrail state', () => {
       acquire(state, policy, r, t);
       release(state, { incidentId: r.incidentId, result: 'failure', breaker: big }, t);
     }
-    expect(acquire(state, policy, request('api', { runbook: { ...runbook, id: 'other' } }), 10)).toMatchObject({ granted: false, event: 'FAILURE_BUDGET_EXHAUSTED' });
+    expect(acquire(state, policy, request('api', { runbook: { ...runbook, id: 'other' } }), 10)).toMatchObject({
+      granted: false,
+      event: 'FAILURE_BUDGET_EXHAUSTED',
+    });
     advance(state, policy, 61 * MIN);
     expect(acquire(state, policy, request('api', { runbook: { ...runbook, id: 'other' } }), 61 * MIN).granted).toBe(true);
   });
@@ -108,14 +127,30 @@ describe('guardrail state', () => {
   });
 
   it('sizes a lease from the worst case of the runbook, at least five minutes', () => {
-    const action = { kind: 'action' as const, id: 'a', description: '', run: { executor: 'exec' as const, argv: [], env: {}, okExitCodes: [0] }, timeoutMs: 10 * MIN, retries: 2, outputs: {} };
+    const action = {
+      kind: 'action' as const,
+      id: 'a',
+      description: '',
+      run: { executor: 'exec' as const, argv: [], env: {}, okExitCodes: [0] },
+      timeoutMs: 10 * MIN,
+      retries: 2,
+      outputs: {},
+    };
     expect(leaseDuration({ preChecks: [], actions: [action], postChecks: [], rollback: { kind: 'self_healing' } })).toBe(60 * MIN);
     expect(leaseDuration({ preChecks: [], actions: [], postChecks: [], rollback: { kind: 'self_healing' } })).toBe(5 * MIN);
   });
 });
 
 describe('change windows', () => {
-  const offPeak: ChangeWindow = { name: 'off-peak', timeZone: 'Europe/Berlin', days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '22:00', end: '06:00', appliesTo: { risks: ['MEDIUM'] }, outside: 'wait' };
+  const offPeak: ChangeWindow = {
+    name: 'off-peak',
+    timeZone: 'Europe/Berlin',
+    days: ['mon', 'tue', 'wed', 'thu', 'fri'],
+    start: '22:00',
+    end: '06:00',
+    appliesTo: { risks: ['MEDIUM'] },
+    outside: 'wait',
+  };
 
   it('spans midnight in its own time zone', () => {
     // Tuesday 2026-11-24: 21:30 UTC is 22:30 in Berlin (open); 05:30 UTC is 06:30 (closed).
@@ -144,7 +179,12 @@ describe('change windows', () => {
     const noon = Date.parse('2026-11-24T12:00:00Z');
     expect(acquire(state, windowed, request(), noon).granted).toBe(true);
     const medium = request('api2', { runbook: { ...runbook, id: 'm', risk: 'MEDIUM' } });
-    expect(acquire(emptyState(), windowed, medium, noon)).toMatchObject({ granted: false, event: 'OUTSIDE_CHANGE_WINDOW', outside: 'wait', opensAtMs: Date.parse('2026-11-24T21:00:00Z') });
+    expect(acquire(emptyState(), windowed, medium, noon)).toMatchObject({
+      granted: false,
+      event: 'OUTSIDE_CHANGE_WINDOW',
+      outside: 'wait',
+      opensAtMs: Date.parse('2026-11-24T21:00:00Z'),
+    });
   });
 });
 
@@ -152,7 +192,11 @@ describe('change windows', () => {
 const HOSTILE = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'prototype', 'valueOf'];
 
 describe('hostile keys (incident ids, services, runbook ids from incident data)', () => {
-  const tight: GuardrailPolicy = { limits: { maxConcurrent: 3, maxServices: 2 }, failureBudget: { maxFailures: 1, windowMs: 60 * MIN }, changeWindows: [] };
+  const tight: GuardrailPolicy = {
+    limits: { maxConcurrent: 3, maxServices: 2 },
+    failureBudget: { maxFailures: 1, windowMs: 60 * MIN },
+    changeWindows: [],
+  };
   const from = { workflowId: 'w', runId: '00000000-0000-4000-8000-000000000000' };
 
   /**
@@ -163,7 +207,16 @@ describe('hostile keys (incident ids, services, runbook ids from incident data)'
     const trace: unknown[] = [];
     let state: GuardrailState = emptyState();
     let seq = 0;
-    const rb = (id: string) => ({ id, risk: 'LOW' as const, guardrails: { maxPerHour: 3, cooldownMs: 0, blastRadiusLimit: 1, circuitBreaker: { failureThreshold: 2, recoveryTimeoutMs: 5 * MIN } } });
+    const rb = (id: string) => ({
+      id,
+      risk: 'LOW' as const,
+      guardrails: {
+        maxPerHour: 3,
+        cooldownMs: 0,
+        blastRadiusLimit: 1,
+        circuitBreaker: { failureThreshold: 2, recoveryTimeoutMs: 5 * MIN },
+      },
+    });
     const check = (incidentId: string, service: string, runbookId: string, extra: Partial<CheckRequest> = {}): CheckRequest => ({
       kind: 'check',
       requestId: `req-${++seq}`,
@@ -196,10 +249,20 @@ describe('hostile keys (incident ids, services, runbook ids from incident data)'
     say(handleRequest(state, tight, check('third', 'svc-c', 'rb'), 2).out); // max_services
     say(handleRequest(state, tight, check('fourth', 'zz-b', 'rb2'), 2).out);
     say(handleRequest(state, tight, check('fifth', 'zz-b', 'rb3'), 2).out); // max_concurrent
-    say(handleRequest(state, tight, { kind: 'renew', requestId: 'renew-1', from, incidentId: name, leaseId: leaseIdOf(first)!, leaseMs: 20 * MIN }, 3).out);
+    say(
+      handleRequest(
+        state,
+        tight,
+        { kind: 'renew', requestId: 'renew-1', from, incidentId: name, leaseId: leaseIdOf(first)!, leaseMs: 20 * MIN },
+        3,
+      ).out,
+    );
     trace.push(release(state, { incidentId: name, result: 'failure', leaseId: leaseIdOf(first) }, 4));
     trace.push(release(state, { incidentId: name, result: 'failure', leaseId: leaseIdOf(first) }, 4) ?? 'stale'); // a stale release frees nothing
-    trace.push(release(state, { incidentId: 'other', result: 'success' }, 5), release(state, { incidentId: 'fourth', result: 'success' }, 5));
+    trace.push(
+      release(state, { incidentId: 'other', result: 'success' }, 5),
+      release(state, { incidentId: 'fourth', result: 'success' }, 5),
+    );
 
     // JSON (continue-as-new) and back.
     state = restoreState(JSON.parse(JSON.stringify(state)) as GuardrailState);
@@ -210,7 +273,10 @@ describe('hostile keys (incident ids, services, runbook ids from incident data)'
     trace.push(resetBreaker(state, name), resetBreaker(state, name));
 
     // Abandoned tombstone keyed by a hostile request id; then a lease that expires.
-    say(handleRequest(state, tight, { kind: 'release', requestId: 'rel', from, incidentId: 'gone', result: 'no_action', abandons: name }, 9).out);
+    say(
+      handleRequest(state, tight, { kind: 'release', requestId: 'rel', from, incidentId: 'gone', result: 'no_action', abandons: name }, 9)
+        .out,
+    );
     say(handleRequest(state, tight, check('late', 'svc-e', 'rb', { requestId: name }), 9).out);
     say(handleRequest(state, tight, check(name, 'svc-f', name), 10).out);
     trace.push(nextDeadline(state, tight, 10));
@@ -220,7 +286,8 @@ describe('hostile keys (incident ids, services, runbook ids from incident data)'
     return JSON.parse(JSON.stringify(trace)) as unknown[];
   }
 
-  const kinds = (trace: unknown[]) => trace.map((t) => (t && typeof t === 'object' && 'kind' in t ? `${String(t.kind)}${'event' in t ? `:${String(t.event)}` : ''}` : t));
+  const kinds = (trace: unknown[]) =>
+    trace.map((t) => (t && typeof t === 'object' && 'kind' in t ? `${String(t.kind)}${'event' in t ? `:${String(t.event)}` : ''}` : t));
 
   it('an ordinary name goes through the story as the rules say', () => {
     const lease = (incidentId: string) => expect.objectContaining({ incidentId });
@@ -292,7 +359,10 @@ describe('hostile keys (incident ids, services, runbook ids from incident data)'
       release(state, { incidentId: r.incidentId, result: 'failure', breaker: { ...breaker, failureThreshold: 100 } }, t);
     }
     expect(Object.keys(state.serviceFailures)).toEqual([name]);
-    expect(acquire(state, policy, request(name, { runbook: { ...runbook, id: 'other' } }), 10)).toMatchObject({ granted: false, event: 'FAILURE_BUDGET_EXHAUSTED' });
+    expect(acquire(state, policy, request(name, { runbook: { ...runbook, id: 'other' } }), 10)).toMatchObject({
+      granted: false,
+      event: 'FAILURE_BUDGET_EXHAUSTED',
+    });
     expect(acquire(state, policy, request(name), 10)).toMatchObject({ granted: false, event: 'RATE_LIMITED' });
     advance(state, policy, 61 * MIN);
     expect(Object.keys(state.serviceFailures)).toEqual([]);
@@ -323,7 +393,14 @@ describe('hostile keys (incident ids, services, runbook ids from incident data)'
     const json = JSON.stringify(state);
     const restored = restoreState(JSON.parse(json) as GuardrailState);
     expect(JSON.stringify(restored)).toBe(json);
-    for (const record of [restored.breakers, restored.executions, restored.cooldowns, restored.leases, restored.serviceFailures, restored.abandoned]) {
+    for (const record of [
+      restored.breakers,
+      restored.executions,
+      restored.cooldowns,
+      restored.leases,
+      restored.serviceFailures,
+      restored.abandoned,
+    ]) {
       expect(Object.getPrototypeOf(record)).toBeNull();
     }
     expect(Object.keys(restored.leases)).toEqual(['__proto__']);
@@ -333,7 +410,9 @@ describe('hostile keys (incident ids, services, runbook ids from incident data)'
   it('decides on a decoded snapshot without reading anything inherited', () => {
     const rb = (id: string) => ({ id, guardrails: { ...runbook.guardrails, maxPerHour: 1 } });
     const inc = (service: string) => ({ service, services: [service] });
-    const decoded = JSON.parse('{"nowMs":10,"breakers":{"__proto__":{"state":"open","consecutiveFailures":3,"openedAtMs":9}},"executions":{"constructor:toString":[5]},"active":[],"limits":{"maxConcurrent":3,"maxServices":1}}');
+    const decoded = JSON.parse(
+      '{"nowMs":10,"breakers":{"__proto__":{"state":"open","consecutiveFailures":3,"openedAtMs":9}},"executions":{"constructor:toString":[5]},"active":[],"limits":{"maxConcurrent":3,"maxServices":1}}',
+    );
     expect(checkGuardrails(rb('__proto__'), inc('api'), decoded)).toMatchObject({ event: 'CIRCUIT_OPEN' });
     expect(checkGuardrails(rb('constructor'), inc('toString'), decoded)).toMatchObject({ event: 'RATE_LIMITED' });
     for (const name of HOSTILE) expect(checkGuardrails(rb(name), inc(name), emptySnapshot(10))).toBeUndefined();

@@ -12,7 +12,8 @@ export function seedIncident(n: 1 | 2 | 3 | 4): unknown {
 
 export function compileOk(text: string, file = 'test.yaml'): CompiledCatalogue {
   const result = compileCatalogue([{ file, text }]);
-  if (!result.ok) throw new Error(`expected no errors, got:\n${result.errors.map((e) => `${e.line}:${e.column} ${e.path}: ${e.message}`).join('\n')}`);
+  if (!result.ok)
+    throw new Error(`expected no errors, got:\n${result.errors.map((e) => `${e.line}:${e.column} ${e.path}: ${e.message}`).join('\n')}`);
   return result.catalogue;
 }
 

@@ -22,19 +22,33 @@ function errorsOf(data: unknown) {
 describe('incident limits at intake', () => {
   it('refuses a context nested deeper than the limit (10,000 levels: no stack overflow), naming where', () => {
     expect(errorsOf({ ...base, context: nested(INCIDENT_LIMITS.maxDepth) })).toEqual([]);
-    expect(errorsOf({ ...base, context: nested(INCIDENT_LIMITS.maxDepth + 1) })[0]).toMatchObject({ message: expect.stringContaining(`nested deeper than ${INCIDENT_LIMITS.maxDepth} levels`) });
+    expect(errorsOf({ ...base, context: nested(INCIDENT_LIMITS.maxDepth + 1) })[0]).toMatchObject({
+      message: expect.stringContaining(`nested deeper than ${INCIDENT_LIMITS.maxDepth} levels`),
+    });
     expect(errorsOf({ ...base, context: nested(10_000) })[0]?.message).toMatch(/nested deeper|characters of JSON/);
   });
 
   it('refuses long strings, long lists, wide objects and oversized documents, naming the field and the limit', () => {
-    expect(errorsOf({ ...base, context: { pod_name: 'x'.repeat(5000) } })).toEqual([{ field: 'context.pod_name', message: `a string of 5000 characters; at most ${INCIDENT_LIMITS.maxStringChars}` }]);
-    expect(errorsOf({ ...base, symptoms: Array.from({ length: 300 }, () => 's') })[0]).toMatchObject({ field: 'symptoms', message: expect.stringContaining('at most 256') });
-    expect(errorsOf({ ...base, context: Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`k${i}`, i])) })[0]).toMatchObject({ field: 'context', message: expect.stringContaining('300 keys') });
-    expect(errorsOf({ ...base, context: { a: Array.from({ length: 40 }, () => 'y'.repeat(4000)) } })[0]).toMatchObject({ field: '', message: expect.stringContaining('characters of JSON') });
+    expect(errorsOf({ ...base, context: { pod_name: 'x'.repeat(5000) } })).toEqual([
+      { field: 'context.pod_name', message: `a string of 5000 characters; at most ${INCIDENT_LIMITS.maxStringChars}` },
+    ]);
+    expect(errorsOf({ ...base, symptoms: Array.from({ length: 300 }, () => 's') })[0]).toMatchObject({
+      field: 'symptoms',
+      message: expect.stringContaining('at most 256'),
+    });
+    expect(errorsOf({ ...base, context: Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`k${i}`, i])) })[0]).toMatchObject({
+      field: 'context',
+      message: expect.stringContaining('300 keys'),
+    });
+    expect(errorsOf({ ...base, context: { a: Array.from({ length: 40 }, () => 'y'.repeat(4000)) } })[0]).toMatchObject({
+      field: '',
+      message: expect.stringContaining('characters of JSON'),
+    });
   });
 
   it('refuses ids and services outside the identifier grammar', () => {
-    for (const id of ['INC 1', 'a;b', '../x', '-x', 'x'.repeat(129), 'ünï']) expect(errorsOf({ ...base, id })[0], id).toMatchObject({ field: 'id', message: expect.stringContaining('not an identifier') });
+    for (const id of ['INC 1', 'a;b', '../x', '-x', 'x'.repeat(129), 'ünï'])
+      expect(errorsOf({ ...base, id })[0], id).toMatchObject({ field: 'id', message: expect.stringContaining('not an identifier') });
     expect(errorsOf({ ...base, service: 'api server' })[0]).toMatchObject({ field: 'service' });
     expect(errorsOf({ ...base, services: ['ok', 'not ok'] })[0]).toMatchObject({ field: 'services[1]' });
     for (const id of ['INC001', 'K8S-high_cpu-1-mx5', 'storm:1', 'a@b.c', '__proto__']) expect(errorsOf({ ...base, id }), id).toEqual([]);
@@ -48,7 +62,7 @@ describe('incident limits at intake', () => {
       {
         id: fc.oneof(fc.string(), hostile),
         root_cause: fc.oneof(fc.string(), hostile),
-        confidence: fc.oneof(fc.double(), fc.integer(), fc.constant(Number.NaN) as fc.Arbitrary<number>),
+        confidence: fc.oneof(fc.double(), fc.integer(), fc.constant<number>(Number.NaN)),
         service: fc.oneof(fc.string(), hostile),
         services: fc.array(fc.oneof(fc.string(), hostile), { maxLength: 5 }),
         symptoms: fc.array(fc.string(), { maxLength: 5 }),

@@ -19,9 +19,19 @@ describe('parseIncident', () => {
     });
   });
 
-  it('accepts `services` (the reference exercise\'s engine uses a set); the first is primary', () => {
-    const parsed = parseIncident({ id: 'I', root_cause: 'x', confidence: 1, services: ['b', 'a'], symptoms: ['OOMKilled'], submitted_by: 'alice' });
-    expect(parsed).toMatchObject({ ok: true, incident: { service: 'b', services: ['b', 'a'], symptoms: ['OOMKilled'], submitted_by: 'alice' } });
+  it("accepts `services` (the reference exercise's engine uses a set); the first is primary", () => {
+    const parsed = parseIncident({
+      id: 'I',
+      root_cause: 'x',
+      confidence: 1,
+      services: ['b', 'a'],
+      symptoms: ['OOMKilled'],
+      submitted_by: 'alice',
+    });
+    expect(parsed).toMatchObject({
+      ok: true,
+      incident: { service: 'b', services: ['b', 'a'], symptoms: ['OOMKilled'], submitted_by: 'alice' },
+    });
   });
 
   it('puts `service` first when both are given, without duplicates', () => {
@@ -37,7 +47,11 @@ describe('parseIncident', () => {
     [{ id: 'I', root_cause: 'x', confidence: '0.9', service: 's' }, 'confidence', 'expected a number, found "0.9"'],
     [{ id: 'I', root_cause: 'x', confidence: 1 }, '', 'missing required field: one of "service", "services"'],
     [{ id: 'I', root_cause: 'x', confidence: 1, services: [] }, 'services', 'expected at least 1 item, found a list of 0 items'],
-    [{ id: 'I', root_cause: 'x', confidence: 1, service: 's', context: [] }, 'context', 'expected a map of fields, found a list of 0 items'],
+    [
+      { id: 'I', root_cause: 'x', confidence: 1, service: 's', context: [] },
+      'context',
+      'expected a map of fields, found a list of 0 items',
+    ],
     [{ id: 'I', root_cause: 'x', confidence: 1, service: 's', symptoms: [1] }, 'symptoms[0]', 'expected a string, found 1'],
   ])('rejects %j naming the field', (data, field, message) => {
     expect(parseIncident(data)).toEqual({ ok: false, errors: [{ field, message }] });

@@ -63,13 +63,18 @@ describe('kubernetes steps compile', () => {
 
   it('rejects a count that is neither a whole number nor a placeholder (schema)', () => {
     expect(compileErrors(withAction(k8s({ op: 'scale', replicas: 1.5 })))).toMatchObject([
-      { path: 'runbooks.a.actions[0].kubernetes.replicas', message: 'expected scale: the replica count to set (0 scales to zero), found 1.5' },
+      {
+        path: 'runbooks.a.actions[0].kubernetes.replicas',
+        message: 'expected scale: the replica count to set (0 scales to zero), found 1.5',
+      },
     ]);
   });
 
   it('requires the runbook to declare the namespaces it may act in', () => {
     const text = fileWith({ a: typedRunbook({ actions: [{ id: 'act', kubernetes: k8s({ op: 'delete_pod' }) }] }) });
-    expect(messages(compileErrors(text))).toEqual(['a kubernetes step acts only in namespaces its runbook allows: add "namespaces: [...]" to the runbook']);
+    expect(messages(compileErrors(text))).toEqual([
+      'a kubernetes step acts only in namespaces its runbook allows: add "namespaces: [...]" to the runbook',
+    ]);
   });
 
   it('refuses a probe that changes the cluster', () => {
@@ -87,7 +92,9 @@ describe('kubernetes steps compile', () => {
       { checks: { live: { probe: { kubernetes: { op: 'get_pod', namespace: 'staging', name: 'x' } }, condition: 'result.json.exists' } } },
     );
     expect(messages(compileErrors(text))).toEqual([
-      expect.stringMatching(/^check "live" \(defined in this file at line \d+\): namespace "staging" is not one of the runbook's namespaces: production$/),
+      expect.stringMatching(
+        /^check "live" \(defined in this file at line \d+\): namespace "staging" is not one of the runbook's namespaces: production$/,
+      ),
     ]);
   });
 });
@@ -127,6 +134,8 @@ describe('kubernetes steps render', () => {
   });
 
   it('flags a context value that cannot name an object before anything runs', () => {
-    expect(validateIncidentContext(runbook, incident({ pod_name: 'web\nx', namespace: 'production' })).map((e) => e.field)).toEqual(['context.pod_name']);
+    expect(validateIncidentContext(runbook, incident({ pod_name: 'web\nx', namespace: 'production' })).map((e) => e.field)).toEqual([
+      'context.pod_name',
+    ]);
   });
 });

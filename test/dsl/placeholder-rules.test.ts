@@ -20,7 +20,11 @@ function incident(context: Record<string, unknown>): Incident {
   return parsed.incident;
 }
 // Rendering must hold for any value (an incident caps its strings, render must not rely on it).
-const vars = (context: Record<string, unknown>, steps: RenderVars['steps'] = {}): RenderVars => ({ incident: incident({}), context, steps });
+const vars = (context: Record<string, unknown>, steps: RenderVars['steps'] = {}): RenderVars => ({
+  incident: incident({}),
+  context,
+  steps,
+});
 const template = (text: string) => {
   const parsed = parseTemplate(text);
   if (!parsed.ok) throw new Error(parsed.message);
@@ -28,12 +32,15 @@ const template = (text: string) => {
 };
 /** The one action of a runbook compiled from these fields (context undeclared unless given). */
 function action(overrides: Record<string, unknown>): { runbook: CompiledRunbook; spec: ExecutorSpec } {
-  const runbook = compileOk(fileWith({ a: typedRunbook({ context: undefined, pre_checks: [], post_checks: [{ id: 'ok', condition: 'true' }], ...overrides }) })).runbooks[0]!;
+  const runbook = compileOk(
+    fileWith({ a: typedRunbook({ context: undefined, pre_checks: [], post_checks: [{ id: 'ok', condition: 'true' }], ...overrides }) }),
+  ).runbooks[0]!;
   const step = runbook.actions[0]!;
   if (step.kind !== 'action') throw new Error('expected an action');
   return { runbook, spec: step.run };
 }
-const errorsFor = (overrides: Record<string, unknown>) => compileErrors(fileWith({ a: typedRunbook({ context: undefined, ...overrides }) }));
+const errorsFor = (overrides: Record<string, unknown>) =>
+  compileErrors(fileWith({ a: typedRunbook({ context: undefined, ...overrides }) }));
 function renderError(fn: () => unknown): RenderError {
   try {
     fn();
@@ -55,7 +62,12 @@ describe('argv: a value may not start an argument with "-"', () => {
   });
 
   it('refuses at run time too, naming the step given, for step outputs as well', () => {
-    const spec: ExecutorSpec = { executor: 'exec', argv: ['kubectl', 'get', '{steps.capture.name}'].map(template), env: {}, okExitCodes: [0] };
+    const spec: ExecutorSpec = {
+      executor: 'exec',
+      argv: ['kubectl', 'get', '{steps.capture.name}'].map(template),
+      env: {},
+      okExitCodes: [0],
+    };
     const error = renderError(() => renderExecutor(spec, vars({}, { capture: { name: '-o=yaml' } }), { step: 'get' }));
     expect(error).toMatchObject({ name: 'RenderError', step: 'get', field: 'steps.capture.name' });
     expect(error.message).toContain('argv[2]');
@@ -65,7 +77,9 @@ describe('argv: a value may not start an argument with "-"', () => {
 
   it('allows it after a literal "--", inside an argument, and not at all from literals', () => {
     const { spec } = action({ actions: [{ id: 'x', exec: { argv: ['kubectl', '--replicas={n}', '-n', '{ns}', '--', 'find', '{dir}'] } }] });
-    expect(renderExecutor(spec, vars({ n: -1, ns: 'prod', dir: '-delete' }))).toMatchObject({ argv: ['kubectl', '--replicas=-1', '-n', 'prod', '--', 'find', '-delete'] });
+    expect(renderExecutor(spec, vars({ n: -1, ns: 'prod', dir: '-delete' }))).toMatchObject({
+      argv: ['kubectl', '--replicas=-1', '-n', 'prod', '--', 'find', '-delete'],
+    });
     expect(() => renderExecutor(spec, vars({ n: 1, ns: '-A', dir: 'd' }))).toThrow(RenderError);
   });
 
@@ -84,7 +98,10 @@ describe('argv: a value may not start an argument with "-"', () => {
 
   it('keeps runbooks without allow_leading_dash at the same version', () => {
     const plain = action({ context: { pod: 'string' }, actions: [{ id: 'x', exec: { argv: ['tool', '{pod}'] } }] }).runbook;
-    const explicit = action({ context: { pod: { type: 'string', allow_leading_dash: false } }, actions: [{ id: 'x', exec: { argv: ['tool', '{pod}'] } }] }).runbook;
+    const explicit = action({
+      context: { pod: { type: 'string', allow_leading_dash: false } },
+      actions: [{ id: 'x', exec: { argv: ['tool', '{pod}'] } }],
+    }).runbook;
     expect(explicit.version).toBe(plain.version);
   });
 });
@@ -92,16 +109,31 @@ describe('argv: a value may not start an argument with "-"', () => {
 describe('argv: the program', () => {
   it('defect: refuses `sh -c` and other launchers as the program, with their position', () => {
     expect(errorsFor({ actions: [{ id: 'x', exec: { argv: ['sh', '-c', 'kubectl delete pod {pod}'] } }] })).toEqual([
-      expect.objectContaining({ path: 'runbooks.a.actions[0].exec.argv[0]', message: expect.stringMatching(/^"sh" runs other programs or code from its arguments/) }),
+      expect.objectContaining({
+        path: 'runbooks.a.actions[0].exec.argv[0]',
+        message: expect.stringMatching(/^"sh" runs other programs or code from its arguments/),
+      }),
     ]);
     for (const program of ['/bin/bash', '/usr/bin/env', 'python3', 'xargs', 'sudo', 'timeout', 'busybox', 'node']) {
-      expect(messages(errorsFor({ actions: [{ id: 'x', exec: { argv: [program, 'x'] } }] }))).toEqual([expect.stringContaining(`"${program}" runs other programs`)]);
+      expect(messages(errorsFor({ actions: [{ id: 'x', exec: { argv: [program, 'x'] } }] }))).toEqual([
+        expect.stringContaining(`"${program}" runs other programs`),
+      ]);
     }
   });
 
   it('refuses a launcher in a command string at the word, and a placeholder as the program', () => {
-    const text = ['runbooks:', '  a:', '    triggers: [x]', '    min_confidence: 0.5', '    risk: HIGH', '    action: "  env X=1 kubectl"', ''].join('\n');
-    expect(compileErrors(text)).toEqual([expect.objectContaining({ line: 6, column: 16, path: 'runbooks.a.action', message: expect.stringMatching(/^"env" runs/) })]);
+    const text = [
+      'runbooks:',
+      '  a:',
+      '    triggers: [x]',
+      '    min_confidence: 0.5',
+      '    risk: HIGH',
+      '    action: "  env X=1 kubectl"',
+      '',
+    ].join('\n');
+    expect(compileErrors(text)).toEqual([
+      expect.objectContaining({ line: 6, column: 16, path: 'runbooks.a.action', message: expect.stringMatching(/^"env" runs/) }),
+    ]);
     const placeholder = text.replace('env X=1 kubectl', '{tool} x');
     expect(compileErrors(placeholder)).toEqual([
       expect.objectContaining({ line: 6, column: 16, message: 'the program to run must be written literally, found {context.tool}' }),
@@ -126,7 +158,17 @@ describe('URLs', () => {
   };
 
   it('defect: refuses a placeholder that could extend the host, at its position', () => {
-    const text = ['runbooks:', '  a:', '    triggers: [x]', '    min_confidence: 0.5', '    risk: HIGH', '    actions:', '      - id: x', '        http: { url: "https://api.internal{p}/x" }', ''].join('\n');
+    const text = [
+      'runbooks:',
+      '  a:',
+      '    triggers: [x]',
+      '    min_confidence: 0.5',
+      '    risk: HIGH',
+      '    actions:',
+      '      - id: x',
+      '        http: { url: "https://api.internal{p}/x" }',
+      '',
+    ].join('\n');
     expect(compileErrors(text)).toEqual([
       expect.objectContaining({
         line: 8,
@@ -135,24 +177,44 @@ describe('URLs', () => {
         message: 'the scheme and host of a URL must be written literally (http:// or https://), found https://api.internal{p}/x',
       }),
     ]);
-    for (const bad of ['https://api.internal{p}', 'https://api.internal:{port}/x', 'https://{user}@api.internal/x', '{base}/x', 'ftp://h/{p}']) {
-      expect(messages(errorsFor({ actions: [{ id: 'x', http: { url: bad } }] }))).toEqual([expect.stringMatching(/^the scheme and host of a URL must be written literally/)]);
+    for (const bad of [
+      'https://api.internal{p}',
+      'https://api.internal:{port}/x',
+      'https://{user}@api.internal/x',
+      '{base}/x',
+      'ftp://h/{p}',
+    ]) {
+      expect(messages(errorsFor({ actions: [{ id: 'x', http: { url: bad } }] }))).toEqual([
+        expect.stringMatching(/^the scheme and host of a URL must be written literally/),
+      ]);
     }
   });
 
   it('defect: refuses ".." and "." as a path segment, and encodes everything else', () => {
     const error = renderError(() => renderExecutor(url('https://ops.internal/pods/{pod}/restart'), vars({ pod: '..' }), { step: 'x' }));
     expect(error).toMatchObject({ step: 'x', field: 'context.pod' });
-    expect(error.message).toBe('step x: url: context.pod is "..", which would change the URL path (a path segment may not be empty, "." or "..")');
+    expect(error.message).toBe(
+      'step x: url: context.pod is "..", which would change the URL path (a path segment may not be empty, "." or "..")',
+    );
     expect(() => rendered('https://ops.internal/pods/{pod}/restart', { pod: '.' })).toThrow(RenderError);
     expect(() => rendered('https://ops.internal/pods/{pod}/restart', { pod: '' })).toThrow(RenderError);
     expect(rendered('https://ops.internal/pods/{pod}/restart', { pod: '%2e%2e' })).toBe('https://ops.internal/pods/%252e%252e/restart');
-    expect(rendered('https://ops.internal/pods/{pod}/restart', { pod: '../x?y#z' })).toBe('https://ops.internal/pods/..%2Fx%3Fy%23z/restart');
+    expect(rendered('https://ops.internal/pods/{pod}/restart', { pod: '../x?y#z' })).toBe(
+      'https://ops.internal/pods/..%2Fx%3Fy%23z/restart',
+    );
     expect(rendered('https://ops.internal/q?ns={ns}&all=1', { ns: 'a&all=0' })).toBe('https://ops.internal/q?ns=a%26all%3D0&all=1');
   });
 
   it('accepts placeholders only as whole path segments and whole query values', () => {
-    for (const good of ['https://h/{a}', 'https://h/x/{a}/y', 'https://h/{a}?b={b}', 'https://h/{a}#top', 'https://h:8443/{a}/', 'https://h?x={a}&y={b}', 'http://127.0.0.1:4567/pods/{a}']) {
+    for (const good of [
+      'https://h/{a}',
+      'https://h/x/{a}/y',
+      'https://h/{a}?b={b}',
+      'https://h/{a}#top',
+      'https://h:8443/{a}/',
+      'https://h?x={a}&y={b}',
+      'http://127.0.0.1:4567/pods/{a}',
+    ]) {
       expect(() => url(good), good).not.toThrow();
     }
     const bad: [string, RegExp][] = [
@@ -166,7 +228,8 @@ describe('URLs', () => {
       ['https://h/x?a=b={a}', /whole value/],
       ['https://h/x#{a}', /fragment/],
     ];
-    for (const [text, message] of bad) expect(messages(errorsFor({ actions: [{ id: 'x', http: { url: text } }] })), text).toEqual([expect.stringMatching(message)]);
+    for (const [text, message] of bad)
+      expect(messages(errorsFor({ actions: [{ id: 'x', http: { url: text } }] })), text).toEqual([expect.stringMatching(message)]);
   });
 
   it('refuses at render a spec the compiler would refuse (placeholder in the host)', () => {
@@ -194,7 +257,13 @@ describe('Kubernetes fields', () => {
       'step x: name: context.pod is "../secrets", which makes the Kubernetes name "../secrets", which is not a DNS subdomain (lowercase DNS labels joined by ".", at most 253 characters)',
     ]);
     expect(() => renderExecutor(spec, vars({ ns: '-A', pod: 'p' }))).toThrow(RenderError);
-    const fromOutput: ExecutorSpec = { executor: 'kubernetes', op: 'get_deployment', namespace: template('prod'), name: template('{steps.inspect.deployment}'), namespaces: ['prod'] };
+    const fromOutput: ExecutorSpec = {
+      executor: 'kubernetes',
+      op: 'get_deployment',
+      namespace: template('prod'),
+      name: template('{steps.inspect.deployment}'),
+      namespaces: ['prod'],
+    };
     expect(() => renderExecutor(fromOutput, vars({}, { inspect: { deployment: 'a/b' } }))).toThrow(RenderError);
     expect(renderExecutor(fromOutput, vars({}, { inspect: { deployment: 'web' } }))).toMatchObject({ name: 'web' });
   });
@@ -202,13 +271,40 @@ describe('Kubernetes fields', () => {
 
 describe('property: whatever the values, the shape holds or rendering fails with a RenderError', () => {
   const run = action({
-    actions: [
-      { id: 'x', exec: { argv: ['kubectl', 'get', '{a}', '--x={b}', '{c}{d}', '--', '{d}'] } },
-    ],
+    actions: [{ id: 'x', exec: { argv: ['kubectl', 'get', '{a}', '--x={b}', '{c}{d}', '--', '{d}'] } }],
   }).spec;
   const call = action({ actions: [{ id: 'x', http: { url: 'https://ops.internal:8443/api/{a}/x/{b}?q={c}&r={d}' } }] }).spec;
-  const special = fc.constantFrom('-x', '--all', '-', '..', '.', '', '%2e%2e', '%2F', '/', '?', '#', '@', ':', '\\', '//evil.example', '@evil.example', ':80', 'ü', '\uD800', '💥', 'a\nb', 'x'.repeat(5000));
-  const value = fc.oneof(special, fc.string({ unit: 'binary', maxLength: 40 }), fc.string({ unit: 'grapheme', maxLength: 40 }), fc.integer(), fc.boolean());
+  const special = fc.constantFrom(
+    '-x',
+    '--all',
+    '-',
+    '..',
+    '.',
+    '',
+    '%2e%2e',
+    '%2F',
+    '/',
+    '?',
+    '#',
+    '@',
+    ':',
+    '\\',
+    '//evil.example',
+    '@evil.example',
+    ':80',
+    'ü',
+    '\uD800',
+    '💥',
+    'a\nb',
+    'x'.repeat(5000),
+  );
+  const value = fc.oneof(
+    special,
+    fc.string({ unit: 'binary', maxLength: 40 }),
+    fc.string({ unit: 'grapheme', maxLength: 40 }),
+    fc.integer(),
+    fc.boolean(),
+  );
 
   it('argv: no element starts with "-" because of a placeholder (unless after "--"); URL: same origin, same segments', () => {
     const seen = { rendered: 0, refused: 0 };

@@ -24,13 +24,22 @@ const argvOf = (runbook: CompiledRunbook, inc: Incident) => {
 };
 
 describe('renderExecutor', () => {
-  const vars = (context: Record<string, unknown>, steps: RenderVars['steps'] = {}): RenderVars => ({ incident: incident(context), context, steps });
+  const vars = (context: Record<string, unknown>, steps: RenderVars['steps'] = {}): RenderVars => ({
+    incident: incident(context),
+    context,
+    steps,
+  });
   const template = (text: string) => {
     const parsed = parseTemplate(text);
     if (!parsed.ok) throw new Error(parsed.message);
     return parsed.template;
   };
-  const exec = (argv: string[]): ExecutorSpec => ({ executor: 'exec', argv: argv.map(template), env: { POD: template('{pod}') }, okExitCodes: [0] });
+  const exec = (argv: string[]): ExecutorSpec => ({
+    executor: 'exec',
+    argv: argv.map(template),
+    env: { POD: template('{pod}') },
+    okExitCodes: [0],
+  });
 
   it('binds each placeholder inside its one argument: an injection attempt stays one odd argument', () => {
     const resolved = renderExecutor(exec(['kubectl', 'delete', 'pod', '{pod}', '--note={pod}!']), vars({ pod: 'x; rm -rf /' }));
@@ -46,9 +55,12 @@ describe('renderExecutor', () => {
     const spec = exec(['kubectl', 'delete', 'pod', '{pod}', '-n', 'prod']);
     fc.assert(
       // A leading "-" is refused (test/dsl/placeholder-rules.test.ts).
-      fc.property(fc.string({ unit: 'binary' }).filter((v) => !/[\r\n\u0000]/.test(v) && !v.startsWith('-')), (pod) => {
-        expect(renderExecutor(spec, vars({ pod }))).toMatchObject({ argv: ['kubectl', 'delete', 'pod', pod, '-n', 'prod'] });
-      }),
+      fc.property(
+        fc.string({ unit: 'binary' }).filter((v) => !/[\r\n\u0000]/.test(v) && !v.startsWith('-')),
+        (pod) => {
+          expect(renderExecutor(spec, vars({ pod }))).toMatchObject({ argv: ['kubectl', 'delete', 'pod', pod, '-n', 'prod'] });
+        },
+      ),
     );
   });
 
@@ -85,7 +97,12 @@ describe('renderExecutor', () => {
       fileWith({
         a: typedRunbook({
           context: undefined,
-          actions: [{ id: 'x', http: { method: 'POST', url: 'https://ops.internal/pods/{pod}?ns={ns}', body: { replicas: '{n}', note: 'pod {pod}' } } }],
+          actions: [
+            {
+              id: 'x',
+              http: { method: 'POST', url: 'https://ops.internal/pods/{pod}?ns={ns}', body: { replicas: '{n}', note: 'pod {pod}' } },
+            },
+          ],
         }),
       }),
     ).runbooks[0]!;
@@ -104,7 +121,11 @@ describe('renderExecutor', () => {
 
 describe('validateIncidentContext', () => {
   it("accepts the reference exercise's incidents for their runbooks", () => {
-    for (const [n, id] of [[1, 'restart-pod'], [2, 'scale-up'], [3, 'rollback-deployment']] as const) {
+    for (const [n, id] of [
+      [1, 'restart-pod'],
+      [2, 'scale-up'],
+      [3, 'rollback-deployment'],
+    ] as const) {
       const parsed = parseIncident(seedIncident(n));
       if (!parsed.ok) throw new Error('bad fixture');
       expect(validateIncidentContext(seed[id]!, parsed.incident)).toEqual([]);
@@ -122,7 +143,10 @@ describe('validateIncidentContext', () => {
   });
 
   it('rejects values that do not fit their declared types, naming field and expectation', () => {
-    const errors = validateIncidentContext(catalogue['scale-up']!, incident({ deployment: 'x; rm -rf /', namespace: 'Prod', budget_remaining: '12' }));
+    const errors = validateIncidentContext(
+      catalogue['scale-up']!,
+      incident({ deployment: 'x; rm -rf /', namespace: 'Prod', budget_remaining: '12' }),
+    );
     expect(errors.map((e) => e.message)).toEqual([
       'context.deployment: expected a DNS subdomain (lowercase DNS labels joined by ".", at most 253 characters), found "x; rm -rf /"',
       'context.namespace: expected a DNS label (lowercase letters, digits and "-", at most 63 characters), found "Prod"',
@@ -133,7 +157,11 @@ describe('validateIncidentContext', () => {
   it('reports missing required fields and tolerates missing optional ones', () => {
     const errors = validateIncidentContext(catalogue['restart-pod']!, incident({ namespace: 'prod' }));
     expect(errors.map((e) => [e.field, (e as ContextError).expected, (e as ContextError).found])).toEqual([
-      ['context.pod_name', 'a DNS subdomain (lowercase DNS labels joined by ".", at most 253 characters): the unhealthy pod', 'nothing (missing)'],
+      [
+        'context.pod_name',
+        'a DNS subdomain (lowercase DNS labels joined by ".", at most 253 characters): the unhealthy pod',
+        'nothing (missing)',
+      ],
     ]);
   });
 
@@ -146,7 +174,9 @@ describe('validateIncidentContext', () => {
     ['dns_subdomain', 'a.b-c', '-a'],
   ])('checks %s values', (type, good, bad) => {
     const runbook = compileOk(
-      fileWith({ a: typedRunbook({ context: { v: type, pod_name: 'string', namespace: 'string', replicas: { type: 'int', required: false } } }) }),
+      fileWith({
+        a: typedRunbook({ context: { v: type, pod_name: 'string', namespace: 'string', replicas: { type: 'int', required: false } } }),
+      }),
     ).runbooks[0]!;
     const base = { pod_name: 'p', namespace: 'n' };
     expect(validateIncidentContext(runbook, incident({ ...base, v: good }))).toEqual([]);
@@ -201,7 +231,8 @@ describe('renderPlan', () => {
   });
 
   it('describes each step in one line, showing overrides of standard checks', () => {
-    const runbook = compileOk(fileWith({ a: typedRunbook() }, { checks: { replicas_greater_than_one: { condition: 'true' } } })).runbooks[0]!;
+    const runbook = compileOk(fileWith({ a: typedRunbook() }, { checks: { replicas_greater_than_one: { condition: 'true' } } }))
+      .runbooks[0]!;
     const lines = renderPlan(runbook, incident({ pod_name: 'p', namespace: 'n' })).map(describePlannedStep);
     expect(lines).toEqual([
       'pre-check replicas_greater_than_one [overrides the standard library]: true',

@@ -18,7 +18,9 @@ describe("dsl/ in Temporal's workflow sandbox", () => {
     const logged: string[] = [];
     const record = (message: string) => void logged.push(message);
     const logger = { ...quiet.logger, warn: record, error: record };
-    await expect(bundleWorkflowCode({ workflowsPath: fixture('node-api-workflow.ts'), logger })).rejects.toThrow(/Webpack finished with errors/);
+    await expect(bundleWorkflowCode({ workflowsPath: fixture('node-api-workflow.ts'), logger })).rejects.toThrow(
+      /Webpack finished with errors/,
+    );
     expect(logged.join('\n')).toMatch(/node:fs/);
   });
 });

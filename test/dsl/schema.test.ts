@@ -18,7 +18,7 @@ describe('published JSON Schemas', () => {
     for (const schema of Object.values(PUBLISHED_SCHEMAS)) expect(() => new Ajv({ strict: true }).compile(schema)).not.toThrow();
   });
 
-  it('accept the shipped catalogue, the reference exercise\'s runbooks and incidents', () => {
+  it("accept the shipped catalogue, the reference exercise's runbooks and incidents", () => {
     const ajv = new Ajv({ strict: true });
     const runbooks = ajv.compile(PUBLISHED_SCHEMAS['schema/runbook.schema.json']!);
     expect(runbooks(parse(CATALOGUE)), JSON.stringify(runbooks.errors)).toBe(true);

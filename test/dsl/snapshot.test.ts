@@ -24,14 +24,26 @@ describe('parseSnapshot (plan --state)', () => {
     expect(parseSnapshot({ breakers: { a: { state: 'ajar', consecutiveFailures: 1 } }, surprise: 1 }, 0)).toEqual({
       ok: false,
       errors: [
-        { field: 'surprise', message: 'unknown field "surprise"; expected one of: nowMs, breakers, executions, active, limits, freeze, serviceFailures, failureBudget, changeWindows' },
+        {
+          field: 'surprise',
+          message:
+            'unknown field "surprise"; expected one of: nowMs, breakers, executions, active, limits, freeze, serviceFailures, failureBudget, changeWindows',
+        },
         { field: 'breakers.a.state', message: 'expected one of "closed", "open", "half_open", found "ajar"' },
       ],
     });
   });
 
   it('keeps the freeze, failures, budget and windows it is given, and checks the windows', () => {
-    const window = { name: 'off-peak', timeZone: 'Europe/Berlin', days: ['mon'], start: '22:00', end: '06:00', appliesTo: { risks: ['LOW'] }, outside: 'wait' };
+    const window = {
+      name: 'off-peak',
+      timeZone: 'Europe/Berlin',
+      days: ['mon'],
+      start: '22:00',
+      end: '06:00',
+      appliesTo: { risks: ['LOW'] },
+      outside: 'wait',
+    };
     const state = {
       nowMs: 1000,
       freeze: { by: 'ops', reason: 'release day', sinceMs: 900 },
@@ -39,8 +51,14 @@ describe('parseSnapshot (plan --state)', () => {
       failureBudget: { maxFailures: 1, windowMs: 60_000 },
       changeWindows: [window],
     };
-    expect(parseSnapshot(state, 0)).toEqual({ ok: true, snapshot: { ...state, breakers: {}, executions: {}, active: [], limits: { maxConcurrent: 3, maxServices: 1 } } });
-    expect(parseSnapshot({ changeWindows: [{ ...window, start: '25:00' }] }, 0)).toEqual({ ok: false, errors: [{ field: 'changeWindows[0]', message: 'expected a time "HH:MM", found "25:00"' }] });
+    expect(parseSnapshot(state, 0)).toEqual({
+      ok: true,
+      snapshot: { ...state, breakers: {}, executions: {}, active: [], limits: { maxConcurrent: 3, maxServices: 1 } },
+    });
+    expect(parseSnapshot({ changeWindows: [{ ...window, start: '25:00' }] }, 0)).toEqual({
+      ok: false,
+      errors: [{ field: 'changeWindows[0]', message: 'expected a time "HH:MM", found "25:00"' }],
+    });
     expect(parseSnapshot({ changeWindows: [{ ...window, timeZone: 'Mars/Olympus' }] }, 0)).toEqual({
       ok: false,
       errors: [{ field: 'changeWindows[0]', message: 'window off-peak: unknown time zone "Mars/Olympus"' }],

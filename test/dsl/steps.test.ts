@@ -17,39 +17,59 @@ describe('the step kinds registry', () => {
       expect(module.kind).toBe(kind);
       expect(module.schema.name).toBe(kind);
       expect(definitions[kind]).toEqual(module.schema.definition);
-      for (const piece of ['compile', 'templates', 'render', 'describeSpec', 'describe', 'describeResult'] as const) expect(typeof module[piece]).toBe('function');
+      for (const piece of ['compile', 'templates', 'render', 'describeSpec', 'describe', 'describeResult'] as const)
+        expect(typeof module[piece]).toBe('function');
     }
   });
 
   it('refuses to render a spec of no known kind (a decoded payload), instead of treating it as HTTP', () => {
     const spec = JSON.parse('{"executor":"ftp","url":{"parts":[]}}') as ExecutorSpec;
     expect(() => renderExecutor(spec, { incident, context: {}, steps: {} }, { step: 'odd' })).toThrow(RenderError);
-    expect(() => renderExecutor(spec, { incident, context: {}, steps: {} }, { step: 'odd' })).toThrow('step odd: executor: unknown executor "ftp"');
+    expect(() => renderExecutor(spec, { incident, context: {}, steps: {} }, { step: 'odd' })).toThrow(
+      'step odd: executor: unknown executor "ftp"',
+    );
   });
 });
 
 describe('describeRun: one line per run, the same in plans, the audit trail and the timeline', () => {
   it('exec: words, quoting those a reader could misread', () => {
-    expect(describeRun({ executor: 'exec', argv: ['kubectl', 'delete', 'pod', 'x; rm -rf /', '-n', 'prod'], env: {}, okExitCodes: [0] })).toBe(
-      'kubectl delete pod "x; rm -rf /" -n prod',
-    );
+    expect(
+      describeRun({ executor: 'exec', argv: ['kubectl', 'delete', 'pod', 'x; rm -rf /', '-n', 'prod'], env: {}, okExitCodes: [0] }),
+    ).toBe('kubectl delete pod "x; rm -rf /" -n prod');
   });
 
   it('http: method, url and the body when there is one', () => {
-    expect(describeRun({ executor: 'http', method: 'POST', url: 'https://h/undo', headers: {}, okStatuses: [] })).toBe('POST https://h/undo');
-    expect(describeRun({ executor: 'http', method: 'PUT', url: 'https://h/scale', headers: {}, okStatuses: [], body: { replicas: 3 } })).toBe('PUT https://h/scale {"replicas":3}');
+    expect(describeRun({ executor: 'http', method: 'POST', url: 'https://h/undo', headers: {}, okStatuses: [] })).toBe(
+      'POST https://h/undo',
+    );
+    expect(
+      describeRun({ executor: 'http', method: 'PUT', url: 'https://h/scale', headers: {}, okStatuses: [], body: { replicas: 3 } }),
+    ).toBe('PUT https://h/scale {"replicas":3}');
   });
 
   it('kubernetes: operation, target and counts', () => {
-    expect(describeRun({ executor: 'kubernetes', op: 'scale', namespace: 'production', name: 'web', delta: '1', namespaces: ['production'] })).toBe(
-      'kubernetes scale production/web delta=1',
-    );
+    expect(
+      describeRun({ executor: 'kubernetes', op: 'scale', namespace: 'production', name: 'web', delta: '1', namespaces: ['production'] }),
+    ).toBe('kubernetes scale production/web delta=1');
   });
 
   it('plans use it for probes and actions', () => {
     const probe: ResolvedExecutor = { executor: 'http', method: 'GET', url: 'https://h/health', headers: {}, okStatuses: [] };
     expect(
-      describePlannedStep({ phase: 'pre_check', kind: 'check', id: 'c', check: 'healthy', origin: 'inline', description: '', condition: 'result.status == 200', probe, deferred: [], timeoutMs: 1, deadlineMs: 0, intervalMs: 1 }),
+      describePlannedStep({
+        phase: 'pre_check',
+        kind: 'check',
+        id: 'c',
+        check: 'healthy',
+        origin: 'inline',
+        description: '',
+        condition: 'result.status == 200',
+        probe,
+        deferred: [],
+        timeoutMs: 1,
+        deadlineMs: 0,
+        intervalMs: 1,
+      }),
     ).toBe('pre-check healthy: probe GET https://h/health; result.status == 200');
   });
 });

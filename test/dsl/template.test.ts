@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseTemplate, splitCommand, templateSource, urlLayout } from '../../dsl/template';
 
 describe('parseTemplate', () => {
-  it('binds the reference exercise\'s bare {name} to the context field and keeps literals around it', () => {
+  it("binds the reference exercise's bare {name} to the context field and keeps literals around it", () => {
     const parsed = parseTemplate('--replicas={new_replicas}');
     expect(parsed).toEqual({
       ok: true,
@@ -51,7 +51,7 @@ describe('splitCommand', () => {
     return split.words.map((w) => w.text);
   };
 
-  it('splits on whitespace, as the reference exercise\'s commands are written', () => {
+  it("splits on whitespace, as the reference exercise's commands are written", () => {
     expect(words('kubectl delete pod {pod_name} -n {namespace}')).toEqual(['kubectl', 'delete', 'pod', '{pod_name}', '-n', '{namespace}']);
     expect(words('  a \t b  ')).toEqual(['a', 'b']);
   });
@@ -93,7 +93,11 @@ describe('urlLayout', () => {
   };
 
   it('gives the literal origin and what each placeholder fills', () => {
-    expect(layout('https://ops.internal:8443/pods/{pod}/x?ns={ns}&all=1#top')).toEqual({ ok: true, origin: 'https://ops.internal:8443', roles: ['segment', 'query'] });
+    expect(layout('https://ops.internal:8443/pods/{pod}/x?ns={ns}&all=1#top')).toEqual({
+      ok: true,
+      origin: 'https://ops.internal:8443',
+      roles: ['segment', 'query'],
+    });
     expect(layout('http://h')).toEqual({ ok: true, origin: 'http://h', roles: [] });
   });
 

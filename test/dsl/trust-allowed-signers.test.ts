@@ -82,7 +82,9 @@ describe('parseAllowedSigners refuses, with line and column', () => {
   });
 
   it('reports every bad line and keeps the good ones', () => {
-    const parsed = parseAllowedSigners(`${alice.allowedSignersLine}\n# fine\nbob ssh-rsa AAAA\n\n  carol,* ${B}\n${bob.allowedSignersLine}`);
+    const parsed = parseAllowedSigners(
+      `${alice.allowedSignersLine}\n# fine\nbob ssh-rsa AAAA\n\n  carol,* ${B}\n${bob.allowedSignersLine}`,
+    );
     expect(parsed.signers.map((s) => [s.line, s.principals])).toEqual([
       [1, ['alice']],
       [6, ['bob']],
@@ -123,8 +125,12 @@ describe('principalsFor', () => {
     const mallory = testKey('mallory').publicKey;
     expect(whyNoPrincipals(signers, mallory, NS, JAN_2025)).toBe('is not in allowed_signers');
     expect(whyNoPrincipals(signers, A, NS, JAN_2025)).toBe('is in allowed_signers (line 1) but not for namespace "remediate"');
-    expect(whyNoPrincipals(signers, B, NS, Date.UTC(2024, 5, 1))).toBe('is in allowed_signers (line 2) but not valid yet at 2024-06-01T00:00:00.000Z');
-    expect(whyNoPrincipals(signers, B, NS, Date.UTC(2025, 5, 1))).toBe('is in allowed_signers (line 2) but not valid at 2025-06-01T00:00:00.000Z (expired)');
+    expect(whyNoPrincipals(signers, B, NS, Date.UTC(2024, 5, 1))).toBe(
+      'is in allowed_signers (line 2) but not valid yet at 2024-06-01T00:00:00.000Z',
+    );
+    expect(whyNoPrincipals(signers, B, NS, Date.UTC(2025, 5, 1))).toBe(
+      'is in allowed_signers (line 2) but not valid at 2025-06-01T00:00:00.000Z (expired)',
+    );
   });
 });
 

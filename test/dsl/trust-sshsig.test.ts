@@ -5,7 +5,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { base64Decode, base64DecodeStrict, base64Encode, bytesOf, fingerprint, parsePublicKey, parseSignature, verifySignature } from '../../dsl/trust/sshsig';
+import {
+  base64Decode,
+  base64DecodeStrict,
+  base64Encode,
+  bytesOf,
+  fingerprint,
+  parsePublicKey,
+  parseSignature,
+  verifySignature,
+} from '../../dsl/trust/sshsig';
 import { SSH_KEYGEN, sshKeygenKey, sshKeygenVerify, testKey, type SshKeygenKey } from '../harness/ssh-keys';
 
 const STATEMENT = '{"kind":"remediate.approval","note":"ünïcödé ✓","version":1}';
@@ -93,12 +102,31 @@ describe('the test signer', () => {
   it('makes signatures the real ssh-keygen -Y verify accepts, and only for the signed message', async () => {
     const bob = testKey('bob');
     const signature = bob.sign(STATEMENT);
-    const good = await sshKeygenVerify({ dir, allowedSigners: `${bob.allowedSignersLine}\n`, principal: 'bob', message: STATEMENT, signature });
+    const good = await sshKeygenVerify({
+      dir,
+      allowedSigners: `${bob.allowedSignersLine}\n`,
+      principal: 'bob',
+      message: STATEMENT,
+      signature,
+    });
     expect(good.output).toContain('Good "remediate" signature for bob');
     expect(good.ok).toBe(true);
-    const tampered = await sshKeygenVerify({ dir, allowedSigners: `${bob.allowedSignersLine}\n`, principal: 'bob', message: `${STATEMENT} `, signature });
+    const tampered = await sshKeygenVerify({
+      dir,
+      allowedSigners: `${bob.allowedSignersLine}\n`,
+      principal: 'bob',
+      message: `${STATEMENT} `,
+      signature,
+    });
     expect(tampered.ok).toBe(false);
-    const otherNamespace = await sshKeygenVerify({ dir, allowedSigners: `${bob.allowedSignersLine}\n`, principal: 'bob', message: STATEMENT, signature, namespace: 'git' });
+    const otherNamespace = await sshKeygenVerify({
+      dir,
+      allowedSigners: `${bob.allowedSignersLine}\n`,
+      principal: 'bob',
+      message: STATEMENT,
+      signature,
+      namespace: 'git',
+    });
     expect(otherNamespace.ok).toBe(false);
   });
 
@@ -153,8 +181,16 @@ describe('public keys', () => {
     ['no base64', 'ssh-ed25519', /expected ssh-ed25519/],
     ['garbage base64', 'ssh-ed25519 @@@@', /not base64/],
     ['a comment', `${'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAII5IiHcRho8A9+hnYYM8Ax82Cwaj+94vq4J6/SOh4ygE'} alice`, /expected ssh-ed25519/],
-    ['a blob of another type under the ssh-ed25519 label', `ssh-ed25519 ${Buffer.concat([sshString('ssh-rsa'), sshString(Buffer.alloc(32))]).toString('base64')}`, /only ssh-ed25519/],
-    ['a short key', `ssh-ed25519 ${Buffer.concat([sshString('ssh-ed25519'), sshString(Buffer.alloc(31))]).toString('base64')}`, /malformed/],
+    [
+      'a blob of another type under the ssh-ed25519 label',
+      `ssh-ed25519 ${Buffer.concat([sshString('ssh-rsa'), sshString(Buffer.alloc(32))]).toString('base64')}`,
+      /only ssh-ed25519/,
+    ],
+    [
+      'a short key',
+      `ssh-ed25519 ${Buffer.concat([sshString('ssh-ed25519'), sshString(Buffer.alloc(31))]).toString('base64')}`,
+      /malformed/,
+    ],
   ])('refuse %s', (_name, text, error) => {
     const parsed = parsePublicKey(text);
     expect(parsed.ok).toBe(false);

@@ -48,7 +48,12 @@ const ALLOWED_SIGNERS = [
 function trustOf(allowedSigners: string, overrides: Partial<TrustPolicy> = {}): TrustPolicy {
   const parsed = parseAllowedSigners(allowedSigners);
   expect(parsed.errors).toEqual([]);
-  return { allowedSigners: parsed.signers, gateways: [{ principal: 'approvals-page', vouchesFor: ['dave', 'erin'] }], statementMaxAgeMs: 10 * MINUTE, ...overrides };
+  return {
+    allowedSigners: parsed.signers,
+    gateways: [{ principal: 'approvals-page', vouchesFor: ['dave', 'erin'] }],
+    statementMaxAgeMs: 10 * MINUTE,
+    ...overrides,
+  };
 }
 
 const TRUST = trustOf(ALLOWED_SIGNERS);
@@ -69,12 +74,17 @@ function reasonOf(signed: unknown, expectation = EXPECT, trust = TRUST): string 
 }
 
 function fingerprintOf(key: TestKey): string {
-  return `SHA256:${createHash('sha256').update(Buffer.from(key.publicKey.split(' ')[1]!, 'base64')).digest('base64').replace(/=+$/, '')}`;
+  return `SHA256:${createHash('sha256')
+    .update(Buffer.from(key.publicKey.split(' ')[1]!, 'base64'))
+    .digest('base64')
+    .replace(/=+$/, '')}`;
 }
 
 describe('canonicalJson', () => {
   it('sorts keys at every level and leaves out whitespace and undefined members', () => {
-    expect(canonicalJson({ b: 1, a: { d: [3, { z: true, y: null }], c: 'x' }, u: undefined })).toBe('{"a":{"c":"x","d":[3,{"y":null,"z":true}]},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: [3, { z: true, y: null }], c: 'x' }, u: undefined })).toBe(
+      '{"a":{"c":"x","d":[3,{"y":null,"z":true}]},"b":1}',
+    );
   });
 
   it('is JSON that parses back to the same value, whatever the key order', () => {
@@ -111,7 +121,9 @@ describe('incidentSha256', () => {
   it('is the lowercase hex sha256 of the canonical JSON, independent of key order', () => {
     const incident = { id: 'inc-1', labels: { team: 'payments', env: 'prod' }, summary: 'pods crash — ünïcödé' };
     expect(incidentSha256(incident)).toBe(hex(canonicalJson(incident)));
-    expect(incidentSha256({ summary: incident.summary, labels: { env: 'prod', team: 'payments' }, id: 'inc-1' })).toBe(incidentSha256(incident));
+    expect(incidentSha256({ summary: incident.summary, labels: { env: 'prod', team: 'payments' }, id: 'inc-1' })).toBe(
+      incidentSha256(incident),
+    );
     expect(incidentSha256({ ...incident, summary: 'other' })).not.toBe(incidentSha256(incident));
   });
 });
@@ -162,7 +174,9 @@ describe('parseApprovalStatement', () => {
   });
 
   it('accepts whitespace and any key order (the signature is over the exact text)', () => {
-    const spaced = `{\n  "version": 1, "kind": "remediate.approval", "verdict": "approve", "reason": "", ${Object.entries(IDS).map(([k, v]) => `"${k}": "${v}"`).join(', ')}, "at": "2025-06-01T12:00:00Z"\n}\n`;
+    const spaced = `{\n  "version": 1, "kind": "remediate.approval", "verdict": "approve", "reason": "", ${Object.entries(IDS)
+      .map(([k, v]) => `"${k}": "${v}"`)
+      .join(', ')}, "at": "2025-06-01T12:00:00Z"\n}\n`;
     expect(parseApprovalStatement(spaced)).toMatchObject({ ok: true, value: { ...IDS, at: '2025-06-01T12:00:00Z' } });
   });
 });
@@ -172,16 +186,22 @@ describe('parseSubmissionStatement', () => {
     const submission = { kind: 'remediate.submission', version: 1, incidentId: 'inc-1', incidentSha256: PLAN, at: iso(NOW) };
     expect(parseSubmissionStatement(canonicalJson(submission))).toEqual({ ok: true, value: submission });
     expect(parseSubmissionStatement(canonicalJson({ ...submission, by: 'alice' }))).toEqual({ ok: false, error: 'unknown key "by"' });
-    expect(parseSubmissionStatement(approvalStatementText(approvalStatement({ ...IDS, at: iso(NOW) })))).toMatchObject({ ok: false, error: /not a remediate.submission statement/ });
+    expect(parseSubmissionStatement(approvalStatementText(approvalStatement({ ...IDS, at: iso(NOW) })))).toMatchObject({
+      ok: false,
+      error: /not a remediate.submission statement/,
+    });
   });
 });
 
 describe('isoTimestampMs', () => {
   it('agrees with Date for every toISOString output', () => {
     fc.assert(
-      fc.property(fc.date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true }), (date) => {
-        expect(isoTimestampMs(date.toISOString())).toBe(date.getTime());
-      }),
+      fc.property(
+        fc.date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true }),
+        (date) => {
+          expect(isoTimestampMs(date.toISOString())).toBe(date.getTime());
+        },
+      ),
     );
   });
 
@@ -193,7 +213,21 @@ describe('isoTimestampMs', () => {
     expect(isoTimestampMs('2024-02-29T00:00:00Z')).toBe(Date.UTC(2024, 1, 29));
   });
 
-  it.each(['2025-02-29T00:00:00Z', '2025-04-31T00:00:00Z', '2025-13-01T00:00:00Z', '2025-01-01T24:00:00Z', '2025-01-01T00:60:00Z', '2025-01-01T00:00:60Z', '2025-01-01 00:00:00Z', '2025-01-01t00:00:00z', '0099-01-01T00:00:00Z', '+002025-01-01T00:00:00Z', '2025-01-01T00:00:00+24:00', '2025-01-01T00:00:00.Z', ''])('refuses %j', (text) => {
+  it.each([
+    '2025-02-29T00:00:00Z',
+    '2025-04-31T00:00:00Z',
+    '2025-13-01T00:00:00Z',
+    '2025-01-01T24:00:00Z',
+    '2025-01-01T00:60:00Z',
+    '2025-01-01T00:00:60Z',
+    '2025-01-01 00:00:00Z',
+    '2025-01-01t00:00:00z',
+    '0099-01-01T00:00:00Z',
+    '+002025-01-01T00:00:00Z',
+    '2025-01-01T00:00:00+24:00',
+    '2025-01-01T00:00:00.Z',
+    '',
+  ])('refuses %j', (text) => {
     expect(isoTimestampMs(text)).toBeUndefined();
   });
 });
@@ -232,7 +266,11 @@ describe('verifyApproval accepts', () => {
   });
 
   it('a rejection with a reason', () => {
-    expect(verifyApproval(approve(bob, { verdict: 'reject', reason: 'the migration is running' }), EXPECT, TRUST)).toMatchObject({ ok: true, principal: 'bob', statement: { verdict: 'reject' } });
+    expect(verifyApproval(approve(bob, { verdict: 'reject', reason: 'the migration is running' }), EXPECT, TRUST)).toMatchObject({
+      ok: true,
+      principal: 'bob',
+      statement: { verdict: 'reject' },
+    });
   });
 
   it('a statement exactly at the maximum age, or signed by a clock up to 5 minutes ahead', () => {
@@ -251,9 +289,21 @@ describe('verifyApproval refuses', () => {
     ['a numeric statement', { statement: 5, signature: '' }, 'malformed: statement must be a string'],
     ['a numeric signature', { statement: '{}', signature: 5 }, 'malformed: signature must be a string'],
     ['a statement that is not JSON', { statement: 'x' }, 'malformed statement: not JSON'],
-    ['an oversize statement', { statement: 'x'.repeat(8193), signature: '' }, 'malformed: the statement is 8193 characters; at most 8192 are accepted'],
-    ['a huge statement', { statement: 'x'.repeat(20_000_000), signature: '' }, 'malformed: the statement is 20000000 characters; at most 8192 are accepted'],
-    ['an oversize signature', { statement: '{}', signature: 's'.repeat(4097) }, 'malformed: the signature is 4097 characters; at most 4096 are accepted'],
+    [
+      'an oversize statement',
+      { statement: 'x'.repeat(8193), signature: '' },
+      'malformed: the statement is 8193 characters; at most 8192 are accepted',
+    ],
+    [
+      'a huge statement',
+      { statement: 'x'.repeat(20_000_000), signature: '' },
+      'malformed: the statement is 20000000 characters; at most 8192 are accepted',
+    ],
+    [
+      'an oversize signature',
+      { statement: '{}', signature: 's'.repeat(4097) },
+      'malformed: the signature is 4097 characters; at most 4096 are accepted',
+    ],
   ])('%s', (_name, signed, reason) => {
     expect(reasonOf(signed)).toBe(reason);
   });
@@ -282,7 +332,9 @@ describe('verifyApproval refuses', () => {
 
   it('a signature in another namespace', () => {
     const { statement } = approve(alice);
-    expect(reasonOf({ statement, signature: alice.sign(statement, 'git') })).toBe('wrong namespace: signed for namespace "git", not "remediate" (sign with ssh-keygen -Y sign -n remediate)');
+    expect(reasonOf({ statement, signature: alice.sign(statement, 'git') })).toBe(
+      'wrong namespace: signed for namespace "git", not "remediate" (sign with ssh-keygen -Y sign -n remediate)',
+    );
   });
 
   it('a statement changed after it was signed, by one character', () => {
@@ -316,12 +368,18 @@ describe('verifyApproval refuses', () => {
   });
 
   it('a key listed only for another namespace, or no longer valid', () => {
-    expect(reasonOf(approve(gitOnly))).toBe(`the key ${fingerprintOf(gitOnly)} is in allowed_signers (line 5) but not for namespace "remediate"`);
-    expect(reasonOf(approve(expired))).toBe(`the key ${fingerprintOf(expired)} is in allowed_signers (line 6) but not valid at 2025-06-01T12:00:00.000Z (expired)`);
+    expect(reasonOf(approve(gitOnly))).toBe(
+      `the key ${fingerprintOf(gitOnly)} is in allowed_signers (line 5) but not for namespace "remediate"`,
+    );
+    expect(reasonOf(approve(expired))).toBe(
+      `the key ${fingerprintOf(expired)} is in allowed_signers (line 6) but not valid at 2025-06-01T12:00:00.000Z (expired)`,
+    );
   });
 
   it('a claimed principal that is not the key’s', () => {
-    expect(reasonOf(approve(alice, { principal: 'bob' }))).toBe(`the statement claims principal bob, but allowed_signers gives the key ${fingerprintOf(alice)} only alice`);
+    expect(reasonOf(approve(alice, { principal: 'bob' }))).toBe(
+      `the statement claims principal bob, but allowed_signers gives the key ${fingerprintOf(alice)} only alice`,
+    );
   });
 
   it('a key with several principals that names none', () => {
@@ -347,12 +405,16 @@ describe('verifyApproval refuses', () => {
   });
 
   it('an approval of another plan', () => {
-    expect(reasonOf(approve(alice), { ...EXPECT, planHash: NEW_PLAN })).toBe(`for plan ${PLAN.slice(0, 12)}, the plan is now ${NEW_PLAN.slice(0, 12)}`);
+    expect(reasonOf(approve(alice), { ...EXPECT, planHash: NEW_PLAN })).toBe(
+      `for plan ${PLAN.slice(0, 12)}, the plan is now ${NEW_PLAN.slice(0, 12)}`,
+    );
   });
 
   it('a statement older than the policy allows', () => {
     expect(reasonOf(approve(alice, { at: iso(NOW - 20 * MINUTE) }))).toBe('signed 20 min ago; statements older than 10 min are refused');
-    expect(reasonOf(approve(alice, { at: iso(NOW - 10 * MINUTE - 1000) }))).toBe('signed 11 min ago; statements older than 10 min are refused');
+    expect(reasonOf(approve(alice, { at: iso(NOW - 10 * MINUTE - 1000) }))).toBe(
+      'signed 11 min ago; statements older than 10 min are refused',
+    );
   });
 
   it('a statement signed in the future', () => {
@@ -365,7 +427,9 @@ describe('verifyApproval refuses', () => {
   });
 
   it('everything when the policy has no usable maximum age (fails closed)', () => {
-    expect(reasonOf(approve(alice), EXPECT, { ...TRUST, statementMaxAgeMs: Number.NaN })).toBe('the trust policy has no valid statementMaxAgeMs');
+    expect(reasonOf(approve(alice), EXPECT, { ...TRUST, statementMaxAgeMs: Number.NaN })).toBe(
+      'the trust policy has no valid statementMaxAgeMs',
+    );
   });
 
   it('in order: the signature and key before what the statement says', () => {
@@ -403,7 +467,13 @@ describe('verifySubmission', () => {
   };
 
   it('accepts a submission of this incident, whatever its key order', () => {
-    const statement = { kind: 'remediate.submission', version: 1, incidentId: 'inc-1', incidentSha256: incidentSha256(incident), at: iso(NOW - MINUTE) };
+    const statement = {
+      kind: 'remediate.submission',
+      version: 1,
+      incidentId: 'inc-1',
+      incidentSha256: incidentSha256(incident),
+      at: iso(NOW - MINUTE),
+    };
     expect(verifySubmission(submit(alice), incident, TRUST, NOW)).toEqual({ ok: true, principal: 'alice', statement });
     const reordered = { observedAt: incident.observedAt, labels: { env: 'prod', team: 'payments' }, service: 'checkout', id: 'inc-1' };
     expect(verifySubmission(submit(alice), reordered, TRUST, NOW).ok).toBe(true);
@@ -413,7 +483,13 @@ describe('verifySubmission', () => {
     const dir = await mkdtemp(join(tmpdir(), 'remediate-submission-'));
     try {
       const grace = await sshKeygenKey(dir, 'grace');
-      const statement = canonicalJson({ kind: 'remediate.submission', version: 1, incidentId: 'inc-1', incidentSha256: incidentSha256(incident), at: iso(NOW) });
+      const statement = canonicalJson({
+        kind: 'remediate.submission',
+        version: 1,
+        incidentId: 'inc-1',
+        incidentSha256: incidentSha256(incident),
+        at: iso(NOW),
+      });
       const signed = { statement, signature: await grace.sign(statement) };
       expect(verifySubmission(signed, incident, trustOf(grace.allowedSignersLine), NOW)).toMatchObject({ ok: true, principal: 'grace' });
     } finally {
@@ -428,7 +504,9 @@ describe('verifySubmission', () => {
 
   it('refuses an incident changed after it was signed', () => {
     const changed = { ...incident, service: 'payments' };
-    expect(reason(submit(alice), changed)).toBe(`for incident content ${incidentSha256(incident).slice(0, 12)}, the incident's is ${incidentSha256(changed).slice(0, 12)}: it differs from what was signed`);
+    expect(reason(submit(alice), changed)).toBe(
+      `for incident content ${incidentSha256(incident).slice(0, 12)}, the incident's is ${incidentSha256(changed).slice(0, 12)}: it differs from what was signed`,
+    );
   });
 
   it('refuses a submission of another incident', () => {

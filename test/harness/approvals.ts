@@ -11,7 +11,7 @@ import { approvalStatementText } from '../../dsl/trust/statement';
 import type { ApprovalGateway, ApprovalStatement, SignedStatement, TrustPolicy } from '../../dsl/trust/types';
 import { decideUpdate, statusQuery } from '../../contracts/messages';
 import type { DecisionAnswer, RemediationStatus } from '../../contracts/types';
-import { testKey } from './ssh-keys';
+import { type testKey } from './ssh-keys';
 
 export type TestKey = ReturnType<typeof testKey>;
 
@@ -37,10 +37,22 @@ export async function awaitingApproval(handle: WorkflowHandle, timeoutMs = 30_00
 }
 
 /** A signed statement for the run `handle` points at, as `key` would make it; `override` bends any field. */
-export async function statementFor(handle: WorkflowHandle, key: TestKey, at: Date, override: Partial<ApprovalStatement> = {}): Promise<SignedStatement> {
+export async function statementFor(
+  handle: WorkflowHandle,
+  key: TestKey,
+  at: Date,
+  override: Partial<ApprovalStatement> = {},
+): Promise<SignedStatement> {
   const status = await awaitingApproval(handle);
   const { runId } = await handle.describe();
-  const statement = { ...decisionStatement({ runId, status, planHash: status.planHash! }, handle.workflowId, { verdict: 'approve', planHash: status.planHash!, at }), ...override };
+  const statement = {
+    ...decisionStatement({ runId, status, planHash: status.planHash! }, handle.workflowId, {
+      verdict: 'approve',
+      planHash: status.planHash!,
+      at,
+    }),
+    ...override,
+  };
   const text = approvalStatementText(statement);
   return { statement: text, signature: key.sign(text) };
 }
@@ -50,6 +62,11 @@ export async function decide(handle: WorkflowHandle, signed: unknown): Promise<D
 }
 
 /** Signs and sends; `override` sets the verdict, reason or any field. */
-export async function approveWith(handle: WorkflowHandle, key: TestKey, at: Date, override: Partial<ApprovalStatement> = {}): Promise<DecisionAnswer> {
+export async function approveWith(
+  handle: WorkflowHandle,
+  key: TestKey,
+  at: Date,
+  override: Partial<ApprovalStatement> = {},
+): Promise<DecisionAnswer> {
   return await decide(handle, await statementFor(handle, key, at, override));
 }

@@ -23,7 +23,8 @@ export function renderFixture(path: string, vars: Record<string, string>): strin
 export function compileFixture(path: string, vars: Record<string, string>, options: CompileOptions = {}): CompiledCatalogue {
   const text = renderFixture(path, vars);
   const compiled = compileCatalogue([{ file: path, text }], options);
-  if (!compiled.ok) throw new Error(`fixture does not compile:\n${compiled.errors.map((e) => `${e.line}:${e.column} ${e.path}: ${e.message}`).join('\n')}`);
+  if (!compiled.ok)
+    throw new Error(`fixture does not compile:\n${compiled.errors.map((e) => `${e.line}:${e.column} ${e.path}: ${e.message}`).join('\n')}`);
   return compiled.catalogue;
 }
 

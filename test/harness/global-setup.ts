@@ -63,4 +63,3 @@ export default async function setup(project: TestProject) {
     rmSync(devData, { recursive: true, force: true });
   };
 }
-

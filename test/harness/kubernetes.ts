@@ -7,7 +7,17 @@ import type { V1Deployment } from '@kubernetes/client-node';
 import { inject } from 'vitest';
 import { connectKubernetes, type KubernetesConnection } from '../../kubernetes/connection';
 
-export { createDeployment, ensureNamespace, livePods, removeDeployment, reportContainerFailure, rolledOut, setImage, waitUntil, type DeploymentFixture } from '../../demo/workloads';
+export {
+  createDeployment,
+  ensureNamespace,
+  livePods,
+  removeDeployment,
+  reportContainerFailure,
+  rolledOut,
+  setImage,
+  waitUntil,
+  type DeploymentFixture,
+} from '../../demo/workloads';
 
 export function kubeconfigPath(): string {
   return inject('kubeconfigPath');

@@ -63,7 +63,15 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
 }
 
 export async function startSimulatedCluster(initial: Partial<ClusterState> = {}): Promise<SimulatedCluster> {
-  const state: ClusterState = { pods: {}, deployments: {}, failing: new Set(), podsRecover: true, podStartMs: 0, ignoreScale: false, ...initial };
+  const state: ClusterState = {
+    pods: {},
+    deployments: {},
+    failing: new Set(),
+    podsRecover: true,
+    podStartMs: 0,
+    ignoreScale: false,
+    ...initial,
+  };
   const requests: RecordedRequest[] = [];
   // When each replacement pod becomes ready (only while it is starting).
   const readyAt = new Map<string, number>();

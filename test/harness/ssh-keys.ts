@@ -42,7 +42,17 @@ export async function sshKeygenKey(dir: string, principal: string): Promise<SshK
       const file = join(dir, `statement-${process.pid}-${++signCount}`);
       await writeFile(file, text);
       try {
-        await run(['-q', '-Y', 'sign', '-n', namespace, ...(hashAlgorithm ? ['-O', `hashalg=${hashAlgorithm}`] : []), '-f', privateKeyPath, file]);
+        await run([
+          '-q',
+          '-Y',
+          'sign',
+          '-n',
+          namespace,
+          ...(hashAlgorithm ? ['-O', `hashalg=${hashAlgorithm}`] : []),
+          '-f',
+          privateKeyPath,
+          file,
+        ]);
         return await readFile(`${file}.sig`, 'utf8');
       } finally {
         await rm(file, { force: true });
@@ -82,14 +92,24 @@ function seedOf(pem: string): Uint8Array {
 }
 
 /** `ssh-keygen -Y verify -f allowed_signers -I principal -n namespace -s sig < message`. */
-export async function sshKeygenVerify(options: { dir: string; allowedSigners: string; principal: string; message: string; signature: string; namespace?: string }): Promise<{ ok: boolean; output: string }> {
+export async function sshKeygenVerify(options: {
+  dir: string;
+  allowedSigners: string;
+  principal: string;
+  message: string;
+  signature: string;
+  namespace?: string;
+}): Promise<{ ok: boolean; output: string }> {
   const id = `${process.pid}-${++signCount}`;
   const signersFile = join(options.dir, `allowed_signers-${id}`);
   const sigFile = join(options.dir, `verify-${id}.sig`);
   await writeFile(signersFile, options.allowedSigners);
   await writeFile(sigFile, options.signature);
   try {
-    const result = await runWithInput(['-Y', 'verify', '-f', signersFile, '-I', options.principal, '-n', options.namespace ?? 'remediate', '-s', sigFile], options.message);
+    const result = await runWithInput(
+      ['-Y', 'verify', '-f', signersFile, '-I', options.principal, '-n', options.namespace ?? 'remediate', '-s', sigFile],
+      options.message,
+    );
     return { ok: result.code === 0, output: result.output };
   } finally {
     await rm(signersFile, { force: true });

@@ -26,16 +26,24 @@ const TEST_SERVER_KEEPALIVE = {
  */
 export async function connectTimeSkipping(): Promise<TestWorkflowEnvironment> {
   const port = await freePort();
-  const server = await startServerProcess({ name: 'the time-skipping test server', command: inject('testServerPath'), args: [String(port)], host: '127.0.0.1', port });
-  const create = (TestWorkflowEnvironment as unknown as {
-    create(opts: {
-      server: { type: 'existing' };
-      address: string;
-      namespace: string;
-      supportsTimeSkipping: true;
-      connectionOptions: { channelArgs: Record<string, number> };
-    }): Promise<TestWorkflowEnvironment>;
-  }).create.bind(TestWorkflowEnvironment);
+  const server = await startServerProcess({
+    name: 'the time-skipping test server',
+    command: inject('testServerPath'),
+    args: [String(port)],
+    host: '127.0.0.1',
+    port,
+  });
+  const create = (
+    TestWorkflowEnvironment as unknown as {
+      create(opts: {
+        server: { type: 'existing' };
+        address: string;
+        namespace: string;
+        supportsTimeSkipping: true;
+        connectionOptions: { channelArgs: Record<string, number> };
+      }): Promise<TestWorkflowEnvironment>;
+    }
+  ).create.bind(TestWorkflowEnvironment);
   const env = await create({
     server: { type: 'existing' },
     address: `127.0.0.1:${port}`,
@@ -45,7 +53,9 @@ export async function connectTimeSkipping(): Promise<TestWorkflowEnvironment> {
   });
   await env.connection.operatorService.addSearchAttributes({
     namespace: 'default',
-    searchAttributes: Object.fromEntries(ALL_SEARCH_ATTRIBUTES.map((key) => [key.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
+    searchAttributes: Object.fromEntries(
+      ALL_SEARCH_ATTRIBUTES.map((key) => [key.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]),
+    ),
   });
   const teardown = env.teardown.bind(env);
   env.teardown = async () => {

@@ -9,7 +9,17 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runExecutor } from '../../activities/executors';
 import type { KubernetesConnection } from '../../kubernetes/connection';
 import type { ExecutorResult, ResolvedKubernetes } from '../../dsl/types';
-import { createDeployment, ensureNamespace, imageOf, livePods, revisionOf, rolledOut, setImage, testConnection, waitUntil } from '../harness/kubernetes';
+import {
+  createDeployment,
+  ensureNamespace,
+  imageOf,
+  livePods,
+  revisionOf,
+  rolledOut,
+  setImage,
+  testConnection,
+  waitUntil,
+} from '../harness/kubernetes';
 
 const NS = 'production';
 let k8s: KubernetesConnection;
@@ -24,12 +34,18 @@ beforeAll(async () => {
 /** A deployment name no other test uses. */
 const unique = (base: string) => `${base}-${++seq}-${Date.now().toString(36)}`;
 
-function run(spec: Omit<ResolvedKubernetes, 'executor' | 'namespaces'> & { namespaces?: string[] }, options: { key?: string; connection?: KubernetesConnection } = {}) {
-  return runExecutor({ executor: 'kubernetes', namespaces: [NS], ...spec } as ResolvedKubernetes, {
-    timeoutMs: 15_000,
-    idempotencyKey: options.key,
-    kubernetes: () => options.connection ?? k8s,
-  });
+function run(
+  spec: Omit<ResolvedKubernetes, 'executor' | 'namespaces'> & { namespaces?: string[] },
+  options: { key?: string; connection?: KubernetesConnection } = {},
+) {
+  return runExecutor(
+    { executor: 'kubernetes', namespaces: [NS], ...spec },
+    {
+      timeoutMs: 15_000,
+      idempotencyKey: options.key,
+      kubernetes: () => options.connection ?? k8s,
+    },
+  );
 }
 
 function json(result: ExecutorResult): Record<string, unknown> {
@@ -60,7 +76,15 @@ describe('reads', () => {
     expect((deployment.pods as { uid: string }[]).map((p) => p.uid).sort()).toEqual(pods.map((p) => p.metadata!.uid).sort());
 
     const pod = json(await run({ op: 'get_pod', namespace: NS, name: pods[0]!.metadata!.name! }));
-    expect(pod).toMatchObject({ exists: true, ready: true, restarts: 0, restartsLastHour: 0, deployment: name, replicas: 3, controller: { kind: 'ReplicaSet' } });
+    expect(pod).toMatchObject({
+      exists: true,
+      ready: true,
+      restarts: 0,
+      restartsLastHour: 0,
+      deployment: name,
+      replicas: 3,
+      controller: { kind: 'ReplicaSet' },
+    });
 
     expect(json(await run({ op: 'get_pod', namespace: NS, name: 'nope' }))).toEqual({ exists: false });
     expect(json(await run({ op: 'get_deployment', namespace: NS, name: 'nope' }))).toEqual({ exists: false });
@@ -89,10 +113,16 @@ describe('changes', () => {
     await createDeployment(k8s, NS, name, { replicas: 2 });
     const first = json(await run({ op: 'scale', namespace: NS, name, delta: '1' }, { key: 'wf-1/scale' }));
     expect(first).toEqual({ previousReplicas: 2, replicas: 3 });
-    expect(json(await run({ op: 'scale', namespace: NS, name, delta: '1' }, { key: 'wf-1/scale' }))).toEqual({ ...first, alreadyApplied: true });
+    expect(json(await run({ op: 'scale', namespace: NS, name, delta: '1' }, { key: 'wf-1/scale' }))).toEqual({
+      ...first,
+      alreadyApplied: true,
+    });
     expect((await rolledOut(k8s, NS, name)).spec?.replicas).toBe(3);
     // Another step (another key) is another change.
-    expect(json(await run({ op: 'scale', namespace: NS, name, replicas: '0' }, { key: 'wf-1/rollback/restore' }))).toEqual({ previousReplicas: 3, replicas: 0 });
+    expect(json(await run({ op: 'scale', namespace: NS, name, replicas: '0' }, { key: 'wf-1/rollback/restore' }))).toEqual({
+      previousReplicas: 3,
+      replicas: 0,
+    });
     await waitUntil('every pod gone', async () => (await livePods(k8s, NS, name)).length === 0);
   });
 
@@ -116,11 +146,14 @@ describe('changes', () => {
     const before = (await livePods(k8s, NS, name)).map((p) => p.metadata!.uid);
     const first = json(await run({ op: 'rollout_restart', namespace: NS, name }, { key: 'wf-2/restart' }));
     expect(first).toMatchObject({ fromRevision: 1, restartedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/) });
-    expect(json(await run({ op: 'rollout_restart', namespace: NS, name }, { key: 'wf-2/restart' }))).toEqual({ ...first, alreadyApplied: true });
+    expect(json(await run({ op: 'rollout_restart', namespace: NS, name }, { key: 'wf-2/restart' }))).toEqual({
+      ...first,
+      alreadyApplied: true,
+    });
     const after = await rolledOut(k8s, NS, name);
     expect(revisionOf(after)).toBe(2);
     expect(after.spec?.template.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt']).toBe(first.restartedAt);
-    await waitUntil('only new pods', async () => (await livePods(k8s, NS, name)).every((p) => !before.includes(p.metadata!.uid!)));
+    await waitUntil('only new pods', async () => (await livePods(k8s, NS, name)).every((p) => !before.includes(p.metadata!.uid)));
   });
 
   it('rollout_undo returns to the previous revision, and to_revision undoes the undo', async () => {
@@ -134,7 +167,9 @@ describe('changes', () => {
     expect([imageOf(d), revisionOf(d)]).toEqual(['app:1', 3]);
     expect(d.spec?.template.metadata?.labels).toEqual({ app: name });
 
-    expect(json(await run({ op: 'rollout_undo', namespace: NS, name, toRevision: String(undo.fromRevision) }, { key: 'wf-3/rollback/restore' }))).toEqual({
+    expect(
+      json(await run({ op: 'rollout_undo', namespace: NS, name, toRevision: String(undo.fromRevision) }, { key: 'wf-3/rollback/restore' })),
+    ).toEqual({
       fromRevision: 3,
       toRevision: 2,
       changed: true,
@@ -146,8 +181,14 @@ describe('changes', () => {
   it('rollout_undo refuses without history, for an unknown revision and on a paused deployment', async () => {
     const name = unique('nohist');
     await createDeployment(k8s, NS, name, { replicas: 1 });
-    expect(await run({ op: 'rollout_undo', namespace: NS, name })).toMatchObject({ ok: false, message: expect.stringContaining('no rollout history') });
-    expect(await run({ op: 'rollout_undo', namespace: NS, name, toRevision: '7' })).toMatchObject({ ok: false, message: expect.stringContaining('has no revision 7') });
+    expect(await run({ op: 'rollout_undo', namespace: NS, name })).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('no rollout history'),
+    });
+    expect(await run({ op: 'rollout_undo', namespace: NS, name, toRevision: '7' })).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('has no revision 7'),
+    });
     await setImage(k8s, NS, name, 'app:2');
     const paused = await read(name);
     paused.spec!.paused = true;
@@ -162,22 +203,39 @@ describe('changes', () => {
 });
 
 describe('namespace scoping', () => {
-  it("refuses a namespace the runbook does not list, without touching it", async () => {
+  it('refuses a namespace the runbook does not list, without touching it', async () => {
     const name = unique('fenced');
     await createDeployment(k8s, 'payments', name, { replicas: 2 });
     const result = await run({ op: 'scale', namespace: 'payments', name, replicas: '0' });
-    expect(result).toMatchObject({ ok: false, status: 0, message: 'scale payments/' + name + ': namespace "payments" is not one the runbook allows (production)' });
+    expect(result).toMatchObject({
+      ok: false,
+      status: 0,
+      message: 'scale payments/' + name + ': namespace "payments" is not one the runbook allows (production)',
+    });
     expect((await k8s.apps.readNamespacedDeployment({ name, namespace: 'payments' })).spec?.replicas).toBe(2);
   });
 
   it("refuses a namespace the runbook lists but the operator's REMEDIATE_K8S_NAMESPACES does not", async () => {
     const name = unique('operator');
     await createDeployment(k8s, 'payments', name, { replicas: 2 });
-    const result = await run({ op: 'scale', namespace: 'payments', name, replicas: '0', namespaces: ['production', 'payments'] }, { connection: testConnection(['production']) });
-    expect(result).toMatchObject({ ok: false, message: expect.stringContaining('not one the operator allows (REMEDIATE_K8S_NAMESPACES: production)') });
+    const result = await run(
+      { op: 'scale', namespace: 'payments', name, replicas: '0', namespaces: ['production', 'payments'] },
+      { connection: testConnection(['production']) },
+    );
+    expect(result).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('not one the operator allows (REMEDIATE_K8S_NAMESPACES: production)'),
+    });
     expect((await k8s.apps.readNamespacedDeployment({ name, namespace: 'payments' })).spec?.replicas).toBe(2);
     // Both lists allow it: it acts.
-    expect(json(await run({ op: 'scale', namespace: 'payments', name, replicas: '1', namespaces: ['payments'] }, { connection: testConnection(['payments']) }))).toEqual({
+    expect(
+      json(
+        await run(
+          { op: 'scale', namespace: 'payments', name, replicas: '1', namespaces: ['payments'] },
+          { connection: testConnection(['payments']) },
+        ),
+      ),
+    ).toEqual({
       previousReplicas: 2,
       replicas: 1,
     });
@@ -209,12 +267,19 @@ function countingConnection(options: { readDelayMs?: number } = {}): { connectio
 }
 
 /** Runs the executor as attempt `attempt` of a Temporal activity whose earlier attempt heartbeat `details`; returns the result and what it heartbeat. */
-async function asAttempt(attempt: number, details: unknown, work: () => Promise<ExecutorResult>): Promise<{ result: ExecutorResult; heartbeat: unknown }> {
+async function asAttempt(
+  attempt: number,
+  details: unknown,
+  work: () => Promise<ExecutorResult>,
+): Promise<{ result: ExecutorResult; heartbeat: unknown }> {
   // Through JSON, as Temporal's payload converter hands details to the next attempt.
-  const env = new MockActivityEnvironment({ attempt, heartbeatDetails: details === undefined ? undefined : JSON.parse(JSON.stringify(details)) });
+  const env = new MockActivityEnvironment({
+    attempt,
+    heartbeatDetails: details === undefined ? undefined : JSON.parse(JSON.stringify(details)),
+  });
   let heartbeat: unknown;
   env.on('heartbeat', (d: unknown) => (heartbeat = d));
-  const result = (await env.run(work)) as ExecutorResult;
+  const result: ExecutorResult = await env.run(work);
   return { result, heartbeat };
 }
 
@@ -227,14 +292,20 @@ const readPod = async (name: string): Promise<V1Pod | undefined> => {
 };
 
 async function createBarePod(name: string): Promise<string> {
-  await k8s.core.createNamespacedPod({ namespace: NS, body: { metadata: { name, labels: { app: name } }, spec: { containers: [{ name: 'app', image: 'registry.example/app:1' }] } } });
-  return (await waitUntil(`pod ${name} running`, async () => ((await readPod(name))?.status?.phase === 'Running' ? readPod(name) : undefined)))!.metadata!.uid!;
+  await k8s.core.createNamespacedPod({
+    namespace: NS,
+    body: { metadata: { name, labels: { app: name } }, spec: { containers: [{ name: 'app', image: 'registry.example/app:1' }] } },
+  });
+  return (
+    await waitUntil(`pod ${name} running`, async () => ((await readPod(name))?.status?.phase === 'Running' ? readPod(name) : undefined))
+  ).metadata!.uid!;
 }
 
-const gone = (name: string, uid: string) => waitUntil(`pod ${name} (${uid}) gone`, async () => (await readPod(name))?.metadata?.uid !== uid);
+const gone = (name: string, uid: string) =>
+  waitUntil(`pod ${name} (${uid}) gone`, async () => (await readPod(name))?.metadata?.uid !== uid);
 
 describe('retries of delete_pod (heartbeat details)', () => {
-  it("a retry after a StatefulSet recreated web-0 leaves the replacement alone and says the first attempt deleted it", async () => {
+  it('a retry after a StatefulSet recreated web-0 leaves the replacement alone and says the first attempt deleted it', async () => {
     const name = unique('web');
     const pod = `${name}-0`;
     await k8s.apps.createNamespacedStatefulSet({
@@ -249,11 +320,12 @@ describe('retries of delete_pod (heartbeat details)', () => {
         },
       },
     });
-    const ready = (p: V1Pod | undefined) => p?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') && !p.metadata?.deletionTimestamp;
-    const first = (await waitUntil(`${pod} ready`, async () => {
+    const ready = (p: V1Pod | undefined) =>
+      p?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') && !p.metadata?.deletionTimestamp;
+    const first = await waitUntil(`${pod} ready`, async () => {
       const p = await readPod(pod);
       return ready(p) ? p : undefined;
-    }))!;
+    });
     const uid = first.metadata!.uid!;
     const { connection, deletes } = countingConnection();
     const key = `wf-sts-${name}/delete_pod`;
@@ -264,16 +336,26 @@ describe('retries of delete_pod (heartbeat details)', () => {
     expect(attempt1.heartbeat).toMatchObject({ op: 'delete_pod', key, namespace: NS, name: pod, uid });
 
     // The StatefulSet controller recreates web-0 under the same name, with a new uid.
-    const replacement = (await waitUntil(`${pod} recreated`, async () => {
+    const replacement = await waitUntil(`${pod} recreated`, async () => {
       const p = await readPod(pod);
       return p && p.metadata!.uid !== uid && !p.metadata?.deletionTimestamp ? p : undefined;
-    }))!;
+    });
     const newUid = replacement.metadata!.uid!;
 
     // The retry of the same action (its first attempt "timed out" after the API server accepted the DELETE).
     const attempt2 = await asAttempt(2, attempt1.heartbeat, step);
-    expect(attempt2.result).toMatchObject({ ok: true, message: `delete_pod ${NS}/${pod}: already done by an earlier attempt of this step` });
-    expect(json(attempt2.result)).toEqual({ deleted: true, uid, controller: { kind: 'StatefulSet', name }, replicas: 1, alreadyApplied: true, replacementUid: newUid });
+    expect(attempt2.result).toMatchObject({
+      ok: true,
+      message: `delete_pod ${NS}/${pod}: already done by an earlier attempt of this step`,
+    });
+    expect(json(attempt2.result)).toEqual({
+      deleted: true,
+      uid,
+      controller: { kind: 'StatefulSet', name },
+      replicas: 1,
+      alreadyApplied: true,
+      replacementUid: newUid,
+    });
     expect(deletes()).toBe(1);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const after = await readPod(pod);
@@ -302,7 +384,9 @@ describe('retries of delete_pod (heartbeat details)', () => {
     expect(deletes()).toBe(1);
 
     // A record of another action (another key) is not this action's: its first attempt deletes the pod it finds.
-    const other = await asAttempt(2, { ...recorded, key: 'wf-other/delete_pod' }, () => run({ op: 'delete_pod', namespace: NS, name: pod }, { key: 'wf-solo-other', connection }));
+    const other = await asAttempt(2, { ...recorded, key: 'wf-other/delete_pod' }, () =>
+      run({ op: 'delete_pod', namespace: NS, name: pod }, { key: 'wf-solo-other', connection }),
+    );
     expect(json(other.result)).toEqual({ deleted: true, uid: newUid });
     expect(deletes()).toBe(2);
     await gone(pod, newUid);
@@ -313,11 +397,14 @@ describe('retries of delete_pod (heartbeat details)', () => {
     const uid = await createBarePod(pod);
     const { connection, deletes } = countingConnection({ readDelayMs: 1_500 });
     const attempt1 = await asAttempt(1, undefined, () =>
-      runExecutor({ executor: 'kubernetes', namespaces: [NS], op: 'delete_pod', namespace: NS, name: pod } as ResolvedKubernetes, {
-        timeoutMs: 500,
-        idempotencyKey: 'wf-slow/delete_pod',
-        kubernetes: () => connection,
-      }),
+      runExecutor(
+        { executor: 'kubernetes', namespaces: [NS], op: 'delete_pod', namespace: NS, name: pod },
+        {
+          timeoutMs: 500,
+          idempotencyKey: 'wf-slow/delete_pod',
+          kubernetes: () => connection,
+        },
+      ),
     );
     expect(attempt1.result).toMatchObject({ ok: false, status: 0, message: expect.stringContaining('no answer within 500 ms') });
     // The slow read answers after the deadline: the abandoned attempt must not delete then.
@@ -336,14 +423,26 @@ describe('retries of deployment changes (annotation record)', () => {
     const scaleA = json(await run({ op: 'scale', namespace: NS, name, delta: '1' }, { key: 'wf-a/scale' }));
     expect(scaleA).toEqual({ previousReplicas: 2, replicas: 3 });
     // Another workflow scales the same deployment before A's retry runs.
-    expect(json(await run({ op: 'scale', namespace: NS, name, delta: '1' }, { key: 'wf-b/scale' }))).toEqual({ previousReplicas: 3, replicas: 4 });
-    expect(json(await run({ op: 'scale', namespace: NS, name, delta: '1' }, { key: 'wf-a/scale' }))).toEqual({ ...scaleA, alreadyApplied: true });
+    expect(json(await run({ op: 'scale', namespace: NS, name, delta: '1' }, { key: 'wf-b/scale' }))).toEqual({
+      previousReplicas: 3,
+      replicas: 4,
+    });
+    expect(json(await run({ op: 'scale', namespace: NS, name, delta: '1' }, { key: 'wf-a/scale' }))).toEqual({
+      ...scaleA,
+      alreadyApplied: true,
+    });
     expect((await read(name)).spec?.replicas).toBe(4);
 
     const restart = json(await run({ op: 'rollout_restart', namespace: NS, name }, { key: 'wf-c/restart' }));
-    expect(json(await run({ op: 'scale', namespace: NS, name, replicas: '3' }, { key: 'wf-d/scale' }))).toEqual({ previousReplicas: 4, replicas: 3 });
+    expect(json(await run({ op: 'scale', namespace: NS, name, replicas: '3' }, { key: 'wf-d/scale' }))).toEqual({
+      previousReplicas: 4,
+      replicas: 3,
+    });
     const generation = (await read(name)).metadata?.generation;
-    expect(json(await run({ op: 'rollout_restart', namespace: NS, name }, { key: 'wf-c/restart' }))).toEqual({ ...restart, alreadyApplied: true });
+    expect(json(await run({ op: 'rollout_restart', namespace: NS, name }, { key: 'wf-c/restart' }))).toEqual({
+      ...restart,
+      alreadyApplied: true,
+    });
     const after = await read(name);
     expect(after.metadata?.generation).toBe(generation);
     expect(after.spec?.template.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt']).toBe(restart.restartedAt);

@@ -10,7 +10,19 @@ import type { Incident } from '../../dsl/types';
 import { statusQuery } from '../../contracts/messages';
 import type { RemediationResult } from '../../contracts/types';
 import { startKubernetesEngine, type KubernetesEngine } from '../harness/kubernetes-engine';
-import { createDeployment, ensureNamespace, imageOf, livePods, removeDeployment, reportContainerFailure, revisionOf, rolledOut, setImage, testConnection, waitUntil } from '../harness/kubernetes';
+import {
+  createDeployment,
+  ensureNamespace,
+  imageOf,
+  livePods,
+  removeDeployment,
+  reportContainerFailure,
+  revisionOf,
+  rolledOut,
+  setImage,
+  testConnection,
+  waitUntil,
+} from '../harness/kubernetes';
 
 const NS = 'production';
 let engine: KubernetesEngine;
@@ -49,7 +61,9 @@ describe('restart-pod', () => {
     const [victim] = await livePods(k8s, NS, app);
     await reportContainerFailure(k8s, NS, victim!.metadata!.name!, { lastReason: 'OOMKilled', restarts: 1 });
 
-    const result = await run(incident({ root_cause: 'OOMKilled', service: app, context: { pod_name: victim!.metadata!.name!, namespace: NS } }));
+    const result = await run(
+      incident({ root_cause: 'OOMKilled', service: app, context: { pod_name: victim!.metadata!.name!, namespace: NS } }),
+    );
 
     expect(result, JSON.stringify(result.events.map((e) => e.message))).toMatchObject({ outcome: 'remediated', runbook: 'restart-pod' });
     const pods = await livePods(k8s, NS, app);
@@ -64,7 +78,9 @@ describe('restart-pod', () => {
     const [only] = await livePods(k8s, NS, app);
     await reportContainerFailure(k8s, NS, only!.metadata!.name!, { lastReason: 'OOMKilled', restarts: 1 });
 
-    const result = await run(incident({ root_cause: 'OOMKilled', service: app, context: { pod_name: only!.metadata!.name!, namespace: NS } }));
+    const result = await run(
+      incident({ root_cause: 'OOMKilled', service: app, context: { pod_name: only!.metadata!.name!, namespace: NS } }),
+    );
 
     expect(result.outcome).toBe('aborted');
     expect(messages(result, 'PRE_CHECK_FAILED').join()).toContain('replicas_greater_than_one');
@@ -76,10 +92,14 @@ describe('restart-pod', () => {
     await createDeployment(k8s, 'payments', app, { replicas: 3 });
     const [pod] = await livePods(k8s, 'payments', app);
 
-    const result = await run(incident({ root_cause: 'OOMKilled', service: app, context: { pod_name: pod!.metadata!.name!, namespace: 'payments' } }));
+    const result = await run(
+      incident({ root_cause: 'OOMKilled', service: app, context: { pod_name: pod!.metadata!.name!, namespace: 'payments' } }),
+    );
 
     expect(result.outcome).toBe('aborted');
-    expect(result.events.map((e) => e.message).join('\n')).toContain('namespace "payments" is not one the runbook allows (default, production, staging)');
+    expect(result.events.map((e) => e.message).join('\n')).toContain(
+      'namespace "payments" is not one the runbook allows (default, production, staging)',
+    );
     expect((await livePods(k8s, 'payments', app)).map((p) => p.metadata!.uid)).toContain(pod!.metadata!.uid);
   });
 });
@@ -143,14 +163,22 @@ describe('rollback-deployment', () => {
     const app = unique('checkout');
     await deployTwice(app);
     const submission = await engine.submit(
-      incident({ root_cause: 'error_rate_spike_after_deploy', service: app, context: { deployment: app, namespace: NS, error_rate: 0.01, baseline_error_rate: 0.02 } }),
+      incident({
+        root_cause: 'error_rate_spike_after_deploy',
+        service: app,
+        context: { deployment: app, namespace: NS, error_rate: 0.01, baseline_error_rate: 0.02 },
+      }),
     );
     // Nothing happens before a human approves.
     expect(imageOf(await k8s.apps.readNamespacedDeployment({ name: app, namespace: NS }))).toBe('checkout:2');
 
     const result = await approveAndWait(submission);
 
-    expect(result).toMatchObject({ outcome: 'remediated', runbook: 'rollback-deployment', approvals: [expect.objectContaining({ by: 'alice' })] });
+    expect(result).toMatchObject({
+      outcome: 'remediated',
+      runbook: 'rollback-deployment',
+      approvals: [expect.objectContaining({ by: 'alice' })],
+    });
     const d = await rolledOut(k8s, NS, app);
     expect([imageOf(d), revisionOf(d)]).toEqual(['checkout:1', 3]);
   });
@@ -159,7 +187,11 @@ describe('rollback-deployment', () => {
     const app = unique('checkout');
     await deployTwice(app);
     const submission = await engine.submit(
-      incident({ root_cause: 'error_rate_spike_after_deploy', service: app, context: { deployment: app, namespace: NS, error_rate: 0.3, baseline_error_rate: 0.01 } }),
+      incident({
+        root_cause: 'error_rate_spike_after_deploy',
+        service: app,
+        context: { deployment: app, namespace: NS, error_rate: 0.3, baseline_error_rate: 0.01 },
+      }),
     );
 
     const result = await approveAndWait(submission);

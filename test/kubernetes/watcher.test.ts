@@ -9,7 +9,15 @@ import type { KubernetesConnection } from '../../kubernetes/connection';
 import type { Incident } from '../../dsl/types';
 import { watchPods, type PodWatcher } from '../../sources/k8s-pod-watcher';
 import { startKubernetesEngine, type KubernetesEngine } from '../harness/kubernetes-engine';
-import { createDeployment, ensureNamespace, kubeconfigPath, livePods, reportContainerFailure, testConnection, waitUntil } from '../harness/kubernetes';
+import {
+  createDeployment,
+  ensureNamespace,
+  kubeconfigPath,
+  livePods,
+  reportContainerFailure,
+  testConnection,
+  waitUntil,
+} from '../harness/kubernetes';
 
 const NS = 'staging';
 let engine: KubernetesEngine;
@@ -89,7 +97,9 @@ describe('watchPods', () => {
     const watcher = await startWatcher();
 
     await reportContainerFailure(k8s, NS, victim!.metadata!.name!, { lastReason: 'OOMKilled', restarts: 1 });
-    const found = await waitUntil('an OOMKilled incident', async () => watcher.submitted.find((s) => s.incident.context.pod_name === victim!.metadata!.name));
+    const found = await waitUntil('an OOMKilled incident', async () =>
+      watcher.submitted.find((s) => s.incident.context.pod_name === victim!.metadata!.name),
+    );
 
     expect(found.incident).toMatchObject({ root_cause: 'OOMKilled', id: `k8s:${NS}:${victim!.metadata!.name}:OOMKilled:r0` });
     expect(await found.submission.handle.result()).toMatchObject({ outcome: 'remediated', runbook: 'restart-pod' });

@@ -27,27 +27,40 @@ function runQuickBench(): Promise<{ code: number | null; stdout: string; stderr:
   });
 }
 
-test('npm run bench -- --quick prints every target beside its figure, writes the figures as JSON and exits by itself', { timeout: 600_000 }, async () => {
-  const { code, stdout, stderr } = await runQuickBench();
-  expect(code, `bench exited ${code}:\n${stderr}\n${stdout}`).toBe(0);
-  for (const part of ['targets', 'throughput: engine / bare Temporal', 'first action p99', 'storm: guardrail violations', 'storm on 2 processes, one killed: lost incidents', 'figures', 'replay / decide / compile']) {
-    expect(stdout).toContain(part);
-  }
+test(
+  'npm run bench -- --quick prints every target beside its figure, writes the figures as JSON and exits by itself',
+  { timeout: 600_000 },
+  async () => {
+    const { code, stdout, stderr } = await runQuickBench();
+    expect(code, `bench exited ${code}:\n${stderr}\n${stdout}`).toBe(0);
+    for (const part of [
+      'targets',
+      'throughput: engine / bare Temporal',
+      'first action p99',
+      'storm: guardrail violations',
+      'storm on 2 processes, one killed: lost incidents',
+      'figures',
+      'replay / decide / compile',
+    ]) {
+      expect(stdout).toContain(part);
+    }
 
-  const file = /figures written to (.+\.json)/.exec(stdout)?.[1];
-  expect(file).toBeDefined();
-  expect(existsSync(file!)).toBe(true);
-  const report = JSON.parse(readFileSync(file!, 'utf8'));
-  for (const key of ['machine', 'throughput', 'baselineLadder', 'storm', 'processStorm', 'offline', 'memory', 'targets']) expect(report).toHaveProperty(key);
-  expect(report.throughput.engine.perSecond).toBeGreaterThan(0);
-  expect(report.throughput.baseline.perSecond).toBeGreaterThan(0);
-  expect(report.baselineLadder.length).toBeGreaterThan(0);
-  expect(report.offline.replay.replayed).toBeGreaterThan(0);
-  for (const storm of [report.storm, report.processStorm]) {
-    expect(storm.nothingRan).toBe(false);
-    expect(storm.selfTestDetected).toBe(true);
-    expect(storm.atTarget.violations.total).toBe(0);
-    expect(storm.atTarget.duplicates).toBe(0);
-    expect(storm.lost).toBe(0);
-  }
-});
+    const file = /figures written to (.+\.json)/.exec(stdout)?.[1];
+    expect(file).toBeDefined();
+    expect(existsSync(file!)).toBe(true);
+    const report = JSON.parse(readFileSync(file!, 'utf8'));
+    for (const key of ['machine', 'throughput', 'baselineLadder', 'storm', 'processStorm', 'offline', 'memory', 'targets'])
+      expect(report).toHaveProperty(key);
+    expect(report.throughput.engine.perSecond).toBeGreaterThan(0);
+    expect(report.throughput.baseline.perSecond).toBeGreaterThan(0);
+    expect(report.baselineLadder.length).toBeGreaterThan(0);
+    expect(report.offline.replay.replayed).toBeGreaterThan(0);
+    for (const storm of [report.storm, report.processStorm]) {
+      expect(storm.nothingRan).toBe(false);
+      expect(storm.selfTestDetected).toBe(true);
+      expect(storm.atTarget.violations.total).toBe(0);
+      expect(storm.atTarget.duplicates).toBe(0);
+      expect(storm.lost).toBe(0);
+    }
+  },
+);

@@ -48,54 +48,73 @@ function listening(url: URL): Promise<boolean> {
 }
 
 describe('remediate demo', () => {
-  it("runs the reference exercise's four incidents; the printed approve command completes INC003; Ctrl-C stops it cleanly", { timeout: 300_000 }, async () => {
-    const [port, uiPort] = [await freePort(), await freePort()];
-    const dataDir = join(mkdtempSync(join(tmpdir(), 'remediate-demo-')), 'temporal');
-    // No cluster configured (KUBECONFIG empty): the demo must start its own.
-    demo = new CliProcess(['demo', '--port', String(port), '--ui-port', String(uiPort), '--data-dir', dataDir], { KUBECONFIG: '' });
+  it(
+    "runs the reference exercise's four incidents; the printed approve command completes INC003; Ctrl-C stops it cleanly",
+    { timeout: 300_000 },
+    async () => {
+      const [port, uiPort] = [await freePort(), await freePort()];
+      const dataDir = join(mkdtempSync(join(tmpdir(), 'remediate-demo-')), 'temporal');
+      // No cluster configured (KUBECONFIG empty): the demo must start its own.
+      demo = new CliProcess(['demo', '--port', String(port), '--ui-port', String(uiPort), '--data-dir', dataDir], { KUBECONFIG: '' });
 
-    const [, server, kubeconfig] = await demo.waitFor(
-      /^Kubernetes: a local control plane at (https:\/\/127\.0\.0\.1:\d+) \(kwok nodes\), started for this demo and removed when it stops\.\n {2}KUBECONFIG=(\S+) kubectl get pods/m,
-      120_000,
-    );
-    const k8s = connectKubernetes({ kubeconfig: kubeconfig!, namespaces: null });
-    const [, crashingPod] = await demo.waitFor(/^ {2}deployment api-server: 3 replicas; pod (api-server-\S+) in CrashLoopBackOff \(1 restart\)$/m, 120_000);
-    const victim = (await k8s.core.readNamespacedPod({ namespace: DEMO_NAMESPACE, name: crashingPod! })).metadata!.uid;
-    await demo.waitFor(new RegExp(`^Temporal: 127\\.0\\.0\\.1:${port} \\(namespace default\\), Web UI http://127\\.0\\.0\\.1:${uiPort}$`, 'm'), 90_000);
-    const [, inc001] = await demo.waitFor(/^(INC001-\w+) +outcome: remediated \(restart-pod\)$/m, 90_000);
-    await demo.waitFor(/^INC002-\w+ +outcome: remediated \(scale-up\)$/m);
-    const [, command] = await demo.waitFor(/^INC003-\w+ +(TEMPORAL_ADDRESS=127\.0\.0\.1:\d+ npx remediate approve INC003-\w+ --key \S+ --plan [0-9a-f]{64})$/m);
-    const [, inc003] = /approve (INC003-\w+)/.exec(command!)!;
-    expect(demo.stdout).toContain(`${inc003}  Web UI: http://127.0.0.1:${uiPort}/namespaces/default/workflows/incident-${inc003}`);
-    await demo.waitFor(/^INC004-\w+ +outcome: manual$/m);
-    // The actions changed the local cluster: the crash-looping pod is gone, replaced, and the worker runs 5 replicas.
-    expect(demo.stdout).toMatch(new RegExp(`^${inc001} +\\d\\d:\\d\\d:\\d\\d {2}STEP_STARTED +delete_pod: kubernetes delete_pod ${DEMO_NAMESPACE}/${crashingPod}$`, 'm'));
-    const apiPods = await livePods(k8s, DEMO_NAMESPACE, 'api-server');
-    expect(apiPods.map((p) => p.metadata!.uid)).not.toContain(victim);
-    expect(apiPods).toHaveLength(3);
-    expect((await rolledOut(k8s, DEMO_NAMESPACE, 'worker')).spec!.replicas).toBe(5);
-    const checkoutBefore = await k8s.apps.readNamespacedDeployment({ namespace: DEMO_NAMESPACE, name: 'checkout' });
-    expect(checkoutBefore.spec!.template.spec!.containers[0]!.image).toBe(RELEASES.bad);
-    expect(demo.stdout).not.toMatch(new RegExp(`^${inc003} +outcome`, 'm'));
+      const [, server, kubeconfig] = await demo.waitFor(
+        /^Kubernetes: a local control plane at (https:\/\/127\.0\.0\.1:\d+) \(kwok nodes\), started for this demo and removed when it stops\.\n {2}KUBECONFIG=(\S+) kubectl get pods/m,
+        120_000,
+      );
+      const k8s = connectKubernetes({ kubeconfig: kubeconfig!, namespaces: null });
+      const [, crashingPod] = await demo.waitFor(
+        /^ {2}deployment api-server: 3 replicas; pod (api-server-\S+) in CrashLoopBackOff \(1 restart\)$/m,
+        120_000,
+      );
+      const victim = (await k8s.core.readNamespacedPod({ namespace: DEMO_NAMESPACE, name: crashingPod! })).metadata!.uid;
+      await demo.waitFor(
+        new RegExp(`^Temporal: 127\\.0\\.0\\.1:${port} \\(namespace default\\), Web UI http://127\\.0\\.0\\.1:${uiPort}$`, 'm'),
+        90_000,
+      );
+      const [, inc001] = await demo.waitFor(/^(INC001-\w+) +outcome: remediated \(restart-pod\)$/m, 90_000);
+      await demo.waitFor(/^INC002-\w+ +outcome: remediated \(scale-up\)$/m);
+      const [, command] = await demo.waitFor(
+        /^INC003-\w+ +(TEMPORAL_ADDRESS=127\.0\.0\.1:\d+ npx remediate approve INC003-\w+ --key \S+ --plan [0-9a-f]{64})$/m,
+      );
+      const [, inc003] = /approve (INC003-\w+)/.exec(command!)!;
+      expect(demo.stdout).toContain(`${inc003}  Web UI: http://127.0.0.1:${uiPort}/namespaces/default/workflows/incident-${inc003}`);
+      await demo.waitFor(/^INC004-\w+ +outcome: manual$/m);
+      // The actions changed the local cluster: the crash-looping pod is gone, replaced, and the worker runs 5 replicas.
+      expect(demo.stdout).toMatch(
+        new RegExp(
+          `^${inc001} +\\d\\d:\\d\\d:\\d\\d {2}STEP_STARTED +delete_pod: kubernetes delete_pod ${DEMO_NAMESPACE}/${crashingPod}$`,
+          'm',
+        ),
+      );
+      const apiPods = await livePods(k8s, DEMO_NAMESPACE, 'api-server');
+      expect(apiPods.map((p) => p.metadata!.uid)).not.toContain(victim);
+      expect(apiPods).toHaveLength(3);
+      expect((await rolledOut(k8s, DEMO_NAMESPACE, 'worker')).spec!.replicas).toBe(5);
+      const checkoutBefore = await k8s.apps.readNamespacedDeployment({ namespace: DEMO_NAMESPACE, name: 'checkout' });
+      expect(checkoutBefore.spec!.template.spec!.containers[0]!.image).toBe(RELEASES.bad);
+      expect(demo.stdout).not.toMatch(new RegExp(`^${inc003} +outcome`, 'm'));
 
-    const approval = await runInShell(command!);
-    expect(approval.status, approval.stdout + approval.stderr).toBe(0);
-    expect(approval.stdout).toMatch(/^counted: approved by alice \(1\/1\)$/m);
-    await demo.waitFor(new RegExp(`^${inc003} +outcome: remediated \\(rollback-deployment\\)$`, 'm'));
-    await demo.waitFor(/^All four incidents handled:$/m);
-    const checkoutAfter = await rolledOut(k8s, DEMO_NAMESPACE, 'checkout');
-    expect(checkoutAfter.spec!.template.spec!.containers[0]!.image).toBe(RELEASES.good);
-    expect(demo.stdout).not.toMatch(/the demo expected/);
+      const approval = await runInShell(command!);
+      expect(approval.status, approval.stdout + approval.stderr).toBe(0);
+      expect(approval.stdout).toMatch(/^counted: approved by alice \(1\/1\)$/m);
+      await demo.waitFor(new RegExp(`^${inc003} +outcome: remediated \\(rollback-deployment\\)$`, 'm'));
+      await demo.waitFor(/^All four incidents handled:$/m);
+      const checkoutAfter = await rolledOut(k8s, DEMO_NAMESPACE, 'checkout');
+      expect(checkoutAfter.spec!.template.spec!.containers[0]!.image).toBe(RELEASES.good);
+      expect(demo.stdout).not.toMatch(/the demo expected/);
 
-    // From a second terminal too: the audit shows who approved and when.
-    const audit = await runInShell(command!.replace(/approve (\S+) .*$/, 'audit $1'));
-    expect(audit.stdout).toMatch(/ workflow +APPROVED: approved by alice \(1\/1\)$/m);
-    expect(audit.stdout).toMatch(/ outcome +outcome remediated \(rollback-deployment [0-9a-f]{12}\); approved by alice at \d{4}-/m);
+      // From a second terminal too: the audit shows who approved and when.
+      const audit = await runInShell(command!.replace(/approve (\S+) .*$/, 'audit $1'));
+      expect(audit.stdout).toMatch(/ workflow +APPROVED: approved by alice \(1\/1\)$/m);
+      expect(audit.stdout).toMatch(/ outcome +outcome remediated \(rollback-deployment [0-9a-f]{12}\); approved by alice at \d{4}-/m);
 
-    expect(await demo.interrupt()).toBe(0);
-    expect(demo.stdout).toMatch(/Stopping\.\.\.\n {2}stopped client\n {2}stopped worker connections\n {2}stopped Temporal dev server\n {2}stopped local Kubernetes control plane\n$/);
-    expect(hasStackTrace(demo.stderr)).toBe(false);
-    // The control plane is gone with the demo: nothing listens on its port any more.
-    expect(await listening(new URL(server!))).toBe(false);
-  });
+      expect(await demo.interrupt()).toBe(0);
+      expect(demo.stdout).toMatch(
+        /Stopping\.\.\.\n {2}stopped client\n {2}stopped worker connections\n {2}stopped Temporal dev server\n {2}stopped local Kubernetes control plane\n$/,
+      );
+      expect(hasStackTrace(demo.stderr)).toBe(false);
+      // The control plane is gone with the demo: nothing listens on its port any more.
+      expect(await listening(new URL(server!))).toBe(false);
+    },
+  );
 });

@@ -84,8 +84,17 @@ beforeAll(async () => {
   // Real OpenSSH keys, and the operator's policy trusting them: the CLI signs with ssh-keygen -Y sign.
   const keyDir = join(dir, 'keys');
   mkdirSync(keyDir);
-  keys = { alice: await sshKeygenKey(keyDir, 'alice'), mallory: await sshKeygenKey(keyDir, 'mallory'), carol: await sshKeygenKey(keyDir, 'carol') };
-  writeFileSync(join(dir, 'allowed_signers'), Object.values(keys).map((k) => k.allowedSignersLine).join('\n') + '\n');
+  keys = {
+    alice: await sshKeygenKey(keyDir, 'alice'),
+    mallory: await sshKeygenKey(keyDir, 'mallory'),
+    carol: await sshKeygenKey(keyDir, 'carol'),
+  };
+  writeFileSync(
+    join(dir, 'allowed_signers'),
+    Object.values(keys)
+      .map((k) => k.allowedSignersLine)
+      .join('\n') + '\n',
+  );
   writeFileSync(join(dir, 'policy.yaml'), 'allowed_signers: ./allowed_signers\n');
   worker = new CliProcess(['worker', '--runbooks', join(dir, 'runbooks'), '--policy', join(dir, 'policy.yaml')], env);
   await worker.waitFor(/\[worker\] polling task queues "cli-/);
@@ -121,7 +130,16 @@ describe('remediate, driven as processes against a real server', () => {
     expect(unpinned.stderr).toContain(`pass --plan ${plan.planHash}`);
     expect(cluster.requests.filter((r) => r.method === 'POST')).toHaveLength(0);
 
-    const approved = await cli(['approve', inc.id, '--key', keys.alice.privateKeyPath, '--plan', plan.planHash, '--reason', 'error spike after deploy 7']);
+    const approved = await cli([
+      'approve',
+      inc.id,
+      '--key',
+      keys.alice.privateKeyPath,
+      '--plan',
+      plan.planHash,
+      '--reason',
+      'error spike after deploy 7',
+    ]);
     expect(approved.status, approved.stderr).toBe(0);
     expect(approved.stdout).toMatch(/^counted: approved by alice \(1\/1\)$/m);
     await statusUntil(inc.id, (s) => s.outcome === 'remediated');
@@ -143,13 +161,18 @@ describe('remediate, driven as processes against a real server', () => {
       line('action +action undo: POST http://127\\.0\\.0\\.1:\\d+/deployments/checkout/undo → HTTP 200'),
       line('outcome +outcome remediated \\(rollback-deployment [0-9a-f]{12}\\); approved by alice at '),
     ];
-    expect(order.every((i) => i >= 0), audit.stdout).toBe(true);
+    expect(
+      order.every((i) => i >= 0),
+      audit.stdout,
+    ).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
 
     const json = JSON.parse((await cli(['audit', inc.id, '--json'])).stdout);
     expect(json).toMatchObject({ workflowId: `incident-${inc.id}`, status: 'completed', outcome: 'remediated' });
     const outcome = json.entries.at(-1);
-    const approval = json.entries.find((e: { kind: string; actor?: string; summary: string }) => e.actor === 'alice' && e.summary.startsWith('APPROVED'));
+    const approval = json.entries.find(
+      (e: { kind: string; actor?: string; summary: string }) => e.actor === 'alice' && e.summary.startsWith('APPROVED'),
+    );
     expect(outcome.detail.approvals).toEqual([expect.objectContaining({ by: 'alice', at: approval.at, planHash: plan.planHash })]);
   });
 
@@ -165,7 +188,11 @@ describe('remediate, driven as processes against a real server', () => {
 
     const repeat = await cli(['submit', '-', '--wait', '--json'], JSON.stringify(incidents.INC001));
     expect(repeat.status).toBe(0);
-    expect(JSON.parse(repeat.stdout)).toMatchObject({ workflowId: `incident-${incidents.INC001.id}`, attached: true, result: { outcome: 'remediated' } });
+    expect(JSON.parse(repeat.stdout)).toMatchObject({
+      workflowId: `incident-${incidents.INC001.id}`,
+      attached: true,
+      result: { outcome: 'remediated' },
+    });
 
     const scaled = await cli(['submit', incidentFile(incidents.INC002), '--wait']);
     expect(scaled.status, scaled.stdout).toBe(0);
@@ -180,7 +207,10 @@ describe('remediate, driven as processes against a real server', () => {
     const inc = { ...incidents.INC004, id: `${incidents.INC004.id}-idle`, service: `idle-${stamp}`, services: [`idle-${stamp}`] };
     const waiting = new CliProcess(['submit', incidentFile(inc), '--wait'], { ...env, REMEDIATE_TASK_QUEUE: `idle-${stamp}` });
     try {
-      await waiting.waitFor(new RegExp(`^no worker answered on task queue "idle-${stamp}" yet; start one with \`remediate worker\` \\(still waiting\\)$`, 'm'), 30_000);
+      await waiting.waitFor(
+        new RegExp(`^no worker answered on task queue "idle-${stamp}" yet; start one with \`remediate worker\` \\(still waiting\\)$`, 'm'),
+        30_000,
+      );
     } finally {
       waiting.child.kill('SIGKILL');
     }
@@ -188,16 +218,23 @@ describe('remediate, driven as processes against a real server', () => {
 
   it('list filters by outcome, runbook and service through visibility', async () => {
     const id = (inc: Incident) => `incident-${inc.id}`;
-    const byService = await listUntil(['--service', incidents.INC004.service], (rows) => rows.length === 1 && rows[0]!.outcome === 'manual');
+    const byService = await listUntil(
+      ['--service', incidents.INC004.service],
+      (rows) => rows.length === 1 && rows[0]!.outcome === 'manual',
+    );
     expect(byService[0]).toMatchObject({ workflowId: id(incidents.INC004), runbook: null, service: incidents.INC004.service });
     const manual = await listUntil(['--outcome', 'manual'], (rows) => rows.some((r) => r.workflowId === id(incidents.INC004)));
     expect(manual.every((r) => r.outcome === 'manual')).toBe(true);
-    const scaleUp = await listUntil(['--runbook', 'scale-up', '--outcome', 'remediated'], (rows) => rows.some((r) => r.workflowId === id(incidents.INC002)));
+    const scaleUp = await listUntil(['--runbook', 'scale-up', '--outcome', 'remediated'], (rows) =>
+      rows.some((r) => r.workflowId === id(incidents.INC002)),
+    );
     expect(scaleUp.map((r) => r.workflowId)).not.toContain(id(incidents.INC001));
     const table = await cli(['list', '--service', incidents.INC002.service]);
     expect(table.stdout.split('\n')).toEqual([
       expect.stringMatching(/^WORKFLOW +STATUS +STARTED +SERVICE +RUNBOOK +DECISION +OUTCOME$/),
-      expect.stringMatching(new RegExp(`^${id(incidents.INC002)} +completed +\\S+ \\S+ +${incidents.INC002.service} +scale-up +auto +remediated$`)),
+      expect.stringMatching(
+        new RegExp(`^${id(incidents.INC002)} +completed +\\S+ \\S+ +${incidents.INC002.service} +scale-up +auto +remediated$`),
+      ),
       '',
     ]);
   });
@@ -213,18 +250,31 @@ describe('remediate, driven as processes against a real server', () => {
 
     const passes = await cli(['replay', histories]);
     expect(passes.status, passes.stdout + passes.stderr).toBe(0);
-    expect(passes.stdout.split('\n')).toEqual([`ok    ${join(histories, 'inc001.json')}`, `ok    ${join(histories, 'inc003.json')}`, '2 replayed with the current workflow code, 0 failed', '']);
+    expect(passes.stdout.split('\n')).toEqual([
+      `ok    ${join(histories, 'inc001.json')}`,
+      `ok    ${join(histories, 'inc003.json')}`,
+      '2 replayed with the current workflow code, 0 failed',
+      '',
+    ]);
 
     // A workflow whose code changed: the recorded history scheduled an activity the code no longer schedules.
     const history = JSON.parse(readFileSync(join(histories, 'inc003.json'), 'utf8'));
-    const scheduled = history.events.filter((e: { activityTaskScheduledEventAttributes?: { activityType: { name: string } } }) => e.activityTaskScheduledEventAttributes?.activityType.name === 'runAction');
+    const scheduled = history.events.filter(
+      (e: { activityTaskScheduledEventAttributes?: { activityType: { name: string } } }) =>
+        e.activityTaskScheduledEventAttributes?.activityType.name === 'runAction',
+    );
     expect(scheduled).toHaveLength(1);
     scheduled[0].activityTaskScheduledEventAttributes.activityType.name = 'runActionV0';
     const changed = join(histories, 'z-changed.json');
     writeFileSync(changed, JSON.stringify(history));
     const fails = await cli(['replay', histories]);
     expect(fails.status).toBe(1);
-    expect(fails.stdout).toMatch(new RegExp(`^FAIL  ${changed}: DeterminismViolationError: .*Activity type of scheduled event 'runActionV0' does not match activity type of activity command 'runAction'$`, 'm'));
+    expect(fails.stdout).toMatch(
+      new RegExp(
+        `^FAIL  ${changed}: DeterminismViolationError: .*Activity type of scheduled event 'runActionV0' does not match activity type of activity command 'runAction'$`,
+        'm',
+      ),
+    );
     expect(fails.stdout).toMatch(/^3 replayed with the current workflow code, 1 failed$/m);
     const json = JSON.parse((await cli(['replay', changed, '--json'])).stdout);
     expect(json).toEqual([{ file: changed, ok: false, error: expect.stringMatching(/^DeterminismViolationError: /) }]);
@@ -253,7 +303,12 @@ describe('remediate, driven as processes against a real server', () => {
     const table = await cli(['backtest', '--runbooks', raised, '--since', '1h']);
     expect(table.status).toBe(0);
     expect(table.stdout).toMatch(/^INCIDENT +STARTED +CONFIDENCE +OUTCOME +WAS +WOULD BE +WHY$/m);
-    expect(table.stdout).toMatch(new RegExp(`^${incidents.INC002.id} +\\S+ \\S+ +0\\.75 +remediated +auto scale-up +manual scale-up +Confidence 0\\.75 is below scale-up's minimum 0\\.8`, 'm'));
+    expect(table.stdout).toMatch(
+      new RegExp(
+        `^${incidents.INC002.id} +\\S+ \\S+ +0\\.75 +remediated +auto scale-up +manual scale-up +Confidence 0\\.75 is below scale-up's minimum 0\\.8`,
+        'm',
+      ),
+    );
     const same = JSON.parse((await cli(['backtest', '--runbooks', runbooks, '--since', '1h', '--json'])).stdout);
     expect(same.changed.map((row: { incidentId: string }) => row.incidentId)).not.toContain(incidents.INC002.id);
   });
@@ -263,14 +318,22 @@ describe('remediate, driven as processes against a real server', () => {
     expect(run.status, run.stderr).toBe(0);
     const stats = JSON.parse(run.stdout);
     expect(stats.rule).toEqual({ minRuns: 10, threshold: 0.9 });
-    expect(stats.runbooks.find((r: { runbook: string }) => r.runbook === 'scale-up')).toMatchObject({ remediated: expect.any(Number), recommendation: { from: 'auto' } });
+    expect(stats.runbooks.find((r: { runbook: string }) => r.runbook === 'scale-up')).toMatchObject({
+      remediated: expect.any(Number),
+      recommendation: { from: 'auto' },
+    });
     expect(stats.runbooks.find((r: { runbook: string }) => r.runbook === 'scale-up').runs).toBeGreaterThanOrEqual(1);
     const text = await cli(['stats', '--since', '1h']);
-    expect(text.stdout).toMatch(/^rule: move one step right \(suggest → approval → auto\) when the success rate is above 90% over at least 10 runs/m);
+    expect(text.stdout).toMatch(
+      /^rule: move one step right \(suggest → approval → auto\) when the success rate is above 90% over at least 10 runs/m,
+    );
   });
 
   it('an unknown incident id is a usage error; an approval for a finished remediation is refused', async () => {
-    expect(await cli(['status', `NOPE-${stamp}`])).toMatchObject({ status: 2, stderr: `remediate: no remediation for incident NOPE-${stamp} (workflow incident-NOPE-${stamp}) in namespace default\n` });
+    expect(await cli(['status', `NOPE-${stamp}`])).toMatchObject({
+      status: 2,
+      stderr: `remediate: no remediation for incident NOPE-${stamp} (workflow incident-NOPE-${stamp}) in namespace default\n`,
+    });
     expect(await cli(['approve', incidents.INC003.id, '--key', keys.alice.privateKeyPath, '--plan', 'a'.repeat(64)])).toMatchObject({
       status: 1,
       stderr: `remediate: incident-${incidents.INC003.id} is no longer running (completed); there is nothing to decide\n`,

@@ -27,7 +27,13 @@ import { connectDevServer, uniqueTaskQueue } from '../harness/temporal';
 const bin = join(import.meta.dirname, '../../bin/remediate.js');
 const taskQueue = uniqueTaskQueue('storm');
 const guardrailsId = `guardrails-${taskQueue}`;
-const env = { ...process.env, TEMPORAL_ADDRESS: inject('devServerAddress'), REMEDIATE_TASK_QUEUE: taskQueue, REMEDIATE_GUARDRAILS_ID: guardrailsId, REMEDIATE_NOTIFY_LOG: '/dev/null' };
+const env = {
+  ...process.env,
+  TEMPORAL_ADDRESS: inject('devServerAddress'),
+  REMEDIATE_TASK_QUEUE: taskQueue,
+  REMEDIATE_GUARDRAILS_ID: guardrailsId,
+  REMEDIATE_NOTIFY_LOG: '/dev/null',
+};
 
 let connection: Connection;
 let client: Client;
@@ -43,7 +49,7 @@ function startWorkerProcess(): Promise<ChildProcess> {
   // Ready once it says it polls: by then it has made sure the coordinator runs.
   return new Promise((resolve, reject) => {
     let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       if (out.includes('polling task queues')) resolve(child);
     });
@@ -76,7 +82,10 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const w of workers) w.kill('SIGKILL');
-  await client?.workflow.getHandle(guardrailsId).terminate('test finished').catch(() => undefined);
+  await client?.workflow
+    .getHandle(guardrailsId)
+    .terminate('test finished')
+    .catch(() => undefined);
   await connection?.close();
   await cluster?.close();
 });
@@ -85,7 +94,13 @@ describe('guardrails on the dev server', () => {
   it('a worker killed and restarted during a storm leaves the limits intact, and nothing is lost', async () => {
     const first = await startWorkerProcess();
     const storm = Array.from({ length: 15 }, (_, i) =>
-      incident({ id: `storm-${taskQueue}-${i}`, root_cause: 'rate_test', confidence: 0.9, service: 'payments', context: { pod_name: `pod-${i}` } }),
+      incident({
+        id: `storm-${taskQueue}-${i}`,
+        root_cause: 'rate_test',
+        confidence: 0.9,
+        service: 'payments',
+        context: { pod_name: `pod-${i}` },
+      }),
     );
     const submissions = await Promise.all(storm.map((i) => submitIncident(client, { incident: i, taskQueue })));
     // Let the first worker take some of the storm, then kill it without any cleanup.
@@ -118,7 +133,13 @@ describe('guardrails on the dev server', () => {
       const outcomes: string[] = [];
       const initialRun = await firstRun();
       for (let i = 0; i < 12; i++) {
-        const inc = incident({ id: `can-${worker.taskQueue}-${i}`, root_cause: 'rate_test', confidence: 0.9, service: `svc-${i}`, context: { pod_name: `can-${i}` } });
+        const inc = incident({
+          id: `can-${worker.taskQueue}-${i}`,
+          root_cause: 'rate_test',
+          confidence: 0.9,
+          service: `svc-${i}`,
+          context: { pod_name: `can-${i}` },
+        });
         const { handle } = await submitIncident(devEnv.client, { incident: inc, taskQueue: worker.taskQueue });
         outcomes.push((await handle.result()).outcome);
       }
@@ -135,7 +156,10 @@ describe('guardrails on the dev server', () => {
     expect(shown.status).toBe(0);
     expect(shown.stdout).toContain('rate-limited:payments');
     const snapshot = cli('guardrails', '--snapshot');
-    expect(JSON.parse(snapshot.stdout)).toMatchObject({ executions: { 'rate-limited:payments': expect.any(Array) }, limits: { maxConcurrent: 3 } });
+    expect(JSON.parse(snapshot.stdout)).toMatchObject({
+      executions: { 'rate-limited:payments': expect.any(Array) },
+      limits: { maxConcurrent: 3 },
+    });
 
     expect(cli('guardrails', 'freeze', '--as', 'carol', '--reason', 'release day').status).toBe(0);
     expect(JSON.parse(cli('guardrails', '--json').stdout).state.freeze).toMatchObject({ by: 'carol', reason: 'release day' });
@@ -151,7 +175,13 @@ describe('guardrails on the dev server', () => {
     await waitUntil(async () => JSON.parse(cli('guardrails', '--json').stdout).state.freeze !== undefined);
     await client.workflow.getHandle(guardrailsId).terminate('operator mistake');
 
-    const during = incident({ id: `gone-${taskQueue}`, root_cause: 'rate_test', confidence: 0.9, service: 'ledger', context: { pod_name: 'gone' } });
+    const during = incident({
+      id: `gone-${taskQueue}`,
+      root_cause: 'rate_test',
+      confidence: 0.9,
+      service: 'ledger',
+      context: { pod_name: 'gone' },
+    });
     const { handle } = await submitIncident(client, { incident: during, taskQueue });
     expect((await handle.result()).decision).toMatchObject({ event: 'GUARDRAILS_UNAVAILABLE' });
     expect(cli('guardrails').stderr).toContain('guardrails init');
@@ -162,7 +192,13 @@ describe('guardrails on the dev server', () => {
     const view = JSON.parse(cli('guardrails', '--json').stdout);
     expect(view.state.freeze).toMatchObject({ by: 'carol', reason: 'postmortem' });
     expect(view.state.executions['rate-limited:payments']).toEqual(expect.any(Array));
-    const after = incident({ id: `back-${taskQueue}`, root_cause: 'rate_test', confidence: 0.9, service: 'ledger', context: { pod_name: 'back' } });
+    const after = incident({
+      id: `back-${taskQueue}`,
+      root_cause: 'rate_test',
+      confidence: 0.9,
+      service: 'ledger',
+      context: { pod_name: 'back' },
+    });
     const second = await submitIncident(client, { incident: after, taskQueue });
     expect((await second.handle.result()).decision).toMatchObject({ event: 'FROZEN' });
     expect(cli('guardrails', 'init').stdout).toContain('already running');
@@ -185,13 +221,25 @@ describe('fail closed and priorities, in real time', () => {
     try {
       await devEnv.client.workflow.getHandle(worker.guardrailsWorkflowId).terminate('operator removed it');
       const before = cluster.requests.length;
-      const inc = incident({ id: `none-${worker.taskQueue}`, root_cause: 'rate_test', confidence: 0.9, service: 'api', context: { pod_name: 'none' } });
+      const inc = incident({
+        id: `none-${worker.taskQueue}`,
+        root_cause: 'rate_test',
+        confidence: 0.9,
+        service: 'api',
+        context: { pod_name: 'none' },
+      });
       const { handle } = await submitIncident(devEnv.client, { incident: inc, taskQueue: worker.taskQueue });
       const result = await handle.result();
       await recordHistory(handle, 'guardrails-unavailable');
-      expect(result).toMatchObject({ outcome: 'blocked', decision: { event: 'GUARDRAILS_UNAVAILABLE', reason: expect.stringContaining('not acting without guardrails') } });
+      expect(result).toMatchObject({
+        outcome: 'blocked',
+        decision: { event: 'GUARDRAILS_UNAVAILABLE', reason: expect.stringContaining('not acting without guardrails') },
+      });
       expect(cluster.requests.length).toBe(before);
-      const sent = readFileSync(notifications, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { kind: string; title: string });
+      const sent = readFileSync(notifications, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { kind: string; title: string });
       expect(sent).toEqual([expect.objectContaining({ kind: 'blocked', title: expect.stringContaining('GUARDRAILS_UNAVAILABLE') })]);
     } finally {
       await worker.stop();
@@ -204,7 +252,13 @@ describe('fail closed and priorities, in real time', () => {
     const coordinator = devEnv.client.workflow.getHandle(worker.guardrailsWorkflowId);
     const view = () => coordinator.query(guardrailStateQuery);
     const run = async (id: string, rootCause: string, service: string, pod: string) => {
-      const inc = incident({ id: `${id}-${worker.taskQueue}`, root_cause: rootCause, confidence: 0.9, service, context: { pod_name: pod } });
+      const inc = incident({
+        id: `${id}-${worker.taskQueue}`,
+        root_cause: rootCause,
+        confidence: 0.9,
+        service,
+        context: { pod_name: pod },
+      });
       return await submitIncident(devEnv.client, { incident: inc, taskQueue: worker.taskQueue });
     };
     cluster.state.failing.add('DELETE /pods/pod-broken');
@@ -219,7 +273,9 @@ describe('fail closed and priorities, in real time', () => {
       const before = (await view()).state;
 
       await coordinator.terminate('operator mistake');
-      expect((await (await run('gone', 'rate_test', 'other', 'gone')).handle.result()).decision).toMatchObject({ event: 'GUARDRAILS_UNAVAILABLE' });
+      expect((await (await run('gone', 'rate_test', 'other', 'gone')).handle.result()).decision).toMatchObject({
+        event: 'GUARDRAILS_UNAVAILABLE',
+      });
 
       const started = await ensureCoordinator(devEnv.client, worker.coordinator);
       expect(started).toMatchObject({ kind: 'recovered', from: { status: 'TERMINATED' } });
@@ -229,7 +285,10 @@ describe('fail closed and priorities, in real time', () => {
       expect(after.state.executions['rate-limited:payments']).toEqual(before.executions['rate-limited:payments']);
       expect(Object.values(after.state.leases)).toEqual([expect.objectContaining({ workflowId: slow.workflowId })]);
       expect(after.log.at(-1)).toMatchObject({ kind: 'recovered' });
-      expect((await (await run('frozen', 'rate_test', 'other', 'frozen')).handle.result()).decision).toMatchObject({ event: 'FROZEN', reason: expect.stringContaining('incident review') });
+      expect((await (await run('frozen', 'rate_test', 'other', 'frozen')).handle.result()).decision).toMatchObject({
+        event: 'FROZEN',
+        reason: expect.stringContaining('incident review'),
+      });
       await slow.handle.terminate('test finished');
     } finally {
       cluster.state.failing.clear();
@@ -243,10 +302,19 @@ describe('fail closed and priorities, in real time', () => {
     try {
       worker.workers.coordinator.shutdown();
       await waitUntil(async () => worker.workers.coordinator.getState() === 'STOPPED');
-      const inc = incident({ id: `slow-${worker.taskQueue}`, root_cause: 'rate_test', confidence: 0.9, service: 'api', context: { pod_name: 'late' } });
+      const inc = incident({
+        id: `slow-${worker.taskQueue}`,
+        root_cause: 'rate_test',
+        confidence: 0.9,
+        service: 'api',
+        context: { pod_name: 'late' },
+      });
       const before = cluster.requests.length;
       const { handle } = await submitIncident(devEnv.client, { incident: inc, taskQueue: worker.taskQueue });
-      expect(await handle.result()).toMatchObject({ outcome: 'blocked', decision: { event: 'GUARDRAILS_UNAVAILABLE', reason: expect.stringContaining('did not answer within 3 s') } });
+      expect(await handle.result()).toMatchObject({
+        outcome: 'blocked',
+        decision: { event: 'GUARDRAILS_UNAVAILABLE', reason: expect.stringContaining('did not answer within 3 s') },
+      });
       expect(cluster.requests.length).toBe(before);
       // Back again, the coordinator takes the late request and its abandonment: nothing is left held.
       const back = await buildCoordinatorWorker(worker.plan);
@@ -279,21 +347,31 @@ describe('fail closed and priorities, in real time', () => {
         reserve: true,
         leaseMs: 600_000,
       });
-      for (const [i, approved] of [false, false, false, true].entries()) await coordinator.signal(guardrailRequestSignal, request(i, approved));
+      for (const [i, approved] of [false, false, false, true].entries())
+        await coordinator.signal(guardrailRequestSignal, request(i, approved));
       const back = await buildCoordinatorWorker(worker.plan);
       const { log } = await back.runUntil(async () => {
         await waitUntil(async () => (await coordinator.query(guardrailStateQuery)).log.filter((e) => e.kind === 'denied').length === 3);
         return await coordinator.query(guardrailStateQuery);
       });
       expect(log.find((e) => e.kind === 'granted')).toMatchObject({ incidentId: 'batch-3' });
-      expect(log.filter((e) => e.kind === 'denied').map((e) => e.incidentId).sort()).toEqual(['batch-0', 'batch-1', 'batch-2']);
+      expect(
+        log
+          .filter((e) => e.kind === 'denied')
+          .map((e) => e.incidentId)
+          .sort(),
+      ).toEqual(['batch-0', 'batch-1', 'batch-2']);
     } finally {
       await worker.stop();
     }
   }, 120_000);
 
   it('a coordinator handing over with thousands of requests queued carries at most 200, answers every one exactly once, and never fails a task', async () => {
-    const worker = await startWorker(devEnv, { catalogue, historyLimit: 40, policy: { limits: { maxConcurrent: 5000, maxServices: 5000 } } });
+    const worker = await startWorker(devEnv, {
+      catalogue,
+      historyLimit: 40,
+      policy: { limits: { maxConcurrent: 5000, maxServices: 5000 } },
+    });
     const coordinator = devEnv.client.workflow.getHandle(worker.guardrailsWorkflowId);
     const storm = 1500;
     try {
@@ -320,18 +398,27 @@ describe('fail closed and priorities, in real time', () => {
       }
       const back = await buildCoordinatorWorker(worker.plan);
       const runs = await back.runUntil(async () => {
-        await waitUntil(async () => (await coordinator.query(guardrailStateQuery)).pending?.requests === 0 && (await coordinator.query(guardrailStateQuery)).pending?.replies === 0, 180_000);
+        await waitUntil(
+          async () =>
+            (await coordinator.query(guardrailStateQuery)).pending?.requests === 0 &&
+            (await coordinator.query(guardrailStateQuery)).pending?.replies === 0,
+          180_000,
+        );
         const histories: HistoryEvent[][] = [];
         let runId: string | undefined = (await coordinator.describe()).runId;
         while (runId) {
-          const events: HistoryEvent[] = (await devEnv.client.workflow.getHandle(worker.guardrailsWorkflowId, runId).fetchHistory()).events ?? [];
+          const events: HistoryEvent[] =
+            (await devEnv.client.workflow.getHandle(worker.guardrailsWorkflowId, runId).fetchHistory()).events ?? [];
           histories.unshift(events);
           runId = events[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
         }
         return histories;
       });
       expect(runs.length).toBeGreaterThan(1);
-      const failures = runs.flat().filter((e) => e.workflowTaskFailedEventAttributes).map((e) => e.workflowTaskFailedEventAttributes!.failure?.message ?? String(e.workflowTaskFailedEventAttributes!.cause));
+      const failures = runs
+        .flat()
+        .filter((e) => e.workflowTaskFailedEventAttributes)
+        .map((e) => e.workflowTaskFailedEventAttributes!.failure?.message ?? String(e.workflowTaskFailedEventAttributes!.cause));
       expect(failures.filter((m) => /size limit|BadContinueAsNew/i.test(m))).toEqual([]);
       // Each continued run started with at most 200 requests carried over.
       for (const events of runs.slice(1)) {
@@ -340,7 +427,10 @@ describe('fail closed and priorities, in real time', () => {
         expect(carried).toBeLessThanOrEqual(200);
       }
       // Every request answered exactly once: one reply signal per request, across every run.
-      const answered = runs.flat().filter((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes).map((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes!.workflowExecution!.workflowId);
+      const answered = runs
+        .flat()
+        .filter((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes)
+        .map((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes!.workflowExecution!.workflowId);
       expect(answered).toHaveLength(storm);
       expect(new Set(answered).size).toBe(storm);
     } finally {

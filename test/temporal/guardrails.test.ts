@@ -15,7 +15,15 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { submitIncident } from '../../client/submit';
 import type { GuardrailPolicy } from '../../dsl/guardrail-state';
 import type { CompiledCatalogue, Incident } from '../../dsl/types';
-import { acquireUpdate, freezeSignal, guardrailRequestSignal, guardrailStateQuery, resetBreakerSignal, revokeLeaseSignal, unfreezeSignal } from '../../contracts/guardrail-messages';
+import {
+  acquireUpdate,
+  freezeSignal,
+  guardrailRequestSignal,
+  guardrailStateQuery,
+  resetBreakerSignal,
+  revokeLeaseSignal,
+  unfreezeSignal,
+} from '../../contracts/guardrail-messages';
 import { statusQuery } from '../../contracts/messages';
 import type { RemediationResult } from '../../contracts/types';
 import { compileFixture, incident, startWorker, type TestWorkerOptions } from '../harness/engine';
@@ -221,7 +229,9 @@ describe('concurrency', () => {
     // while workflows wait, so the 10-minute cooldown is checked only while it can still hold.
     const elapsedMs = (await env.currentTimeMs()) - startedMs;
     expect(elapsedMs).toBeLessThan(HOUR);
-    expect(Object.keys(state.executions)).toEqual(expect.arrayContaining(Array.from({ length: 25 }, (_, i) => `rate-limited:svc-${i + 1}`)));
+    expect(Object.keys(state.executions)).toEqual(
+      expect.arrayContaining(Array.from({ length: 25 }, (_, i) => `rate-limited:svc-${i + 1}`)),
+    );
     if (elapsedMs < 9 * MINUTE) {
       expect(Object.keys(state.executions)).toHaveLength(26);
       expect(state.cooldowns['cooled:svc-0']).toBeDefined();
@@ -238,7 +248,15 @@ describe('change windows and freeze', () => {
     const closes = new Date(now.getTime() + 4 * HOUR);
     const policy: Partial<GuardrailPolicy> = {
       changeWindows: [
-        { name: 'off-peak', timeZone: 'UTC', days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], start: hhmm(opens), end: hhmm(closes), appliesTo: { risks: ['MEDIUM'] }, outside: 'wait' },
+        {
+          name: 'off-peak',
+          timeZone: 'UTC',
+          days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'],
+          start: hhmm(opens),
+          end: hhmm(closes),
+          appliesTo: { risks: ['MEDIUM'] },
+          outside: 'wait',
+        },
       ],
     };
     await useWorker({ policy });
@@ -284,7 +302,11 @@ describe('leases and priorities', () => {
     await useWorker();
     const { handle } = await submit(inc('two_step_test', 'search', { context: { pod_name: 'pod-two' } }));
     await waitUntil(async () => (await handle.query(statusQuery)).currentStep === 'settle');
-    await coordinator().signal(revokeLeaseSignal, { incidentId: (await handle.query(statusQuery)).incidentId, by: 'dave', reason: 'stuck since the outage' });
+    await coordinator().signal(revokeLeaseSignal, {
+      incidentId: (await handle.query(statusQuery)).incidentId,
+      by: 'dave',
+      reason: 'stuck since the outage',
+    });
     await waitUntil(async () => (await guardrailView()).log.some((e) => e.kind === 'revoked'));
     const view = await guardrailView();
     expect(view.state.leases).toEqual({});
@@ -294,11 +316,12 @@ describe('leases and priorities', () => {
     await env.sleep(HOUR + MINUTE);
     const result = await handle.result();
     expect(result.outcome).toBe('failed');
-    expect(result.events.find((e) => e.type === 'LEASE_LOST')).toMatchObject({ message: expect.stringContaining('before second: revoked by dave') });
+    expect(result.events.find((e) => e.type === 'LEASE_LOST')).toMatchObject({
+      message: expect.stringContaining('before second: revoked by dave'),
+    });
     await recordHistory(handle, 'lease-revoked');
     expect(target.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['DELETE /pods/pod-two']);
   });
-
 });
 
 describe('hostile and old requests', () => {
@@ -312,7 +335,16 @@ describe('hostile and old requests', () => {
   it('still serves the first protocol (acquire update) for remediations that started before the batched one', async () => {
     await useWorker();
     const verdict = await coordinator().executeUpdate(acquireUpdate, {
-      args: [{ incidentId: 'old-1', workflowId: 'incident-old-1', incident: { id: 'old-1', service: 'legacy', services: ['legacy'] }, runbook: requestRunbook(), humanApproved: false, leaseMs: 600_000 }],
+      args: [
+        {
+          incidentId: 'old-1',
+          workflowId: 'incident-old-1',
+          incident: { id: 'old-1', service: 'legacy', services: ['legacy'] },
+          runbook: requestRunbook(),
+          humanApproved: false,
+          leaseMs: 600_000,
+        },
+      ],
     });
     expect(verdict).toMatchObject({ granted: true, lease: { incidentId: 'old-1' } });
   });

@@ -62,7 +62,11 @@ async function submit(i: Incident): Promise<WorkflowHandle> {
 let reruns = 0;
 async function rerun(i: Incident): Promise<WorkflowHandle> {
   reruns += 1;
-  const handle = await client.workflow.start('remediateIncident', { workflowId: `incident-${i.id}-rerun-${reruns}`, taskQueue: worker!.taskQueue, args: [{ incident: i }] });
+  const handle = await client.workflow.start('remediateIncident', {
+    workflowId: `incident-${i.id}-rerun-${reruns}`,
+    taskQueue: worker!.taskQueue,
+    args: [{ incident: i }],
+  });
   started.push(handle);
   return handle;
 }
@@ -82,7 +86,7 @@ async function waitUntil(predicate: () => Promise<boolean>, timeoutMs = 20_000):
 /** Every run of the coordinator, first to last, following continue-as-new. */
 async function coordinatorRuns(firstRunId: string): Promise<{ runId: string; events: string[] }[]> {
   const runs: { runId: string; events: string[] }[] = [];
-  for (let runId: string | undefined = firstRunId; runId; ) {
+  for (let runId: string | undefined = firstRunId; runId;) {
     const history = await client.workflow.getHandle(worker!.guardrailsWorkflowId, runId).fetchHistory();
     const events = (history.events ?? []).map((e) => Object.keys(e).find((k) => k.endsWith('EventAttributes')) ?? 'unknown');
     runs.push({ runId, events });
@@ -92,79 +96,99 @@ async function coordinatorRuns(firstRunId: string): Promise<{ runId: string; eve
 }
 
 describe('hostile incident ids and services at the coordinator', () => {
-  it('a freeze blocks them all with no action; after it they run, are limited like ordinary names and survive continue-as-new', { timeout: 300_000 }, async () => {
-    worker = await startWorker(env, { catalogue, historyLimit: 80 });
-    await waitUntil(async () => (await coordinator().describe().then((d) => d.status.name).catch(() => undefined)) === 'RUNNING');
-    const firstRunId = (await coordinator().describe()).runId;
-    target.requests.length = 0;
+  it(
+    'a freeze blocks them all with no action; after it they run, are limited like ordinary names and survive continue-as-new',
+    { timeout: 300_000 },
+    async () => {
+      worker = await startWorker(env, { catalogue, historyLimit: 80 });
+      await waitUntil(
+        async () =>
+          (await coordinator()
+            .describe()
+            .then((d) => d.status.name)
+            .catch(() => undefined)) === 'RUNNING',
+      );
+      const firstRunId = (await coordinator().describe()).runId;
+      target.requests.length = 0;
 
-    // Frozen: each name as an incident id (on an ordinary service) and as a service.
-    await coordinator().signal(freezeSignal, { by: 'carol', reason: 'hostile names' });
-    const frozen = await Promise.all([
-      ...HOSTILE.map((name) => submit(inc(name, 'rate_test', 'frozen-svc'))),
-      ...HOSTILE.map((name) => submit(inc(`svc-${name}`, 'rate_test', name))),
-      submit(inc('ordinary-frozen', 'rate_test', 'ordinary')),
-    ]);
-    for (const r of await Promise.all(frozen.map(result))) {
-      expect(r).toMatchObject({ outcome: 'blocked', decision: { event: 'FROZEN', reason: expect.stringContaining('hostile names') } });
-    }
-    expect(target.requests).toEqual([]);
-    let view = await coordinator().query(guardrailStateQuery);
-    expect(view.state.leases).toEqual({});
-    expect(view.state.executions).toEqual({});
+      // Frozen: each name as an incident id (on an ordinary service) and as a service.
+      await coordinator().signal(freezeSignal, { by: 'carol', reason: 'hostile names' });
+      const frozen = await Promise.all([
+        ...HOSTILE.map((name) => submit(inc(name, 'rate_test', 'frozen-svc'))),
+        ...HOSTILE.map((name) => submit(inc(`svc-${name}`, 'rate_test', name))),
+        submit(inc('ordinary-frozen', 'rate_test', 'ordinary')),
+      ]);
+      for (const r of await Promise.all(frozen.map(result))) {
+        expect(r).toMatchObject({ outcome: 'blocked', decision: { event: 'FROZEN', reason: expect.stringContaining('hostile names') } });
+      }
+      expect(target.requests).toEqual([]);
+      let view = await coordinator().query(guardrailStateQuery);
+      expect(view.state.leases).toEqual({});
+      expect(view.state.executions).toEqual({});
 
-    // Unfrozen: each name runs, as incident id and service at once; the `__proto__` one fails, so
-    // its service's failure budget has a `__proto__` key to keep.
-    await coordinator().signal(unfreezeSignal, { by: 'carol' });
-    const failing = `DELETE /pods/pod-${pods + 1}`;
-    target.state.failing.add(failing);
-    for (const name of HOSTILE) expect((await result(await rerun(inc(name, 'rate_test', name)))).outcome, name).toBe(name === '__proto__' ? 'failed' : 'remediated');
-    target.state.failing.clear();
-    const failed = target.requests.filter((r) => `${r.method} ${r.path}` === failing).length;
-    expect(failed).toBeGreaterThan(0);
-    expect(deletes()).toBe(HOSTILE.length - 1 + failed);
-    view = await coordinator().query(guardrailStateQuery);
-    expect(Object.keys(view.state.serviceFailures)).toEqual(['__proto__']);
-    expect(view.state.serviceFailures['__proto__']).toHaveLength(1);
+      // Unfrozen: each name runs, as incident id and service at once; the `__proto__` one fails, so
+      // its service's failure budget has a `__proto__` key to keep.
+      await coordinator().signal(unfreezeSignal, { by: 'carol' });
+      const failing = `DELETE /pods/pod-${pods + 1}`;
+      target.state.failing.add(failing);
+      for (const name of HOSTILE)
+        expect((await result(await rerun(inc(name, 'rate_test', name)))).outcome, name).toBe(
+          name === '__proto__' ? 'failed' : 'remediated',
+        );
+      target.state.failing.clear();
+      const failed = target.requests.filter((r) => `${r.method} ${r.path}` === failing).length;
+      expect(failed).toBeGreaterThan(0);
+      expect(deletes()).toBe(HOSTILE.length - 1 + failed);
+      view = await coordinator().query(guardrailStateQuery);
+      expect(Object.keys(view.state.serviceFailures)).toEqual(['__proto__']);
+      expect(view.state.serviceFailures['__proto__']).toHaveLength(1);
 
-    // The rate limit (3 an hour per runbook and service) counts a hostile service as an ordinary one.
-    const limited = async (service: string) => {
-      const outcomes: string[] = [];
-      for (let n = 0; n < 3; n++) outcomes.push((await result(await submit(inc(`rl-${service}-${n}`, 'rate_test', service)))).outcome);
-      return outcomes;
-    };
-    for (const service of ['__proto__', 'constructor', 'ordinary']) {
-      // The hostile services already ran once above; the ordinary one gets its first run here.
-      if (service === 'ordinary') expect((await result(await submit(inc('rl-ordinary-first', 'rate_test', service)))).outcome).toBe('remediated');
-      expect(await limited(service), service).toEqual(['remediated', 'remediated', 'blocked']);
-    }
-    expect(deletes()).toBe(HOSTILE.length - 1 + failed + 2 + 2 + 3); // two more for each hostile service, three for the ordinary one
-    view = await coordinator().query(guardrailStateQuery);
-    expect(view.state.executions['rate-limited:__proto__']).toHaveLength(3);
-    expect(view.state.executions['rate-limited:constructor']).toHaveLength(3);
+      // The rate limit (3 an hour per runbook and service) counts a hostile service as an ordinary one.
+      const limited = async (service: string) => {
+        const outcomes: string[] = [];
+        for (let n = 0; n < 3; n++) outcomes.push((await result(await submit(inc(`rl-${service}-${n}`, 'rate_test', service)))).outcome);
+        return outcomes;
+      };
+      for (const service of ['__proto__', 'constructor', 'ordinary']) {
+        // The hostile services already ran once above; the ordinary one gets its first run here.
+        if (service === 'ordinary')
+          expect((await result(await submit(inc('rl-ordinary-first', 'rate_test', service)))).outcome).toBe('remediated');
+        expect(await limited(service), service).toEqual(['remediated', 'remediated', 'blocked']);
+      }
+      expect(deletes()).toBe(HOSTILE.length - 1 + failed + 2 + 2 + 3); // two more for each hostile service, three for the ordinary one
+      view = await coordinator().query(guardrailStateQuery);
+      expect(view.state.executions['rate-limited:__proto__']).toHaveLength(3);
+      expect(view.state.executions['rate-limited:constructor']).toHaveLength(3);
 
-    // Blast radius: a slow run on incident `__proto__` holds the one service slot; the same id
-    // again and another service are refused at once, as for any name.
-    const slow = await rerun(inc('__proto__', 'slow_test', 'toString'));
-    await waitUntil(async () => Object.keys((await coordinator().query(guardrailStateQuery)).state.leases).includes('__proto__'));
-    const again = await result(await rerun(inc('__proto__', 'rate_test', 'toString')));
-    expect(again).toMatchObject({ outcome: 'blocked', decision: { event: 'BLAST_LIMITED', reason: expect.stringContaining('incident __proto__ already holds') } });
-    const other = await result(await rerun(inc('constructor', 'rate_test', 'valueOf')));
-    expect(other).toMatchObject({ outcome: 'blocked', decision: { event: 'BLAST_LIMITED', reason: expect.stringContaining('toString already under remediation') } });
-    await env.sleep(HOUR + MINUTE);
-    expect((await result(slow)).outcome).toBe('remediated');
+      // Blast radius: a slow run on incident `__proto__` holds the one service slot; the same id
+      // again and another service are refused at once, as for any name.
+      const slow = await rerun(inc('__proto__', 'slow_test', 'toString'));
+      await waitUntil(async () => Object.keys((await coordinator().query(guardrailStateQuery)).state.leases).includes('__proto__'));
+      const again = await result(await rerun(inc('__proto__', 'rate_test', 'toString')));
+      expect(again).toMatchObject({
+        outcome: 'blocked',
+        decision: { event: 'BLAST_LIMITED', reason: expect.stringContaining('incident __proto__ already holds') },
+      });
+      const other = await result(await rerun(inc('constructor', 'rate_test', 'valueOf')));
+      expect(other).toMatchObject({
+        outcome: 'blocked',
+        decision: { event: 'BLAST_LIMITED', reason: expect.stringContaining('toString already under remediation') },
+      });
+      await env.sleep(HOUR + MINUTE);
+      expect((await result(slow)).outcome).toBe('remediated');
 
-    view = await coordinator().query(guardrailStateQuery);
-    expect(view.state.leases).toEqual({});
-    expect(view.state.breakers).toMatchObject({ 'rate-limited': { state: 'closed' }, slow: { state: 'closed' } });
-    expect(view.log.filter((e) => e.kind === 'granted').map((e) => e.incidentId)).toContain('__proto__');
-    expect(Object.getPrototypeOf({})).toBe(Object.prototype);
+      view = await coordinator().query(guardrailStateQuery);
+      expect(view.state.leases).toEqual({});
+      expect(view.state.breakers).toMatchObject({ 'rate-limited': { state: 'closed' }, slow: { state: 'closed' } });
+      expect(view.log.filter((e) => e.kind === 'granted').map((e) => e.incidentId)).toContain('__proto__');
+      expect(Object.getPrototypeOf({})).toBe(Object.prototype);
 
-    const runs = await coordinatorRuns(firstRunId);
-    expect(runs.length, 'the coordinator continued as new at least once').toBeGreaterThan(1);
-    for (const run of runs) {
-      expect(run.events, run.runId).not.toContain('workflowTaskFailedEventAttributes');
-      expect(run.events, run.runId).not.toContain('workflowExecutionFailedEventAttributes');
-    }
-  });
+      const runs = await coordinatorRuns(firstRunId);
+      expect(runs.length, 'the coordinator continued as new at least once').toBeGreaterThan(1);
+      for (const run of runs) {
+        expect(run.events, run.runId).not.toContain('workflowTaskFailedEventAttributes');
+        expect(run.events, run.runId).not.toContain('workflowExecutionFailedEventAttributes');
+      }
+    },
+  );
 });

@@ -31,7 +31,13 @@ import { buildRemediationWorker } from '../../worker/build-worker';
 const fixtures = join(import.meta.dirname, '../fixtures/workflow');
 const MINUTE = 60_000;
 // The worker's operator trusts these keys; eve's key is nobody's, and mallory is no runbook's approver.
-const keys = { alice: testKey('alice'), bob: testKey('bob'), carol: testKey('carol'), mallory: testKey('mallory'), gateway: testKey('approvals-web') };
+const keys = {
+  alice: testKey('alice'),
+  bob: testKey('bob'),
+  carol: testKey('carol'),
+  mallory: testKey('mallory'),
+  gateway: testKey('approvals-web'),
+};
 const eve = testKey('alice'); // claims to be alice, with a key the operator never listed
 
 let env: TestWorkflowEnvironment;
@@ -47,16 +53,23 @@ beforeAll(async () => {
   target = await startSimulatedCluster();
   scratch = mkdtempSync(join(tmpdir(), 'remediate-wf-'));
   webhook = await startWebhook();
-  catalogue = compileFixture(join(fixtures, 'runbooks.yaml'), {
-    TARGET: target.url,
-    RECORDER: join(fixtures, 'record-args.mjs'),
-    RECORD_FILE: join(scratch, 'args.jsonl'),
-  }, { allowedPrograms: ['node'] }); // the recorder is a node script: a launcher only the operator may allow
+  catalogue = compileFixture(
+    join(fixtures, 'runbooks.yaml'),
+    {
+      TARGET: target.url,
+      RECORDER: join(fixtures, 'record-args.mjs'),
+      RECORD_FILE: join(scratch, 'args.jsonl'),
+    },
+    { allowedPrograms: ['node'] },
+  ); // the recorder is a node script: a launcher only the operator may allow
   worker = await startWorker(env, {
     catalogue,
     config: { webhookUrls: [webhook.url], notifyLogPath: join(scratch, 'notifications.jsonl') },
     policy: { limits: { maxConcurrent: 10, maxServices: 10 } },
-    operator: { approverGroups: { sre: ['bob'] }, trust: trustOf(Object.values(keys), [{ principal: 'approvals-web', vouchesFor: ['alice'] }]) },
+    operator: {
+      approverGroups: { sre: ['bob'] },
+      trust: trustOf(Object.values(keys), [{ principal: 'approvals-web', vouchesFor: ['alice'] }]),
+    },
   });
 });
 
@@ -83,20 +96,50 @@ beforeEach(() => {
 function seedIncident(n: 1 | 2 | 3 | 4, extra: Partial<Incident> = {}): Incident {
   seq += 1;
   const base = {
-    1: incident({ id: 'INC001', root_cause: 'CrashLoopBackOff', confidence: 0.95, service: 'api-server', context: { pod_name: 'api-server-abc123', namespace: 'production' } }),
-    2: incident({ id: 'INC002', root_cause: 'high_cpu', confidence: 0.75, service: 'worker', context: { deployment: 'worker', namespace: 'production', new_replicas: 5, old_replicas: 3 } }),
-    3: incident({ id: 'INC003', root_cause: 'error_rate_spike_after_deploy', confidence: 0.92, service: 'checkout', context: { deployment: 'checkout', namespace: 'production' } }),
+    1: incident({
+      id: 'INC001',
+      root_cause: 'CrashLoopBackOff',
+      confidence: 0.95,
+      service: 'api-server',
+      context: { pod_name: 'api-server-abc123', namespace: 'production' },
+    }),
+    2: incident({
+      id: 'INC002',
+      root_cause: 'high_cpu',
+      confidence: 0.75,
+      service: 'worker',
+      context: { deployment: 'worker', namespace: 'production', new_replicas: 5, old_replicas: 3 },
+    }),
+    3: incident({
+      id: 'INC003',
+      root_cause: 'error_rate_spike_after_deploy',
+      confidence: 0.92,
+      service: 'checkout',
+      context: { deployment: 'checkout', namespace: 'production' },
+    }),
     4: incident({ id: 'INC004', root_cause: 'unknown_issue', confidence: 0.6, service: 'auth', context: {} }),
   }[n];
   // A service of its own per test: guardrail state (rate limits, cooldowns) is real and shared by this file's worker.
-  return { ...base, ...extra, id: `${extra.id ?? base.id}-${seq}`, service: `${base.service}-${seq}`, services: [`${base.service}-${seq}`] };
+  return {
+    ...base,
+    ...extra,
+    id: `${extra.id ?? base.id}-${seq}`,
+    service: `${base.service}-${seq}`,
+    services: [`${base.service}-${seq}`],
+  };
 }
 
 /** `by`: the submitter signs the submission with their key. */
 async function submit(inc: Incident, by?: keyof typeof keys) {
   let submission;
   if (by) {
-    const text = submissionStatementText({ kind: 'remediate.submission', version: 1, incidentId: inc.id, incidentSha256: incidentSha256(inc), at: (await clockOf(env)).toISOString() });
+    const text = submissionStatementText({
+      kind: 'remediate.submission',
+      version: 1,
+      incidentId: inc.id,
+      incidentSha256: incidentSha256(inc),
+      at: (await clockOf(env)).toISOString(),
+    });
     submission = { statement: text, signature: keys[by].sign(text) };
   }
   return await submitIncident(env.client, { incident: inc, ...(submission ? { submission } : {}), taskQueue: worker.taskQueue });
@@ -210,10 +253,15 @@ describe('approvals', () => {
       expect.stringContaining('is not in allowed_signers'),
       expect.stringContaining('submitted this incident'),
     ]);
-    expect(result.events.find((e) => e.type === 'SUBMITTED')).toMatchObject({ actor: 'bob', message: expect.stringContaining('submitted by bob (signed)') });
+    expect(result.events.find((e) => e.type === 'SUBMITTED')).toMatchObject({
+      actor: 'bob',
+      message: expect.stringContaining('submitted by bob (signed)'),
+    });
     expect(eventTypes(result)).toEqual(expect.arrayContaining(['ESCALATED', 'APPROVAL_EXPIRED']));
     expect((await env.currentTimeMs()) - started).toBeGreaterThanOrEqual(30 * MINUTE);
-    expect(webhook.received.some((m) => m.notification.incidentId === result.incidentId && m.notification.kind === 'escalation')).toBe(true);
+    expect(webhook.received.some((m) => m.notification.incidentId === result.incidentId && m.notification.kind === 'escalation')).toBe(
+      true,
+    );
   });
 
   it('a quorum of two needs two different keys: the same key twice counts once', async () => {
@@ -271,11 +319,25 @@ describe('approvals', () => {
   it("a submitter's own catalogue and approvers never reach the workflow, and unsigned signals are refused", async () => {
     // The attack: a copy of the catalogue in which rollback-deployment is LOW risk, and a policy that makes anyone an approver.
     const inc = seedIncident(3);
-    const lowRisk = { ...catalogue, runbooks: catalogue.runbooks.map((r) => (r.id === 'rollback-deployment' ? { ...r, risk: 'LOW' as const, mode: 'auto' as const } : r)) };
+    const lowRisk = {
+      ...catalogue,
+      runbooks: catalogue.runbooks.map((r) => (r.id === 'rollback-deployment' ? { ...r, risk: 'LOW' as const, mode: 'auto' as const } : r)),
+    };
     const handle = await env.client.workflow.start('remediateIncident', {
       workflowId: `incident-${inc.id}`,
       taskQueue: worker.taskQueue,
-      args: [{ incident: inc, catalogue: lowRisk, policy: { defaultApprovers: ['anyone'], approverGroups: { sre: ['anyone'] }, namespace: 'default', limits: { maxConcurrent: 99, maxServices: 99 } } }],
+      args: [
+        {
+          incident: inc,
+          catalogue: lowRisk,
+          policy: {
+            defaultApprovers: ['anyone'],
+            approverGroups: { sre: ['anyone'] },
+            namespace: 'default',
+            limits: { maxConcurrent: 99, maxServices: 99 },
+          },
+        },
+      ],
     });
     const status = await waitForPhase(handle, 'awaiting_approval');
     expect(status.decision).toMatchObject({ decision: 'approval_required' });
@@ -286,7 +348,10 @@ describe('approvals', () => {
     expect(target.requests.filter((r) => r.method === 'POST')).toHaveLength(0);
     await reject(handle, 'alice', 'test done');
     const result = await handle.result();
-    expect(refusals(result)).toEqual([expect.stringContaining('unsigned approve signal naming anyone refused'), expect.stringContaining('unsigned approve signal naming (nobody) refused')]);
+    expect(refusals(result)).toEqual([
+      expect.stringContaining('unsigned approve signal naming anyone refused'),
+      expect.stringContaining('unsigned approve signal naming (nobody) refused'),
+    ]);
   });
 
   it('a malformed update is refused, and the workflow still expires to manual on time', async () => {
@@ -295,7 +360,10 @@ describe('approvals', () => {
     await waitForPhase(handle, 'awaiting_approval');
     for (const junk of [{ by: 1 }, 'x', 42, [], { statement: 7, signature: [] }]) expect((await decide(handle, junk)).counted).toBe(false);
     // Too large to be a statement: the validator refuses it before it reaches history, and says why.
-    expect(await sendDecision(handle, { statement: 'x'.repeat(20_000), signature: '' })).toMatchObject({ counted: false, message: expect.stringMatching(/at most 16384/) });
+    expect(await sendDecision(handle, { statement: 'x'.repeat(20_000), signature: '' })).toMatchObject({
+      counted: false,
+      message: expect.stringMatching(/at most 16384/),
+    });
     const result = await handle.result();
     expect(result.outcome).toBe('expired');
     expect((await env.currentTimeMs()) - started).toBeGreaterThanOrEqual(30 * MINUTE);
@@ -321,7 +389,9 @@ describe('approvals', () => {
       await waitForState(first.workers.remediation, 'STOPPED');
       const upgraded: CompiledCatalogue = {
         version: 'f'.repeat(64),
-        runbooks: catalogue.runbooks.map((r) => (r.id === 'rollback-deployment' ? { ...r, version: 'e'.repeat(64), risk: 'LOW' as const, mode: 'auto' as const } : r)),
+        runbooks: catalogue.runbooks.map((r) =>
+          r.id === 'rollback-deployment' ? { ...r, version: 'e'.repeat(64), risk: 'LOW' as const, mode: 'auto' as const } : r,
+        ),
       };
       const next = await buildRemediationWorker({ ...first.plan, catalogue: upgraded });
       const result = await next.runUntil(async () => {
@@ -364,13 +434,19 @@ describe('safety', () => {
     expect((await handle.result()).outcome).toBe('rolled_back');
     const history = await handle.fetchHistory();
     expect(readRecord(history).input.formatVersion).toBe(HISTORY_FORMAT.current);
-    const requests = (history.events ?? []).flatMap((e) => (e.activityTaskScheduledEventAttributes?.activityType?.name === 'runAction' ? [decodeFirst(e.activityTaskScheduledEventAttributes.input)] : []));
+    const requests = (history.events ?? []).flatMap((e) =>
+      e.activityTaskScheduledEventAttributes?.activityType?.name === 'runAction'
+        ? [decodeFirst(e.activityTaskScheduledEventAttributes.input)]
+        : [],
+    );
     expect(requests.map((r) => [Reflect.get(Object(r), 'step'), Reflect.get(Object(r), 'stage')])).toEqual([
       ['capture', 'action'],
       ['scale', 'action'],
       ['restore', 'rollback'],
     ]);
-    const actions = buildTimeline(history).entries.filter((e) => e.kind === 'action').map((e) => e.summary.split(':')[0]);
+    const actions = buildTimeline(history)
+      .entries.filter((e) => e.kind === 'action')
+      .map((e) => e.summary.split(':')[0]);
     expect(actions).toEqual(['action capture', 'action scale', 'rollback action restore']);
   });
 
@@ -388,7 +464,9 @@ describe('safety', () => {
     expect(result.outcome).toBe('failed');
     expect(eventTypes(result)).toEqual(expect.arrayContaining(['STEP_FAILED', 'ROLLBACK_FAILED', 'FAILED']));
     expect(target.requests.filter((r) => r.method === 'PUT')).toHaveLength(2);
-    const critical = webhook.received.filter((m) => m.notification.incidentId === result.incidentId && m.notification.kind === 'rollback_failed');
+    const critical = webhook.received.filter(
+      (m) => m.notification.incidentId === result.incidentId && m.notification.kind === 'rollback_failed',
+    );
     expect(critical).toHaveLength(1);
   });
 
@@ -408,10 +486,19 @@ describe('safety', () => {
   it('a placeholder injection attempt is one argument of one command', async () => {
     const marker = join(scratch, 'pwned');
     const result = await run(
-      incident({ id: `INJ-${++seq}`, root_cause: 'record_args', confidence: 0.9, service: 'api', context: { pod_name: `x; touch ${marker}`, namespace: 'production' } }),
+      incident({
+        id: `INJ-${++seq}`,
+        root_cause: 'record_args',
+        confidence: 0.9,
+        service: 'api',
+        context: { pod_name: `x; touch ${marker}`, namespace: 'production' },
+      }),
     );
     expect(result.outcome).toBe('remediated');
-    const calls = readFileSync(join(scratch, 'args.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    const calls = readFileSync(join(scratch, 'args.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(calls.at(-1)).toEqual([`x; touch ${marker}`, '-n', 'production']);
     expect(existsSync(marker)).toBe(false);
   });
@@ -419,7 +506,15 @@ describe('safety', () => {
 
 describe('step errors are step results', () => {
   it('a value that would be an option in argv, or a dot-segment in a URL, is refused before anything runs', async () => {
-    const optionLike = await run(incident({ id: `OPT-${++seq}`, root_cause: 'record_args', confidence: 0.9, service: `api-${seq}`, context: { pod_name: '--all', namespace: 'production' } }));
+    const optionLike = await run(
+      incident({
+        id: `OPT-${++seq}`,
+        root_cause: 'record_args',
+        confidence: 0.9,
+        service: `api-${seq}`,
+        context: { pod_name: '--all', namespace: 'production' },
+      }),
+    );
     expect(optionLike.outcome).toBe('aborted');
     expect(optionLike.events.find((e) => e.type === 'CONTEXT_INVALID')?.message).toMatch(/--all.*starts with "-"/);
     const dots = await run(seedIncident(1, { context: { pod_name: '..', namespace: 'production' } }));
@@ -432,28 +527,58 @@ describe('step errors are step results', () => {
     let deep: unknown = 'leaf';
     for (let i = 0; i < 40; i++) deep = { inner: deep };
     const inc = { ...seedIncident(1), context: { pod_name: 'api-server-abc123', namespace: 'production', deep } };
-    const handle = await env.client.workflow.start('remediateIncident', { workflowId: `incident-${inc.id}`, taskQueue: worker.taskQueue, args: [{ incident: inc }] });
+    const handle = await env.client.workflow.start('remediateIncident', {
+      workflowId: `incident-${inc.id}`,
+      taskQueue: worker.taskQueue,
+      args: [{ incident: inc }],
+    });
     const result: RemediationResult = await handle.result();
     expect(result).toMatchObject({ outcome: 'blocked', decision: { decision: 'blocked', event: 'INPUT_REFUSED' } });
     expect(result.decision.reason).toContain('nested deeper than 8 levels');
     expect(target.requests).toHaveLength(0);
   });
 
-  it.each(['rollback_cannot_render', 'rollback_cannot_render_exec', 'rollback_cannot_render_kubernetes'])('%s: a rollback that cannot be rendered fails as a rollback: ROLLBACK_FAILED, one critical alert, the workflow completes', async (rootCause) => {
-    target.state.failing.add('PUT /deployments/worker/scale');
-    const result = await run(incident({ id: `RB-${++seq}`, root_cause: rootCause, confidence: 0.9, service: `worker-${seq}`, context: { deployment: 'worker', namespace: 'production', new_replicas: 5 } }));
-    expect(result.outcome).toBe('failed');
-    expect(result.events.find((e) => e.type === 'ROLLBACK_FAILED')?.message).toMatch(/restore failed: cannot be rendered: .*steps\.scale\.previous/);
-    // The action was tried (once, plus its retries as the runbook allows), the rollback never reached the target.
-    expect(target.requests.filter((r) => r.method === 'PUT')).toHaveLength(1);
-    expect(webhook.received.filter((m) => m.notification.incidentId === result.incidentId && m.notification.kind === 'rollback_failed')).toHaveLength(1);
-  });
+  it.each(['rollback_cannot_render', 'rollback_cannot_render_exec', 'rollback_cannot_render_kubernetes'])(
+    '%s: a rollback that cannot be rendered fails as a rollback: ROLLBACK_FAILED, one critical alert, the workflow completes',
+    async (rootCause) => {
+      target.state.failing.add('PUT /deployments/worker/scale');
+      const result = await run(
+        incident({
+          id: `RB-${++seq}`,
+          root_cause: rootCause,
+          confidence: 0.9,
+          service: `worker-${seq}`,
+          context: { deployment: 'worker', namespace: 'production', new_replicas: 5 },
+        }),
+      );
+      expect(result.outcome).toBe('failed');
+      expect(result.events.find((e) => e.type === 'ROLLBACK_FAILED')?.message).toMatch(
+        /restore failed: cannot be rendered: .*steps\.scale\.previous/,
+      );
+      // The action was tried (once, plus its retries as the runbook allows), the rollback never reached the target.
+      expect(target.requests.filter((r) => r.method === 'PUT')).toHaveLength(1);
+      expect(
+        webhook.received.filter((m) => m.notification.incidentId === result.incidentId && m.notification.kind === 'rollback_failed'),
+      ).toHaveLength(1);
+    },
+  );
 
   it('when: skips a false check and a false action, and runs the true ones, at run time as the plan says', async () => {
-    const result = await run(incident({ id: `WHEN-${++seq}`, root_cause: 'guarded_steps', confidence: 0.9, service: `worker-${seq}`, context: { deployment: 'worker', new_replicas: 4 } }));
+    const result = await run(
+      incident({
+        id: `WHEN-${++seq}`,
+        root_cause: 'guarded_steps',
+        confidence: 0.9,
+        service: `worker-${seq}`,
+        context: { deployment: 'worker', new_replicas: 4 },
+      }),
+    );
     expect(result.outcome).toBe('remediated');
     expect(result.events.map((e) => e.message)).toEqual(
-      expect.arrayContaining([expect.stringMatching(/pre-check deployment_exists: skipped: context\.new_replicas > 100 is false/), 'never skipped: context.new_replicas > 100 is false']),
+      expect.arrayContaining([
+        expect.stringMatching(/pre-check deployment_exists: skipped: context\.new_replicas > 100 is false/),
+        'never skipped: context.new_replicas > 100 is false',
+      ]),
     );
     expect(target.requests.filter((r) => r.method === 'POST')).toHaveLength(0);
     expect(target.requests.filter((r) => r.method === 'PUT').map((r) => r.body)).toEqual([{ replicas: 4 }]);

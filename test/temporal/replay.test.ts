@@ -11,7 +11,9 @@ import { replayWorkflowId } from '../../client/replay';
 import { HISTORIES_DIR } from '../harness/histories';
 import { workflowBundle } from '../harness/temporal';
 
-const files = readdirSync(HISTORIES_DIR).filter((name) => name.endsWith('.json')).sort();
+const files = readdirSync(HISTORIES_DIR)
+  .filter((name) => name.endsWith('.json'))
+  .sort();
 
 describe('recorded histories replay with the current workflow code', () => {
   it('has recorded histories of the main paths', () => {

@@ -2,7 +2,7 @@
  * Proof that the project's own provisioned servers are real Temporal: time skipping on the
  * Java test server; timers, signals, queries and worker failover on the dev server.
  */
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { type TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync } from 'node:fs';
@@ -29,9 +29,7 @@ describe('time-skipping test server', () => {
     const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: workflowBundle(), activities });
     const serverTimeBefore = await env.currentTimeMs();
     const wallBefore = Date.now();
-    const result = await worker.runUntil(
-      env.client.workflow.execute(sleepThenStamp, { args: [HOUR], taskQueue, workflowId: taskQueue }),
-    );
+    const result = await worker.runUntil(env.client.workflow.execute(sleepThenStamp, { args: [HOUR], taskQueue, workflowId: taskQueue }));
     expect(result.after - result.before).toBeGreaterThanOrEqual(HOUR);
     expect((await env.currentTimeMs()) - serverTimeBefore).toBeGreaterThanOrEqual(HOUR);
     expect(result.activity).toBe('after-sleep@attempt1');
@@ -90,11 +88,18 @@ describe('dev server', () => {
 function startWorkerProcess(taskQueue: string): { child: ChildProcess; ready: boolean } {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(import.meta.dirname, '../harness/worker-process.ts'), inject('devServerAddress'), taskQueue, workflowBundle().codePath],
+    [
+      '--import',
+      'tsx',
+      join(import.meta.dirname, '../harness/worker-process.ts'),
+      inject('devServerAddress'),
+      taskQueue,
+      workflowBundle().codePath,
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const handle = { child, ready: false };
-  child.stdout!.on('data', (chunk: Buffer) => {
+  child.stdout.on('data', (chunk: Buffer) => {
     if (chunk.toString().includes('worker-ready')) handle.ready = true;
   });
   return handle;

@@ -13,7 +13,6 @@ import { freePort } from '../../toolchain/ports';
 
 let server: RunningDevServer;
 
-
 beforeAll(async () => {
   server = await startDevServer({
     temporalCli: findTemporalCli()!.path,

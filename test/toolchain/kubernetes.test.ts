@@ -4,7 +4,7 @@ import { stagingModules } from '../../toolchain/kubernetes-binaries';
 import { kubernetesTarget } from '../../toolchain/kubernetes-target';
 
 describe('stagingModules', () => {
-  it("lists exactly the modules k8s.io/kubernetes requires at the placeholder v0.0.0", () => {
+  it('lists exactly the modules k8s.io/kubernetes requires at the placeholder v0.0.0', () => {
     const goMod = [
       'module k8s.io/kubernetes',
       'require (',

@@ -4,7 +4,13 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseAllowedSigners } from '../../dsl/trust/allowed-signers';
 import { DEFAULT_GUARDRAIL_POLICY, loadGuardrailPolicy, PolicyFileError as ReexportedError } from '../../worker/guardrail-policy';
-import { loadOperatorPolicy, operatorPolicyFile, parseOperatorPolicy, PolicyFileError, type PolicyError } from '../../worker/operator-policy';
+import {
+  loadOperatorPolicy,
+  operatorPolicyFile,
+  parseOperatorPolicy,
+  PolicyFileError,
+  type PolicyError,
+} from '../../worker/operator-policy';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/operator-policy/', import.meta.url));
 const FULL = `${FIXTURES}policy.yaml`;
@@ -49,7 +55,11 @@ function onlyError(text: string, readFile?: (path: string) => string): PolicyErr
 describe('operator policy: defaults', () => {
   it('without a file: the built-in limits, budget 5 per 60 min, nothing else, 15 min statements', () => {
     const policy = loadOperatorPolicy(undefined);
-    expect(policy.guardrails).toEqual({ limits: { maxConcurrent: 3, maxServices: 1 }, failureBudget: { maxFailures: 5, windowMs: 3_600_000 }, changeWindows: [] });
+    expect(policy.guardrails).toEqual({
+      limits: { maxConcurrent: 3, maxServices: 1 },
+      failureBudget: { maxFailures: 5, windowMs: 3_600_000 },
+      changeWindows: [],
+    });
     expect(policy.approvers.defaults).toEqual([]);
     expect(Object.keys(policy.approvers.groups)).toEqual([]);
     expect(Object.getPrototypeOf(policy.approvers.groups)).toBeNull();
@@ -94,7 +104,15 @@ describe('operator policy: a full file', () => {
           outside: 'approval',
         },
         // Defaults: a name, UTC, every day, wait.
-        { name: 'window-2', timeZone: 'UTC', days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], start: '09:00', end: '17:00', appliesTo: { risks: ['LOW'] }, outside: 'wait' },
+        {
+          name: 'window-2',
+          timeZone: 'UTC',
+          days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'],
+          start: '09:00',
+          end: '17:00',
+          appliesTo: { risks: ['LOW'] },
+          outside: 'wait',
+        },
       ],
     });
     expect(policy.approvers.defaults).toEqual(['alice', 'group:sre']);
@@ -166,13 +184,17 @@ describe('operator policy: fails closed, located', () => {
   });
 
   it('a bad time zone is located at the time zone', () => {
-    const e = onlyError('change_windows:\n  - name: night\n    time_zone: Mars/Olympus\n    start: "22:00"\n    end: "06:00"\n    applies_to: { risks: [LOW] }\n');
+    const e = onlyError(
+      'change_windows:\n  - name: night\n    time_zone: Mars/Olympus\n    start: "22:00"\n    end: "06:00"\n    applies_to: { risks: [LOW] }\n',
+    );
     expect(e).toMatchObject({ line: 3, column: 16, path: 'change_windows[0].time_zone' });
     expect(e.message).toContain('unknown time zone "Mars/Olympus"');
   });
 
   it('a bad start time and an unknown day are located at their values', () => {
-    const errors = errorsOf('change_windows:\n  - start: "25:00"\n    end: "06:00"\n    days: [mon, funday]\n    applies_to: { risks: [LOW] }\n');
+    const errors = errorsOf(
+      'change_windows:\n  - start: "25:00"\n    end: "06:00"\n    days: [mon, funday]\n    applies_to: { risks: [LOW] }\n',
+    );
     expect(errors.map((e) => [e.path, e.line, e.column])).toEqual([
       ['change_windows[0].start', 2, 12],
       ['change_windows[0].days[1]', 4, 17],
@@ -232,7 +254,13 @@ describe('operator policy: fails closed, located', () => {
     // Where parseAllowedSigners says, in that file's coordinates.
     const [expected] = parseAllowedSigners(signers).errors;
     expect(expected!.line).toBe(line);
-    expect(e).toEqual({ file: 'conf/allowed_signers', line, column: expected!.column, path: 'allowed_signers', message: expected!.message });
+    expect(e).toEqual({
+      file: 'conf/allowed_signers',
+      line,
+      column: expected!.column,
+      path: 'allowed_signers',
+      message: expected!.message,
+    });
     expect(e.message).toContain('only ssh-ed25519 keys are accepted');
   });
 
@@ -256,7 +284,12 @@ describe('operator policy: fails closed, located', () => {
   });
 
   it('a file that is not a map, an unreadable or oversized policy file', () => {
-    expect(onlyError('- limits\n')).toMatchObject({ line: 1, column: 1, path: '(root)', message: 'expected a map of fields, found a list of 1 item' });
+    expect(onlyError('- limits\n')).toMatchObject({
+      line: 1,
+      column: 1,
+      path: '(root)',
+      message: 'expected a map of fields, found a list of 1 item',
+    });
     expect(onlyError(`# ${'x'.repeat(1024 * 1024)}\n`).message).toContain('larger than 1 MiB');
     expect(onlyError('limits: {}\n# \0\n')).toMatchObject({ line: 2, column: 3 });
     expect(() => loadOperatorPolicy(`${FIXTURES}absent.yaml`)).toThrow(/absent\.yaml:1:1: \(root\): cannot read the policy file/);
@@ -264,7 +297,12 @@ describe('operator policy: fails closed, located', () => {
 
   it('a bad web_ui_url', () => {
     const e = onlyError('web_ui_url: ftp://example\n');
-    expect(e).toMatchObject({ line: 1, column: 13, path: 'web_ui_url', message: 'expected an http:// or https:// URL, found "ftp://example"' });
+    expect(e).toMatchObject({
+      line: 1,
+      column: 13,
+      path: 'web_ui_url',
+      message: 'expected an http:// or https:// URL, found "ftp://example"',
+    });
     expect(onlyError('web_ui_url: "http://exa mple"\n').path).toBe('web_ui_url');
   });
 });
@@ -282,7 +320,10 @@ describe('operator policy: hostile names', () => {
 
   it('group:constructor without a group of that name is an unknown group', () => {
     const e = onlyError('approvers:\n  default: ["group:constructor"]\n');
-    expect(e).toMatchObject({ path: 'approvers.default[0]', message: 'unknown group "constructor"; no groups are defined under approvers.groups' });
+    expect(e).toMatchObject({
+      path: 'approvers.default[0]',
+      message: 'unknown group "constructor"; no groups are defined under approvers.groups',
+    });
   });
 
   it('__proto__ as a key of a closed object is an unknown field', () => {

@@ -19,9 +19,18 @@ describe('approval rules', () => {
 
   it('refuses strangers, self-approval, empty names and approvals for another plan', () => {
     const allowed = authorisedApprovers(approval, [], groups);
-    expect(judgeActor({ by: 'mallory', allowed, currentPlanHash: 'p1' })).toMatchObject({ counts: false, why: expect.stringContaining('not an authorised') });
-    expect(judgeActor({ by: 'bob', allowed, submittedBy: 'Bob', currentPlanHash: 'p1' })).toMatchObject({ counts: false, why: expect.stringContaining('submitted') });
+    expect(judgeActor({ by: 'mallory', allowed, currentPlanHash: 'p1' })).toMatchObject({
+      counts: false,
+      why: expect.stringContaining('not an authorised'),
+    });
+    expect(judgeActor({ by: 'bob', allowed, submittedBy: 'Bob', currentPlanHash: 'p1' })).toMatchObject({
+      counts: false,
+      why: expect.stringContaining('submitted'),
+    });
     expect(judgeActor({ by: '  ', allowed, currentPlanHash: 'p1' })).toMatchObject({ counts: false });
-    expect(judgeActor({ by: 'alice', allowed, shownPlanHash: 'p0', currentPlanHash: 'p1' })).toMatchObject({ counts: false, why: expect.stringContaining('plan') });
+    expect(judgeActor({ by: 'alice', allowed, shownPlanHash: 'p0', currentPlanHash: 'p1' })).toMatchObject({
+      counts: false,
+      why: expect.stringContaining('plan'),
+    });
   });
 });

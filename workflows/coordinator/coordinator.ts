@@ -15,7 +15,17 @@
  * It runs on its own task queue and worker, so a storm of remediations cannot starve it.
  */
 import { allHandlersFinished, condition, continueAsNew, patched, setHandler, workflowInfo } from '@temporalio/workflow';
-import { expire, handleRequest, parseGuardrailRequest, prioritise, revoke, serveWaiting, type GuardrailRequest, type Noted, type Outgoing } from '../../dsl/guardrail-protocol';
+import {
+  expire,
+  handleRequest,
+  parseGuardrailRequest,
+  prioritise,
+  revoke,
+  serveWaiting,
+  type GuardrailRequest,
+  type Noted,
+  type Outgoing,
+} from '../../dsl/guardrail-protocol';
 import { acquire, advance, emptyState, nextDeadline, release, resetBreaker, restoreState, snapshotOf } from '../../dsl/guardrail-state';
 import {
   acquireUpdate,
@@ -76,8 +86,18 @@ async function batchedCoordinator(input: GuardrailCoordinatorInput): Promise<voi
     // A grant nobody can receive is void: its run is gone, so the slot goes back at once.
     const { reply } = undelivered;
     if (reply.kind !== 'verdict' || reply.verdict.kind !== 'granted') return;
-    const lease = release(state, { incidentId: reply.verdict.lease.incidentId, leaseId: reply.verdict.lease.leaseId, result: 'no_action' }, Date.now());
-    if (lease) note({ kind: 'released', incidentId: lease.incidentId, runbook: lease.runbook, detail: `grant undeliverable: ${lease.workflowId} is gone` });
+    const lease = release(
+      state,
+      { incidentId: reply.verdict.lease.incidentId, leaseId: reply.verdict.lease.leaseId, result: 'no_action' },
+      Date.now(),
+    );
+    if (lease)
+      note({
+        kind: 'released',
+        incidentId: lease.incidentId,
+        runbook: lease.runbook,
+        detail: `grant undeliverable: ${lease.workflowId} is gone`,
+      });
   });
   const apply = ({ out, noted }: { out: Outgoing[]; noted: Noted[] }) => {
     for (const entry of noted) note(entry);
@@ -124,7 +144,10 @@ async function batchedCoordinator(input: GuardrailCoordinatorInput): Promise<voi
     alarm.set(nextDeadline(state, policy, now) ?? now + IDLE_WAKE_MS, now);
     await condition(() =>
       handingOver
-        ? (inbox.length > MAX_CARRIED_REQUESTS && outbox.room() > 0) || (outbox.idle() && allHandlersFinished()) || alarm.fired || operatorChanged
+        ? (inbox.length > MAX_CARRIED_REQUESTS && outbox.room() > 0) ||
+          (outbox.idle() && allHandlersFinished()) ||
+          alarm.fired ||
+          operatorChanged
         : (inbox.length > 0 && outbox.room() > 0) || alarm.fired || operatorChanged,
     );
     alarm.take();
@@ -138,7 +161,8 @@ async function batchedCoordinator(input: GuardrailCoordinatorInput): Promise<voi
       operatorChanged = true;
     });
     setHandler(freezeSignal, (freeze) => {
-      if (typeof freeze?.by !== 'string' || typeof freeze.reason !== 'string') return note({ kind: 'refused', detail: 'malformed freeze signal' });
+      if (typeof freeze?.by !== 'string' || typeof freeze.reason !== 'string')
+        return note({ kind: 'refused', detail: 'malformed freeze signal' });
       const untilMs = typeof freeze.untilMs === 'number' && Number.isFinite(freeze.untilMs) ? freeze.untilMs : undefined;
       state.freeze = { by: freeze.by, reason: freeze.reason, untilMs, sinceMs: Date.now() };
       note({ kind: 'frozen', detail: `by ${freeze.by}: ${freeze.reason}` });
@@ -177,7 +201,8 @@ async function batchedCoordinator(input: GuardrailCoordinatorInput): Promise<voi
       },
       {
         validator: (request) => {
-          if (!request?.incidentId || !request.runbook?.id || !request.incident?.service) throw new Error('acquire needs incidentId, runbook and incident');
+          if (!request?.incidentId || !request.runbook?.id || !request.incident?.service)
+            throw new Error('acquire needs incidentId, runbook and incident');
         },
       },
     );
@@ -188,4 +213,3 @@ async function batchedCoordinator(input: GuardrailCoordinatorInput): Promise<voi
     });
   }
 }
-

@@ -43,13 +43,16 @@ export async function legacyCoordinator(input: GuardrailCoordinatorInput): Promi
         kind: verdict.granted ? 'granted' : 'denied',
         incidentId: request.incidentId,
         runbook: request.runbook.id,
-        detail: verdict.granted ? `${request.incident.service}${verdict.lease.trial ? ' (half-open trial)' : ''}` : `${verdict.event}: ${verdict.reason}`,
+        detail: verdict.granted
+          ? `${request.incident.service}${verdict.lease.trial ? ' (half-open trial)' : ''}`
+          : `${verdict.event}: ${verdict.reason}`,
       });
       return verdict;
     },
     {
       validator: (request) => {
-        if (!request?.incidentId || !request.runbook?.id || !request.incident?.service) throw new Error('acquire needs incidentId, runbook and incident');
+        if (!request?.incidentId || !request.runbook?.id || !request.incident?.service)
+          throw new Error('acquire needs incidentId, runbook and incident');
       },
     },
   );
@@ -80,7 +83,12 @@ export async function legacyCoordinator(input: GuardrailCoordinatorInput): Promi
   for (;;) {
     const now = Date.now();
     for (const lease of advance(state, policy, now, 'no_action')) {
-      note({ kind: 'lease_expired', incidentId: lease.incidentId, runbook: lease.runbook, detail: `${lease.workflowId} never released its slot` });
+      note({
+        kind: 'lease_expired',
+        incidentId: lease.incidentId,
+        runbook: lease.runbook,
+        detail: `${lease.workflowId} never released its slot`,
+      });
     }
     if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > historyLimit) {
       await condition(allHandlersFinished);

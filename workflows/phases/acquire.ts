@@ -13,7 +13,7 @@ export type Held = Cleared;
 
 export async function acquire(run: Run, cleared: Cleared): Promise<PhaseResult<Held>> {
   const { runbook } = cleared;
-  for (let current = cleared; ; ) {
+  for (let current = cleared; ;) {
     const verdict = await run.access.takeSlot({
       incident: run.incident,
       runbook,
@@ -36,14 +36,23 @@ export async function acquire(run: Run, cleared: Cleared): Promise<PhaseResult<H
 }
 
 /** Outside the change window: wait for it, or have a human approve acting now; what to ask the coordinator next. */
-async function outsideWindow(run: Run, current: Cleared, verdict: Extract<SlotVerdict, { kind: 'outside_window' }>): Promise<PhaseResult<Cleared>> {
+async function outsideWindow(
+  run: Run,
+  current: Cleared,
+  verdict: Extract<SlotVerdict, { kind: 'outside_window' }>,
+): Promise<PhaseResult<Cleared>> {
   if (verdict.outside === 'wait' && verdict.opensAtMs !== undefined) {
     run.audit.record('OUTSIDE_CHANGE_WINDOW', `${verdict.reason}; waiting for it`);
     await sleep(Math.max(1, verdict.opensAtMs - Date.now()));
     return proceed(current);
   }
   if (current.humanApproved) {
-    return await stop(run, current.runbook, { decision: 'blocked', event: 'BLAST_LIMITED', runbook: current.runbook.id, reason: verdict.reason }, '');
+    return await stop(
+      run,
+      current.runbook,
+      { decision: 'blocked', event: 'BLAST_LIMITED', runbook: current.runbook.id, reason: verdict.reason },
+      '',
+    );
   }
   run.audit.record('OUTSIDE_CHANGE_WINDOW', `${verdict.reason}; asking a human instead`);
   const answer = await seekApproval(run, current.runbook, current.plan, verdict.reason);

@@ -43,8 +43,25 @@ export async function admit(start: RunStart, input: RemediationInput): Promise<P
   const renderer = rendererFor(patched('placeholder-rules'));
   const batched = patched('batched-guardrails');
   const { catalogue, policy, submittedBy } = context;
-  const notify = notifier({ incident, workflowId: start.workflowId, policy, audit, localChecks, runbookId: () => start.progress.runbookId() });
-  return proceed({ ...start, catalogue, policy, submittedBy, renderer, localChecks, batched, access: guardrailAccess(start, context, batched), notify });
+  const notify = notifier({
+    incident,
+    workflowId: start.workflowId,
+    policy,
+    audit,
+    localChecks,
+    runbookId: () => start.progress.runbookId(),
+  });
+  return proceed({
+    ...start,
+    catalogue,
+    policy,
+    submittedBy,
+    renderer,
+    localChecks,
+    batched,
+    access: guardrailAccess(start, context, batched),
+    notify,
+  });
 }
 
 /** The worker's catalogue and policy, recorded by a local activity; the submitter as its signature says. */
@@ -53,10 +70,14 @@ async function workersContext({ incident, audit, gate }: RunStart, input: Remedi
   const trust = policy.trust ?? NO_TRUST;
   gate.trustWith(trust);
   const submitter = describeSubmitter(input.submission, incident, trust);
-  audit.record('SUBMITTED', `${submitter.summary}; catalogue ${catalogue.version.slice(0, 12)}, policy ${(policy.version ?? 'built-in').slice(0, 12)}`, {
-    ...(submitter.principal ? { actor: submitter.principal } : {}),
-    data: { submittedBy: submitter.principal ?? null, catalogueVersion: catalogue.version, policyVersion: policy.version ?? null },
-  });
+  audit.record(
+    'SUBMITTED',
+    `${submitter.summary}; catalogue ${catalogue.version.slice(0, 12)}, policy ${(policy.version ?? 'built-in').slice(0, 12)}`,
+    {
+      ...(submitter.principal ? { actor: submitter.principal } : {}),
+      data: { submittedBy: submitter.principal ?? null, catalogueVersion: catalogue.version, policyVersion: policy.version ?? null },
+    },
+  );
   return { catalogue, policy, submittedBy: submitter.principal, channelSettings: guardrails };
 }
 
@@ -67,7 +88,11 @@ function recordedContext({ catalogue, policy, incident }: RemediationInput): Con
 }
 
 /** Guardrails as this run's history knows them: see guardrail-access.ts. New runs use the coordinator's signals. */
-function guardrailAccess({ incident, audit }: RunStart, { catalogue, policy, channelSettings }: Context, batched: boolean): GuardrailAccess {
+function guardrailAccess(
+  { incident, audit }: RunStart,
+  { catalogue, policy, channelSettings }: Context,
+  batched: boolean,
+): GuardrailAccess {
   if (batched) return coordinatorAccess(incident, catalogue, (reason) => audit.record('WAITING_FOR_SLOT', reason), channelSettings);
   return patched('durable-guardrails') ? activityAccess(incident, catalogue, policy) : localAccess(incident, catalogue, policy);
 }

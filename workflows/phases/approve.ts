@@ -33,7 +33,7 @@ export async function approve(run: Run, planned: Planned): Promise<PhaseResult<C
 export async function seekApproval(run: Run, runbook: CompiledRunbook, shown: Plan, why: string): Promise<ApprovalAnswer> {
   const { incident, audit, gate, progress } = run;
   const allowed = authorisedApprovers(runbook.approval, run.policy.defaultApprovers, run.policy.approverGroups);
-  for (let plan = shown; ; ) {
+  for (let plan = shown; ;) {
     progress.enter('awaiting_approval');
     const command = run.ownPolicy ? APPROVE_COMMANDS.signed(incident.id, plan) : APPROVE_COMMANDS.signal(run.workflowId, plan);
     await run.notify(NOTICES.approvalNeeded(incident.id, runbook, plan, why, command));
@@ -50,7 +50,14 @@ export async function seekApproval(run: Run, runbook: CompiledRunbook, shown: Pl
       },
     });
     if (verdict.kind !== 'approved') return await refused(run, runbook, verdict);
-    await run.notify(NOTICES.approved(incident.id, runbook, verdict.approvals.map((a) => a.by), plan));
+    await run.notify(
+      NOTICES.approved(
+        incident.id,
+        runbook,
+        verdict.approvals.map((a) => a.by),
+        plan,
+      ),
+    );
     const replanned = planFor(runbook, incident, run.renderer);
     if (replanned.hash === plan.hash) return { kind: 'approved', plan };
     audit.record('APPROVAL_VOID', `plan changed from ${plan.hash.slice(0, 12)} to ${replanned.hash.slice(0, 12)}; asking again`);
@@ -65,7 +72,10 @@ async function refused(run: Run, runbook: CompiledRunbook, verdict: Exclude<Gate
       await run.notify(NOTICES.rejected(run.incident.id, runbook, verdict.by, verdict.reason));
       return { kind: 'refused', outcome: 'rejected' };
     case 'expired':
-      run.audit.record('APPROVAL_EXPIRED', `nobody decided within ${Math.round(runbook.approval.timeoutMs / 60000)} min; handing to a human`);
+      run.audit.record(
+        'APPROVAL_EXPIRED',
+        `nobody decided within ${Math.round(runbook.approval.timeoutMs / 60000)} min; handing to a human`,
+      );
       await run.notify(NOTICES.expired(run.incident.id));
       return { kind: 'refused', outcome: 'expired' };
   }

@@ -59,7 +59,12 @@ export const NOTICES = {
     title: `${incidentId}: ${runbook.id} rejected by ${by}`,
     text: reason,
   }),
-  expired: (incidentId: string): Notice => ({ kind: 'expired', severity: 'warning', title: `${incidentId}: approval expired`, text: 'Handed to manual handling.' }),
+  expired: (incidentId: string): Notice => ({
+    kind: 'expired',
+    severity: 'warning',
+    title: `${incidentId}: approval expired`,
+    text: 'Handed to manual handling.',
+  }),
   approved: (incidentId: string, runbook: Runbook, approvers: string[], plan: Plan): Notice => ({
     kind: 'approved',
     severity: 'info',

@@ -22,7 +22,14 @@ export interface NotifierSettings {
   runbookId: () => string | null;
 }
 
-export function notifier({ incident, workflowId, policy, audit, localChecks, runbookId }: NotifierSettings): (notice: Notice) => Promise<void> {
+export function notifier({
+  incident,
+  workflowId,
+  policy,
+  audit,
+  localChecks,
+  runbookId,
+}: NotifierSettings): (notice: Notice) => Promise<void> {
   const send = localChecks ? notifyLocally : notifyAsActivity;
   return async (notice) => {
     const full: Notification = {
@@ -35,15 +42,19 @@ export function notifier({ incident, workflowId, policy, audit, localChecks, run
     try {
       const results = await send(full);
       const failed = results.filter((r) => !r.ok);
-      audit.record(failed.length === results.length && results.length > 0 ? 'NOTIFY_FAILED' : 'NOTIFIED', `${notice.kind}: ${notice.title}`, {
-        data: {
-          kind: notice.kind,
-          severity: notice.severity,
-          title: notice.title,
-          sinks: results.map((r) => `${r.sink}:${r.ok ? 'ok' : r.error}`),
-          sinkResults: results.map((r) => ({ sink: r.sink, ok: r.ok, ...(r.ok ? {} : { error: r.error }) })),
+      audit.record(
+        failed.length === results.length && results.length > 0 ? 'NOTIFY_FAILED' : 'NOTIFIED',
+        `${notice.kind}: ${notice.title}`,
+        {
+          data: {
+            kind: notice.kind,
+            severity: notice.severity,
+            title: notice.title,
+            sinks: results.map((r) => `${r.sink}:${r.ok ? 'ok' : r.error}`),
+            sinkResults: results.map((r) => ({ sink: r.sink, ok: r.ok, ...(r.ok ? {} : { error: r.error }) })),
+          },
         },
-      });
+      );
     } catch (error) {
       // Notifications never block or fail a remediation.
       audit.record('NOTIFY_FAILED', `${notice.kind}: ${error instanceof Error ? error.message : String(error)}`);

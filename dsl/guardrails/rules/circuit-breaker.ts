@@ -13,7 +13,10 @@ export const circuitBreaker: GuardrailRule = {
       const elapsed = breaker.openedAtMs === undefined ? undefined : view.nowMs - breaker.openedAtMs;
       if (elapsed === undefined || elapsed < recovery) {
         const retry = elapsed === undefined ? '' : `; a trial run is allowed in ${seconds(recovery - elapsed)}s`;
-        return { event: 'CIRCUIT_OPEN', reason: `Circuit open for ${id} after ${breaker.consecutiveFailures} consecutive failures${retry}` };
+        return {
+          event: 'CIRCUIT_OPEN',
+          reason: `Circuit open for ${id} after ${breaker.consecutiveFailures} consecutive failures${retry}`,
+        };
       }
     }
     if (breaker?.state === 'half_open' && breaker.trialInFlight) {

@@ -13,7 +13,15 @@ import { failureBudget } from './failure-budget';
 import { freeze } from './freeze';
 import { rateLimit } from './rate-limit';
 
-export const GUARDRAIL_RULES: readonly GuardrailRule[] = [freeze, circuitBreaker, rateLimit, cooldown, blastRadius, failureBudget, changeWindow];
+export const GUARDRAIL_RULES: readonly GuardrailRule[] = [
+  freeze,
+  circuitBreaker,
+  rateLimit,
+  cooldown,
+  blastRadius,
+  failureBudget,
+  changeWindow,
+];
 
 /** The first refusal in order, or undefined when every rule is clear. */
 export function evaluateRules(input: RuleInput, rules: readonly GuardrailRule[] = GUARDRAIL_RULES): Refusal | undefined {
