@@ -97,15 +97,7 @@ function handleCheck(
   const waiting = state.waiting ?? [];
   if (request.reserve && request.humanApproved && waiting.length > 0) {
     // Behind those already waiting, first come first served.
-    state.waiting = [
-      ...waiting,
-      { requestId: request.requestId, from: request.from, request: { ...request, workflowId: request.from.workflowId }, queuedAtMs: nowMs },
-    ];
-    const reason = `approved; waits behind ${waiting.length} other approved remediation(s) for a slot`;
-    return {
-      out: answer({ kind: 'queued', position: state.waiting.length, reason }),
-      noted: [{ kind: 'denied', ...base, detail: `queued: ${reason}` }],
-    };
+    return enqueue(state, request, nowMs, () => `approved; waits behind ${waiting.length} other approved remediation(s) for a slot`);
   }
   if (request.reserve && !request.humanApproved && waiting.length > 0) {
     const reason = `${waiting.length} human-approved remediation(s) are waiting for a slot and go first`;
@@ -117,32 +109,50 @@ function handleCheck(
   // An evaluation comes before humans decide: what is under change now says nothing about when they approve.
   const refused = refusal(state, policy, request, nowMs, { capacity: request.reserve });
   if (refused && request.reserve && request.humanApproved && refused.event === 'BLAST_LIMITED' && !spansTooMany(request)) {
-    state.waiting = [
-      ...waiting,
-      { requestId: request.requestId, from: request.from, request: { ...request, workflowId: request.from.workflowId }, queuedAtMs: nowMs },
-    ];
-    const reason = `${refused.reason}; approved, so it waits for the next slot (position ${state.waiting.length})`;
-    return {
-      out: answer({ kind: 'queued', position: state.waiting.length, reason }),
-      noted: [{ kind: 'denied', ...base, detail: `queued: ${reason}` }],
-    };
+    return enqueue(
+      state,
+      request,
+      nowMs,
+      (position) => `${refused.reason}; approved, so it waits for the next slot (position ${position})`,
+    );
   }
   if (refused) {
-    const verdict: GuardrailVerdict =
-      refused.event === 'OUTSIDE_CHANGE_WINDOW'
-        ? {
-            kind: 'outside_window',
-            reason: refused.reason,
-            outside: 'outside' in refused ? refused.outside : 'wait',
-            opensAtMs: 'opensAtMs' in refused ? refused.opensAtMs : undefined,
-          }
-        : { kind: 'blocked', event: refused.event, reason: refused.reason };
-    return { out: answer(verdict), noted: [{ kind: 'denied', ...base, detail: `${refused.event}: ${refused.reason}` }] };
+    return { out: answer(verdictOf(refused)), noted: [{ kind: 'denied', ...base, detail: `${refused.event}: ${refused.reason}` }] };
   }
   if (!request.reserve) return { out: answer({ kind: 'clear' }), noted: [] };
   const lease = reserve(state, { ...request, workflowId: request.from.workflowId, runId: request.from.runId }, nowMs);
   const detail = `${request.incident.service}${lease.trial ? ' (half-open trial)' : ''}${request.humanApproved ? ' (human-approved)' : ''}`;
   return { out: answer({ kind: 'granted', lease }), noted: [{ kind: 'granted', ...base, detail }] };
+}
+
+/** Puts an approved request at the end of the line for a slot and tells its sender where it stands. */
+function enqueue(
+  state: GuardrailState,
+  request: CheckRequest,
+  nowMs: number,
+  reasonAt: (position: number) => string,
+): { out: Outgoing[]; noted: Noted[] } {
+  state.waiting = [
+    ...(state.waiting ?? []),
+    { requestId: request.requestId, from: request.from, request: { ...request, workflowId: request.from.workflowId }, queuedAtMs: nowMs },
+  ];
+  const position = state.waiting.length;
+  const reason = reasonAt(position);
+  return {
+    out: [{ to: request.from, reply: { kind: 'verdict', requestId: request.requestId, verdict: { kind: 'queued', position, reason } } }],
+    noted: [{ kind: 'denied', incidentId: request.incidentId, runbook: request.runbook.id, detail: `queued: ${reason}` }],
+  };
+}
+
+/** What a refusal tells the run: wait for a change window, or stop. */
+function verdictOf(refused: NonNullable<ReturnType<typeof refusal>>): GuardrailVerdict {
+  if (refused.event !== 'OUTSIDE_CHANGE_WINDOW') return { kind: 'blocked', event: refused.event, reason: refused.reason };
+  return {
+    kind: 'outside_window',
+    reason: refused.reason,
+    outside: 'outside' in refused ? refused.outside : 'wait',
+    opensAtMs: 'opensAtMs' in refused ? refused.opensAtMs : undefined,
+  };
 }
 
 /** An incident that spans more services than its runbook may touch never fits, however long it waits. */

@@ -120,9 +120,10 @@ export function activityAccess(incident: Incident, catalogue: CompiledCatalogue,
 /**
  * The batched protocol. The first decision needs the coordinator only once a runbook matched with
  * enough confidence; an automatic run whose plan is complete asks for its slot in the same request.
+ * `onQueued`: an approved run waits in line for a slot, with the coordinator's reason.
+ * `settings`: the worker's, when the run already read its context; else asked for on first use (runs before `operator-policy`).
  */
-/** `onQueued`: an approved run waits in line for a slot, with the coordinator's reason. */
-/** `settings`: the worker's, when the run already read its context; else asked for on first use (runs before `operator-policy`). */
+// eslint-disable-next-line max-lines-per-function -- a factory: its length is the short methods of the access object it returns, which share the run's channel.
 export function coordinatorAccess(
   incident: Incident,
   catalogue: CompiledCatalogue,
