@@ -104,51 +104,63 @@ export function compileCheckEntry(
   scope: StepScope,
   library: CheckLibrary,
 ): CheckStep | undefined {
-  const named = typeof entry === 'string' ? { check: entry } : entry;
-  if (named.check !== undefined) {
-    for (const field of ['condition', 'probe'] as const) {
-      if (named[field] !== undefined) {
-        scope.report(
-          [...path, field],
-          `"${field}" comes from the definition of check "${named.check}"; use an inline check ({id, condition}) instead`,
-          {
-            key: true,
-          },
-        );
-        return undefined;
-      }
-    }
-    const definition = library.get(named.check);
-    if (definition === 'broken') return undefined;
-    if (!definition) {
+  const named: CheckEntryFields = typeof entry === 'string' ? { check: entry } : entry;
+  if (named.check !== undefined) return compileNamedCheck(named, named.check, typeof entry === 'string', phase, path, scope, library);
+  return compileInlineCheck(named, phase, path, scope);
+}
+
+type CheckEntryFields = Exclude<RawCheckEntry, string>;
+
+/** `check: NAME`, or a bare name: the probe and condition come from the definition. */
+function compileNamedCheck(
+  named: CheckEntryFields,
+  check: string,
+  bare: boolean,
+  phase: Phase,
+  path: readonly PathSegment[],
+  scope: StepScope,
+  library: CheckLibrary,
+): CheckStep | undefined {
+  for (const field of ['condition', 'probe'] as const) {
+    if (named[field] !== undefined) {
       scope.report(
-        typeof entry === 'string' ? path : [...path, 'check'],
-        `unknown check "${named.check}"${didYouMean(named.check, library.names())}`,
+        [...path, field],
+        `"${field}" comes from the definition of check "${check}"; use an inline check ({id, condition}) instead`,
+        {
+          key: true,
+        },
       );
       return undefined;
     }
-    // Problems inside a shared definition that only show with this runbook (its context) are reported here.
-    const usage: StepScope = {
-      ...scope,
-      report: (_p, message) => scope.report(path, `check "${named.check}" (${definition.where}): ${message}`),
-    };
-    return buildCheck({
-      id: named.id ?? `${phase}.${named.check}`,
-      check: named.check,
-      origin: definition.origin,
-      description: named.description ?? definition.description,
-      probe: definition.probe,
-      probePath: path,
-      condition: definition.condition,
-      conditionPath: path,
-      when: named.when,
-      timing: { ...definition.timing, ...definedTiming(named) },
-      phase,
-      path,
-      scope,
-      definitionScope: usage,
-    });
   }
+  const definition = library.get(check);
+  if (definition === 'broken') return undefined;
+  if (!definition) {
+    scope.report(bare ? path : [...path, 'check'], `unknown check "${check}"${didYouMean(check, library.names())}`);
+    return undefined;
+  }
+  // Problems inside a shared definition that only show with this runbook (its context) are reported here.
+  const usage: StepScope = { ...scope, report: (_p, message) => scope.report(path, `check "${check}" (${definition.where}): ${message}`) };
+  return buildCheck({
+    id: named.id ?? `${phase}.${check}`,
+    check,
+    origin: definition.origin,
+    description: named.description ?? definition.description,
+    probe: definition.probe,
+    probePath: path,
+    condition: definition.condition,
+    conditionPath: path,
+    when: named.when,
+    timing: { ...definition.timing, ...definedTiming(named) },
+    phase,
+    path,
+    scope,
+    definitionScope: usage,
+  });
+}
+
+/** `{id, condition, probe?}`: a check written where it is used. */
+function compileInlineCheck(named: CheckEntryFields, phase: Phase, path: readonly PathSegment[], scope: StepScope): CheckStep | undefined {
   if (named.condition === undefined || named.id === undefined) {
     const missing = [named.id === undefined ? '"id"' : '', named.condition === undefined ? '"condition"' : '']
       .filter(Boolean)

@@ -36,7 +36,7 @@ export function parseIncident(data: unknown): IncidentParse {
     service: services[0]!,
     services,
     symptoms: raw.symptoms ?? [],
-    context: (raw.context ?? {}),
+    context: raw.context ?? {},
   };
   if (raw.submitted_by !== undefined) incident.submitted_by = raw.submitted_by;
   return { ok: true, incident };

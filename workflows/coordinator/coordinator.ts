@@ -14,40 +14,14 @@
  *   far below the server's payload limit however many requests a storm queued (`bounded-handover`).
  * It runs on its own task queue and worker, so a storm of remediations cannot starve it.
  */
-import { allHandlersFinished, condition, continueAsNew, patched, setHandler, workflowInfo } from '@temporalio/workflow';
-import {
-  expire,
-  handleRequest,
-  parseGuardrailRequest,
-  prioritise,
-  revoke,
-  serveWaiting,
-  type GuardrailRequest,
-  type Noted,
-  type Outgoing,
-} from '../../dsl/guardrail-protocol';
-import { acquire, advance, emptyState, nextDeadline, release, resetBreaker, restoreState, snapshotOf } from '../../dsl/guardrail-state';
-import {
-  acquireUpdate,
-  freezeSignal,
-  guardrailRequestSignal,
-  guardrailStateQuery,
-  releaseSignal,
-  resetBreakerSignal,
-  revokeLeaseSignal,
-  unfreezeSignal,
-  type GuardrailCoordinatorInput,
-  type GuardrailLogEntry,
-} from '../../contracts/guardrail-messages';
-import { Alarm } from './alarm';
+import { allHandlersFinished, condition, continueAsNew, patched, workflowInfo } from '@temporalio/workflow';
+import { expire, handleRequest, prioritise, serveWaiting } from '../../dsl/guardrail-protocol';
+import { nextDeadline, restoreState } from '../../dsl/guardrail-state';
+import type { GuardrailCoordinatorInput } from '../../contracts/guardrail-messages';
+import { registerHandlers } from './handlers';
 import { legacyCoordinator } from './legacy';
-import { Outbox } from './outbox';
+import { startRun, type CoordinatorRun } from './run';
 
-/** Events before handing over to a new run, unless the server suggests it earlier. */
-const DEFAULT_HISTORY_LIMIT = 10_000;
-const LOG_LIMIT = 200;
-/** Answers in flight at once; well under the server's pending-signal limit (2,000 by default). */
-const MAX_ANSWERS_IN_FLIGHT = 500;
 /**
  * Requests carried into the next run at most. A storm once queued thousands while the run waited
  * for its answers to drain, and the continue-as-new input exceeded the server's size limit: the
@@ -69,147 +43,59 @@ export async function guardrailCoordinator(input: GuardrailCoordinatorInput): Pr
   return await batchedCoordinator(restored);
 }
 
+/** Serves turn after turn until it is time to hand over to a new run. */
 async function batchedCoordinator(input: GuardrailCoordinatorInput): Promise<void> {
-  const { policy } = input;
-  const state = input.state ?? emptyState();
-  const log: GuardrailLogEntry[] = input.log ?? [];
-  const historyLimit = input.historyLimit ?? DEFAULT_HISTORY_LIMIT;
-  const inbox: GuardrailRequest[] = [...(input.inbox ?? [])];
-  const alarm = new Alarm();
-  let operatorChanged = false;
-
-  const note = (entry: Noted | Omit<GuardrailLogEntry, 'at'>) => {
-    log.push({ at: new Date(Date.now()).toISOString(), ...entry });
-    if (log.length > LOG_LIMIT) log.splice(0, log.length - LOG_LIMIT);
-  };
-  const outbox = new Outbox(MAX_ANSWERS_IN_FLIGHT, (undelivered: Outgoing) => {
-    // A grant nobody can receive is void: its run is gone, so the slot goes back at once.
-    const { reply } = undelivered;
-    if (reply.kind !== 'verdict' || reply.verdict.kind !== 'granted') return;
-    const lease = release(
-      state,
-      { incidentId: reply.verdict.lease.incidentId, leaseId: reply.verdict.lease.leaseId, result: 'no_action' },
-      Date.now(),
-    );
-    if (lease)
-      note({
-        kind: 'released',
-        incidentId: lease.incidentId,
-        runbook: lease.runbook,
-        detail: `grant undeliverable: ${lease.workflowId} is gone`,
-      });
-  });
-  const apply = ({ out, noted }: { out: Outgoing[]; noted: Noted[] }) => {
-    for (const entry of noted) note(entry);
-    outbox.send(out);
-  };
-
-  setHandler(guardrailRequestSignal, (raw: unknown) => {
-    const request = parseGuardrailRequest(raw);
-    if ('invalid' in request) note({ kind: 'refused', detail: `malformed guardrail request: ${request.invalid}` });
-    else inbox.push(request);
-  });
-  registerOperatorHandlers();
-  registerFirstProtocolHandlers();
-  setHandler(guardrailStateQuery, () => ({
-    state,
-    snapshot: snapshotOf(state, policy, Date.now()),
-    policy,
-    log,
-    historyLength: workflowInfo().historyLength,
-    pending: { requests: inbox.length, replies: outbox.pending() },
-  }));
-
+  const run = startRun(input);
+  registerHandlers(run);
   const boundedHandover = patched('bounded-handover');
-  const handoverDue = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > historyLimit;
   for (;;) {
     const now = Date.now();
-    const handingOver = boundedHandover && handoverDue();
-    apply(expire(state, policy, now));
-    apply(serveWaiting(state, policy, now));
-    // Handing over, only what exceeds the carry bound is answered, so the outbox can drain.
-    const take = handingOver ? Math.min(Math.max(0, inbox.length - MAX_CARRIED_REQUESTS), outbox.room()) : Math.max(1, outbox.room());
-    const batch = prioritise(inbox.splice(0, take));
-    for (const request of batch) apply(handleRequest(state, policy, request, now));
-    apply(serveWaiting(state, policy, now));
-
-    if (handingOver && inbox.length <= MAX_CARRIED_REQUESTS && outbox.idle() && allHandlersFinished()) {
-      return await continueAsNew<typeof guardrailCoordinator>({ policy, state, log, historyLimit, inbox });
-    }
-    if (!boundedHandover && handoverDue()) {
+    const handingOver = boundedHandover && handoverDue(run);
+    serveTurn(run, now, handingOver);
+    if (handingOver && run.inbox.length <= MAX_CARRIED_REQUESTS && run.outbox.idle() && allHandlersFinished()) return await handOver(run);
+    if (!boundedHandover && handoverDue(run)) {
       // Runs recorded before `bounded-handover`: stop taking requests, wait for the answers, hand over.
-      await condition(() => outbox.idle() && allHandlersFinished());
-      return await continueAsNew<typeof guardrailCoordinator>({ policy, state, log, historyLimit, inbox });
+      await condition(() => run.outbox.idle() && allHandlersFinished());
+      return await handOver(run);
     }
-    alarm.set(nextDeadline(state, policy, now) ?? now + IDLE_WAKE_MS, now);
-    await condition(() =>
-      handingOver
-        ? (inbox.length > MAX_CARRIED_REQUESTS && outbox.room() > 0) ||
-          (outbox.idle() && allHandlersFinished()) ||
-          alarm.fired ||
-          operatorChanged
-        : (inbox.length > 0 && outbox.room() > 0) || alarm.fired || operatorChanged,
-    );
-    alarm.take();
-    operatorChanged = false;
+    await waitForWork(run, now, handingOver);
   }
+}
 
-  function registerOperatorHandlers() {
-    setHandler(resetBreakerSignal, ({ runbook, by }) => {
-      if (typeof runbook !== 'string' || typeof by !== 'string') return note({ kind: 'refused', detail: 'malformed resetBreaker signal' });
-      if (resetBreaker(state, runbook)) note({ kind: 'breaker_reset', runbook, detail: `reset by ${by}` });
-      operatorChanged = true;
-    });
-    setHandler(freezeSignal, (freeze) => {
-      if (typeof freeze?.by !== 'string' || typeof freeze.reason !== 'string')
-        return note({ kind: 'refused', detail: 'malformed freeze signal' });
-      const untilMs = typeof freeze.untilMs === 'number' && Number.isFinite(freeze.untilMs) ? freeze.untilMs : undefined;
-      state.freeze = { by: freeze.by, reason: freeze.reason, untilMs, sinceMs: Date.now() };
-      note({ kind: 'frozen', detail: `by ${freeze.by}: ${freeze.reason}` });
-      operatorChanged = true;
-    });
-    setHandler(revokeLeaseSignal, (request) => {
-      if (typeof request?.incidentId !== 'string' || typeof request.by !== 'string' || typeof request.reason !== 'string') {
-        return note({ kind: 'refused', detail: 'malformed revokeLease signal' });
-      }
-      apply(revoke(state, request.incidentId, request.by, request.reason, Date.now()));
-      operatorChanged = true;
-    });
-    setHandler(unfreezeSignal, ({ by }) => {
-      if (!state.freeze) return;
-      delete state.freeze;
-      note({ kind: 'unfrozen', detail: `by ${String(by)}` });
-      operatorChanged = true;
-    });
-  }
+function handoverDue(run: CoordinatorRun): boolean {
+  return workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > run.historyLimit;
+}
 
-  /** Remediations that started on the update protocol still acquire and release through it. */
-  function registerFirstProtocolHandlers() {
-    setHandler(
-      acquireUpdate,
-      (request) => {
-        advance(state, policy, Date.now());
-        const verdict = acquire(state, policy, request, Date.now());
-        note({
-          kind: verdict.granted ? 'granted' : 'denied',
-          incidentId: request.incidentId,
-          runbook: request.runbook.id,
-          detail: verdict.granted ? request.incident.service : `${verdict.event}: ${verdict.reason}`,
-        });
-        operatorChanged = true;
-        return verdict;
-      },
-      {
-        validator: (request) => {
-          if (!request?.incidentId || !request.runbook?.id || !request.incident?.service)
-            throw new Error('acquire needs incidentId, runbook and incident');
-        },
-      },
-    );
-    setHandler(releaseSignal, (request) => {
-      const lease = release(state, request, Date.now());
-      if (lease) note({ kind: 'released', incidentId: request.incidentId, runbook: lease.runbook, detail: request.result });
-      operatorChanged = true;
-    });
-  }
+/** Expires leases, then answers a batch of requests: returned slots first, then approved work, then new. */
+function serveTurn(run: CoordinatorRun, now: number, handingOver: boolean): void {
+  const { state, policy, inbox, outbox } = run;
+  run.apply(expire(state, policy, now));
+  run.apply(serveWaiting(state, policy, now));
+  // Handing over, only what exceeds the carry bound is answered, so the outbox can drain.
+  const take = handingOver ? Math.min(Math.max(0, inbox.length - MAX_CARRIED_REQUESTS), outbox.room()) : Math.max(1, outbox.room());
+  const batch = prioritise(inbox.splice(0, take));
+  for (const request of batch) run.apply(handleRequest(state, policy, request, now));
+  run.apply(serveWaiting(state, policy, now));
+}
+
+/** Carries the state, the log and the requests not yet answered into a new run. */
+async function handOver(run: CoordinatorRun): Promise<never> {
+  const { policy, state, log, historyLimit, inbox } = run;
+  return await continueAsNew<typeof guardrailCoordinator>({ policy, state, log, historyLimit, inbox });
+}
+
+/** Arms the alarm for the earliest deadline and sleeps until there is something to serve. */
+async function waitForWork(run: CoordinatorRun, now: number, handingOver: boolean): Promise<void> {
+  const { inbox, outbox, alarm } = run;
+  alarm.set(nextDeadline(run.state, run.policy, now) ?? now + IDLE_WAKE_MS, now);
+  await condition(() =>
+    handingOver
+      ? (inbox.length > MAX_CARRIED_REQUESTS && outbox.room() > 0) ||
+        (outbox.idle() && allHandlersFinished()) ||
+        alarm.fired ||
+        run.operatorChanged
+      : (inbox.length > 0 && outbox.room() > 0) || alarm.fired || run.operatorChanged,
+  );
+  alarm.take();
+  run.operatorChanged = false;
 }

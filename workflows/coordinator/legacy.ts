@@ -21,6 +21,7 @@ import {
 const DEFAULT_HISTORY_LIMIT = 5_000;
 const LOG_LIMIT = 200;
 
+// eslint-disable-next-line max-lines-per-function -- frozen: runs started before `batched-coordinator` replay this exact code
 export async function legacyCoordinator(input: GuardrailCoordinatorInput): Promise<void> {
   const { policy } = input;
   const state = input.state ?? emptyState();
