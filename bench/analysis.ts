@@ -4,6 +4,7 @@
  * last request (the verification); it is shorter than the slot it held, so two windows that overlap
  * prove two remediations acted at once: every violation counted here is real.
  */
+import { HOUR_MS } from '../dsl/guardrails/defaults';
 import type { TargetRequest } from './target';
 
 export interface StormIncident {
@@ -41,8 +42,6 @@ export interface StormAtTarget {
   duplicates: number;
   violations: StormViolations;
 }
-
-const HOUR_MS = 3_600_000;
 
 interface Window {
   incident: StormIncident;
