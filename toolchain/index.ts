@@ -1,9 +1,11 @@
 import type { ResolvedBinary } from './cache';
+import { ensurePrometheus } from './prometheus';
 import { ensureTemporalCli } from './temporal-cli';
 import { ensureTestServer } from './test-server';
 
 export { findTemporalCli, ensureTemporalCli, TEMPORAL_CLI_OVERRIDE } from './temporal-cli';
 export { findTestServer, ensureTestServer, TEST_SERVER_OVERRIDE } from './test-server';
+export { findPrometheus, ensurePrometheus, PROMETHEUS_OVERRIDE } from './prometheus';
 export { ensureControlPlane, CONTROL_PLANE_OVERRIDES, CONTROL_PLANE_LABELS, type ControlPlaneBinaries } from './kubernetes-binaries';
 export { startLocalCluster, ClusterStartError, type LocalCluster } from './kubernetes-cluster';
 export { kubernetesTarget, type KubernetesTarget } from './kubernetes-target';
@@ -13,6 +15,7 @@ export { MissingToolError, ProvisionError, BadOverrideError } from './errors';
 export interface Toolchain {
   temporalCli: ResolvedBinary;
   testServer: ResolvedBinary;
+  prometheus: ResolvedBinary;
 }
 
 export function describe(name: string, binary: ResolvedBinary): string {
@@ -20,9 +23,10 @@ export function describe(name: string, binary: ResolvedBinary): string {
   return `${name} ${binary.version} (${how}): ${binary.path}`;
 }
 
-/** Both servers, built if needed. Idempotent: a second call costs two stat()s. */
+/** The Temporal servers and Prometheus, built if needed. Idempotent: a second call costs a few stat()s. */
 export async function ensureToolchain(log: (line: string) => void): Promise<Toolchain> {
   const temporalCli = await ensureTemporalCli(log);
   const testServer = await ensureTestServer(log);
-  return { temporalCli, testServer };
+  const prometheus = await ensurePrometheus(log);
+  return { temporalCli, testServer, prometheus };
 }

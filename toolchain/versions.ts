@@ -15,3 +15,11 @@ export const KWOK_MODULE = 'sigs.k8s.io/kwok/cmd/kwok';
 /** etcd, a 3.6 patch release as Kubernetes 1.36 expects. */
 export const ETCD_VERSION = 'v3.6.16';
 export const ETCD_MODULE = 'go.etcd.io/etcd/server/v3';
+/**
+ * Prometheus (live verification). Its Go module tags 3.x releases as v0.3xx.y: v0.316.0 is
+ * Prometheus 3.16.0. Built without the web UI's assets (the `builtinassets` tag): the query API,
+ * which is all the engine and its tests use, is the same.
+ */
+export const PROMETHEUS_VERSION = 'v0.316.0';
+export const PROMETHEUS_RELEASE = '3.16.0';
+export const PROMETHEUS_MODULE = 'github.com/prometheus/prometheus/cmd/prometheus';

@@ -19,6 +19,7 @@ declare module 'vitest' {
     testServerPath: string;
     devServerAddress: string;
     workflowBundlePath: string;
+    prometheusPath: string;
   }
 }
 
@@ -57,6 +58,8 @@ export default async function setup(project: TestProject) {
   project.provide('testServerPath', toolchain.testServer.path);
   project.provide('devServerAddress', dev.address);
   project.provide('workflowBundlePath', bundlePath);
+  log(`Prometheus tests use ${describe('Prometheus', toolchain.prometheus)}`);
+  project.provide('prometheusPath', toolchain.prometheus.path);
 
   return async () => {
     await dev.stop();
