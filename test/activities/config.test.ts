@@ -9,6 +9,7 @@ describe('loadActivitiesConfig', () => {
       notifyTimeoutMs: 5_000,
       maxOutputBytes: 65_536,
       kubernetes: { kubeconfig: null, namespaces: null },
+      prometheusUrl: null,
     });
   });
 
@@ -20,6 +21,7 @@ describe('loadActivitiesConfig', () => {
         REMEDIATE_NOTIFY_TIMEOUT_MS: '1500',
         REMEDIATE_MAX_OUTPUT_BYTES: '4096',
         REMEDIATE_K8S_NAMESPACES: 'production, staging',
+        REMEDIATE_PROMETHEUS_URL: ' http://127.0.0.1:9090/prometheus/ ',
       }),
     ).toEqual({
       webhookUrls: ['https://hooks.slack.com/services/T/B/x', 'http://127.0.0.1:9000/hook'],
@@ -27,6 +29,7 @@ describe('loadActivitiesConfig', () => {
       notifyTimeoutMs: 1_500,
       maxOutputBytes: 4_096,
       kubernetes: { kubeconfig: null, namespaces: ['production', 'staging'] },
+      prometheusUrl: 'http://127.0.0.1:9090/prometheus',
     });
     expect(loadActivitiesConfig({ REMEDIATE_NOTIFY_LOG: '-' }).notifyLogPath).toBeNull();
   });
