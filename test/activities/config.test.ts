@@ -52,6 +52,18 @@ describe('loadActivitiesConfig', () => {
     }
   });
 
+  it('rejects a Prometheus URL that is not an http(s) base URL', () => {
+    for (const value of ['prometheus:9090', 'ftp://p:9090', 'http://p:9090/?x=1', 'http://p:9090/#a', 'http://user:pw@p:9090']) {
+      expect(catchError(() => loadActivitiesConfig({ REMEDIATE_PROMETHEUS_URL: value }))).toMatchObject({
+        name: 'ConfigError',
+        variable: 'REMEDIATE_PROMETHEUS_URL',
+      });
+    }
+    expect(loadActivitiesConfig({ REMEDIATE_PROMETHEUS_URL: 'https://prometheus.internal' }).prometheusUrl).toBe(
+      'https://prometheus.internal',
+    );
+  });
+
   it('rejects numbers that are not positive integers or exceed their bound', () => {
     for (const value of ['0', '-5', '1.5', '64k', String(10 * 1024 * 1024)]) {
       expect(catchError(() => loadActivitiesConfig({ REMEDIATE_MAX_OUTPUT_BYTES: value }))).toMatchObject({
