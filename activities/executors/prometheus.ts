@@ -33,7 +33,8 @@ async function runPrometheus(spec: ResolvedPrometheus, ctx: ExecutorContext): Pr
   if (!ctx.prometheusUrl) return failed(`no Prometheus is configured for this worker: set ${PROMETHEUS_URL_VARIABLE}`);
   const timeoutMs = Math.min(spec.timeoutMs ?? ctx.timeoutMs, ctx.timeoutMs);
   const params = new URLSearchParams({ query: spec.query });
-  if (spec.timeoutMs !== undefined) params.set('timeout', `${timeoutMs / 1000}s`);
+  // Seconds as a plain number, which Prometheus reads whole or fractional ("0.5"; "0.5s" it refuses).
+  if (spec.timeoutMs !== undefined) params.set('timeout', String(timeoutMs / 1000));
   const timeout = AbortSignal.timeout(timeoutMs);
   const signal = ctx.signal ? AbortSignal.any([ctx.signal, timeout]) : timeout;
   let status: number;

@@ -5,6 +5,7 @@ import { renderExecutor } from '../../dsl/render';
 import { describeResult, describeRun } from '../../dsl/steps/describe';
 import { parsePromqlTemplate, promqlStringContent } from '../../dsl/steps/promql';
 import type { CheckStep, ExecutorResult, Incident, PrometheusSpec } from '../../dsl/types';
+import { rendererFor } from '../../workflows/renderer';
 import { compileErrors, compileOk, onlyRunbook } from './helpers';
 
 /** A file whose one post-check queries `query` (written single-quoted, so offsets map one to one). */
@@ -112,6 +113,14 @@ describe('rendering a prometheus probe', () => {
   ])('escapes %s, so the value stays inside its string', (_why, service, escaped) => {
     expect(rendered(RATE, service)).toBe(`rate(http_errors_total{service="${escaped}"}[5m])`);
     expect(promqlStringContent(service)).toBe(escaped);
+  });
+
+  it('is refused by the renderer of runs recorded before placeholder-rules, which never had the kind', () => {
+    const vars = { incident: incident('s'), context: { service: 's' }, steps: {} };
+    expect(() => rendererFor(false).step(compiledProbe(RATE), vars, 'rate', null)).toThrow(
+      'step rate: executor: a run rendered by the rules before placeholder-rules cannot run a prometheus step',
+    );
+    expect(rendererFor(true).step(compiledProbe(RATE), vars, 'rate', null)).toMatchObject({ query: RATE.replace('{service}', 's') });
   });
 
   it('leaves the rendering of the other kinds as it was (a line sink still refuses a line break)', () => {

@@ -58,6 +58,14 @@ describe('a prometheus probe on a real Prometheus', () => {
     await eventually(async () => (await probe(SERIES)).value === '0.01');
   });
 
+  it('passes its own timeout to Prometheus, fractional seconds too', async () => {
+    const result = await runExecutor(
+      { executor: 'prometheus', query: 'scalar(vector(1))', timeoutMs: 500, allowEmpty: false },
+      { timeoutMs: 5_000, prometheusUrl: prometheus.url },
+    );
+    expect(result).toMatchObject({ ok: true, value: '1' });
+  });
+
   it('answers a scalar as the value, with no samples', async () => {
     expect(await probe('scalar(vector(2))')).toMatchObject({ ok: true, resultType: 'scalar', samples: [], value: '2' });
   });
