@@ -6,6 +6,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { submitIncident } from '../../client/submit';
+import { buildTimeline } from '../../client/timeline';
 import type { RemediationResult } from '../../contracts/types';
 import { compileCatalogue } from '../../dsl/compile';
 import type { CompiledCatalogue } from '../../dsl/types';
@@ -114,6 +115,15 @@ describe('a post-check with a prometheus probe', () => {
     expect(failed[0]!.data?.probe).toBe(`PromQL max(remediate_verify_error_rate{deployment="${deployment}"})`);
     const pre = result.events.find((event) => event.step === 'error_rate_is_high' && event.type === 'STEP_SUCCEEDED');
     expect(pre?.data).toMatchObject({ result: { value: '0.3' } });
+
+    // The audit timeline decodes the recorded checks and shows the query each read.
+    const checks = buildTimeline(await handle.fetchHistory())
+      .entries.filter((entry) => entry.kind === 'check')
+      .map((entry) => entry.summary);
+    const query = `PromQL max(remediate_verify_error_rate{deployment="${deployment}"})`;
+    expect(checks[0]).toBe(`pre-check error_rate_is_high: PromQL remediate_verify_error_rate{deployment="${deployment}"}: holds`);
+    expect(checks[1]).toBe(`post-check error_rate_recovered: ${query}: does not hold (result.value < 0.05)`);
+    expect(checks.at(-1)).toBe(`post-check error_rate_recovered: ${query}: holds (poll ${checks.length - 1})`);
   });
 
   it('fails when the metric stays bad', async () => {
