@@ -30,6 +30,8 @@ export interface ActivitiesConfig {
   maxOutputBytes: number;
   /** The cluster kubernetes steps act on; the kubeconfig comes from client-node's defaults ($KUBECONFIG, ~/.kube/config, in-cluster). */
   kubernetes: KubernetesConfig;
+  /** `REMEDIATE_PROMETHEUS_URL`: the base URL of the Prometheus prometheus probes query; null: none, and such probes fail. */
+  prometheusUrl: string | null;
 }
 
 /** A configuration variable holds a value the activities cannot use. */
@@ -56,6 +58,7 @@ export function loadActivitiesConfig(env: NodeJS.ProcessEnv = process.env): Acti
       MAX_OUTPUT_BYTES_LIMIT,
     ),
     kubernetes: { kubeconfig: null, namespaces: parseNamespaces(env.REMEDIATE_K8S_NAMESPACES) },
+    prometheusUrl: parsePrometheusUrl(env.REMEDIATE_PROMETHEUS_URL),
   };
 }
 
@@ -70,6 +73,22 @@ function parseWebhookUrls(raw: string | undefined): string[] {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw bad;
     return url.href;
   });
+}
+
+/**
+ * An http(s) base URL, perhaps with a path prefix (a Prometheus behind a proxy); no query or
+ * fragment, since the executor appends /api/v1/query?.... Kept without its trailing slash.
+ */
+function parsePrometheusUrl(raw: string | undefined): string | null {
+  const text = raw?.trim() ?? '';
+  if (text === '') return null;
+  const bad = (why: string) => new ConfigError('REMEDIATE_PROMETHEUS_URL', why);
+  if (!URL.canParse(text)) throw bad('not a URL');
+  const url = new URL(text);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw bad(`expected an http or https URL, got ${url.protocol}`);
+  if (url.search !== '' || url.hash !== '') throw bad('the base URL of Prometheus takes no query or fragment');
+  if (url.username !== '' || url.password !== '') throw bad('credentials do not belong in the URL');
+  return url.href.replace(/\/+$/, '');
 }
 
 const NAMESPACE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;

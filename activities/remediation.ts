@@ -87,6 +87,7 @@ export function createRemediationActivities(config: ActivitiesConfig = loadActiv
             signal: Context.current().cancellationSignal,
             maxOutputBytes: config.maxOutputBytes,
             kubernetes,
+            prometheusUrl: config.prometheusUrl ?? undefined,
           })
         : undefined;
       if (probe && !probe.ok)
@@ -108,6 +109,7 @@ export function createRemediationActivities(config: ActivitiesConfig = loadActiv
         signal: Context.current().cancellationSignal,
         maxOutputBytes: config.maxOutputBytes,
         kubernetes,
+        prometheusUrl: config.prometheusUrl ?? undefined,
       });
       if (!result.ok) {
         // Retryable: the workflow's retry policy for this step (the runbook's `retries`) decides how often.

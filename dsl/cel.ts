@@ -16,6 +16,7 @@
  */
 import { Environment, type ParseResult, type TypeCheckResult } from '@marcbachmann/cel-js';
 import { CEL_TYPES, declaredCelTypes, describeCel, fromCel, toCel, type CelJson } from './cel-values';
+import { promqlNumber } from './steps/promql';
 import type { ExecutorResult, Incident, ParamDecl } from './types';
 
 export type { CelJson } from './cel-values';
@@ -159,13 +160,21 @@ function run(expr: string, vars: CelVars, contextTypes: Record<string, ParamDecl
     incident: toCel({ ...vars.incident, context: undefined }, { confidence: 'double' }),
     context: toCel(vars.context, declaredCelTypes(contextTypes)),
     steps: toCel(vars.steps),
-    result: vars.result === undefined ? {} : toCel(vars.result),
+    result: vars.result === undefined ? {} : resultToCel(vars.result),
   };
   try {
     return { ok: true, value: program(expr)(celVars) };
   } catch (error) {
     return { ok: false, error: failure(expr, firstLine((error as Error).message)) };
   }
+}
+
+/** A Prometheus value is a double even when whole ("1"), so `result.value < 0.5` holds for 0 too. */
+function resultToCel(result: ExecutorResult): unknown {
+  const cel = toCel(result);
+  if (result.executor !== 'prometheus' || typeof cel !== 'object' || cel === null) return cel;
+  const samples = result.samples.map((sample) => ({ labels: toCel(sample.labels), value: promqlNumber(sample.value) }));
+  return { ...cel, samples, ...(result.value === undefined ? {} : { value: promqlNumber(result.value) }) };
 }
 
 /** Evaluates a condition: true or false, or why not (an error, or a result that is not a boolean). */

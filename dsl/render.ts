@@ -13,6 +13,7 @@ import { describeValue } from './describe';
 import { EXPECTED, fitsParamType } from './param-types';
 import { stepKind } from './steps';
 import type { Filler, Sink, Slot } from './steps/kind';
+import { promqlStringContent } from './steps/promql';
 import { placeholders, urlLayout, type UrlRole } from './template';
 import type { ExecutorSpec, Incident, ParamDecl, ResolvedExecutor, Template } from './types';
 
@@ -120,7 +121,7 @@ export function renderTemplate(template: Template, vars: RenderVars, slot: Slot,
         `starts with "-", so the program would read it as an option; a runbook that means it puts a literal "--" argument before it, or declares the parameter with allow_leading_dash: true`,
       );
     }
-    text += bound;
+    text += slot.sink === 'promql' ? promqlStringContent(bound) : bound;
   }
   if ('dns' in slot && !deferred && !isLiteralTemplate(template) && !fitsParamType(slot.dns, text)) {
     const [first] = placeholders(template);

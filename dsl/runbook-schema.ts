@@ -73,12 +73,13 @@ const contextField = define(
 const exec = STEP_KINDS.exec.schema;
 const http = STEP_KINDS.http.schema;
 const kubernetes = STEP_KINDS.kubernetes.schema;
+const prometheus = STEP_KINDS.prometheus.schema;
 
 const probe = define(
   'probe',
   obj(
-    { exec, http, kubernetes },
-    { description: 'A read-only probe whose result the condition sees as `result`: exactly one of exec, http or kubernetes.' },
+    { exec, http, kubernetes, prometheus },
+    { description: 'A read-only probe whose result the condition sees as `result`: exactly one of exec, http, kubernetes or prometheus.' },
   ),
 );
 
@@ -135,6 +136,7 @@ const step = define(
       exec,
       http,
       kubernetes,
+      prometheus,
       wait: duration,
       timeout: duration,
       retries: int({ minimum: 0, description: 'Extra attempts after the first (default 0).' }),
@@ -143,7 +145,7 @@ const step = define(
         description: 'Named CEL expressions over `result`; later steps and the rollback read them as steps.ID.NAME.',
       }),
     },
-    { required: ['id'], description: 'An action: exactly one of exec, http, kubernetes or wait.' },
+    { required: ['id'], description: 'An action: exactly one of exec, http, kubernetes, prometheus or wait.' },
   ),
 );
 
@@ -227,6 +229,7 @@ export type RawProbe = Static<typeof probe>;
 export type { RawExec } from './steps/exec';
 export type { RawHttp } from './steps/http';
 export type { RawKubernetes } from './steps/kubernetes';
+export type { RawPrometheus } from './steps/prometheus';
 export type RawContextField = Static<typeof contextField>;
 
 export const runbookFileSchema: JsonSchema = {
@@ -240,6 +243,7 @@ export const runbookFileSchema: JsonSchema = {
     exec,
     http,
     kubernetes,
+    prometheus,
     probe,
     checkDefinition,
     checkEntry,

@@ -70,7 +70,20 @@ export interface KubernetesSpec {
   namespaces: string[];
 }
 
-export type ExecutorSpec = ExecSpec | HttpSpec | KubernetesSpec;
+/**
+ * A PromQL instant query against the worker's Prometheus (REMEDIATE_PROMETHEUS_URL, never the
+ * runbook's). Placeholders sit only inside double-quoted string literals (dsl/steps/promql.ts).
+ */
+export interface PrometheusSpec {
+  executor: 'prometheus';
+  query: Template;
+  /** Query timeout, also sent to Prometheus; absent: the check's timeout. */
+  timeoutMs?: number;
+  /** Whether an empty vector is an answer; otherwise it fails the probe with "no samples". */
+  allowEmpty: boolean;
+}
+
+export type ExecutorSpec = ExecSpec | HttpSpec | KubernetesSpec | PrometheusSpec;
 
 export interface ResolvedExec {
   executor: 'exec';
@@ -101,7 +114,23 @@ export interface ResolvedKubernetes {
   namespaces: string[];
 }
 
-export type ResolvedExecutor = ResolvedExec | ResolvedHttp | ResolvedKubernetes;
+export interface ResolvedPrometheus {
+  executor: 'prometheus';
+  query: string;
+  timeoutMs?: number;
+  allowEmpty: boolean;
+}
+
+export type ResolvedExecutor = ResolvedExec | ResolvedHttp | ResolvedKubernetes | ResolvedPrometheus;
+
+/**
+ * One sample of an instant vector. `value` is Prometheus's own text ("0.5", "NaN", "+Inf"), which
+ * JSON can always carry; CEL sees it as a double.
+ */
+export interface PrometheusSample {
+  labels: Record<string, string>;
+  value: string;
+}
 
 /** What an executor returns. `ok` is false when the exit code / status is not accepted. */
 export type ExecutorResult =
@@ -117,7 +146,21 @@ export type ExecutorResult =
     }
   | { executor: 'http'; ok: boolean; status: number; body: string; json?: unknown; truncated: boolean; durationMs: number }
   /** `status`: HTTP status of the API call that decided the outcome, 0 when none answered or the executor refused. */
-  | { executor: 'kubernetes'; ok: boolean; op: KubernetesOp; status: number; message: string; json?: unknown; durationMs: number };
+  | { executor: 'kubernetes'; ok: boolean; op: KubernetesOp; status: number; message: string; json?: unknown; durationMs: number }
+  /**
+   * `samples`: the vector (empty for a scalar); `value`: the first sample's value or the scalar, absent
+   * when there is none; `message`: why it failed (Prometheus's error text, "no samples", ...), or ''.
+   */
+  | {
+      executor: 'prometheus';
+      ok: boolean;
+      query: string;
+      resultType: 'vector' | 'scalar' | 'none';
+      samples: PrometheusSample[];
+      value?: string;
+      message: string;
+      durationMs: number;
+    };
 
 /** The step kinds, one module each (dsl/steps/, activities/executors/). */
 export type ExecutorKind = ExecutorSpec['executor'];

@@ -4,7 +4,8 @@
  * they replay exactly). Plans, context checks and steps all go through the same choice.
  */
 import * as beforePlaceholderRules from '../dsl/legacy/render-v1';
-import { renderExecutor, type RenderVars } from '../dsl/render';
+import { isV1Spec, type ExecutorSpecV1, type RunbookV1 } from '../dsl/legacy/types-v1';
+import { RenderError, renderExecutor, type RenderVars } from '../dsl/render';
 import { renderPlan, validateIncidentContext } from '../dsl/render-plan';
 import { describePlannedStep } from '../dsl/steps/describe';
 import type { CompiledRunbook, ExecutorSpec, Incident, ParamDecl, PlannedStep, ResolvedExecutor } from '../dsl/types';
@@ -25,14 +26,38 @@ const CURRENT: Renderer = {
   step: (spec, vars, step, context) => renderExecutor(spec, vars, { step, context: context ?? undefined }),
 };
 
+/**
+ * A run recorded before `placeholder-rules` holds only the step kinds of then; a later kind (prometheus)
+ * reaching the old renderer would be a new run misrouted, so it fails rather than rendering by rules it never had.
+ */
+function v1Runbook(runbook: CompiledRunbook): CompiledRunbook & RunbookV1 {
+  const steps = [...runbook.actions, ...(runbook.rollback.kind === 'steps' ? runbook.rollback.steps : [])];
+  const specs = [
+    ...[...runbook.preChecks, ...runbook.postChecks].flatMap((check) => (check.probe ? [check.probe] : [])),
+    ...steps.flatMap((step) => (step.kind === 'action' ? [step.run] : [])),
+  ];
+  if (isV1Runbook(runbook, specs)) return runbook;
+  throw new RenderError(undefined, 'executor', 'a run rendered by the rules before placeholder-rules cannot hold a newer step kind');
+}
+
+function isV1Runbook(runbook: CompiledRunbook, specs: ExecutorSpec[]): runbook is CompiledRunbook & RunbookV1 {
+  return specs.every((spec) => isV1Spec(spec));
+}
+
+function v1Spec(spec: ExecutorSpec, step: string): ExecutorSpecV1 {
+  if (isV1Spec(spec)) return spec;
+  throw new RenderError(step, 'executor', `a run rendered by the rules before placeholder-rules cannot run a ${spec.executor} step`);
+}
+
 const BEFORE_PLACEHOLDER_RULES: Renderer = {
-  contextProblems: (runbook, incident) => beforePlaceholderRules.validateIncidentContext(runbook, incident).map((p) => p.message),
+  contextProblems: (runbook, incident) =>
+    beforePlaceholderRules.validateIncidentContext(v1Runbook(runbook), incident).map((p) => p.message),
   plan: (runbook, incident) => {
-    const steps = beforePlaceholderRules.renderPlan(runbook, incident);
+    const steps = beforePlaceholderRules.renderPlan(v1Runbook(runbook), incident);
     // Steps rendered by the old rules, described as every step is (the summary is for people, not replayed).
     return { steps, summary: steps.map(describePlannedStep) };
   },
-  step: (spec, vars) => beforePlaceholderRules.renderExecutor(spec, vars),
+  step: (spec, vars, step) => beforePlaceholderRules.renderExecutor(v1Spec(spec, step), vars),
 };
 
 export function rendererFor(placeholderRules: boolean): Renderer {

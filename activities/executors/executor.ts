@@ -14,6 +14,8 @@ export interface ExecutorContext {
   killGraceMs: number;
   /** kubernetes only: the worker's cluster connection, made on first use; absent when none is configured. */
   kubernetes?: () => KubernetesConnection;
+  /** prometheus only: the base URL of the worker's Prometheus (REMEDIATE_PROMETHEUS_URL); absent when none is configured. */
+  prometheusUrl?: string;
 }
 
 /** The result variant an executor of spec `S` returns. */

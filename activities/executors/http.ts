@@ -82,7 +82,8 @@ function requestHeaders(spec: ResolvedHttp, idempotencyKey: string | undefined):
   return headers;
 }
 
-async function readBounded(response: Response, limit: number): Promise<BoundedBuffer> {
+/** The body up to `limit` bytes (the prometheus executor reads its answers the same way). */
+export async function readBounded(response: Response, limit: number): Promise<BoundedBuffer> {
   const buffer = new BoundedBuffer(limit);
   if (response.body === null) return buffer;
   const reader = response.body.getReader();

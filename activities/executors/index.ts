@@ -4,6 +4,7 @@ import { execExecutor } from './exec';
 import type { Executor, ExecutorContext } from './executor';
 import { httpExecutor } from './http';
 import { kubernetesExecutor } from './kubernetes';
+import { prometheusExecutor } from './prometheus';
 import type { KubernetesConnection } from '../../kubernetes/connection';
 
 export type { Executor, ExecutorContext, ResultOf } from './executor';
@@ -21,6 +22,8 @@ export interface RunExecutorOptions {
   killGraceMs?: number;
   /** kubernetes: the cluster connection, made on first use. */
   kubernetes?: () => KubernetesConnection;
+  /** prometheus: the base URL of the worker's Prometheus. */
+  prometheusUrl?: string;
 }
 
 /**
@@ -31,6 +34,7 @@ const executors: { [K in ExecutorKind]: Executor<KindResolved<K>> } = {
   exec: execExecutor,
   http: httpExecutor,
   kubernetes: kubernetesExecutor,
+  prometheus: prometheusExecutor,
 };
 
 /** The spec names no registered executor: a contract violation, so it throws rather than returning a result. */
@@ -81,5 +85,6 @@ function context(opts: RunExecutorOptions): ExecutorContext {
     maxOutputBytes,
     killGraceMs,
     kubernetes: opts.kubernetes,
+    prometheusUrl: opts.prometheusUrl,
   };
 }

@@ -2,7 +2,15 @@
  * The compiled catalogue as a run recorded it (in its input before `operator-policy`, in the
  * worker-context answer since), and the executors and results its steps carry in activity payloads.
  */
-import type { CompiledCatalogue, ExecutorResult, HttpSpec, KubernetesOp, ResolvedExecutor, TemplateValue } from '../../dsl/types';
+import type {
+  CompiledCatalogue,
+  ExecutorResult,
+  HttpSpec,
+  KindResult,
+  KubernetesOp,
+  ResolvedExecutor,
+  TemplateValue,
+} from '../../dsl/types';
 import { anyJson, anyOf, arr, bool, int, nul, num, record, str, strEnum, type Static, type Typed } from '../../dsl/schema-builder';
 import { allOf, literal, nullable, open, payloadValidator, ref } from './builders';
 
@@ -28,6 +36,7 @@ const templateValueBody = anyOf([
 const templateValueChecked: Typed<TemplateValue> = templateValueBody;
 
 const KUBERNETES_OPS = allOf<KubernetesOp>()(['get_pod', 'get_deployment', 'delete_pod', 'scale', 'rollout_restart', 'rollout_undo']);
+const PROMETHEUS_RESULT_TYPES = allOf<KindResult<'prometheus'>['resultType']>()(['vector', 'scalar', 'none']);
 const HTTP_METHODS = allOf<HttpSpec['method']>()(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD']);
 
 const executorSpec = anyOf([
@@ -61,6 +70,7 @@ const executorSpec = anyOf([
     },
     ['executor', 'op', 'namespace', 'name', 'namespaces'],
   ),
+  open({ executor: literal('prometheus'), query: template, timeoutMs: num(), allowEmpty: bool() }, ['executor', 'query', 'allowEmpty']),
 ]);
 
 export const resolvedExecutor: Typed<ResolvedExecutor> = anyOf([
@@ -94,6 +104,7 @@ export const resolvedExecutor: Typed<ResolvedExecutor> = anyOf([
     },
     ['executor', 'op', 'namespace', 'name', 'namespaces'],
   ),
+  open({ executor: literal('prometheus'), query: str(), timeoutMs: num(), allowEmpty: bool() }, ['executor', 'query', 'allowEmpty']),
 ]);
 
 export const executorResult: Typed<ExecutorResult> = anyOf([
@@ -129,6 +140,19 @@ export const executorResult: Typed<ExecutorResult> = anyOf([
       durationMs: num(),
     },
     ['executor', 'ok', 'op', 'status', 'message', 'durationMs'],
+  ),
+  open(
+    {
+      executor: literal('prometheus'),
+      ok: bool(),
+      query: str(),
+      resultType: strEnum(PROMETHEUS_RESULT_TYPES),
+      samples: arr(open({ labels: record(str()), value: str() }, ['labels', 'value'])),
+      value: str(),
+      message: str(),
+      durationMs: num(),
+    },
+    ['executor', 'ok', 'query', 'resultType', 'samples', 'message', 'durationMs'],
   ),
 ]);
 

@@ -9,6 +9,7 @@ import { execStep, type RawExec } from './exec';
 import { httpStep, type RawHttp } from './http';
 import type { SpecUse, StepKindModule } from './kind';
 import { kubernetesStep, type RawKubernetes } from './kubernetes';
+import { prometheusStep, type RawPrometheus } from './prometheus';
 import type { StepScope } from './support';
 
 /** The source form of each kind: a step's or probe's value under the kind's key. */
@@ -16,11 +17,12 @@ export interface RawKinds {
   exec: RawExec;
   http: RawHttp;
   kubernetes: RawKubernetes;
+  prometheus: RawPrometheus;
 }
 
 type StepKinds = { [K in ExecutorKind]: StepKindModule<K, RawKinds[K]> };
 
-export const STEP_KINDS: StepKinds = { exec: execStep, http: httpStep, kubernetes: kubernetesStep };
+export const STEP_KINDS: StepKinds = { exec: execStep, http: httpStep, kubernetes: kubernetesStep, prometheus: prometheusStep };
 
 /** In the order messages list them. */
 export const EXECUTOR_KINDS = Object.keys(STEP_KINDS) as ExecutorKind[];
@@ -37,7 +39,7 @@ export function stepKind<K extends ExecutorKind>(kind: K): StepKindModule<K, Raw
   return Object.prototype.hasOwnProperty.call(STEP_KINDS, kind) ? STEP_KINDS[kind] : undefined;
 }
 
-/** `"exec", "http" or "kubernetes"`. */
+/** `"exec", "http", "kubernetes" or "prometheus"`. */
 export function listKinds(kinds: readonly string[]): string {
   const quoted = kinds.map((kind) => `"${kind}"`);
   return quoted.length > 1 ? `${quoted.slice(0, -1).join(', ')} or ${quoted.at(-1)}` : (quoted[0] ?? '');

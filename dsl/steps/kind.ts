@@ -11,9 +11,10 @@ import type { StepScope } from './support';
 
 /**
  * Where a rendered template lands, which decides what a value may contain. `line`: one argument,
- * header, variable or Kubernetes field (no line breaks); `url` and `body` are encoded.
+ * header, variable or Kubernetes field (no line breaks); `url` and `body` are encoded; `promql`: the
+ * inside of a double-quoted PromQL string, escaped.
  */
-export type Sink = 'line' | 'url' | 'body';
+export type Sink = 'line' | 'url' | 'body' | 'promql';
 
 /** The rules of one template's destination, beyond its sink. */
 export type Slot =
@@ -23,7 +24,8 @@ export type Slot =
   /** A Kubernetes namespace or name: the rendered field must be this kind of DNS name. */
   | { sink: 'line'; at: string; dns: 'dns_label' | 'dns_subdomain' }
   | { sink: 'url'; at: string }
-  | { sink: 'body'; at: string };
+  | { sink: 'body'; at: string }
+  | { sink: 'promql'; at: string };
 
 export interface PlacedTemplate {
   template: Template;

@@ -4,7 +4,7 @@
  */
 import type { At } from '../diagnostics';
 import { didYouMean } from '../suggest';
-import { parseTemplate, placeholders } from '../template';
+import { parseTemplate, placeholders, type TemplateParse } from '../template';
 import type { ParamDecl, Template } from '../types';
 import type { PathSegment } from '../yaml-source';
 
@@ -24,7 +24,11 @@ export interface StepScope {
 }
 
 export function compileTemplate(text: string, path: readonly PathSegment[], scope: StepScope, baseOffset = 0): Template | undefined {
-  const parsed = parseTemplate(text);
+  return checkTemplate(parseTemplate(text), path, scope, baseOffset);
+}
+
+/** A parsed template (of any syntax), its parse error or each placeholder it may not use reported. */
+export function checkTemplate(parsed: TemplateParse, path: readonly PathSegment[], scope: StepScope, baseOffset = 0): Template | undefined {
   if (!parsed.ok) {
     scope.report(path, parsed.message, { offset: baseOffset + parsed.offset });
     return undefined;

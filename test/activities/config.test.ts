@@ -9,6 +9,7 @@ describe('loadActivitiesConfig', () => {
       notifyTimeoutMs: 5_000,
       maxOutputBytes: 65_536,
       kubernetes: { kubeconfig: null, namespaces: null },
+      prometheusUrl: null,
     });
   });
 
@@ -20,6 +21,7 @@ describe('loadActivitiesConfig', () => {
         REMEDIATE_NOTIFY_TIMEOUT_MS: '1500',
         REMEDIATE_MAX_OUTPUT_BYTES: '4096',
         REMEDIATE_K8S_NAMESPACES: 'production, staging',
+        REMEDIATE_PROMETHEUS_URL: ' http://127.0.0.1:9090/prometheus/ ',
       }),
     ).toEqual({
       webhookUrls: ['https://hooks.slack.com/services/T/B/x', 'http://127.0.0.1:9000/hook'],
@@ -27,6 +29,7 @@ describe('loadActivitiesConfig', () => {
       notifyTimeoutMs: 1_500,
       maxOutputBytes: 4_096,
       kubernetes: { kubeconfig: null, namespaces: ['production', 'staging'] },
+      prometheusUrl: 'http://127.0.0.1:9090/prometheus',
     });
     expect(loadActivitiesConfig({ REMEDIATE_NOTIFY_LOG: '-' }).notifyLogPath).toBeNull();
   });
@@ -47,6 +50,18 @@ describe('loadActivitiesConfig', () => {
         variable: 'REMEDIATE_K8S_NAMESPACES',
       });
     }
+  });
+
+  it('rejects a Prometheus URL that is not an http(s) base URL', () => {
+    for (const value of ['prometheus:9090', 'ftp://p:9090', 'http://p:9090/?x=1', 'http://p:9090/#a', 'http://user:pw@p:9090']) {
+      expect(catchError(() => loadActivitiesConfig({ REMEDIATE_PROMETHEUS_URL: value }))).toMatchObject({
+        name: 'ConfigError',
+        variable: 'REMEDIATE_PROMETHEUS_URL',
+      });
+    }
+    expect(loadActivitiesConfig({ REMEDIATE_PROMETHEUS_URL: 'https://prometheus.internal' }).prometheusUrl).toBe(
+      'https://prometheus.internal',
+    );
   });
 
   it('rejects numbers that are not positive integers or exceed their bound', () => {

@@ -54,6 +54,7 @@ async function config(overrides: Partial<ActivitiesConfig> = {}): Promise<Activi
     notifyTimeoutMs: 2_000,
     maxOutputBytes: 65_536,
     kubernetes: { kubeconfig: null, namespaces: null },
+    prometheusUrl: null,
     ...overrides,
   };
 }

@@ -106,7 +106,10 @@ describe('check names', () => {
       { check: 'pod_becomes_ready', condition: 'true' },
       '"condition" comes from the definition of check "pod_becomes_ready"; use an inline check ({id, condition}) instead',
     ],
-    [{ id: 'p', condition: 'result.ok', probe: {} }, 'a probe needs exactly one of "exec", "http" or "kubernetes", found none'],
+    [
+      { id: 'p', condition: 'result.ok', probe: {} },
+      'a probe needs exactly one of "exec", "http", "kubernetes" or "prometheus", found none',
+    ],
     [
       { id: 'p', condition: 'true', deadline: '10s', interval: '1m' },
       'a polled check needs 0 < interval <= deadline, found interval 60000ms and deadline 10000ms',
@@ -264,10 +267,10 @@ describe('commands and executors', () => {
   });
 
   it.each([
-    [{ id: 'x' }, 'a step needs exactly one of "exec", "http", "kubernetes" or "wait", found none'],
+    [{ id: 'x' }, 'a step needs exactly one of "exec", "http", "kubernetes", "prometheus" or "wait", found none'],
     [
       { id: 'x', wait: 5, exec: { argv: ['a'] } },
-      'a step needs exactly one of "exec", "http", "kubernetes" or "wait", found exec and wait',
+      'a step needs exactly one of "exec", "http", "kubernetes", "prometheus" or "wait", found exec and wait',
     ],
     [{ id: 'x', wait: '5s', retries: 2 }, 'a wait step takes no "retries"'],
     [{ id: 'x', wait: 0 }, 'expected a duration greater than zero, found 0'],

@@ -10,7 +10,7 @@ const incident: Incident = { id: 'I', root_cause: 'x', confidence: 1, service: '
 
 describe('the step kinds registry', () => {
   it('has every piece of every kind, and each kind is in the published schema under its name', () => {
-    expect(EXECUTOR_KINDS).toEqual(['exec', 'http', 'kubernetes']);
+    expect(EXECUTOR_KINDS).toEqual(['exec', 'http', 'kubernetes', 'prometheus']);
     const definitions = runbookFileSchema.definitions as Record<string, unknown>;
     for (const kind of EXECUTOR_KINDS) {
       const module = STEP_KINDS[kind];
