@@ -1,13 +1,20 @@
 /**
- * PromQL with placeholders. A value may only fill part of a double-quoted string literal (a label
- * value, `service="{service}"`), where it is escaped as PromQL escapes strings, so no value can
- * close the string, add a matcher or change the query. Anywhere else a placeholder is refused at
- * compile time: PromQL's own braces (`up{job="x"}`) stay literal outside strings.
+ * PromQL with placeholders. A value may only fill part of the double-quoted label value of an
+ * equality matcher (`service="{service}"`, `service!="{service}"`), where it is escaped as PromQL
+ * escapes strings, so no value can close the string, add a matcher or change the query. Not in a
+ * regex matcher (`=~`, `!~`), where `.*` would match every service, nor in a function's string
+ * argument; anywhere else a placeholder is refused at compile time: PromQL's own braces
+ * (`up{job="x"}`) stay literal outside strings.
  */
 import { parseTemplate, type TemplateParse } from '../template';
 import type { TemplatePart } from '../types';
 
 const PLACEHOLDER_LIKE = /^\{[A-Za-z_][A-Za-z0-9_.]*\}/;
+
+/** What comes before a string that is the value of an equality matcher: a label name, then `=` or `!=`. */
+const EQUALITY_MATCHER = /[A-Za-z0-9_]\s*!?=\s*$/;
+const NOT_A_LABEL_VALUE =
+  'a placeholder in PromQL may only fill the label value of an equality matcher (service="{service}" or service!="{service}"): in a regex matcher (=~, !~) or a function argument a value could change what the query selects';
 
 type Lexed = { ok: true; parts: TemplatePart[]; offsets: number[] } | { ok: false; message: string; offset: number };
 
@@ -28,6 +35,7 @@ function lex(text: string): Lexed {
   const literal = (chars: string) => parts.push({ kind: 'literal', text: chars });
   let state: State = 'code';
   let opened = 0;
+  let labelValue = false; // the double-quoted string being read is an equality matcher's value
   let i = 0;
   while (i < text.length) {
     const ch = text[i]!;
@@ -45,6 +53,7 @@ function lex(text: string): Lexed {
         continue;
       }
       if (ch === '}') return { ok: false, offset: i, message: 'unmatched "}" in a PromQL string: write "}}" for a literal brace' };
+      if (ch === '{' && !labelValue && PLACEHOLDER_LIKE.test(text.slice(i))) return { ok: false, offset: i, message: NOT_A_LABEL_VALUE };
       if (ch === '{') {
         const close = text.indexOf('}', i);
         const inner = close < 0 ? '' : text.slice(i, close + 1);
@@ -71,6 +80,7 @@ function lex(text: string): Lexed {
     if (state === 'code' && OPENS[ch]) {
       state = OPENS[ch];
       opened = i;
+      labelValue = ch === '"' && EQUALITY_MATCHER.test(text.slice(0, i));
     } else if ((state === 'single' && ch === "'") || (state === 'raw' && ch === '`') || (state === 'comment' && ch === '\n')) {
       state = 'code';
     } else if (state === 'single' && ch === '\\') {
