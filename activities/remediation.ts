@@ -44,10 +44,20 @@ export interface CheckRequest {
   timeoutMs: number;
 }
 
+/**
+ * What a check's outcome rests on: `live`, a probe that read the live system; `context`, only the
+ * incident's own data (numbers frozen when the alert fired); `unreadable`, a probe that could not
+ * read (an error, a timeout, a refusal, "no samples", a probe or condition that could not be
+ * evaluated). Only a live false condition is evidence that a change made things worse.
+ */
+export type CheckEvidence = 'live' | 'context' | 'unreadable';
+
 export interface CheckOutcome {
   passed: boolean;
   reason: string;
   probe?: ExecutorResult;
+  /** Absent in outcomes recorded before it existed. */
+  evidence?: CheckEvidence;
 }
 
 export interface ActionRequest {
@@ -99,7 +109,12 @@ export function createRemediationActivities(config: ActivitiesConfig = loadActiv
         // A condition that cannot be evaluated (a field the probe did not return) fails the check; retrying will not help.
         throw ApplicationFailure.nonRetryable(`check ${request.check}: ${(error as Error).message}`, EXPRESSION_FAILED);
       }
-      return { passed, reason: passed ? `${request.check} holds` : `${request.check} does not hold (${request.condition})`, probe };
+      return {
+        passed,
+        reason: passed ? `${request.check} holds` : `${request.check} does not hold (${request.condition})`,
+        probe,
+        evidence: probe ? 'live' : 'context',
+      };
     },
 
     async runAction(request: ActionRequest): Promise<ActionOutcome> {

@@ -6,7 +6,7 @@
  * `plan` shows that the file replaced a standard check.
  */
 import type { Diagnostics } from './diagnostics';
-import { durationMs } from './duration';
+import { compileTiming, definedTiming, type Timing } from './check-timing';
 import { compileCondition, compileProbe, countingScope, positiveDuration, type Report, type StepScope } from './compile-steps';
 import type { RawCheckDefinition, RawCheckEntry, RawProbe } from './runbook-schema';
 import { STDLIB } from './stdlib';
@@ -15,19 +15,6 @@ import type { CheckOrigin, CheckStep, ExecutorSpec } from './types';
 import type { PathSegment } from './yaml-source';
 
 export type Phase = 'pre' | 'post';
-
-const DEFAULTS = {
-  pre: { deadlineMs: 0 },
-  post: { deadlineMs: 60_000 },
-  intervalMs: 5_000,
-  timeoutMs: 10_000,
-};
-
-interface Timing {
-  timeout?: string | number;
-  deadline?: string | number;
-  interval?: string | number;
-}
 
 interface CheckDefinition {
   origin: Exclude<CheckOrigin, 'inline'>;
@@ -152,6 +139,7 @@ function compileNamedCheck(
     conditionPath: path,
     when: named.when,
     timing: { ...definition.timing, ...definedTiming(named) },
+    ownTiming: definedTiming(named),
     phase,
     path,
     scope,
@@ -179,19 +167,12 @@ function compileInlineCheck(named: CheckEntryFields, phase: Phase, path: readonl
     conditionPath: [...path, 'condition'],
     when: named.when,
     timing: definedTiming(named),
+    ownTiming: definedTiming(named),
     phase,
     path,
     scope,
     definitionScope: scope,
   });
-}
-
-function definedTiming(entry: Timing): Timing {
-  const out: Timing = {};
-  if (entry.timeout !== undefined) out.timeout = entry.timeout;
-  if (entry.deadline !== undefined) out.deadline = entry.deadline;
-  if (entry.interval !== undefined) out.interval = entry.interval;
-  return out;
 }
 
 interface CheckParts {
@@ -205,6 +186,8 @@ interface CheckParts {
   conditionPath: readonly PathSegment[];
   when: string | undefined;
   timing: Timing;
+  /** The timing fields the entry itself declares (errors point at them). */
+  ownTiming: Timing;
   phase: Phase;
   path: readonly PathSegment[];
   /** Where the entry's own fields report. */
@@ -229,12 +212,7 @@ function buildCheck(parts: CheckParts): CheckStep | undefined {
       ? undefined
       : compileCondition(parts.when, [...path, 'when'], scope, { context: scope.context, result: false });
 
-  const deadlineMs = positiveOrZero(parts.timing.deadline, DEFAULTS[parts.phase].deadlineMs);
-  const intervalMs = positiveOrZero(parts.timing.interval, deadlineMs > 0 ? Math.min(DEFAULTS.intervalMs, deadlineMs) : 0);
-  const timeoutMs = positiveDuration(parts.timing.timeout, DEFAULTS.timeoutMs, [...path, 'timeout'], scope.report);
-  if (deadlineMs > 0 && (intervalMs <= 0 || intervalMs > deadlineMs)) {
-    scope.report(path, `a polled check needs 0 < interval <= deadline, found interval ${intervalMs}ms and deadline ${deadlineMs}ms`);
-  }
+  const { timeoutMs, deadlineMs, intervalMs, settleMs, holdForMs } = compileTiming(parts.timing, parts.phase, path, parts.ownTiming, scope.report);
   if (definition.count() > 0 || entry.count() > 0 || !condition) return undefined;
   const step: CheckStep = {
     kind: 'check',
@@ -247,11 +225,10 @@ function buildCheck(parts: CheckParts): CheckStep | undefined {
     deadlineMs,
     intervalMs,
   };
+  // Absent when zero: runbooks compiled before settle and hold_for keep their shape and hash.
+  if (settleMs > 0) step.settleMs = settleMs;
+  if (holdForMs > 0) step.holdForMs = holdForMs;
   if (probe) step.probe = probe;
   if (when) step.when = when;
   return step;
-}
-
-function positiveOrZero(raw: string | number | undefined, fallback: number): number {
-  return raw === undefined ? fallback : durationMs(raw);
 }

@@ -130,6 +130,8 @@ function planStep(phase: PlannedStep['phase'], step: Step, vars: RenderVars, con
         deadlineMs: step.deadlineMs,
         intervalMs: step.intervalMs,
       };
+      if (step.settleMs) planned.settleMs = step.settleMs;
+      if (step.holdForMs) planned.holdForMs = step.holdForMs;
       if (step.probe) planned.probe = render(step.probe, vars, options);
       return planned;
     }

@@ -89,6 +89,10 @@ const checkTiming = {
   timeout: duration,
   deadline: duration,
   interval: duration,
+  /** Wait before the first evaluation (default 0); part of the deadline. */
+  settle: duration,
+  /** How long the condition must stay true over consecutive polls (default 0: one true poll). */
+  hold_for: duration,
 };
 
 const checkDefinition = define(

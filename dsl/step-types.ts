@@ -184,7 +184,9 @@ interface StepBase {
  * A check: an optional read-only probe, then a CEL condition over
  * `incident`, `context`, `steps` (outputs so far) and `result` (the probe's ExecutorResult).
  * As a pre-check it runs once (read-only, so transient errors retry); as a post-check it
- * is polled every `intervalMs` until it holds or `deadlineMs` has passed.
+ * is polled every `intervalMs` until it holds or `deadlineMs` has passed. With `settleMs` or
+ * `holdForMs` (either phase) it first waits `settleMs`, then passes once the condition has held over
+ * consecutive polls spanning `holdForMs`, all within `deadlineMs` (workflows/check-polling.ts).
  */
 export interface CheckStep extends StepBase {
   kind: 'check';
@@ -198,6 +200,10 @@ export interface CheckStep extends StepBase {
   timeoutMs: number;
   deadlineMs: number;
   intervalMs: number;
+  /** Wait before the first evaluation. Absent means 0 (and runbooks compiled before it lack it). */
+  settleMs?: number;
+  /** How long the condition must stay true over consecutive polls. Absent means 0: one true poll. */
+  holdForMs?: number;
 }
 
 export interface ActionStep extends StepBase {
@@ -254,6 +260,9 @@ export type PlannedStep =
       timeoutMs: number;
       deadlineMs: number;
       intervalMs: number;
+      /** Only when not 0, so plans (and their hashes) of checks without them are as before. */
+      settleMs?: number;
+      holdForMs?: number;
     })
   | (PlannedBase & {
       kind: 'action';

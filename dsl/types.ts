@@ -210,6 +210,8 @@ export type AuditEventType =
   | 'STEP_SUCCEEDED'
   | 'STEP_FAILED'
   | 'VERIFICATION_FAILED'
+  /** A post-check failed without live evidence (it could not read, or read only the incident): no rollback. */
+  | 'VERIFICATION_INCONCLUSIVE'
   | 'SUCCESS'
   | 'ROLLED_BACK'
   | 'ROLLBACK_FAILED'

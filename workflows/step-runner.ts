@@ -9,6 +9,7 @@ import { describeRun } from '../dsl/steps/describe';
 import type { ActionStep, CheckStep, ExecutionStep, ExecutorSpec, Incident, ParamDecl, ResolvedExecutor } from '../dsl/types';
 import type { ActionRequest, ActivityVars, CheckOutcome, CheckRequest, RemediationActivities, StepVars } from '../activities/remediation';
 import type { AuditTrail } from './audit';
+import { EvidenceTally, pollHeld } from './check-polling';
 import { rendererFor, type Renderer } from './renderer';
 import { failureMessage, summarise } from './step-outcomes';
 
@@ -90,7 +91,10 @@ export class StepRunner {
     return { incident: this.incident, context: this.incident.context, steps: this.outputs };
   }
 
-  /** A pre-check runs once; a post-check polls until it holds or its deadline passes. */
+  /**
+   * A pre-check runs once; a post-check polls until it holds or its deadline passes; a check with
+   * settle or hold_for (either stage) runs on their schedule (workflows/check-polling.ts).
+   */
   async check(step: CheckStep, stage: CheckRequest['stage']): Promise<CheckOutcome> {
     this.currentStep = step.id;
     // `when:` holds for checks as for actions (runs recorded before `check-when` ran every check).
@@ -99,10 +103,15 @@ export class StepRunner {
       if (skipped) return skipped;
     }
     const runCheck = this.checkActivity(step);
+    const poll = (n: number) => this.pollCheck(runCheck, step, stage, n);
+    // Only runbooks compiled with settle or hold_for take the new schedule: the others run as before.
+    if (step.settleMs || step.holdForMs) return await pollHeld(step, poll);
+    const tally = new EvidenceTally();
     const deadline = Date.now() + (stage === 'post' ? step.deadlineMs : 0);
-    for (let poll = 1; ; poll++) {
-      const outcome = await this.pollCheck(runCheck, step, stage, poll);
-      if (outcome.passed || Date.now() + step.intervalMs > deadline) return outcome;
+    for (let n = 1; ; n++) {
+      const outcome = await poll(n);
+      tally.saw(outcome);
+      if (outcome.passed || Date.now() + step.intervalMs > deadline) return tally.outcome(outcome);
       await sleep(step.intervalMs);
     }
   }
@@ -112,7 +121,9 @@ export class StepRunner {
     const applies = this.whenHolds(cel);
     if (applies === true) return undefined;
     const outcome: CheckOutcome =
-      applies === false ? { passed: true, reason: `skipped: ${cel} is false` } : { passed: false, reason: applies };
+      applies === false
+        ? { passed: true, reason: `skipped: ${cel} is false`, evidence: 'context' }
+        : { passed: false, reason: applies, evidence: 'unreadable' };
     this.audit.record(outcome.passed ? 'STEP_SUCCEEDED' : 'STEP_FAILED', `${stage}-check ${step.check}: ${outcome.reason}`, {
       step: step.id,
       data: { stage, check: step.check, when: cel },
@@ -140,7 +151,7 @@ export class StepRunner {
     try {
       // A probe that cannot be rendered is this check failing, never a workflow task that fails on every retry.
       probe = step.probe ? this.render(step.probe, step.id) : undefined;
-      outcome = await runCheck({
+      const answer = await runCheck({
         step: step.id,
         stage,
         check: step.check,
@@ -150,8 +161,10 @@ export class StepRunner {
         contextTypes: this.contextTypes,
         timeoutMs: step.timeoutMs,
       });
+      // Outcomes recorded before `evidence` existed: a result of a probe is a live reading.
+      outcome = { ...answer, evidence: answer.evidence ?? (step.probe ? 'live' : 'context') };
     } catch (error) {
-      outcome = { passed: false, reason: `${step.check} could not be evaluated: ${failureMessage(error)}` };
+      outcome = { passed: false, reason: `${step.check} could not be evaluated: ${failureMessage(error)}`, evidence: 'unreadable' };
     }
     this.audit.record(outcome.passed ? 'STEP_SUCCEEDED' : 'STEP_FAILED', `${stage}-check ${step.check} (poll ${poll}): ${outcome.reason}`, {
       step: step.id,

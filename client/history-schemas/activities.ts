@@ -21,7 +21,10 @@ const actionRequest = open({ step: str(), stage: strEnum(['action', 'rollback'])
   'idempotencyKey',
 ]);
 
-const checkOutcome: Typed<CheckOutcome> = open({ passed: bool(), reason: str(), probe: executorResult }, ['passed', 'reason']);
+const checkOutcome: Typed<CheckOutcome> = open(
+  { passed: bool(), reason: str(), probe: executorResult, evidence: strEnum(['live', 'context', 'unreadable']) },
+  ['passed', 'reason'],
+);
 const actionOutcome: Typed<ActionOutcome> = open({ result: executorResult, outputs: record(anyJson()) }, ['result', 'outputs']);
 
 const notification = open({ kind: str(), severity: str(), title: str() }, ['kind', 'severity', 'title']);

@@ -170,6 +170,8 @@ const checkStep = open(
     timeoutMs: num(),
     deadlineMs: num(),
     intervalMs: num(),
+    settleMs: num(),
+    holdForMs: num(),
   },
   ['kind', 'id', 'check', 'origin', 'description', 'condition', 'timeoutMs', 'deadlineMs', 'intervalMs'],
 );

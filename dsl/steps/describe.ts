@@ -31,12 +31,19 @@ export function describePlannedStep(step: PlannedStep): string {
     case 'check': {
       const override = step.origin === 'file_override' ? ' [overrides the standard library]' : '';
       const probe = step.probe ? `probe ${describeRun(step.probe)}; ` : '';
-      const polling = step.deadlineMs > 0 ? `, polled every ${step.intervalMs / 1000}s for up to ${step.deadlineMs / 1000}s` : '';
-      return `${label} ${step.check}${override}: ${probe}${step.condition}${polling}${guard}`;
+      return `${label} ${step.check}${override}: ${probe}${step.condition}${checkTiming(step)}${guard}`;
     }
     case 'action':
       return `${label} ${step.id}: ${describeRun(step.run)}${guard}`;
     case 'wait':
       return `${label} ${step.id}: wait ${step.durationMs / 1000}s${guard}`;
   }
+}
+
+/** `, after 30s, held for 2m, polled every 10s for up to 5m`: when the check runs, as configured. */
+function checkTiming(step: Extract<PlannedStep, { kind: 'check' }>): string {
+  const settle = step.settleMs ? `, after ${step.settleMs / 1000}s` : '';
+  const hold = step.holdForMs ? `, held for ${step.holdForMs / 1000}s` : '';
+  const polling = step.deadlineMs > 0 ? `, polled every ${step.intervalMs / 1000}s for up to ${step.deadlineMs / 1000}s` : '';
+  return `${settle}${hold}${polling}`;
 }

@@ -1,8 +1,11 @@
 /**
  * Executing the plan: pre-checks (read-only; a failure aborts before any action), then the actions
  * and their verification; a failure rolls back once, and a rollback that fails is escalated, never
- * retried in a loop. This phase always finishes the run.
+ * retried in a loop. A verification that could not read the live system is no evidence that the
+ * change made things worse: it fails the run without a rollback, for a human to check. This phase
+ * always finishes the run.
  */
+import { patched } from '@temporalio/workflow';
 import type { CompiledRunbook, Outcome } from '../../dsl/types';
 import { LeaseLostError, StepRunner } from '../step-runner';
 import type { Held } from './acquire';
@@ -46,17 +49,25 @@ async function runSteps(run: Run, { runbook }: Held, steps: StepRunner): Promise
   }
 }
 
-/** Why the actions or their verification failed; falsy when both passed. */
-async function actionFailure(run: Run, { actions, postChecks }: CompiledRunbook, steps: StepRunner): Promise<string | undefined> {
+/** Why the actions or their verification failed (`inconclusive`: verification could not read the live system); undefined when both passed. */
+async function actionFailure(
+  run: Run,
+  { actions, postChecks }: CompiledRunbook,
+  steps: StepRunner,
+): Promise<{ reason: string; inconclusive: boolean } | undefined> {
   const failed = await steps.executeAll(actions);
-  if (failed) return failed;
+  if (failed) return { reason: failed, inconclusive: false };
   run.progress.enter('verifying');
   for (const check of postChecks) {
     const verified = await steps.check(check, 'post');
-    if (!verified.passed) {
-      run.audit.record('VERIFICATION_FAILED', verified.reason, { step: check.id });
-      return verified.reason;
-    }
+    if (verified.passed) continue;
+    // Runs recorded before the patch rolled back on any failed verification.
+    const inconclusive = verified.evidence !== 'live' && patched('inconclusive-verification-no-rollback');
+    run.audit.record(inconclusive ? 'VERIFICATION_INCONCLUSIVE' : 'VERIFICATION_FAILED', verified.reason, {
+      step: check.id,
+      ...(inconclusive ? { data: { check: check.check, evidence: verified.evidence ?? 'unreadable' } } : {}),
+    });
+    return { reason: verified.reason, inconclusive };
   }
   return undefined;
 }
@@ -68,7 +79,13 @@ async function actAndVerify(run: Run, runbook: CompiledRunbook, steps: StepRunne
     await run.notify(NOTICES.remediated(run.incident.id, runbook));
     return 'remediated';
   }
-  return await rollBack(run, runbook, steps, failure);
+  if (failure.inconclusive) {
+    // A rollback on no evidence could undo a fix that worked ("undo the undo"): a human decides.
+    run.audit.record('FAILED', `${failure.reason}; not rolled back: verification could not read the live system`);
+    await run.notify(NOTICES.verificationInconclusive(run.incident.id, runbook, run.incident.service, failure.reason));
+    return 'failed';
+  }
+  return await rollBack(run, runbook, steps, failure.reason);
 }
 
 async function rollBack(run: Run, runbook: CompiledRunbook, steps: StepRunner, failure: string): Promise<Outcome> {

@@ -95,6 +95,15 @@ export const NOTICES = {
     title: `${incidentId}: ${runbook.id} failed`,
     text: `${failure}\nNo rollback: ${why}.`,
   }),
+  /** A post-check failed without reading the live system: nothing was rolled back. */
+  verificationInconclusive: (incidentId: string, runbook: Runbook, service: string, failure: string): Notice => ({
+    kind: 'failure',
+    severity: 'critical',
+    title: `${incidentId}: ${runbook.id} could not be verified, nothing was rolled back: a human must check ${service}`,
+    text:
+      `${failure}\nVerification could not read the live system (a probe error, a timeout, "no samples", or a check of the incident's own data), ` +
+      'so it is no evidence that the change made things worse. The change stays in place; nothing was rolled back.',
+  }),
   rollbackFailed: (incidentId: string, runbook: Runbook, failure: string, rollbackFailure: string): Notice => ({
     kind: 'rollback_failed',
     severity: 'critical',
