@@ -4,6 +4,9 @@
  * exporter the test controls. The outcome follows what the exporter reports at that moment.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { submitIncident } from '../../client/submit';
 import { buildTimeline } from '../../client/timeline';
@@ -12,6 +15,7 @@ import { compileCatalogue } from '../../dsl/compile';
 import type { CompiledCatalogue } from '../../dsl/types';
 import { startPrometheus, type PrometheusServer } from '../../toolchain/prometheus-server';
 import { incident, startWorker } from '../harness/engine';
+import { recordHistory } from '../harness/histories';
 import { startMetricsExporter, type MetricsExporter } from '../harness/metrics-exporter';
 import { connectDevServer } from '../harness/temporal';
 
@@ -34,6 +38,54 @@ runbooks:
         deadline: 12s
         interval: 1s
     rollback: null
+
+  # Time semantics on the live metric: a hold, a settle, and "no samples" with a rollback to (not) run.
+  held-recovery:
+    risk: LOW
+    root_causes: [held_recovery]
+    min_confidence: 0.5
+    max_per_hour: 100
+    context: { deployment: string }
+    actions: [{ id: undo, exec: { argv: ['true'] } }]
+    post_checks:
+      - id: error_rate_stays_low
+        probe: { prometheus: { query: 'max(remediate_verify_error_rate{deployment="{deployment}"})', timeout: 2s } }
+        condition: result.value < 0.05
+        hold_for: 6s
+        interval: 1s
+        deadline: 12s
+    rollback: [{ id: redo, exec: { argv: ['true'] } }]
+
+  settled-recovery:
+    risk: LOW
+    root_causes: [settled_recovery]
+    min_confidence: 0.5
+    max_per_hour: 100
+    context: { deployment: string }
+    actions: [{ id: undo, exec: { argv: ['true'] } }]
+    post_checks:
+      - id: error_rate_settled
+        probe: { prometheus: { query: 'max(remediate_verify_error_rate{deployment="{deployment}"})', timeout: 2s } }
+        condition: result.value < 0.05
+        settle: 4s
+        interval: 1s
+        deadline: 5s
+    rollback: [{ id: redo, exec: { argv: ['true'] } }]
+
+  unmeasured-recovery:
+    risk: LOW
+    root_causes: [unmeasured_recovery]
+    min_confidence: 0.5
+    max_per_hour: 100
+    context: { deployment: string }
+    actions: [{ id: undo, exec: { argv: ['true'] } }]
+    post_checks:
+      - id: latency_recovered
+        probe: { prometheus: { query: 'max(remediate_verify_latency_seconds{deployment="{deployment}"})', timeout: 2s } }
+        condition: result.value < 0.5
+        deadline: 2s
+        interval: 1s
+    rollback: [{ id: redo, exec: { argv: ['true'] } }]
 `;
 
 let env: TestWorkflowEnvironment;
@@ -41,6 +93,7 @@ let exporter: MetricsExporter;
 let prometheus: PrometheusServer;
 let worker: Awaited<ReturnType<typeof startWorker>>;
 let seq = 0;
+let notifications: string;
 
 beforeAll(async () => {
   exporter = await startMetricsExporter();
@@ -49,7 +102,8 @@ beforeAll(async () => {
   const compiled = compileCatalogue([{ file: 'verify.yaml', text: RUNBOOKS }]);
   if (!compiled.ok) throw new Error(compiled.errors.map((e) => `${e.line}:${e.column} ${e.message}`).join('\n'));
   const catalogue: CompiledCatalogue = compiled.catalogue;
-  worker = await startWorker(env, { catalogue, config: { prometheusUrl: prometheus.url } });
+  notifications = join(mkdtempSync(join(tmpdir(), 'remediate-prom-')), 'notifications.jsonl');
+  worker = await startWorker(env, { catalogue, config: { prometheusUrl: prometheus.url, notifyLogPath: notifications } });
 });
 afterAll(async () => {
   await worker?.stop();
@@ -79,11 +133,11 @@ async function untilPrometheusReads(deployment: string, value: string): Promise<
   }
 }
 
-async function remediate(deployment: string) {
+async function remediate(deployment: string, rootCause = 'error_rate_spike_after_deploy') {
   const { handle } = await submitIncident(env.client, {
     incident: incident({
       id: `INC-PROM-${seq}-${Date.now()}`,
-      root_cause: 'error_rate_spike_after_deploy',
+      root_cause: rootCause,
       confidence: 0.9,
       service: deployment,
       context: { deployment },
@@ -93,8 +147,11 @@ async function remediate(deployment: string) {
   return handle;
 }
 
-const postPolls = (result: RemediationResult) =>
-  result.events.filter((event) => event.step === 'error_rate_recovered' && /post-check .* \(poll \d+\)/.test(event.message));
+const postPolls = (result: RemediationResult, step = 'error_rate_recovered') =>
+  result.events.filter((event) => event.step === step && /post-check .* \(poll \d+\)/.test(event.message));
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const eventTypes = (result: RemediationResult) => result.events.map((event) => event.type);
 
 describe('a post-check with a prometheus probe', () => {
   it('passes only once the metric has recovered', async () => {
@@ -148,5 +205,93 @@ describe('a post-check with a prometheus probe', () => {
 
     expect(result.outcome).not.toBe('remediated');
     expect(postPolls(result).at(-1)?.message).toContain('no samples');
+  });
+});
+
+describe('settle and hold_for on the live metric', () => {
+  it('hold_for: fails, and rolls back on that live evidence, when the metric goes bad again during the hold', async () => {
+    const deployment = deploymentWithErrorRate(0.01);
+    await untilPrometheusReads(deployment, '0.01');
+    const handle = await remediate(deployment, 'held_recovery');
+    // The check holds for a few polls, then the error rate comes back before the 6 s are up.
+    await sleep(1_500);
+    exporter.set('remediate_verify_error_rate', 0.3, { deployment });
+    const result = await handle.result();
+
+    const polls = postPolls(result, 'error_rate_stays_low');
+    const firstFalse = polls.findIndex((event) => event.type === 'STEP_FAILED');
+    expect(firstFalse).toBeGreaterThan(0);
+    expect(polls.slice(0, firstFalse).every((event) => event.type === 'STEP_SUCCEEDED')).toBe(true);
+    expect(polls[firstFalse]).toMatchObject({ data: { result: { value: '0.3' } } });
+    const failure = result.events.find((event) => event.type === 'VERIFICATION_FAILED')?.message;
+    expect(failure).toMatch(
+      new RegExp(
+        `^error_rate_stays_low held [0-5](\\.\\d+)? s of the required 6 s: poll ${firstFalse + 1} found 1 sample 0\\.3 .*\\(condition false: result\\.value < 0\\.05\\)$`,
+      ),
+    );
+    expect(result).toMatchObject({ outcome: 'rolled_back', rolledBack: true });
+  });
+
+  it('hold_for: passes once the metric has stayed good over polls spanning the whole hold', async () => {
+    const deployment = deploymentWithErrorRate(0.01);
+    await untilPrometheusReads(deployment, '0.01');
+    const result = await (await remediate(deployment, 'held_recovery')).result();
+
+    expect(result.outcome).toBe('remediated');
+    const polls = postPolls(result, 'error_rate_stays_low');
+    // Polls every second from the first true one: the seventh is 6 s after it.
+    expect(polls.map((event) => event.type)).toEqual(Array(7).fill('STEP_SUCCEEDED'));
+    expect(Date.parse(polls.at(-1)!.at) - Date.parse(polls[0]!.at)).toBeGreaterThanOrEqual(6_000);
+  });
+
+  it('settle: the first evaluation comes after the settle, and reads the value then', async () => {
+    const deployment = deploymentWithErrorRate(0.3);
+    await untilPrometheusReads(deployment, '0.3');
+    const handle = await remediate(deployment, 'settled_recovery');
+    // Bad when the action ran, good within the settle window.
+    await sleep(1_000);
+    exporter.set('remediate_verify_error_rate', 0.01, { deployment });
+    const result = await handle.result();
+
+    expect(result.outcome).toBe('remediated');
+    const polls = postPolls(result, 'error_rate_settled');
+    expect(polls).toHaveLength(1);
+    expect(polls[0]).toMatchObject({ type: 'STEP_SUCCEEDED', data: { poll: 1, result: { value: '0.01' } } });
+    const acted = result.events.find((event) => event.type === 'STEP_SUCCEEDED' && event.step === 'undo')!;
+    expect(Date.parse(polls[0]!.at) - Date.parse(acted.at)).toBeGreaterThanOrEqual(4_000);
+  });
+});
+
+describe('verification that cannot read the live system', () => {
+  it('"no samples" on a post-check fails the run without rolling back, and tells humans', async () => {
+    const deployment = deploymentWithErrorRate(0.3);
+    await untilPrometheusReads(deployment, '0.3');
+    const handle = await remediate(deployment, 'unmeasured_recovery');
+    const result = await handle.result();
+    await recordHistory(handle, 'verification-inconclusive');
+
+    expect(result).toMatchObject({ outcome: 'failed', rolledBack: false });
+    expect(postPolls(result, 'latency_recovered').at(-1)?.message).toContain('no samples');
+    const inconclusive = result.events.find((event) => event.type === 'VERIFICATION_INCONCLUSIVE');
+    expect(inconclusive).toMatchObject({ step: 'latency_recovered', data: { evidence: 'unreadable' } });
+    expect(inconclusive?.message).toContain('no samples');
+    expect(eventTypes(result)).not.toContain('VERIFICATION_FAILED');
+    expect(eventTypes(result)).not.toContain('ROLLED_BACK');
+    expect(result.events.filter((event) => event.step === 'redo')).toEqual([]);
+    expect(result.events.find((event) => event.type === 'FAILED')?.message).toMatch(
+      /not rolled back: verification could not read the live system$/,
+    );
+
+    const sent = readFileSync(notifications, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { incidentId: string; kind: string; severity: string; title: string; text: string })
+      .filter((notification) => notification.incidentId === result.incidentId && notification.kind === 'failure');
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({
+      severity: 'critical',
+      title: expect.stringContaining('could not be verified, nothing was rolled back'),
+    });
+    expect(sent[0]!.text).toContain('no samples');
   });
 });
