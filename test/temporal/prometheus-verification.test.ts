@@ -86,6 +86,26 @@ runbooks:
         deadline: 2s
         interval: 1s
     rollback: [{ id: redo, exec: { argv: ['true'] } }]
+
+  # Reads the live metric, then the incident's own number, frozen when the alert fired.
+  context-verified:
+    risk: LOW
+    root_causes: [context_verified]
+    min_confidence: 0.5
+    max_per_hour: 100
+    context: { deployment: string, error_rate: number }
+    actions: [{ id: undo, exec: { argv: ['true'] } }]
+    post_checks:
+      - id: error_rate_low
+        probe: { prometheus: { query: 'max(remediate_verify_error_rate{deployment="{deployment}"})', timeout: 2s } }
+        condition: result.value < 0.05
+        deadline: 2s
+        interval: 1s
+      - id: incident_says_recovered
+        condition: context.error_rate < 0.05
+        deadline: 1s
+        interval: 1s
+    rollback: [{ id: redo, exec: { argv: ['true'] } }]
 `;
 
 let env: TestWorkflowEnvironment;
@@ -133,14 +153,14 @@ async function untilPrometheusReads(deployment: string, value: string): Promise<
   }
 }
 
-async function remediate(deployment: string, rootCause = 'error_rate_spike_after_deploy') {
+async function remediate(deployment: string, rootCause = 'error_rate_spike_after_deploy', context: Record<string, unknown> = {}) {
   const { handle } = await submitIncident(env.client, {
     incident: incident({
       id: `INC-PROM-${seq}-${Date.now()}`,
       root_cause: rootCause,
       confidence: 0.9,
       service: deployment,
-      context: { deployment },
+      context: { deployment, ...context },
     }),
     taskQueue: worker.taskQueue,
   });
@@ -293,5 +313,19 @@ describe('verification that cannot read the live system', () => {
       title: expect.stringContaining('could not be verified, nothing was rolled back'),
     });
     expect(sent[0]!.text).toContain('no samples');
+  });
+
+  it("a failed check of the incident's own data is no evidence either: no rollback", async () => {
+    const deployment = deploymentWithErrorRate(0.01);
+    await untilPrometheusReads(deployment, '0.01');
+    const result = await (await remediate(deployment, 'context_verified', { error_rate: 0.3 })).result();
+
+    expect(postPolls(result, 'error_rate_low').at(-1)).toMatchObject({ type: 'STEP_SUCCEEDED', data: { result: { value: '0.01' } } });
+    expect(result).toMatchObject({ outcome: 'failed', rolledBack: false });
+    expect(result.events.find((event) => event.type === 'VERIFICATION_INCONCLUSIVE')).toMatchObject({
+      step: 'incident_says_recovered',
+      data: { evidence: 'context' },
+    });
+    expect(result.events.filter((event) => event.step === 'redo')).toEqual([]);
   });
 });
