@@ -212,7 +212,13 @@ function buildCheck(parts: CheckParts): CheckStep | undefined {
       ? undefined
       : compileCondition(parts.when, [...path, 'when'], scope, { context: scope.context, result: false });
 
-  const { timeoutMs, deadlineMs, intervalMs, settleMs, holdForMs } = compileTiming(parts.timing, parts.phase, path, parts.ownTiming, scope.report);
+  const { timeoutMs, deadlineMs, intervalMs, settleMs, holdForMs } = compileTiming(
+    parts.timing,
+    parts.phase,
+    path,
+    parts.ownTiming,
+    scope.report,
+  );
   if (definition.count() > 0 || entry.count() > 0 || !condition) return undefined;
   const step: CheckStep = {
     kind: 'check',

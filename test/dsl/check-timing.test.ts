@@ -49,7 +49,12 @@ describe('settle and hold_for compile', () => {
   });
 
   it('defaults the interval to at most the hold, and leaves checks without them as they were (no fields, same defaults)', () => {
-    const runbook = compiled({ post_checks: [{ id: 'held', condition: 'true', hold_for: '3s' }, { id: 'plain', condition: 'true' }] });
+    const runbook = compiled({
+      post_checks: [
+        { id: 'held', condition: 'true', hold_for: '3s' },
+        { id: 'plain', condition: 'true' },
+      ],
+    });
     expect(runbook.postChecks[0]).toMatchObject({ holdForMs: 3_000, intervalMs: 3_000, deadlineMs: 60_000 });
     expect(runbook.postChecks[1]).toEqual({
       kind: 'check',
