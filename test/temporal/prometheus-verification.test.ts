@@ -87,6 +87,28 @@ runbooks:
         interval: 1s
     rollback: [{ id: redo, exec: { argv: ['true'] } }]
 
+  # A pre-check that needs the spike to last before acting.
+  held-spike:
+    risk: LOW
+    root_causes: [held_spike]
+    min_confidence: 0.5
+    max_per_hour: 100
+    context: { deployment: string }
+    pre_checks:
+      - id: error_rate_stays_high
+        probe: { prometheus: { query: 'max(remediate_verify_error_rate{deployment="{deployment}"})', timeout: 2s } }
+        condition: result.value > 0.1
+        hold_for: 2s
+        interval: 1s
+    actions: [{ id: undo, exec: { argv: ['true'] } }]
+    post_checks:
+      - id: error_rate_read
+        probe: { prometheus: { query: 'max(remediate_verify_error_rate{deployment="{deployment}"})', timeout: 2s } }
+        condition: result.value >= 0.0
+        deadline: 2s
+        interval: 1s
+    rollback: null
+
   # Reads the live metric, then the incident's own number, frozen when the alert fired.
   context-verified:
     risk: LOW
@@ -279,6 +301,36 @@ describe('settle and hold_for on the live metric', () => {
     expect(polls[0]).toMatchObject({ type: 'STEP_SUCCEEDED', data: { poll: 1, result: { value: '0.01' } } });
     const acted = result.events.find((event) => event.type === 'STEP_SUCCEEDED' && event.step === 'undo')!;
     expect(Date.parse(polls[0]!.at) - Date.parse(acted.at)).toBeGreaterThanOrEqual(4_000);
+  });
+});
+
+describe('a pre-check with hold_for', () => {
+  const prePolls = (result: RemediationResult) =>
+    result.events.filter((event) => event.step === 'error_rate_stays_high' && /pre-check .* \(poll \d+\)/.test(event.message));
+
+  it('acts once the condition has held over polls spanning the hold', async () => {
+    const deployment = deploymentWithErrorRate(0.3);
+    await untilPrometheusReads(deployment, '0.3');
+    const result = await (await remediate(deployment, 'held_spike')).result();
+
+    expect(result.outcome).toBe('remediated');
+    expect(prePolls(result).map((event) => event.type)).toEqual(['STEP_SUCCEEDED', 'STEP_SUCCEEDED', 'STEP_SUCCEEDED']);
+  });
+
+  it('aborts, changing nothing, when the condition stops holding before the hold is up', async () => {
+    const deployment = deploymentWithErrorRate(0.3);
+    await untilPrometheusReads(deployment, '0.3');
+    const handle = await remediate(deployment, 'held_spike');
+    await sleep(300);
+    exporter.set('remediate_verify_error_rate', 0.01, { deployment });
+    const result = await handle.result();
+
+    expect(result.outcome).toBe('aborted');
+    expect(prePolls(result).at(-1)).toMatchObject({ type: 'STEP_FAILED', data: { result: { value: '0.01' } } });
+    expect(result.events.find((event) => event.type === 'PRE_CHECK_FAILED')?.message).toMatch(
+      /^error_rate_stays_high (held [01] s of the required 2 s|not true before its deadline of 2 s): poll \d found 1 sample 0\.01 /,
+    );
+    expect(result.events.filter((event) => event.step === 'undo')).toEqual([]);
   });
 });
 
