@@ -11,7 +11,9 @@
  *   `incident-limits` and `check-when`;
  * - v1-coordinator-*: the coordinator before `batched-coordinator`;
  * - v2-coordinator-*: the batched coordinator before `bounded-handover`.
- * coordinator-* are the coordinator's own, from the storm and cooldown tests.
+ * coordinator-* are the coordinator's own, from the storm and cooldown tests; verification-inconclusive
+ * (a "no samples" post-check that does not roll back, `inconclusive-verification-no-rollback`) is from
+ * test/temporal/prometheus-verification.test.ts, on the dev server.
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
