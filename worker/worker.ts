@@ -38,7 +38,8 @@ export async function startRemediationWorkers(
   const config =
     options.config ??
     (await loadOperatorConfig({ runbooks: options.runbooks, policyFile: options.policyFile ?? operatorPolicyFile(process.env) }));
-  const activities = options.activities ?? loadActivitiesConfig();
+  // The Prometheus servers are the operator policy's (the REMEDIATE_PROMETHEUS_URL shortcut included), never the caller's.
+  const activities = { ...(options.activities ?? loadActivitiesConfig()), prometheus: config.policy.prometheus };
   const connection = await NativeConnection.connect(settings.connectionOptions);
   // The coordinator bootstrap and the first protocol's guardrail activities use a client of their own.
   const clientConnection = await Connection.connect(settings.connectionOptions).catch(async (error: unknown) => {

@@ -5,6 +5,7 @@
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { singlePrometheus } from '../../activities/prometheus-servers';
 import { submitIncident } from '../../client/submit';
 import { buildTimeline } from '../../client/timeline';
 import type { RemediationResult } from '../../contracts/types';
@@ -49,7 +50,7 @@ beforeAll(async () => {
   const compiled = compileCatalogue([{ file: 'verify.yaml', text: RUNBOOKS }]);
   if (!compiled.ok) throw new Error(compiled.errors.map((e) => `${e.line}:${e.column} ${e.message}`).join('\n'));
   const catalogue: CompiledCatalogue = compiled.catalogue;
-  worker = await startWorker(env, { catalogue, config: { prometheusUrl: prometheus.url } });
+  worker = await startWorker(env, { catalogue, config: { prometheus: singlePrometheus(prometheus.url) } });
 });
 afterAll(async () => {
   await worker?.stop();
