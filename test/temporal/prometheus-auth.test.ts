@@ -10,13 +10,19 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { runExecutor } from '../../activities/executors';
+import { submitIncident } from '../../client/submit';
+import { compileCatalogue } from '../../dsl/compile';
 import type { PrometheusServers } from '../../activities/prometheus-servers';
 import type { ExecutorResult } from '../../dsl/types';
-import { loadOperatorPolicy } from '../../worker/operator-policy';
+import { compileOptions } from '../../worker/operator-config';
+import { loadOperatorPolicy, type LoadedOperatorPolicy } from '../../worker/operator-policy';
 import { startPrometheus, type PrometheusServer } from '../../toolchain/prometheus-server';
+import { incident, startWorker } from '../harness/engine';
 import { startMetricsExporter, type MetricsExporter } from '../harness/metrics-exporter';
+import { connectDevServer } from '../harness/temporal';
 
 const USER = 'remediate';
 const PASSWORD = 'remediate-test-password';
@@ -113,7 +119,7 @@ afterAll(async () => {
 });
 
 /** The servers of a real policy file in `dir`: `basic` and `open` behind the counting proxy, `gateway` behind the Bearer gate. */
-function servers(secrets: { password: string; token: string }): PrometheusServers {
+function policyWith(secrets: { password: string; token: string }): LoadedOperatorPolicy {
   writeFileSync(join(dir, 'gateway-token'), `${secrets.token}\n`);
   const policy = join(dir, 'policy.yaml');
   writeFileSync(
@@ -132,7 +138,11 @@ function servers(secrets: { password: string; token: string }): PrometheusServer
       timeout: 5s
 `,
   );
-  return loadOperatorPolicy(policy, { TEST_PROM_PASSWORD: secrets.password }).prometheus;
+  return loadOperatorPolicy(policy, { TEST_PROM_PASSWORD: secrets.password });
+}
+
+function servers(secrets: { password: string; token: string }): PrometheusServers {
+  return policyWith(secrets).prometheus;
 }
 
 type PrometheusResult = Extract<ExecutorResult, { executor: 'prometheus' }>;
@@ -233,5 +243,95 @@ describe('Prometheus credentials from the operator policy, on a real Prometheus 
       message: expect.stringContaining('no Prometheus is configured'),
     });
     expect([front.seen.length, gateway.seen.length]).toEqual(counts);
+  });
+});
+
+const RUNBOOKS = `
+runbooks:
+  rollback-checkout:
+    risk: LOW
+    root_causes: [error_rate_spike_after_deploy]
+    min_confidence: 0.5
+    pre_checks:
+      - id: gateway_reads
+        probe: { prometheus: { server: gateway, query: 'remediate_auth_error_rate{service="checkout"}' } }
+        condition: result.value > 0.0
+    actions: [{ id: undo, exec: { argv: ['true'] } }]
+    post_checks:
+      - id: error_rate_ok
+        probe: { prometheus: { query: 'remediate_auth_error_rate{service="checkout"}' } }
+        condition: result.value < 0.05
+        deadline: 3s
+        interval: 1s
+    rollback: null
+`;
+
+/** Every string of a history, payloads decoded: what anyone reading the audit trail could see. */
+function historyText(value: unknown, out: string[] = []): string[] {
+  if (typeof value === 'string') out.push(value);
+  else if (value instanceof Uint8Array) out.push(Buffer.from(value).toString('utf8'));
+  else if (Array.isArray(value)) for (const item of value) historyText(item, out);
+  else if (typeof value === 'object' && value !== null) for (const item of Object.values(value)) historyText(item, out);
+  return out;
+}
+
+describe('through the worker: the policy names the servers, the audit names them, never their credentials', () => {
+  let env: TestWorkflowEnvironment;
+  beforeAll(async () => {
+    env = await connectDevServer();
+  });
+  afterAll(async () => {
+    await env?.teardown();
+  });
+
+  async function run(secrets: { password: string; token: string }, id: string) {
+    const configured = servers(secrets);
+    const compiled = compileCatalogue([{ file: 'auth.yaml', text: RUNBOOKS }], { prometheusServers: [...configured.servers.keys()] });
+    if (!compiled.ok) throw new Error(compiled.errors.map((e) => e.message).join('\n'));
+    const worker = await startWorker(env, { catalogue: compiled.catalogue, config: { prometheus: configured } });
+    try {
+      const incidentId = `INC-PROM-AUTH-${id}-${Date.now()}`;
+      const { handle } = await submitIncident(env.client, {
+        incident: incident({ id: incidentId, root_cause: 'error_rate_spike_after_deploy', confidence: 0.9, service: 'checkout' }),
+        taskQueue: worker.taskQueue,
+      });
+      const result = await handle.result();
+      return { result, text: historyText(await handle.fetchHistory()).join('\n') };
+    } finally {
+      await worker.stop();
+    }
+  }
+
+  it('remediates reading both servers with their credentials; each check records its server', async () => {
+    const { result, text } = await run(GOOD, 'good');
+    expect(result.outcome).toBe('remediated');
+    const pre = result.events.find((event) => event.step === 'gateway_reads' && event.type === 'STEP_SUCCEEDED');
+    expect(pre?.data).toMatchObject({
+      probe: 'PromQL remediate_auth_error_rate{service="checkout"} (server gateway)',
+      result: { server: 'gateway' },
+    });
+    const post = result.events.find((event) => event.step === 'error_rate_ok' && event.type === 'STEP_SUCCEEDED');
+    expect(post?.data).toMatchObject({ result: { server: 'basic', value: '0.02' } });
+    expect(text).toContain('"server":"gateway"');
+    for (const secret of [TOKEN, PASSWORD, BASIC.slice('Basic '.length)]) expect(text).not.toContain(secret);
+  });
+
+  it('a refused credential fails verification with the server and the status, and the history holds no secret', async () => {
+    const wrong = 'wrong-password-in-history';
+    const { result, text } = await run({ ...GOOD, password: wrong }, 'wrong');
+    expect(result.outcome).not.toBe('remediated');
+    const polls = result.events.filter((event) => event.step === 'error_rate_ok' && event.type === 'STEP_FAILED');
+    expect(polls.length).toBeGreaterThan(0);
+    expect(polls.at(-1)?.message).toContain('Prometheus server "basic" refused the credentials of the operator policy (HTTP 401)');
+    const basicWrong = Buffer.from(`${USER}:${wrong}`).toString('base64');
+    for (const secret of [TOKEN, wrong, basicWrong]) expect(text).not.toContain(secret);
+  });
+
+  it('compiling the catalogue against the policy refuses a server it does not define', () => {
+    const options = compileOptions(policyWith(GOOD));
+    const result = compileCatalogue([{ file: 'auth.yaml', text: RUNBOOKS.replace('server: gateway', 'server: gatway') }], options);
+    expect(!result.ok && result.errors.map((e) => e.message)).toEqual([
+      'unknown Prometheus server "gatway" (did you mean "gateway"?); servers: basic, open, gateway',
+    ]);
   });
 });
