@@ -1,9 +1,12 @@
 /** The operator policy's prometheus: section: named servers, credentials read at load, never printed. */
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { loadOperatorPolicy, parseOperatorPolicy, PolicyFileError, type PolicyError } from '../../worker/operator-policy';
-import { compileOptions } from '../../worker/operator-config';
+import { compileOptions, loadOperatorConfig, WorkerConfigError } from '../../worker/operator-config';
 
 const FILE = 'conf/policy.yaml';
 const TOKEN = 's3cr3t-bearer-token';
@@ -217,5 +220,39 @@ describe('operator policy: REMEDIATE_PROMETHEUS_URL, the shortcut', () => {
       path: 'prometheus.default',
       message: 'unknown server "main": no servers are defined under prometheus.servers',
     });
+  });
+});
+
+describe("the worker compiles its catalogue against the policy's servers", () => {
+  const runbook = (server: string) => `runbooks:
+  r:
+    risk: HIGH
+    root_causes: [x]
+    min_confidence: 0.5
+    actions: [{ id: a, exec: { argv: ['true'] } }]
+    post_checks:
+      - id: rate
+        probe: { prometheus: { server: ${server}, query: 'up' } }
+        condition: result.value > 0.0
+`;
+
+  it('refuses to start on a server the policy does not define, at its position, with a did-you-mean', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'remediate-prom-policy-'));
+    try {
+      writeFileSync(join(dir, 'policy.yaml'), 'prometheus:\n  servers:\n    main: { url: "http://127.0.0.1:9090" }\n');
+      writeFileSync(join(dir, 'ok.yaml'), runbook('main'));
+      const config = await loadOperatorConfig({ runbooks: join(dir, 'ok.yaml'), policyFile: join(dir, 'policy.yaml') });
+      expect(config.policy.prometheus.default).toBe('main');
+      writeFileSync(join(dir, 'bad.yaml'), runbook('mian'));
+      const error = await loadOperatorConfig({ runbooks: join(dir, 'bad.yaml'), policyFile: join(dir, 'policy.yaml') }).catch(
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(WorkerConfigError);
+      expect((error as WorkerConfigError).lines[1]).toBe(
+        `${join(dir, 'bad.yaml')}:9:40: runbooks.r.post_checks[0].probe.prometheus.server: unknown Prometheus server "mian" (did you mean "main"?); servers: main`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
