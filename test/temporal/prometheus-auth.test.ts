@@ -219,6 +219,8 @@ describe('Prometheus credentials from the operator policy, on a real Prometheus 
       { path: expect.any(String), authorization: `Bearer ${TOKEN}`, status: 200 },
       { path: expect.any(String), authorization: 'Bearer not-the-token', status: 401 },
     ]);
+    // The server's timeout (5s in the policy) caps the query, and Prometheus is told so.
+    expect(new URL(gateway.seen.at(-1)!.path, gateway.url).searchParams.get('timeout')).toBe('5');
   });
 
   it('an error text quoting the request does not carry the credential into the result', async () => {
