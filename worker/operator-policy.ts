@@ -1,6 +1,7 @@
 /**
  * The operator policy, from the YAML or JSON file named by REMEDIATE_POLICY_FILE (docs/operator-policy.md):
- * guardrail limits, failure budget, change windows, approvers, whose signatures count, and the Web UI URL.
+ * guardrail limits, failure budget, change windows, approvers, whose signatures count, the Prometheus
+ * servers (worker/prometheus-policy.ts) and the Web UI URL.
  * Strict, because it fails closed: an unknown key or a bad value is an error located in the file, and the
  * worker does not start, rather than running with a setting silently dropped. Runs in the worker (Node).
  */
