@@ -7,6 +7,7 @@
 
 import type { KubernetesConfig } from '../kubernetes/connection';
 import { EXIT, UserFacingError } from '../dsl/user-facing-error';
+import { NO_PROMETHEUS_SERVERS, parsePrometheusBaseUrl, singlePrometheus, type PrometheusServers } from './prometheus-servers';
 
 /** Default bound on each of stdout, stderr and an HTTP response body. */
 export const DEFAULT_MAX_OUTPUT_BYTES = 64 * 1024;
@@ -30,8 +31,12 @@ export interface ActivitiesConfig {
   maxOutputBytes: number;
   /** The cluster kubernetes steps act on; the kubeconfig comes from client-node's defaults ($KUBECONFIG, ~/.kube/config, in-cluster). */
   kubernetes: KubernetesConfig;
-  /** `REMEDIATE_PROMETHEUS_URL`: the base URL of the Prometheus prometheus probes query; null: none, and such probes fail. */
-  prometheusUrl: string | null;
+  /**
+   * The Prometheus servers prometheus probes may query, by name. From the environment: the
+   * REMEDIATE_PROMETHEUS_URL shortcut (one server, `default`); the worker replaces it with its
+   * operator policy's (worker/prometheus-policy.ts). None: such probes fail.
+   */
+  prometheus: PrometheusServers;
 }
 
 /** A configuration variable holds a value the activities cannot use. */
@@ -58,7 +63,7 @@ export function loadActivitiesConfig(env: NodeJS.ProcessEnv = process.env): Acti
       MAX_OUTPUT_BYTES_LIMIT,
     ),
     kubernetes: { kubeconfig: null, namespaces: parseNamespaces(env.REMEDIATE_K8S_NAMESPACES) },
-    prometheusUrl: parsePrometheusUrl(env.REMEDIATE_PROMETHEUS_URL),
+    prometheus: prometheusShortcut(env),
   };
 }
 
@@ -75,20 +80,15 @@ function parseWebhookUrls(raw: string | undefined): string[] {
   });
 }
 
-/**
- * An http(s) base URL, perhaps with a path prefix (a Prometheus behind a proxy); no query or
- * fragment, since the executor appends /api/v1/query?.... Kept without its trailing slash.
- */
-function parsePrometheusUrl(raw: string | undefined): string | null {
-  const text = raw?.trim() ?? '';
-  if (text === '') return null;
-  const bad = (why: string) => new ConfigError('REMEDIATE_PROMETHEUS_URL', why);
-  if (!URL.canParse(text)) throw bad('not a URL');
-  const url = new URL(text);
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw bad(`expected an http or https URL, got ${url.protocol}`);
-  if (url.search !== '' || url.hash !== '') throw bad('the base URL of Prometheus takes no query or fragment');
-  if (url.username !== '' || url.password !== '') throw bad('credentials do not belong in the URL');
-  return url.href.replace(/\/+$/, '');
+export const PROMETHEUS_URL_VARIABLE = 'REMEDIATE_PROMETHEUS_URL';
+
+/** `REMEDIATE_PROMETHEUS_URL`: the shortcut for a policy with one server, `default`, without credentials. */
+export function prometheusShortcut(env: NodeJS.ProcessEnv): PrometheusServers {
+  const text = env[PROMETHEUS_URL_VARIABLE]?.trim() ?? '';
+  if (text === '') return NO_PROMETHEUS_SERVERS;
+  const parsed = parsePrometheusBaseUrl(text);
+  if (!parsed.ok) throw new ConfigError(PROMETHEUS_URL_VARIABLE, parsed.message);
+  return singlePrometheus(parsed.url);
 }
 
 const NAMESPACE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;

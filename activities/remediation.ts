@@ -97,7 +97,7 @@ export function createRemediationActivities(config: ActivitiesConfig = loadActiv
             signal: Context.current().cancellationSignal,
             maxOutputBytes: config.maxOutputBytes,
             kubernetes,
-            prometheusUrl: config.prometheusUrl ?? undefined,
+            prometheus: config.prometheus,
           })
         : undefined;
       if (probe && !probe.ok)
@@ -124,7 +124,7 @@ export function createRemediationActivities(config: ActivitiesConfig = loadActiv
         signal: Context.current().cancellationSignal,
         maxOutputBytes: config.maxOutputBytes,
         kubernetes,
-        prometheusUrl: config.prometheusUrl ?? undefined,
+        prometheus: config.prometheus,
       });
       if (!result.ok) {
         // Retryable: the workflow's retry policy for this step (the runbook's `retries`) decides how often.

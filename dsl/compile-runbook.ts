@@ -29,7 +29,7 @@ export function compileRunbook(
   file: string,
   diag: Diagnostics,
   library: CheckLibrary,
-  options: { allowedPrograms?: readonly string[] } = {},
+  options: { allowedPrograms?: readonly string[]; prometheusServers?: readonly string[] } = {},
 ): RunbookDraft | undefined {
   const path: PathSegment[] = ['runbooks', id];
   const before = diag.count;
@@ -38,8 +38,13 @@ export function compileRunbook(
   const { risk, mode } = automationOf(raw, path, report);
   const claims = matchClaims(raw, path, report);
   const context = raw.context === undefined ? null : contextDecls(raw.context);
-  const { allowedPrograms } = options;
-  const steps = compileStepLists(raw, path, { report, context, namespaces: raw.namespaces ?? [], allowedPrograms }, library);
+  const { allowedPrograms, prometheusServers } = options;
+  const steps = compileStepLists(
+    raw,
+    path,
+    { report, context, namespaces: raw.namespaces ?? [], allowedPrograms, prometheusServers },
+    library,
+  );
   requireSafetyNet(raw, path, risk, mode, report);
   const approval = approvalPolicy(raw, path, report);
   const guardrails = guardrailSettings(raw, path, report);

@@ -26,6 +26,11 @@ export interface CompileOptions {
    * the program of an exec step anyway, by basename or exact path. Default: none.
    */
   allowedPrograms?: readonly string[];
+  /**
+   * The operator policy's Prometheus server names: a prometheus step naming another one is a compile
+   * error. Default: not checked (the worker fails such a probe closed at run time).
+   */
+  prometheusServers?: readonly string[];
 }
 
 export function compileCatalogue(files: readonly SourceFile[], options: CompileOptions = {}): CompileResult {

@@ -71,11 +71,13 @@ export interface KubernetesSpec {
 }
 
 /**
- * A PromQL instant query against the worker's Prometheus (REMEDIATE_PROMETHEUS_URL, never the
- * runbook's). Placeholders sit only inside double-quoted string literals (dsl/steps/promql.ts).
+ * A PromQL instant query against a Prometheus of the operator policy, by name (never a URL from the
+ * runbook). Placeholders sit only inside double-quoted string literals (dsl/steps/promql.ts).
  */
 export interface PrometheusSpec {
   executor: 'prometheus';
+  /** The policy's server by name; absent: the policy's default server (only set when named, so versions stay). */
+  server?: string;
   query: Template;
   /** Query timeout, also sent to Prometheus; absent: the check's timeout. */
   timeoutMs?: number;
@@ -116,6 +118,8 @@ export interface ResolvedKubernetes {
 
 export interface ResolvedPrometheus {
   executor: 'prometheus';
+  /** Absent: the worker's default server. */
+  server?: string;
   query: string;
   timeoutMs?: number;
   allowEmpty: boolean;
@@ -149,11 +153,14 @@ export type ExecutorResult =
   | { executor: 'kubernetes'; ok: boolean; op: KubernetesOp; status: number; message: string; json?: unknown; durationMs: number }
   /**
    * `samples`: the vector (empty for a scalar); `value`: the first sample's value or the scalar, absent
-   * when there is none; `message`: why it failed (Prometheus's error text, "no samples", ...), or ''.
+   * when there is none; `message`: why it failed (Prometheus's error text, "no samples", ...), or '';
+   * `server`: the name of the server asked (never its URL's credentials: there are none), absent in
+   * results recorded before servers had names.
    */
   | {
       executor: 'prometheus';
       ok: boolean;
+      server?: string;
       query: string;
       resultType: 'vector' | 'scalar' | 'none';
       samples: PrometheusSample[];

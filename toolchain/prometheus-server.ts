@@ -20,6 +20,13 @@ export interface PrometheusOptions {
   targets: string[];
   job?: string;
   scrapeIntervalSeconds?: number;
+  /**
+   * `--web.config.file`'s basic_auth_users: user name to bcrypt hash. With it, Prometheus answers
+   * every HTTP request (readiness included) without those credentials with 401.
+   */
+  basicAuthUsers?: Record<string, string>;
+  /** The Authorization header the readiness check sends (with basicAuthUsers). */
+  readinessAuthorization?: string;
 }
 
 export async function startPrometheus(options: PrometheusOptions): Promise<PrometheusServer> {
@@ -33,6 +40,11 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
     ],
   };
   writeFileSync(join(dir, 'prometheus.yml'), JSON.stringify(config));
+  const webConfig: string[] = [];
+  if (options.basicAuthUsers) {
+    writeFileSync(join(dir, 'web.yml'), JSON.stringify({ basic_auth_users: options.basicAuthUsers }));
+    webConfig.push(`--web.config.file=${join(dir, 'web.yml')}`);
+  }
   const port = await freePort();
   const server = await startServerProcess({
     name: 'Prometheus',
@@ -42,12 +54,13 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
       `--storage.tsdb.path=${join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
       '--log.level=warn',
+      ...webConfig,
     ],
     host: '127.0.0.1',
     port,
   });
   const url = `http://127.0.0.1:${port}`;
-  await waitUntilReady(url);
+  await waitUntilReady(url, options.readinessAuthorization);
   return {
     url,
     async stop() {
@@ -58,10 +71,11 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
 }
 
 /** Listening is not ready: Prometheus answers 503 on /-/ready until its storage is open. */
-async function waitUntilReady(url: string, deadlineMs = 60_000): Promise<void> {
+async function waitUntilReady(url: string, authorization: string | undefined, deadlineMs = 60_000): Promise<void> {
   const deadline = Date.now() + deadlineMs;
+  const headers: Record<string, string> = authorization ? { authorization } : {};
   for (;;) {
-    const ready = await fetch(`${url}/-/ready`).then(
+    const ready = await fetch(`${url}/-/ready`, { headers }).then(
       (response) => response.ok,
       () => false,
     );

@@ -11,5 +11,5 @@ export const DEFAULT_GUARDRAIL_POLICY: GuardrailPolicy = DEFAULT_GUARDRAILS;
 
 /** Throws PolicyFileError when REMEDIATE_POLICY_FILE names a file that is unreadable or invalid. */
 export function loadGuardrailPolicy(env: NodeJS.ProcessEnv = process.env): GuardrailPolicy {
-  return loadOperatorPolicy(operatorPolicyFile(env)).guardrails;
+  return loadOperatorPolicy(operatorPolicyFile(env), env).guardrails;
 }

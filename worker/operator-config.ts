@@ -3,7 +3,7 @@
  * from `--runbooks` and the operator policy file. Either one invalid stops the worker (exit 1) with
  * every problem located at file:line:col; nothing starts half-configured.
  */
-import { compileCatalogue } from '../dsl/compile';
+import { compileCatalogue, type CompileOptions } from '../dsl/compile';
 import { DEFAULT_LIMITS } from '../dsl/guardrails/defaults';
 import type { CompiledCatalogue, CompileError } from '../dsl/types';
 import type { OperatorPolicy } from '../contracts/types';
@@ -26,14 +26,15 @@ function located(error: CompileError): string {
   return `${error.file}:${error.line}:${error.column}: ${error.path ? `${error.path}: ` : ''}${error.message}`;
 }
 
-export async function loadWorkerCatalogue(path: string, allowedPrograms: readonly string[] = []): Promise<CompiledCatalogue> {
+/** `options`: the operator policy's part of compiling (allowed programs, Prometheus server names): compileOptions(policy). */
+export async function loadWorkerCatalogue(path: string, options: CompileOptions = {}): Promise<CompiledCatalogue> {
   let files;
   try {
     files = await loadRunbookFiles([path]);
   } catch (error) {
     throw new WorkerConfigError([`runbooks: ${(error as Error).message}`]);
   }
-  const compiled = compileCatalogue(files, { allowedPrograms });
+  const compiled = compileCatalogue(files, options);
   if (!compiled.ok)
     throw new WorkerConfigError(['the catalogue does not compile; the worker does not start:', ...compiled.errors.map(located)]);
   return compiled.catalogue;
@@ -58,10 +59,15 @@ export interface OperatorConfig {
 }
 
 export async function loadOperatorConfig(options: { runbooks?: string; policyFile?: string }): Promise<OperatorConfig> {
-  // The policy first: it says which launchers the catalogue may use as programs.
+  // The policy first: it says which launchers the catalogue may use as programs and which servers it may query.
   const policy = loadOperatorPolicy(options.policyFile);
-  const catalogue = await loadWorkerCatalogue(options.runbooks ?? DEFAULT_RUNBOOKS_PATH, policy.allowedPrograms);
+  const catalogue = await loadWorkerCatalogue(options.runbooks ?? DEFAULT_RUNBOOKS_PATH, compileOptions(policy));
   return { catalogue, policy };
+}
+
+/** What the policy tells the compiler: which launchers the catalogue may use as programs, which Prometheus servers exist. */
+export function compileOptions(policy: LoadedOperatorPolicy): CompileOptions {
+  return { allowedPrograms: policy.allowedPrograms, prometheusServers: [...policy.prometheus.servers.keys()] };
 }
 
 /** The seed's defaults (at most 3 remediations at once, touching at most 1 service), no approvers, no trusted keys. */

@@ -4,6 +4,7 @@
  * more than one field (group references, gateway principals, time zones) are checked by the loader.
  */
 import { arr, int, obj, record, str, strEnum, type Static } from '../dsl/schema-builder';
+import { PROMETHEUS_SERVER_PATTERN } from '../dsl/steps/prometheus';
 
 /** As allowed_signers (dsl/trust/allowed-signers.ts) accepts them. */
 export const PRINCIPAL_PATTERN = '^[A-Za-z0-9._@+-]{1,128}$';
@@ -11,6 +12,12 @@ export const GROUP_NAME_PATTERN = '^[A-Za-z0-9_.-]+$';
 const APPROVER_PATTERN = '^(?:group:[A-Za-z0-9_.-]+|[A-Za-z0-9._@+-]{1,128})$';
 const TIME_PATTERN = '^(?:[01][0-9]|2[0-3]):[0-5][0-9]$';
 const URL_PATTERN = '^https?://';
+const ENV_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';
+/** An HTTP auth scheme token (RFC 9110): `Bearer`, `Token`, ... */
+const AUTH_SCHEME_PATTERN = "^[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*$";
+/** RFC 7617: the user-id of Basic auth holds no colon (and no control characters). */
+const BASIC_USERNAME_PATTERN = '^[^:\\x00-\\x1f\\x7f]+$';
+const DURATION_PATTERN = '^[0-9]+(ms|s|m|h)$';
 
 export const OPERATOR_POLICY_PATTERNS: Record<string, string> = {
   [PRINCIPAL_PATTERN]: 'a principal name (1-128 letters, digits or . _ @ + -)',
@@ -18,6 +25,11 @@ export const OPERATOR_POLICY_PATTERNS: Record<string, string> = {
   [APPROVER_PATTERN]: 'a principal name or group:NAME',
   [TIME_PATTERN]: 'a time "HH:MM" (00:00 to 23:59)',
   [URL_PATTERN]: 'an http:// or https:// URL',
+  [PROMETHEUS_SERVER_PATTERN]: 'a server name (1-63 letters, digits or _ . -, not starting with . or -)',
+  [ENV_NAME_PATTERN]: 'an environment variable name (letters, digits, _)',
+  [AUTH_SCHEME_PATTERN]: 'an HTTP auth scheme such as Bearer',
+  [BASIC_USERNAME_PATTERN]: 'a user name without ":" or control characters',
+  [DURATION_PATTERN]: 'a duration such as 500ms, 10s or 1m',
 };
 
 /** Upper bounds only keep the arithmetic (minutes to milliseconds) far from overflow. */
@@ -47,6 +59,29 @@ const changeWindow = obj(
   { required: ['start', 'end', 'applies_to'] },
 );
 
+const secretFile = () => str({ minLength: 1, maxLength: 4096 });
+const envName = () => str({ pattern: ENV_NAME_PATTERN });
+
+/** Exactly one of authorization and basic_auth, and one source of its secret each: checked by the loader (worker/prometheus-policy.ts). */
+const prometheusServer = obj(
+  {
+    url: str({ pattern: URL_PATTERN }),
+    authorization: obj({ type: str({ pattern: AUTH_SCHEME_PATTERN }), credentials_file: secretFile(), credentials_env: envName() }),
+    basic_auth: obj(
+      { username: str({ pattern: BASIC_USERNAME_PATTERN }), password_file: secretFile(), password_env: envName() },
+      { required: ['username'] },
+    ),
+    timeout: str({ pattern: DURATION_PATTERN }),
+  },
+  { required: ['url'] },
+);
+
+/** The servers prometheus steps query; siblings of `servers` configure the checks that use them. */
+const prometheus = obj({
+  default: str({ pattern: PROMETHEUS_SERVER_PATTERN }),
+  servers: record(prometheusServer, { keyPattern: PROMETHEUS_SERVER_PATTERN }),
+});
+
 const policyFile = obj({
   limits: obj({ max_concurrent: count(), max_services: count() }),
   failure_budget: obj({ max_failures: count(), window_minutes: count() }),
@@ -61,6 +96,7 @@ const policyFile = obj({
   web_ui_url: str({ pattern: URL_PATTERN }),
   // Shells and program launchers runbooks may name as a program (by basename or exact path); none by default.
   allowed_programs: arr(str({ minLength: 1, maxLength: 4096 })),
+  prometheus,
 });
 
 export type RawOperatorPolicy = Static<typeof policyFile>;

@@ -1,6 +1,7 @@
 /**
  * The operator policy, from the YAML or JSON file named by REMEDIATE_POLICY_FILE (docs/operator-policy.md):
- * guardrail limits, failure budget, change windows, approvers, whose signatures count, and the Web UI URL.
+ * guardrail limits, failure budget, change windows, approvers, whose signatures count, the Prometheus
+ * servers (worker/prometheus-policy.ts) and the Web UI URL.
  * Strict, because it fails closed: an unknown key or a bad value is an error located in the file, and the
  * worker does not start, rather than running with a setting silently dropped. Runs in the worker (Node).
  */
@@ -18,6 +19,9 @@ import type { ApprovalGateway, TrustPolicy } from '../dsl/trust/types';
 import { parseYaml, type PathSegment } from '../dsl/yaml-source';
 import { OPERATOR_POLICY_PATTERNS, operatorPolicySchema, WEEKDAYS, type RawOperatorPolicy } from './operator-policy-schema';
 import { EXIT, UserFacingError } from '../dsl/user-facing-error';
+import { prometheusShortcut } from '../activities/config';
+import type { PrometheusServers } from '../activities/prometheus-servers';
+import { prometheusServersOf } from './prometheus-policy';
 
 export interface LoadedOperatorPolicy {
   guardrails: GuardrailPolicy;
@@ -28,6 +32,11 @@ export interface LoadedOperatorPolicy {
   webUiUrl?: string;
   /** Launchers (sh, env, python, ...) the catalogue may use as programs; compile errors otherwise. */
   allowedPrograms: string[];
+  /**
+   * The Prometheus servers prometheus steps may name (worker/prometheus-policy.ts), credentials read;
+   * without a `prometheus.servers` section, REMEDIATE_PROMETHEUS_URL's one server (or none).
+   */
+  prometheus: PrometheusServers;
   /** sha256 hex of the policy file's text plus the allowed_signers text: recorded in each remediation's history. */
   version: string;
   /** The file it came from, or undefined for the built-in defaults. */
@@ -65,8 +74,9 @@ export function operatorPolicyFile(env: NodeJS.ProcessEnv = process.env): string
   return env.REMEDIATE_POLICY_FILE?.trim() || undefined;
 }
 
-export function loadOperatorPolicy(file: string | undefined): LoadedOperatorPolicy {
-  if (file === undefined) return build({}, undefined, '', '', [], []);
+/** `env`: where REMEDIATE_PROMETHEUS_URL and the policy's `*_env` credentials are read. */
+export function loadOperatorPolicy(file: string | undefined, env: NodeJS.ProcessEnv = process.env): LoadedOperatorPolicy {
+  if (file === undefined) return build({}, undefined, '', { text: '', signers: [] }, [], prometheusShortcut(env));
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -75,13 +85,14 @@ export function loadOperatorPolicy(file: string | undefined): LoadedOperatorPoli
       { file, line: 1, column: 1, path: ROOT, message: `cannot read the policy file: ${(error as Error).message}` },
     ]);
   }
-  return parseOperatorPolicy(file, text);
+  return parseOperatorPolicy(file, text, undefined, env);
 }
 
 export function parseOperatorPolicy(
   file: string,
   text: string,
   readFile: (path: string) => string = (path) => readFileSync(path, 'utf8'),
+  env: NodeJS.ProcessEnv = process.env,
 ): LoadedOperatorPolicy {
   const whole = (message: string, line = 1, column = 1) => new PolicyFileError([{ file, line, column, path: ROOT, message }]);
   if (Buffer.byteLength(text, 'utf8') > MAX_FILE_BYTES) throw whole('the policy file is larger than 1 MiB');
@@ -105,18 +116,19 @@ export function parseOperatorPolicy(
   const gateways = gatewaysOf(raw, groups, signers, diag);
   if (raw.web_ui_url !== undefined && !URL.canParse(raw.web_ui_url))
     diag.error(['web_ui_url'], `expected an http(s) URL, found ${JSON.stringify(raw.web_ui_url)}`);
+  const prometheus = prometheusServersOf(raw, { policyFile: file, readFile, env }, diag);
   const errors = [...located(diag), ...signers.errors];
   if (errors.length > 0) throw new PolicyFileError(errors);
-  return build(raw, file, text, signers.text, signers.signers, gateways);
+  return build(raw, file, text, signers, gateways, prometheus);
 }
 
 function build(
   raw: RawOperatorPolicy,
   file: string | undefined,
   text: string,
-  signersText: string,
-  allowedSigners: AllowedSigner[],
+  { text: signersText, signers: allowedSigners }: Pick<Signers, 'text' | 'signers'>,
   gateways: ApprovalGateway[],
+  prometheus: PrometheusServers,
 ): LoadedOperatorPolicy {
   const groups: Record<string, string[]> = Object.create(null);
   for (const [name, members] of Object.entries(raw.approvers?.groups ?? {})) groups[name] = [...members];
@@ -137,6 +149,7 @@ function build(
     },
     approvers: { defaults: [...(raw.approvers?.default ?? [])], groups },
     allowedPrograms: [...(raw.allowed_programs ?? [])],
+    prometheus,
     trust: {
       allowedSigners,
       gateways,

@@ -38,7 +38,10 @@ export async function startRemediationWorkers(
   const config =
     options.config ??
     (await loadOperatorConfig({ runbooks: options.runbooks, policyFile: options.policyFile ?? operatorPolicyFile(process.env) }));
-  const activities = options.activities ?? loadActivitiesConfig();
+  const given = options.activities ?? loadActivitiesConfig();
+  // The operator policy's Prometheus servers (the REMEDIATE_PROMETHEUS_URL shortcut included); a caller's
+  // own (the demo's Prometheus) only where the policy has none.
+  const activities = { ...given, prometheus: config.policy.prometheus.servers.size > 0 ? config.policy.prometheus : given.prometheus };
   const connection = await NativeConnection.connect(settings.connectionOptions);
   // The coordinator bootstrap and the first protocol's guardrail activities use a client of their own.
   const clientConnection = await Connection.connect(settings.connectionOptions).catch(async (error: unknown) => {

@@ -1,5 +1,6 @@
 import type { KindResult, ResolvedExecutor } from '../../dsl/types';
 import type { KubernetesConnection } from '../../kubernetes/connection';
+import type { PrometheusServers } from '../prometheus-servers';
 
 /** What every executor gets besides its spec; defaults already applied by `runExecutor`. */
 export interface ExecutorContext {
@@ -14,8 +15,8 @@ export interface ExecutorContext {
   killGraceMs: number;
   /** kubernetes only: the worker's cluster connection, made on first use; absent when none is configured. */
   kubernetes?: () => KubernetesConnection;
-  /** prometheus only: the base URL of the worker's Prometheus (REMEDIATE_PROMETHEUS_URL); absent when none is configured. */
-  prometheusUrl?: string;
+  /** prometheus only: the operator policy's servers, by name; absent or empty when none is configured. */
+  prometheus?: PrometheusServers;
 }
 
 /** The result variant an executor of spec `S` returns. */

@@ -6,6 +6,7 @@ import { httpExecutor } from './http';
 import { kubernetesExecutor } from './kubernetes';
 import { prometheusExecutor } from './prometheus';
 import type { KubernetesConnection } from '../../kubernetes/connection';
+import type { PrometheusServers } from '../prometheus-servers';
 
 export type { Executor, ExecutorContext, ResultOf } from './executor';
 export { IDEMPOTENCY_ENV } from './exec';
@@ -22,8 +23,8 @@ export interface RunExecutorOptions {
   killGraceMs?: number;
   /** kubernetes: the cluster connection, made on first use. */
   kubernetes?: () => KubernetesConnection;
-  /** prometheus: the base URL of the worker's Prometheus. */
-  prometheusUrl?: string;
+  /** prometheus: the operator policy's servers, by name. */
+  prometheus?: PrometheusServers;
 }
 
 /**
@@ -85,6 +86,6 @@ function context(opts: RunExecutorOptions): ExecutorContext {
     maxOutputBytes,
     killGraceMs,
     kubernetes: opts.kubernetes,
-    prometheusUrl: opts.prometheusUrl,
+    prometheus: opts.prometheus,
   };
 }

@@ -1,6 +1,8 @@
 /**
- * The prometheus step kind: a PromQL instant query against the worker's Prometheus (the operator's
- * REMEDIATE_PROMETHEUS_URL; a runbook names no server). Read-only, so it is a probe retried freely.
+ * The prometheus step kind: a PromQL instant query against a Prometheus of the operator policy
+ * (`prometheus.servers`, or REMEDIATE_PROMETHEUS_URL as its shortcut). A runbook may name a server,
+ * never give a URL: where the worker reads and with which credentials is the operator's to say.
+ * Read-only, so it is a probe retried freely.
  * activities/executors/prometheus.ts runs it; the condition sees `result.samples`, `result.value`
  * (doubles) and `result.resultType`.
  */
@@ -10,12 +12,20 @@ import type { KindResult, PrometheusSpec, ResolvedPrometheus } from '../types';
 import type { PathSegment } from '../yaml-source';
 import type { Slot, StepKindModule } from './kind';
 import { parsePromqlTemplate, promqlSource } from './promql';
+import { didYouMean } from '../suggest';
 import { checkTemplate, type StepScope } from './support';
+
+/** A server's name in the operator policy and in a runbook: no URL, no path, nothing to interpret. */
+export const PROMETHEUS_SERVER_PATTERN = '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}$';
 
 const schema = define(
   'prometheus',
   obj(
     {
+      server: str({
+        pattern: PROMETHEUS_SERVER_PATTERN,
+        description: "A server of the operator policy's prometheus.servers, by name (default: the policy's default).",
+      }),
       query: str({
         minLength: 1,
         description: 'PromQL; {placeholders} only inside double-quoted strings (label values), escaped there.',
@@ -25,7 +35,7 @@ const schema = define(
       }),
       allow_empty: bool({ description: 'Whether an empty answer is one (default false: "no samples" fails the probe).' }),
     },
-    { required: ['query'], description: "A PromQL instant query against the worker's Prometheus (REMEDIATE_PROMETHEUS_URL)." },
+    { required: ['query'], description: "A PromQL instant query against a Prometheus of the worker's operator policy." },
   ),
 );
 
@@ -38,10 +48,21 @@ function compile(raw: RawPrometheus, path: readonly PathSegment[], scope: StepSc
     scope.report([...path, 'timeout'], `expected a duration greater than zero, found ${JSON.stringify(raw.timeout)}`);
     return undefined;
   }
-  if (!query) return undefined;
+  const serverKnown = raw.server === undefined || checkServer(raw.server, [...path, 'server'], scope);
+  if (!query || !serverKnown) return undefined;
   const spec: PrometheusSpec = { executor: 'prometheus', query, allowEmpty: raw.allow_empty ?? false };
+  if (raw.server !== undefined) spec.server = raw.server;
   if (timeoutMs !== undefined) spec.timeoutMs = timeoutMs;
   return spec;
+}
+
+/** Checked only when the compiler knows the operator's servers (compile option `prometheusServers`). */
+function checkServer(server: string, path: readonly PathSegment[], scope: StepScope): boolean {
+  const known = scope.prometheusServers;
+  if (known === undefined || known.includes(server)) return true;
+  const configured = known.length > 0 ? `servers: ${known.join(', ')}` : 'the operator policy configures no Prometheus server';
+  scope.report(path, `unknown Prometheus server "${server}"${didYouMean(server, known)}; ${configured}`);
+  return false;
 }
 
 /** Every placeholder of a query is inside a string literal (the parser allows no other). */
@@ -60,6 +81,10 @@ function describeResult(result: KindResult<'prometheus'>): string {
   return `${count} ${first.value}${labels ? ` {${labels}}` : ''}`;
 }
 
+function onServer(server: string | undefined): string {
+  return server === undefined ? '' : ` (server ${server})`;
+}
+
 export const prometheusStep: StepKindModule<'prometheus', RawPrometheus> = {
   kind: 'prometheus',
   schema,
@@ -67,10 +92,11 @@ export const prometheusStep: StepKindModule<'prometheus', RawPrometheus> = {
   templates: (spec) => [{ template: spec.query, slot: QUERY_SLOT }],
   render(spec, fill) {
     const resolved: ResolvedPrometheus = { executor: 'prometheus', query: fill.text(spec.query, QUERY_SLOT), allowEmpty: spec.allowEmpty };
+    if (spec.server !== undefined) resolved.server = spec.server;
     if (spec.timeoutMs !== undefined) resolved.timeoutMs = spec.timeoutMs;
     return resolved;
   },
-  describeSpec: (spec) => `PromQL ${promqlSource(spec.query.parts)}`,
-  describe: (run) => `PromQL ${run.query}`,
+  describeSpec: (spec) => `PromQL ${promqlSource(spec.query.parts)}${onServer(spec.server)}`,
+  describe: (run) => `PromQL ${run.query}${onServer(run.server)}`,
   describeResult,
 };

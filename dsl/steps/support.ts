@@ -21,6 +21,8 @@ export interface StepScope {
   namespaces?: readonly string[];
   /** Shells and launchers the operator allows as programs anyway (compile option `allowedPrograms`). */
   allowedPrograms?: readonly string[];
+  /** The operator policy's Prometheus server names (compile option `prometheusServers`); undefined: not checked. */
+  prometheusServers?: readonly string[];
 }
 
 export function compileTemplate(text: string, path: readonly PathSegment[], scope: StepScope, baseOffset = 0): Template | undefined {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadActivitiesConfig } from '../../activities/config';
+import { NO_PROMETHEUS_SERVERS, singlePrometheus } from '../../activities/prometheus-servers';
 
 describe('loadActivitiesConfig', () => {
   it('has defaults for an empty environment', () => {
@@ -9,7 +10,7 @@ describe('loadActivitiesConfig', () => {
       notifyTimeoutMs: 5_000,
       maxOutputBytes: 65_536,
       kubernetes: { kubeconfig: null, namespaces: null },
-      prometheusUrl: null,
+      prometheus: NO_PROMETHEUS_SERVERS,
     });
   });
 
@@ -29,7 +30,7 @@ describe('loadActivitiesConfig', () => {
       notifyTimeoutMs: 1_500,
       maxOutputBytes: 4_096,
       kubernetes: { kubeconfig: null, namespaces: ['production', 'staging'] },
-      prometheusUrl: 'http://127.0.0.1:9090/prometheus',
+      prometheus: singlePrometheus('http://127.0.0.1:9090/prometheus'),
     });
     expect(loadActivitiesConfig({ REMEDIATE_NOTIFY_LOG: '-' }).notifyLogPath).toBeNull();
   });
@@ -59,9 +60,10 @@ describe('loadActivitiesConfig', () => {
         variable: 'REMEDIATE_PROMETHEUS_URL',
       });
     }
-    expect(loadActivitiesConfig({ REMEDIATE_PROMETHEUS_URL: 'https://prometheus.internal' }).prometheusUrl).toBe(
-      'https://prometheus.internal',
-    );
+    expect(loadActivitiesConfig({ REMEDIATE_PROMETHEUS_URL: 'https://prometheus.internal' }).prometheus).toEqual({
+      servers: new Map([['default', { name: 'default', url: 'https://prometheus.internal' }]]),
+      default: 'default',
+    });
   });
 
   it('rejects numbers that are not positive integers or exceed their bound', () => {

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ActivitiesConfig } from '../../activities/config';
+import { NO_PROMETHEUS_SERVERS } from '../../activities/prometheus-servers';
 import { dispatch, notify, sanitizeForSlack, slackText, type Notification, type Sink } from '../../activities/notify';
 import { closedPort, startServer, tempDir, type TestServer } from './helpers';
 
@@ -54,7 +55,7 @@ async function config(overrides: Partial<ActivitiesConfig> = {}): Promise<Activi
     notifyTimeoutMs: 2_000,
     maxOutputBytes: 65_536,
     kubernetes: { kubeconfig: null, namespaces: null },
-    prometheusUrl: null,
+    prometheus: NO_PROMETHEUS_SERVERS,
     ...overrides,
   };
 }

@@ -1,6 +1,7 @@
 /** The prometheus step kind: PromQL placeholders only inside double-quoted strings, escaped there. */
 import { describe, expect, it } from 'vitest';
 import { evaluateCondition } from '../../dsl/cel';
+import { compileCatalogue } from '../../dsl/compile';
 import { renderExecutor } from '../../dsl/render';
 import { describeResult, describeRun } from '../../dsl/steps/describe';
 import { parsePromqlTemplate, promqlStringContent } from '../../dsl/steps/promql';
@@ -107,6 +108,73 @@ describe('compiling a prometheus probe', () => {
     expect(compileErrors(fileQuerying('up', ', timeout: 0')).map((e) => e.message)).toEqual([
       'expected a duration greater than zero, found 0',
     ]);
+  });
+});
+
+describe('naming a Prometheus server', () => {
+  const named = (server: string) => fileQuerying('up', `, server: ${server}`);
+  const withServers = (text: string, prometheusServers: readonly string[]) =>
+    compileCatalogue([{ file: 'test.yaml', text }], { prometheusServers });
+  /** Where the server's name is in fileQuerying's text. */
+  const serverPosition = (server: string) => {
+    const lines = named(server).split('\n');
+    const line = lines.findIndex((text) => text.includes('prometheus:'));
+    return { line: line + 1, column: lines[line]!.indexOf(`server: ${server}`) + 'server: '.length + 1 };
+  };
+
+  it('keeps the name in the spec and the run, and only when named (versions of other runbooks stay)', () => {
+    expect(compiledProbe('up', ', server: main').server).toBe('main');
+    expect(compiledProbe('up')).not.toHaveProperty('server');
+    const run = renderExecutor(compiledProbe('up', ', server: main'), { incident: incident('s'), context: { service: 's' }, steps: {} });
+    expect(run).toMatchObject({ executor: 'prometheus', server: 'main', query: 'up' });
+    expect(describeRun({ executor: 'prometheus', server: 'main', query: 'up', allowEmpty: false })).toBe('PromQL up (server main)');
+  });
+
+  it('is a name, never a URL', () => {
+    const errors = compileErrors(named('"http://evil.example:9090"'));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.path).toContain('server');
+  });
+
+  it('is checked against the operator policy when the compiler knows its servers, with a did-you-mean', () => {
+    expect(withServers(named('main'), ['main', 'edge']).ok).toBe(true);
+    const result = withServers(named('mian'), ['main', 'edge']);
+    if (result.ok) throw new Error('expected an error');
+    expect(result.errors).toHaveLength(1);
+    expect(result.errors[0]).toMatchObject({
+      ...serverPosition('mian'),
+      message: 'unknown Prometheus server "mian" (did you mean "main"?); servers: main, edge',
+    });
+    expect(result.errors[0]!.path).toMatch(/prometheus\.server$/);
+    const none = withServers(named('main'), []);
+    expect(!none.ok && none.errors[0]!.message).toBe(
+      'unknown Prometheus server "main"; the operator policy configures no Prometheus server',
+    );
+    // A step naming no server is the default's: not a compile error, the worker fails it closed if there is none.
+    expect(withServers(fileQuerying('up'), []).ok).toBe(true);
+  });
+
+  it('is not checked without the option (a runbook compiled away from its worker)', () => {
+    expect(compiledProbe('up', ', server: anything').server).toBe('anything');
+  });
+
+  it('is checked where a shared check is used, too', () => {
+    const text = `checks:
+  rate_ok:
+    probe: { prometheus: { server: mian, query: 'up' } }
+    condition: result.value < 0.05
+runbooks:
+  r:
+    risk: HIGH
+    root_causes: [x]
+    min_confidence: 0.5
+    actions: [{ id: a, exec: { argv: ['true'] } }]
+    post_checks: [rate_ok]
+`;
+    const result = withServers(text, ['main']);
+    expect(!result.ok && result.errors.map((e) => e.message).join('\n')).toContain(
+      'unknown Prometheus server "mian" (did you mean "main"?)',
+    );
   });
 });
 

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { runExecutor } from '../../activities/executors';
+import { singlePrometheus } from '../../activities/prometheus-servers';
 import type { ExecutorResult } from '../../dsl/types';
 import { startPrometheus, type PrometheusServer } from '../../toolchain/prometheus-server';
 import { startMetricsExporter, type MetricsExporter } from '../harness/metrics-exporter';
@@ -26,7 +27,10 @@ type PrometheusResult = Extract<ExecutorResult, { executor: 'prometheus' }>;
 async function probe(query: string, options: { allowEmpty?: boolean; url?: string } = {}): Promise<PrometheusResult> {
   const result = await runExecutor(
     { executor: 'prometheus', query, allowEmpty: options.allowEmpty ?? false },
-    { timeoutMs: 5_000, prometheusUrl: 'url' in options ? options.url : prometheus.url },
+    {
+      timeoutMs: 5_000,
+      prometheus: 'url' in options && options.url === undefined ? undefined : singlePrometheus(options.url ?? prometheus.url),
+    },
   );
   if (result.executor !== 'prometheus') throw new Error('expected a prometheus result');
   return result;
@@ -61,7 +65,7 @@ describe('a prometheus probe on a real Prometheus', () => {
   it('passes its own timeout to Prometheus, fractional seconds too', async () => {
     const result = await runExecutor(
       { executor: 'prometheus', query: 'scalar(vector(1))', timeoutMs: 500, allowEmpty: false },
-      { timeoutMs: 5_000, prometheusUrl: prometheus.url },
+      { timeoutMs: 5_000, prometheus: singlePrometheus(prometheus.url) },
     );
     expect(result).toMatchObject({ ok: true, value: '1' });
   });
@@ -94,15 +98,19 @@ describe('a prometheus probe on a real Prometheus', () => {
     expect(range.message).toContain('returned a matrix');
   });
 
-  it('fails closed, naming the variable, when the worker has no Prometheus', async () => {
+  it('fails closed, naming where servers are configured, when the worker has no Prometheus', async () => {
     const none = await probe(SERIES, { url: undefined });
-    expect(none).toMatchObject({ ok: false, message: 'no Prometheus is configured for this worker: set REMEDIATE_PROMETHEUS_URL' });
+    expect(none).toMatchObject({
+      ok: false,
+      message:
+        'no Prometheus is configured for this worker: name one in the operator policy (prometheus.servers) or set REMEDIATE_PROMETHEUS_URL',
+    });
   });
 
   it('bounds the answer it reads', async () => {
     const result = await runExecutor(
       { executor: 'prometheus', query: SERIES, allowEmpty: false },
-      { timeoutMs: 5_000, prometheusUrl: prometheus.url, maxOutputBytes: 16 },
+      { timeoutMs: 5_000, prometheus: singlePrometheus(prometheus.url), maxOutputBytes: 16 },
     );
     expect(result).toMatchObject({ ok: false, message: expect.stringContaining('larger than 16 bytes') });
   });

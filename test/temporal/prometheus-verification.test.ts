@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { singlePrometheus } from '../../activities/prometheus-servers';
 import { submitIncident } from '../../client/submit';
 import { buildTimeline } from '../../client/timeline';
 import type { RemediationResult } from '../../contracts/types';
@@ -145,7 +146,7 @@ beforeAll(async () => {
   if (!compiled.ok) throw new Error(compiled.errors.map((e) => `${e.line}:${e.column} ${e.message}`).join('\n'));
   const catalogue: CompiledCatalogue = compiled.catalogue;
   notifications = join(mkdtempSync(join(tmpdir(), 'remediate-prom-')), 'notifications.jsonl');
-  worker = await startWorker(env, { catalogue, config: { prometheusUrl: prometheus.url, notifyLogPath: notifications } });
+  worker = await startWorker(env, { catalogue, config: { prometheus: singlePrometheus(prometheus.url), notifyLogPath: notifications } });
 });
 afterAll(async () => {
   await worker?.stop();
