@@ -107,6 +107,23 @@ describe('remediate plan', () => {
     ]);
   });
 
+  it("shows the query a standard Prometheus check runs, the operator policy's (--policy) when it replaces one", () => {
+    const postCheck = (plan: { steps: { id: string; probe?: { query?: string } }[] }) =>
+      plan.steps.find((s) => s.id === 'post.metrics_improved')?.probe?.query;
+    expect(postCheck(planJson(['test/fixtures/seed/INC002.json', ...SEED]))).toBe(
+      'max(namespace_deployment:cpu_utilisation:ratio{namespace="production",deployment="worker"})',
+    );
+    const dir = scratch({
+      'policy.yaml': `prometheus:\n  check_queries:\n    metrics_improved: 'max(cpu:ratio{ns="{namespace}",app="{deployment}"})'\n`,
+    });
+    const policy = ['--policy', join(dir, 'policy.yaml')];
+    expect(postCheck(planJson(['test/fixtures/seed/INC002.json', ...SEED, ...policy]))).toBe(
+      'max(cpu:ratio{ns="production",app="worker"})',
+    );
+    const text = remediate(['plan', 'test/fixtures/seed/INC002.json', ...SEED, ...policy]);
+    expect(text.stdout).toContain('PromQL max(cpu:ratio{ns="production",app="worker"})');
+  });
+
   it('applies a guardrail state snapshot (--state)', () => {
     const state = { nowMs: 1_700_000_000_000, executions: { 'restart-pod:api-server': [1_700_000_000_000 - 60_000] } };
     const dir = scratch({ 'state.json': JSON.stringify(state) });
