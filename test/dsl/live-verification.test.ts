@@ -16,7 +16,9 @@ describe('verification reads nothing live', () => {
   it.each(['LOW', 'MEDIUM'])(
     'refuses a %s risk automatic runbook whose post-checks read only the context, at its post_checks key',
     (risk) => {
-      const errors = compileErrors(fileWith({ a: typedRunbook({ risk, context: undefined, post_checks: [contextOnly, 'budget_available'] }) }));
+      const errors = compileErrors(
+        fileWith({ a: typedRunbook({ risk, context: undefined, post_checks: [contextOnly, 'budget_available'] }) }),
+      );
       expect(errors).toEqual([
         expect.objectContaining({
           path: 'runbooks.a.post_checks',
