@@ -5,6 +5,8 @@ import { renderPlan, validateIncidentContext } from '../dsl/render-plan';
 import { parseSnapshot } from '../dsl/snapshot';
 import { describePlannedStep } from '../dsl/steps/describe';
 import type { CompiledRunbook, Decision, PlannedStep } from '../dsl/types';
+import { loadOperatorPolicy, operatorPolicyFile } from '../worker/operator-policy';
+import { compileOptions } from '../worker/operator-config';
 import { planFor } from '../workflows/plan';
 import { EXIT, InvalidInputError } from './errors';
 import { processIo, type Io } from './output';
@@ -12,6 +14,8 @@ import { inputName, readCatalogue, readIncident, readJson } from './read-input';
 
 export interface PlanOptions {
   runbooks: string;
+  /** The operator policy file, whose compile options (allowed programs, check queries) the worker applies too. */
+  policy?: string;
   state?: string;
   json?: boolean;
 }
@@ -34,7 +38,9 @@ export interface PlanReport {
 export async function runPlan(incidentPath: string, options: PlanOptions, io: Io = processIo): Promise<number> {
   const incidentName = inputName(incidentPath);
   const incident = await readIncident(incidentPath);
-  const catalogue = await readCatalogue(options.runbooks);
+  // As the worker compiles it: with the operator policy's launchers, Prometheus servers and queries of standard checks.
+  const policy = loadOperatorPolicy(options.policy ?? operatorPolicyFile());
+  const catalogue = await readCatalogue(options.runbooks, compileOptions(policy));
   const snapshot = options.state === undefined ? parseSnapshot({}, Date.now()) : parseSnapshot(await readJson(options.state), Date.now());
   if (!snapshot.ok) throw new InvalidInputError(snapshot.errors.map((e) => `${options.state}: ${e.field || 'state'}: ${e.message}`));
 
@@ -96,6 +102,10 @@ export function registerPlan(program: Command): void {
     .option(
       '--state <file>',
       'guardrail state snapshot (JSON, as `remediate guardrails --snapshot` prints it, with any freeze, failure budget and change windows); default: nothing running, nothing recorded',
+    )
+    .option(
+      '--policy <file>',
+      "the operator policy file, for the worker's compile options (default: REMEDIATE_POLICY_FILE; none: built-in defaults)",
     )
     .option('--json', 'print one JSON object: decision, runbook, version, event, reason, steps, planHash')
     .action(async (incident: string, options: PlanOptions) => {

@@ -1,6 +1,6 @@
 /** Reading the user's JSON inputs (files or stdin) and runbooks, as usage errors when they cannot be used. */
 import { readFile } from 'node:fs/promises';
-import { compileCatalogue } from '../dsl/compile';
+import { compileCatalogue, type CompileOptions } from '../dsl/compile';
 import { parseIncident } from '../dsl/incident';
 import type { CompiledCatalogue, Incident } from '../dsl/types';
 import { InvalidInputError, UsageError } from './errors';
@@ -33,8 +33,8 @@ export async function readIncident(path: string): Promise<Incident> {
 }
 
 /** Compiles a runbook file or folder; every compile error is one line of the usage error. */
-export async function readCatalogue(path: string): Promise<CompiledCatalogue> {
-  const result = compileCatalogue(await loadRunbookFiles([path]));
+export async function readCatalogue(path: string, options: CompileOptions = {}): Promise<CompiledCatalogue> {
+  const result = compileCatalogue(await loadRunbookFiles([path]), options);
   if (!result.ok) throw new InvalidInputError(result.errors.map(formatCompileError));
   return result.catalogue;
 }

@@ -26,7 +26,7 @@ function located(error: CompileError): string {
   return `${error.file}:${error.line}:${error.column}: ${error.path ? `${error.path}: ` : ''}${error.message}`;
 }
 
-/** `options`: the operator policy's part of compiling (allowed programs, Prometheus server names): compileOptions(policy). */
+/** `options`: the operator policy's part of compiling (allowed programs, Prometheus servers, check queries): compileOptions(policy). */
 export async function loadWorkerCatalogue(path: string, options: CompileOptions = {}): Promise<CompiledCatalogue> {
   let files;
   try {
@@ -65,9 +65,16 @@ export async function loadOperatorConfig(options: { runbooks?: string; policyFil
   return { catalogue, policy };
 }
 
-/** What the policy tells the compiler: which launchers the catalogue may use as programs, which Prometheus servers exist. */
+/**
+ * What the policy tells the compiler: which launchers the catalogue may use as programs, which
+ * Prometheus servers exist, and the queries its standard Prometheus checks run.
+ */
 export function compileOptions(policy: LoadedOperatorPolicy): CompileOptions {
-  return { allowedPrograms: policy.allowedPrograms, prometheusServers: [...policy.prometheus.servers.keys()] };
+  return {
+    allowedPrograms: policy.allowedPrograms,
+    prometheusServers: [...policy.prometheus.servers.keys()],
+    checkQueries: policy.checkQueries,
+  };
 }
 
 /** The seed's defaults (at most 3 remediations at once, touching at most 1 service), no approvers, no trusted keys. */

@@ -80,6 +80,8 @@ const prometheusServer = obj(
 const prometheus = obj({
   default: str({ pattern: PROMETHEUS_SERVER_PATTERN }),
   servers: record(prometheusServer, { keyPattern: PROMETHEUS_SERVER_PATTERN }),
+  // PromQL replacing the standard library's query of a Prometheus check, by check name (dsl/check-queries.ts).
+  check_queries: record(str({ minLength: 1, maxLength: 4096 })),
 });
 
 const policyFile = obj({

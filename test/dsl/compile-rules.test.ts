@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { compileCatalogue } from '../../dsl/compile';
-import { compileErrors, compileOk, fileWith, messages, onlyRunbook, SEED_RUNBOOKS, typedRunbook } from './helpers';
+import { compileErrors, compileOk, fileWith, LIVE_POD_PROBE, messages, onlyRunbook, SEED_RUNBOOKS, typedRunbook } from './helpers';
 
 const errorsFor = (overrides: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
   compileErrors(fileWith({ a: typedRunbook(overrides) }, extra));
@@ -21,7 +21,7 @@ describe('check names', () => {
   it('lets a file define checks and use them by name, with timing overrides', () => {
     const runbook = compiled(
       { post_checks: [{ check: 'pod_healthy', deadline: '2m', interval: '10s' }] },
-      { checks: { pod_healthy: { description: 'Reads context.replicas.', condition: 'has(context.replicas)' } } },
+      { checks: { pod_healthy: { description: 'Reads the pod.', probe: LIVE_POD_PROBE, condition: 'result.json.exists' } } },
     );
     expect(runbook.postChecks[0]).toMatchObject({
       id: 'post.pod_healthy',
@@ -51,9 +51,13 @@ describe('check names', () => {
   });
 
   it("checks a standard check against a runbook's declared context, where it is used", () => {
-    expect(messages(errorsFor({ pre_checks: ['recent_restarts_less_than_three'] }))).toEqual([
-      'check "recent_restarts_less_than_three" (standard library): invalid CEL condition: unknown field context.restarts_last_hour; ' +
+    expect(messages(errorsFor({ pre_checks: ['off_peak_hours'] }))).toEqual([
+      'check "off_peak_hours" (standard library): invalid CEL condition: unknown field context.local_hour; ' +
         "the runbook's context declares pod_name, namespace, replicas",
+    ]);
+    // A live standard check's probe fills placeholders from the same context.
+    expect(messages(errorsFor({ pre_checks: ['deployment_exists'] }))).toEqual([
+      'check "deployment_exists" (standard library): placeholder {deployment} is not declared in the runbook\'s context; declared: pod_name, namespace, replicas',
     ]);
   });
 
