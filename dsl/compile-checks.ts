@@ -83,7 +83,16 @@ export function buildCheckLibrary(
       const mine = own.get(name);
       if (mine) return mine;
       const std = STDLIB[name];
-      return std && { origin: 'stdlib', description: std.description, condition: std.condition, timing: {}, where: 'standard library' };
+      if (!std) return undefined;
+      const definition: CheckDefinition = {
+        origin: 'stdlib',
+        description: std.description,
+        condition: std.condition,
+        timing: {},
+        where: 'standard library',
+      };
+      if (std.probe) definition.probe = std.probe;
+      return definition;
     },
     names: () => [...new Set([...own.keys(), ...Object.keys(STDLIB)])].sort(),
   };

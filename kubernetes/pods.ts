@@ -2,6 +2,7 @@
 import type { V1ContainerStatus, V1OwnerReference, V1Pod } from '@kubernetes/client-node';
 import { api, isStatus } from './api';
 import type { KubernetesConnection } from './connection';
+import { replacementOf, type Replacement } from './replacement';
 
 const HOUR_MS = 60 * 60 * 1000;
 
@@ -94,19 +95,26 @@ export interface PodSummary extends PodState, PodWorkload {
   terminating: boolean;
 }
 
-/** get_pod: the pod's state and workload, or `{exists: false}`. */
+/** A pod that is gone, with the rollout of the Deployment that replaces it when its name and owners say which. */
+export interface GonePod {
+  exists: false;
+  replacedIn?: Replacement;
+}
+
+/** get_pod: the pod's state and workload, or `{exists: false, replacedIn?}`. */
 export async function describePod(
   connection: KubernetesConnection,
   namespace: string,
   name: string,
   now = new Date(),
-): Promise<PodSummary | { exists: false }> {
+): Promise<PodSummary | GonePod> {
   let pod: V1Pod;
   try {
     pod = await api(`read pod ${namespace}/${name}`, () => connection.core.readNamespacedPod({ name, namespace }));
   } catch (error) {
-    if (isStatus(error, 404)) return { exists: false };
-    throw error;
+    if (!isStatus(error, 404)) throw error;
+    const replacedIn = await replacementOf(connection, namespace, name);
+    return replacedIn ? { exists: false, replacedIn } : { exists: false };
   }
   return podSummary(pod, await podWorkload(connection, pod), now);
 }

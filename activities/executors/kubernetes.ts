@@ -4,7 +4,9 @@
  * `result.json` by operation (what conditions and step outputs read):
  * - get_pod: `{exists, name, namespace, uid, phase, ready, restarts, restartsLastHour, lastRestartAt?, waitingReason?,
  *   lastTerminationReason?, controller?: {kind, name}, deployment?, replicas?, node?, createdAt?, terminating}`,
- *   or `{exists: false}`. `replicas` is the desired count of the pod's workload.
+ *   or `{exists: false}`. `replicas` is the desired count of the pod's workload. A pod that is gone, made by a
+ *   Deployment's ReplicaSet (named `<replicaset>-<5 characters>`), is `{exists: false, replacedIn: {deployment,
+ *   complete, readyReplicas, replicas}}`: the rollout of the Deployment that replaces it under another name.
  * - get_deployment: `{exists, name, namespace, uid, replicas, readyReplicas, availableReplicas, updatedReplicas,
  *   currentReplicas, complete, progressDeadlineExceeded, paused, revision, previousRevision?, revisions, images,
  *   pods: [{name, uid, ready, phase, terminating}]}`, or `{exists: false}`.
@@ -18,9 +20,11 @@
  * A change that a retry of the same step finds already made returns the first result plus `alreadyApplied: true`.
  *
  * Namespaces: the step's namespace must be one the runbook allows and, when the operator set
- * REMEDIATE_K8S_NAMESPACES, one of those too. Refusals, bad counts and API errors are `ok: false` results.
+ * REMEDIATE_K8S_NAMESPACES, one of those too. A read (a probe) of a runbook that lists no namespaces
+ * may read only in the operator's namespaces, and is refused when the operator set none. Refusals, bad counts and API errors are `ok: false` results.
  */
 import { Context } from '@temporalio/activity';
+import { KUBERNETES_READS } from '../../dsl/steps/kubernetes';
 import type { ResolvedKubernetes } from '../../dsl/types';
 import { KubernetesApiError } from '../../kubernetes/api';
 import type { KubernetesConnection } from '../../kubernetes/connection';
@@ -97,6 +101,20 @@ async function perform(
 }
 
 function checkNamespace(spec: ResolvedKubernetes, operator: string[] | null): void {
+  if (spec.namespaces.length === 0 && KUBERNETES_READS.has(spec.op)) {
+    // A probe of a runbook that lists no namespaces (a standard check): it reads only where the operator says.
+    if (operator === null) {
+      throw new Refused(
+        `namespace "${spec.namespace}": the runbook lists no namespaces, so it may read only in namespaces the operator allows, and none are set: set REMEDIATE_K8S_NAMESPACES (e.g. "${spec.namespace}") or add "namespaces: [...]" to the runbook`,
+      );
+    }
+    if (!operator.includes(spec.namespace)) {
+      throw new Refused(
+        `namespace "${spec.namespace}" is not one the operator allows (REMEDIATE_K8S_NAMESPACES: ${operator.join(', ') || 'none'}); the runbook lists no namespaces of its own`,
+      );
+    }
+    return;
+  }
   if (!spec.namespaces.includes(spec.namespace)) {
     throw new Refused(`namespace "${spec.namespace}" is not one the runbook allows (${spec.namespaces.join(', ') || 'none'})`);
   }

@@ -20,7 +20,11 @@ const schema = define(
       op: strEnum(['get_pod', 'get_deployment', 'delete_pod', 'scale', 'rollout_restart', 'rollout_undo'], {
         description: 'get_pod and get_deployment read (probes may only read); the others change the cluster.',
       }),
-      namespace: str({ minLength: 1, description: "Namespace; must be one of the runbook's `namespaces`." }),
+      namespace: str({
+        minLength: 1,
+        description:
+          "Namespace; must be one of the runbook's `namespaces` (a probe in a runbook that lists none: one the operator allows).",
+      }),
       name: str({ minLength: 1, description: 'The pod (delete_pod, get_pod) or the deployment (the others).' }),
       replicas: count('scale: the replica count to set (0 scales to zero).', 0),
       delta: count('scale: the change to the current replica count (e.g. 1, or -1).'),
@@ -59,7 +63,9 @@ function checkFields(raw: RawKubernetes, path: readonly PathSegment[], scope: St
   }
   if (raw.delta === 0) report([...path, 'delta'], 'a delta of 0 changes nothing');
   // Namespaces are checked where a runbook uses the step; a shared check definition has no runbook yet.
-  if (scope.namespaces !== undefined && scope.namespaces.length === 0) {
+  // A probe only reads: in a runbook that lists none it may read where the operator allows
+  // (REMEDIATE_K8S_NAMESPACES, checked by the executor), so the reference exercise's bare check names compile.
+  if (use === 'step' && scope.namespaces !== undefined && scope.namespaces.length === 0) {
     report(path, 'a kubernetes step acts only in namespaces its runbook allows: add "namespaces: [...]" to the runbook');
   }
 }

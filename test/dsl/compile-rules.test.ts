@@ -51,9 +51,13 @@ describe('check names', () => {
   });
 
   it("checks a standard check against a runbook's declared context, where it is used", () => {
-    expect(messages(errorsFor({ pre_checks: ['recent_restarts_less_than_three'] }))).toEqual([
-      'check "recent_restarts_less_than_three" (standard library): invalid CEL condition: unknown field context.restarts_last_hour; ' +
+    expect(messages(errorsFor({ pre_checks: ['off_peak_hours'] }))).toEqual([
+      'check "off_peak_hours" (standard library): invalid CEL condition: unknown field context.local_hour; ' +
         "the runbook's context declares pod_name, namespace, replicas",
+    ]);
+    // A live standard check's probe fills placeholders from the same context.
+    expect(messages(errorsFor({ pre_checks: ['deployment_exists'] }))).toEqual([
+      'check "deployment_exists" (standard library): placeholder {deployment} is not declared in the runbook\'s context; declared: pod_name, namespace, replicas',
     ]);
   });
 

@@ -54,11 +54,17 @@ function renderError(fn: () => unknown): RenderError {
 describe('argv: a value may not start an argument with "-"', () => {
   it('defect: the reference exercise\'s runbook with pod_name "--all" no longer renders `kubectl delete pod --all`', () => {
     const inc = incident({ pod_name: '--all', namespace: 'production' });
+    // The live pre-checks read the pod by name first: "--all" is no Kubernetes name, so nothing renders.
     const error = renderError(() => renderPlan(seed['restart-pod']!, inc));
-    expect(error).toMatchObject({ step: 'action', field: 'context.pod_name' });
-    expect(error.message).toMatch(/^step action: argv\[3\]: context\.pod_name is "--all", which starts with "-"/);
-    // Found before anything runs, with the other context problems.
+    expect(error).toMatchObject({ step: 'pre.replicas_greater_than_one', field: 'context.pod_name' });
+    // Found before anything runs, with the other context problems (one per field).
     expect(validateIncidentContext(seed['restart-pod']!, inc).map((e) => e.message)).toEqual([error.message]);
+    // And the action on its own refuses it too, in its argv.
+    const [step] = seed['restart-pod']!.actions;
+    if (step?.kind !== 'action') throw new Error('expected an action');
+    const inAction = renderError(() => renderExecutor(step.run, { incident: inc, context: inc.context, steps: {} }, { step: 'action' }));
+    expect(inAction).toMatchObject({ step: 'action', field: 'context.pod_name' });
+    expect(inAction.message).toMatch(/^step action: argv\[3\]: context\.pod_name is "--all", which starts with "-"/);
   });
 
   it('refuses at run time too, naming the step given, for step outputs as well', () => {

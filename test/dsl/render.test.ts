@@ -134,9 +134,10 @@ describe('validateIncidentContext', () => {
 
   it('names every missing placeholder field of an undeclared (short-format) context, before anything runs', () => {
     const errors = validateIncidentContext(seed['scale-up']!, incident({ deployment: 'worker' }));
+    // The live pre-check reads the deployment in the namespace first: its step names the missing namespace.
     expect(errors.map((e) => [e.field, e.step])).toEqual([
+      ['context.namespace', 'pre.current_replicas_below_max'],
       ['context.new_replicas', 'action'],
-      ['context.namespace', 'action'],
       ['context.old_replicas', 'rollback'],
     ]);
     expect(errors.every((e) => e instanceof ContextError)).toBe(true);
@@ -192,14 +193,13 @@ describe('renderPlan', () => {
   });
 
   it('turns `pod_name: "x; rm -rf /"` into one argv element (short format: no declared types)', () => {
-    expect(argvOf(seed['restart-pod']!, incident({ pod_name: 'x; rm -rf /', namespace: 'production' }))).toEqual([
-      'kubectl',
-      'delete',
-      'pod',
-      'x; rm -rf /',
-      '-n',
-      'production',
-    ]);
+    const inc = incident({ pod_name: 'x; rm -rf /', namespace: 'production' });
+    // The plan as a whole refuses it first: the live pre-checks read the pod by that name, which is no Kubernetes name.
+    expect(() => renderPlan(seed['restart-pod']!, inc)).toThrow(/^step pre\.replicas_greater_than_one: name: .*not a DNS subdomain/);
+    const [action] = seed['restart-pod']!.actions;
+    if (action?.kind !== 'action') throw new Error('expected an action');
+    const run = renderExecutor(action.run, { incident: inc, context: inc.context, steps: {} }, { step: 'action' });
+    expect(run.executor === 'exec' && run.argv).toEqual(['kubectl', 'delete', 'pod', 'x; rm -rf /', '-n', 'production']);
   });
 
   it('leaves step outputs for run time and lists them', () => {
