@@ -52,7 +52,7 @@ export interface WorkloadExporterOptions {
   model: WorkloadModel;
   /** How often the cluster is read; a scrape serves the last reading. */
   refreshMs?: number;
-  /** Called when a reading fails; the last good values keep being served meanwhile. */
+  /** Called when a reading fails; scrapes then fail (503) until one succeeds, so no stale value is served. */
   onError?: (error: unknown) => void;
 }
 
@@ -109,6 +109,7 @@ export function exposition(samples: WorkloadSample[]): string {
 
 export async function startWorkloadExporter(options: WorkloadExporterOptions): Promise<WorkloadExporter> {
   let samples: WorkloadSample[] = [];
+  let failure: string | undefined;
   let generation = 0;
   let waiters: { after: number; resolve: () => void }[] = [];
   let stopped = false;
@@ -116,7 +117,10 @@ export async function startWorkloadExporter(options: WorkloadExporterOptions): P
     const started = ++generation;
     try {
       samples = (await Promise.all(options.namespaces.map((ns) => readNamespace(options, ns)))).flat();
+      failure = undefined;
     } catch (error) {
+      samples = [];
+      failure = error instanceof Error ? error.message : String(error);
       options.onError?.(error);
     }
     const done = waiters.filter((w) => w.after < started);
@@ -136,6 +140,10 @@ export async function startWorkloadExporter(options: WorkloadExporterOptions): P
   const server: Server = createServer((request, response) => {
     if (request.url !== '/metrics') {
       response.writeHead(404).end();
+      return;
+    }
+    if (failure !== undefined) {
+      response.writeHead(503, { 'content-type': 'text/plain' }).end(`cannot read the cluster: ${failure}\n`);
       return;
     }
     response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(exposition(samples));

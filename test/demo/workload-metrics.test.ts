@@ -1,7 +1,8 @@
 /** The workloads' exporter's derivation: from a deployment and its pods, the series Prometheus scrapes. */
 import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { exposition, sampleDeployment, type WorkloadModel } from '../../demo/workload-metrics';
+import type { KubernetesConnection } from '../../kubernetes/connection';
+import { exposition, sampleDeployment, startWorkloadExporter, type WorkloadModel } from '../../demo/workload-metrics';
 
 const model: WorkloadModel = {
   errorRatio: (_deployment, image) => (image === 'app:2' ? 0.3 : 0.002),
@@ -59,5 +60,36 @@ describe('exposition', () => {
     expect(text).toContain('namespace_deployment:cpu_utilisation:ratio{namespace="ns",deployment="worker"} 1\n');
     expect(text).toContain('namespace_deployment:http_errors:ratio_rate1m{namespace="ns",deployment="a\\"b"} 0.1\n');
     expect(text).not.toContain('idle');
+  });
+});
+
+describe('startWorkloadExporter', () => {
+  it('serves /metrics from what the API reports at the last reading, and fails the scrape while the cluster cannot be read', async () => {
+    const cluster = { pods: [pod('checkout', 'app:2'), pod('checkout', 'app:2')], down: false };
+    const list = <T>(items: T[]) => (cluster.down ? Promise.reject(new Error('connection refused')) : Promise.resolve({ items }));
+    // Only the two list calls the exporter makes, answering from `cluster`.
+    const k8s = {
+      apps: { listNamespacedDeployment: () => list([deployment('checkout')]) },
+      core: { listNamespacedPod: () => list(cluster.pods) },
+    } as unknown as KubernetesConnection;
+    const exporter = await startWorkloadExporter({ k8s, namespaces: ['ns'], model, refreshMs: 20 });
+    const scrape = async () => {
+      const response = await fetch(`http://${exporter.target}/metrics`);
+      return { status: response.status, text: await response.text() };
+    };
+    const series = 'namespace_deployment:http_errors:ratio_rate1m{namespace="ns",deployment="checkout"}';
+    try {
+      expect((await scrape()).text).toContain(`${series} 0.3\n`);
+      cluster.pods = [pod('checkout', 'app:1'), pod('checkout', 'app:1')];
+      await exporter.refreshed();
+      expect((await scrape()).text).toContain(`${series} 0.002\n`);
+      cluster.down = true;
+      await exporter.refreshed();
+      expect(await scrape()).toEqual({ status: 503, text: 'cannot read the cluster: connection refused\n' });
+      expect(exporter.current()).toEqual([]);
+      expect((await fetch(`http://${exporter.target}/other`)).status).toBe(404);
+    } finally {
+      await exporter.close();
+    }
   });
 });
