@@ -52,14 +52,14 @@ export async function runDemo(options: EmbeddedOptions): Promise<boolean> {
     if (stop.signal.aborted) return true;
 
     const { startDemoMeasurement } = await import('./measure');
-    const measurement = await startDemoMeasurement(k8s, (line) => say(`  ${line}`));
+    const measurement = await startDemoMeasurement(activities.kubernetes.kubeconfig, (line) => say(`  ${line}`));
     cleanup.push({ what: 'Prometheus and the workload exporter', run: () => measurement.stop() });
     // The one place the worker learns its Prometheus: INC002's and INC003's verification query it.
     activities.prometheusUrl = measurement.prometheusUrl;
     say(
-      `Metrics: the workloads' exporter at http://${measurement.exporter.target}/metrics (derived from the cluster), scraped every second by ${measurement.prometheus} at ${measurement.prometheusUrl}`,
+      `Metrics: the workloads' exporter at http://${measurement.exporterTarget}/metrics (derived from the cluster), scraped every second by ${measurement.prometheus} at ${measurement.prometheusUrl}`,
     );
-    for (const line of measurement.describeNow()) say(`  ${line}`);
+    for (const line of await measurement.describeNow()) say(`  ${line}`);
 
     const { DefaultLogger, Runtime } = await import('@temporalio/worker');
     Runtime.install({ logger: new DefaultLogger('WARN') });

@@ -80,8 +80,8 @@ describe('remediate demo', () => {
       const errors = series('namespace_deployment:http_errors:ratio_rate1m', 'checkout');
       expect(await exported()).toContain(`${cpu} 1\n`);
       expect(await exported()).toContain(`${errors} 0.3\n`);
-      await demo.waitFor(/^ {2}worker: error ratio 0\.002, CPU utilisation 1 on 3 Ready replicas$/m);
-      await demo.waitFor(/^ {2}checkout: error ratio 0\.3, CPU utilisation 0\.5 on 4 Ready replicas$/m);
+      await demo.waitFor(/^ {2}worker: error ratio 0\.002, CPU utilisation 1$/m);
+      await demo.waitFor(/^ {2}checkout: error ratio 0\.3, CPU utilisation 0\.5$/m);
       await demo.waitFor(
         new RegExp(`^Temporal: 127\\.0\\.0\\.1:${port} \\(namespace default\\), Web UI http://127\\.0\\.0\\.1:${uiPort}$`, 'm'),
         90_000,
