@@ -9,6 +9,7 @@ import type { Diagnostics } from './diagnostics';
 import { durationMs } from './duration';
 import { compileCondition, compileProbe, countingScope, positiveDuration, type Report, type StepScope } from './compile-steps';
 import type { RawCheckDefinition, RawCheckEntry, RawProbe } from './runbook-schema';
+import { standardCheck } from './check-queries';
 import { STDLIB } from './stdlib';
 import { didYouMean } from './suggest';
 import type { CheckOrigin, CheckStep, ExecutorSpec } from './types';
@@ -49,6 +50,8 @@ export function buildCheckLibrary(
   raw: Record<string, RawCheckDefinition>,
   brokenByDefinition: ReadonlySet<string>,
   diag: Diagnostics,
+  /** The operator's queries for standard Prometheus checks, by name (compile option `checkQueries`). */
+  checkQueries?: ReadonlyMap<string, string>,
 ): CheckLibrary {
   const own = new Map<string, CheckDefinition | 'broken'>();
   for (const [name, definition] of Object.entries(raw)) {
@@ -82,16 +85,17 @@ export function buildCheckLibrary(
     get: (name) => {
       const mine = own.get(name);
       if (mine) return mine;
-      const std = STDLIB[name];
-      if (!std) return undefined;
+      const standard = standardCheck(name, checkQueries);
+      if (!standard) return undefined;
+      const { check, where } = standard;
       const definition: CheckDefinition = {
         origin: 'stdlib',
-        description: std.description,
-        condition: std.condition,
+        description: check.description,
+        condition: check.condition,
         timing: {},
-        where: 'standard library',
+        where,
       };
-      if (std.probe) definition.probe = std.probe;
+      if (check.probe) definition.probe = check.probe;
       return definition;
     },
     names: () => [...new Set([...own.keys(), ...Object.keys(STDLIB)])].sort(),

@@ -8,6 +8,7 @@ import type { CheckLibrary } from './compile-checks';
 import { matchClaims, matchOf, type TriggerClaim } from './compile-match';
 import { approvalPolicy, automationOf, guardrailSettings, requireSafetyNet } from './compile-policies';
 import { compileStepLists } from './compile-step-lists';
+import { requireLiveVerification } from './compile-verification';
 import type { StepScope } from './compile-steps';
 import type { Diagnostics } from './diagnostics';
 import type { ContextDecl } from './render';
@@ -22,7 +23,7 @@ export interface RunbookDraft {
   claims: TriggerClaim[];
 }
 
-/** Diagnostics come in a fixed order: mode, matching, steps, safety net, approval, guardrails. */
+/** Diagnostics come in a fixed order: mode, matching, steps, safety net, live verification, approval, guardrails. */
 export function compileRunbook(
   id: string,
   raw: RawRunbook,
@@ -41,6 +42,7 @@ export function compileRunbook(
   const { allowedPrograms } = options;
   const steps = compileStepLists(raw, path, { report, context, namespaces: raw.namespaces ?? [], allowedPrograms }, library);
   requireSafetyNet(raw, path, risk, mode, report);
+  requireLiveVerification(raw, path, { risk, mode }, steps.postChecks, report);
   const approval = approvalPolicy(raw, path, report);
   const guardrails = guardrailSettings(raw, path, report);
 

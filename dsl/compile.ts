@@ -3,6 +3,7 @@
  * catalogue out, or every error of every file with its position. Pure: the
  * caller reads the files (cli/load-runbooks.ts).
  */
+import { CHECK_QUERIES_KEY, checkQueryProblem } from './check-queries';
 import { buildCheckLibrary } from './compile-checks';
 import { compileRunbook, type RunbookDraft, type TriggerClaim } from './compile-runbook';
 import { Diagnostics } from './diagnostics';
@@ -26,10 +27,16 @@ export interface CompileOptions {
    * the program of an exec step anyway, by basename or exact path. Default: none.
    */
   allowedPrograms?: readonly string[];
+  /**
+   * The operator's queries for the standard library's Prometheus checks, by check name (operator
+   * policy `prometheus.check_queries`): each replaces that check's standard query. Default: none.
+   */
+  checkQueries?: ReadonlyMap<string, string>;
 }
 
 export function compileCatalogue(files: readonly SourceFile[], options: CompileOptions = {}): CompileResult {
-  const errors: CompileError[] = [];
+  const errors: CompileError[] = checkQueryErrors(options.checkQueries);
+  if (errors.length > 0) return { ok: false, errors };
   const drafts: FileDraft[] = [];
   for (const file of files) {
     try {
@@ -45,6 +52,15 @@ export function compileCatalogue(files: readonly SourceFile[], options: CompileO
   errors.push(...unique.errors, ...rejectAmbiguousMatches(unique.drafts));
   if (errors.length > 0) return { ok: false, errors: sortErrors(errors, files) };
   return { ok: true, catalogue: catalogueOf(unique.drafts.map(({ draft }) => withVersion(draft.runbook))) };
+}
+
+/** A replacement query the operator policy's loader would have refused (it locates them in the policy file). */
+function checkQueryErrors(queries: ReadonlyMap<string, string> | undefined): CompileError[] {
+  return [...(queries ?? [])].flatMap(([name, query]) => {
+    const problem = checkQueryProblem(name, query);
+    const path = `${CHECK_QUERIES_KEY}.${name}`;
+    return problem ? [{ file: '(operator policy)', line: 1, column: 1 + (problem.offset ?? 0), path, message: problem.message }] : [];
+  });
 }
 
 function compileFile(source: SourceFile, options: CompileOptions): { errors: CompileError[]; drafts: FileDraft[] } {
@@ -71,7 +87,7 @@ function compileFile(source: SourceFile, options: CompileOptions): { errors: Com
   }
   if (broken.file) return { errors: diag.errors, drafts: [] };
   const file = parsed.value as RawRunbookFile;
-  const library = buildCheckLibrary(file.checks ?? {}, broken.checks, diag);
+  const library = buildCheckLibrary(file.checks ?? {}, broken.checks, diag, options.checkQueries);
   const drafts: FileDraft[] = [];
   for (const [id, raw] of Object.entries(file.runbooks)) {
     if (broken.runbooks.has(id)) continue;

@@ -3,7 +3,7 @@
  * from `--runbooks` and the operator policy file. Either one invalid stops the worker (exit 1) with
  * every problem located at file:line:col; nothing starts half-configured.
  */
-import { compileCatalogue } from '../dsl/compile';
+import { compileCatalogue, type CompileOptions } from '../dsl/compile';
 import { DEFAULT_LIMITS } from '../dsl/guardrails/defaults';
 import type { CompiledCatalogue, CompileError } from '../dsl/types';
 import type { OperatorPolicy } from '../contracts/types';
@@ -26,14 +26,17 @@ function located(error: CompileError): string {
   return `${error.file}:${error.line}:${error.column}: ${error.path ? `${error.path}: ` : ''}${error.message}`;
 }
 
-export async function loadWorkerCatalogue(path: string, allowedPrograms: readonly string[] = []): Promise<CompiledCatalogue> {
+/** Compile options the operator policy sets: launchers allowed as programs, queries of standard Prometheus checks. */
+export type CataloguePolicy = Pick<CompileOptions, 'allowedPrograms' | 'checkQueries'>;
+
+export async function loadWorkerCatalogue(path: string, policy: CataloguePolicy = {}): Promise<CompiledCatalogue> {
   let files;
   try {
     files = await loadRunbookFiles([path]);
   } catch (error) {
     throw new WorkerConfigError([`runbooks: ${(error as Error).message}`]);
   }
-  const compiled = compileCatalogue(files, { allowedPrograms });
+  const compiled = compileCatalogue(files, policy);
   if (!compiled.ok)
     throw new WorkerConfigError(['the catalogue does not compile; the worker does not start:', ...compiled.errors.map(located)]);
   return compiled.catalogue;
@@ -58,9 +61,12 @@ export interface OperatorConfig {
 }
 
 export async function loadOperatorConfig(options: { runbooks?: string; policyFile?: string }): Promise<OperatorConfig> {
-  // The policy first: it says which launchers the catalogue may use as programs.
+  // The policy first: it says which launchers the catalogue may use as programs, and which queries its standard checks run.
   const policy = loadOperatorPolicy(options.policyFile);
-  const catalogue = await loadWorkerCatalogue(options.runbooks ?? DEFAULT_RUNBOOKS_PATH, policy.allowedPrograms);
+  const catalogue = await loadWorkerCatalogue(options.runbooks ?? DEFAULT_RUNBOOKS_PATH, {
+    allowedPrograms: policy.allowedPrograms,
+    checkQueries: policy.checkQueries,
+  });
   return { catalogue, policy };
 }
 

@@ -61,6 +61,10 @@ const policyFile = obj({
   web_ui_url: str({ pattern: URL_PATTERN }),
   // Shells and program launchers runbooks may name as a program (by basename or exact path); none by default.
   allowed_programs: arr(str({ minLength: 1, maxLength: 4096 })),
+  prometheus: obj({
+    // PromQL replacing the standard library's query of a Prometheus check, by check name (dsl/check-queries.ts).
+    check_queries: record(str({ minLength: 1, maxLength: 4096 })),
+  }),
 });
 
 export type RawOperatorPolicy = Static<typeof policyFile>;

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
+import { checkQueryProblem } from '../dsl/check-queries';
 import { ChangeWindowError, validateChangeWindow, type ChangeWindow } from '../dsl/change-window';
 import { Diagnostics } from '../dsl/diagnostics';
 import type { GuardrailPolicy } from '../dsl/guardrail-state';
@@ -28,6 +29,8 @@ export interface LoadedOperatorPolicy {
   webUiUrl?: string;
   /** Launchers (sh, env, python, ...) the catalogue may use as programs; compile errors otherwise. */
   allowedPrograms: string[];
+  /** `prometheus.check_queries`: the operator's query for a standard Prometheus check, by check name. */
+  checkQueries: ReadonlyMap<string, string>;
   /** sha256 hex of the policy file's text plus the allowed_signers text: recorded in each remediation's history. */
   version: string;
   /** The file it came from, or undefined for the built-in defaults. */
@@ -101,6 +104,7 @@ export function parseOperatorPolicy(
   const groups = groupsOf(raw, diag);
   checkGroupRefs(raw.approvers?.default ?? [], ['approvers', 'default'], groups, diag);
   (raw.change_windows ?? []).forEach((w, i) => checkChangeWindow(changeWindowOf(w, i), w, ['change_windows', i], diag));
+  checkCheckQueries(raw, diag);
   const signers = readSigners(file, raw, readFile, diag);
   const gateways = gatewaysOf(raw, groups, signers, diag);
   if (raw.web_ui_url !== undefined && !URL.canParse(raw.web_ui_url))
@@ -137,6 +141,7 @@ function build(
     },
     approvers: { defaults: [...(raw.approvers?.default ?? [])], groups },
     allowedPrograms: [...(raw.allowed_programs ?? [])],
+    checkQueries: new Map(Object.entries(raw.prometheus?.check_queries ?? {})),
     trust: {
       allowedSigners,
       gateways,
@@ -147,6 +152,16 @@ function build(
   if (raw.web_ui_url !== undefined) policy.webUiUrl = raw.web_ui_url.replace(/\/+$/, '');
   if (file !== undefined) policy.file = file;
   return policy;
+}
+
+/** Each replacement names a standard Prometheus check and compiles as PromQL with placeholders. */
+function checkCheckQueries(raw: RawOperatorPolicy, diag: Diagnostics): void {
+  for (const [name, query] of Object.entries(raw.prometheus?.check_queries ?? {})) {
+    const problem = checkQueryProblem(name, query);
+    if (!problem) continue;
+    const at = problem.offset === undefined ? { key: true } : { offset: problem.offset };
+    diag.error(['prometheus', 'check_queries', name], problem.message, at);
+  }
 }
 
 /** Errors in file order, as a reader goes through the file. */

@@ -83,7 +83,20 @@ describe('remediate plan', () => {
 
   it('keeps an injection attempt in one argument', () => {
     const incident = { ...seedIncident(1), context: { pod_name: 'x; rm -rf /', namespace: 'production' } };
-    const plan = planJson(['-', ...SEED], JSON.stringify(incident));
+    // The reference exercise reads the pod by that name first, and no Kubernetes name looks like that.
+    const refused = remediate(['plan', '-', ...SEED, '--json'], JSON.stringify(incident));
+    expect(refused).toMatchObject({ status: 2, stdout: '' });
+    expect(refused.stderr).toMatch(/step pre\.replicas_greater_than_one: name: context\.pod_name is "x; rm -rf \/", .*not a DNS subdomain/);
+    // The same action after a check that reads by another route: still one argument.
+    const dir = scratch({
+      'runbooks.yaml': readFileSync(join(ROOT, 'test/fixtures/seed/runbooks.yaml'), 'utf8')
+        .replace(/ {4}pre_checks:\n {6}- replicas_greater_than_one\n {6}- recent_restarts_less_than_three\n/, '')
+        .replace(
+          '      - pod_becomes_ready\n',
+          '      - id: healthy\n        probe: { http: { url: "https://status.internal/healthz" } }\n        condition: result.status == 200\n',
+        ),
+    });
+    const plan = planJson(['-', '--runbooks', join(dir, 'runbooks.yaml')], JSON.stringify(incident));
     expect(plan.steps.find((s: { phase: string }) => s.phase === 'action').run.argv).toEqual([
       'kubectl',
       'delete',
@@ -149,7 +162,8 @@ describe('remediate plan', () => {
     [
       'a context the runbook cannot use',
       { ...seedIncident(1), context: { namespace: 'production' } },
-      /^<stdin>: context.pod_name: expected a value, found nothing \(missing\) \(needed by step action\) \[runbook restart-pod\]\n$/,
+      // The first step that needs it: the live pre-check reads the pod by name.
+      /^<stdin>: context.pod_name: expected a value, found nothing \(missing\) \(needed by step pre.replicas_greater_than_one\) \[runbook restart-pod\]\n$/,
     ],
   ])('exits 2 on %s, naming the problem', (_, incident, message) => {
     const run = remediate(['plan', '-', ...SEED], typeof incident === 'string' ? incident : JSON.stringify(incident));

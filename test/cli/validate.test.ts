@@ -49,6 +49,34 @@ describe('remediate validate', () => {
     expect(run.stderr).toContain(`${join(dir, 'a.yaml')}:6:30: unquoted "|": commands run without a shell`);
   });
 
+  it('rejects an automatic runbook whose verification reads nothing live, at its post_checks as file:line:column', () => {
+    const text = [
+      'runbooks:',
+      '  restart:',
+      '    risk: LOW',
+      '    triggers: [CrashLoopBackOff]',
+      '    min_confidence: 0.8',
+      '    action: kubectl delete pod {pod_name} -n {namespace}',
+      '    post_checks:',
+      '      - other_services_healthy',
+      '    rollback: null',
+      '',
+    ].join('\n');
+    const dir = scratch({ 'frozen.yaml': text, 'live.yaml': text.replace('other_services_healthy', 'pod_becomes_ready') });
+    const run = remediate(['validate', join(dir, 'frozen.yaml')]);
+    expect(run.status).toBe(1);
+    expect(run.stderr.split('\n')).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^${join(dir, 'frozen.yaml')}:7:5: verification reads nothing live: "other_services_healthy" reads only the incident's context, .*add a post-check that reads the live system through a probe`,
+        ),
+      ),
+      '1 error',
+      '',
+    ]);
+    expect(remediate(['validate', join(dir, 'live.yaml')])).toMatchObject({ status: 0 });
+  });
+
   it('prints a JSON array of {file, line, column, path, message} with --json', () => {
     const dir = scratch({ 'bad.yaml': INVALID });
     const run = remediate(['validate', '--json', join(dir, 'bad.yaml')]);

@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { compileCatalogue } from '../../dsl/compile';
-import { compileErrors, compileOk, fileWith, messages, onlyRunbook, SEED_RUNBOOKS, typedRunbook } from './helpers';
+import { compileErrors, compileOk, fileWith, LIVE_POD_PROBE, messages, onlyRunbook, SEED_RUNBOOKS, typedRunbook } from './helpers';
 
 const errorsFor = (overrides: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
   compileErrors(fileWith({ a: typedRunbook(overrides) }, extra));
@@ -21,7 +21,7 @@ describe('check names', () => {
   it('lets a file define checks and use them by name, with timing overrides', () => {
     const runbook = compiled(
       { post_checks: [{ check: 'pod_healthy', deadline: '2m', interval: '10s' }] },
-      { checks: { pod_healthy: { description: 'Reads context.replicas.', condition: 'has(context.replicas)' } } },
+      { checks: { pod_healthy: { description: 'Reads the pod.', probe: LIVE_POD_PROBE, condition: 'result.json.exists' } } },
     );
     expect(runbook.postChecks[0]).toMatchObject({
       id: 'post.pod_healthy',

@@ -23,6 +23,9 @@ export function compileErrors(text: string, file = 'test.yaml'): CompileError[] 
   return result.errors;
 }
 
+/** A read of the pod the incident names: what makes a post-check live. */
+export const LIVE_POD_PROBE = { kubernetes: { op: 'get_pod', namespace: '{namespace}', name: '{pod_name}' } };
+
 /** A valid typed runbook; tests change one thing at a time. */
 export function typedRunbook(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -36,7 +39,8 @@ export function typedRunbook(overrides: Record<string, unknown> = {}): Record<st
     },
     pre_checks: ['replicas_greater_than_one'],
     actions: [{ id: 'delete', exec: { argv: ['kubectl', 'delete', 'pod', '{pod_name}', '-n', '{namespace}'] } }],
-    post_checks: [{ id: 'ready', condition: 'has(context.replicas)' }],
+    // Verification reads the live system (an automatic runbook must): the pod, through the Kubernetes API.
+    post_checks: [{ id: 'ready', probe: LIVE_POD_PROBE, condition: 'result.json.exists && has(context.replicas)' }],
     rollback: null,
     ...overrides,
   };

@@ -77,6 +77,19 @@ describe('kubernetes steps compile', () => {
     ]);
   });
 
+  it('lets a read-only probe compile in a runbook that lists no namespaces: the executor then reads only where the operator allows', () => {
+    const probe = { id: 'gone', probe: { kubernetes: k8s({ op: 'get_pod' }) }, condition: '!result.json.exists' };
+    const runbook = onlyRunbook(compileOk(fileWith({ a: typedRunbook({ post_checks: [probe] }) })));
+    expect(runbook.postChecks[0]!.probe).toMatchObject({ executor: 'kubernetes', op: 'get_pod', namespaces: [] });
+    // The standard library's replicas_greater_than_one, the default pre-check.
+    expect(runbook.preChecks[0]).toMatchObject({ origin: 'stdlib', probe: { executor: 'kubernetes', op: 'get_pod', namespaces: [] } });
+    // A read as an action step still needs the runbook's list.
+    const asAction = fileWith({ a: typedRunbook({ actions: [{ id: 'look', kubernetes: k8s({ op: 'get_pod' }) }] }) });
+    expect(messages(compileErrors(asAction))).toEqual([
+      'a kubernetes step acts only in namespaces its runbook allows: add "namespaces: [...]" to the runbook',
+    ]);
+  });
+
   it('refuses a probe that changes the cluster', () => {
     const text = withAction(k8s({ op: 'delete_pod' }), {
       pre_checks: [{ id: 'sneaky', probe: { kubernetes: k8s({ op: 'delete_pod' }) }, condition: 'true' }],

@@ -33,7 +33,14 @@ const template = (text: string) => {
 /** The one action of a runbook compiled from these fields (context undeclared unless given). */
 function action(overrides: Record<string, unknown>): { runbook: CompiledRunbook; spec: ExecutorSpec } {
   const runbook = compileOk(
-    fileWith({ a: typedRunbook({ context: undefined, pre_checks: [], post_checks: [{ id: 'ok', condition: 'true' }], ...overrides }) }),
+    fileWith({
+      a: typedRunbook({
+        context: undefined,
+        pre_checks: [],
+        post_checks: [{ id: 'ok', probe: { http: { url: 'https://status.internal/healthz' } }, condition: 'result.status == 200' }],
+        ...overrides,
+      }),
+    }),
   ).runbooks[0]!;
   const step = runbook.actions[0]!;
   if (step.kind !== 'action') throw new Error('expected an action');

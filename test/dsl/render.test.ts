@@ -237,7 +237,7 @@ describe('renderPlan', () => {
     expect(lines).toEqual([
       'pre-check replicas_greater_than_one [overrides the standard library]: true',
       'action delete: kubectl delete pod p -n n',
-      'post-check ready: has(context.replicas), polled every 5s for up to 60s',
+      'post-check ready: probe kubernetes get_pod n/p; result.json.exists && has(context.replicas), polled every 5s for up to 60s',
     ]);
   });
 });
