@@ -1,14 +1,17 @@
 /**
  * `remediate demo`: the whole mission in a couple of minutes. It starts a Kubernetes cluster (the local
  * control plane, unless KUBECONFIG names one), sets up the workloads the reference exercise's incidents come from,
- * starts the embedded default (dev server with database and Web UI) and a worker in this process,
+ * starts their metrics exporter and a Prometheus scraping it (demo/measure.ts), the embedded default
+ * (dev server with database and Web UI) and a worker in this process,
  * submits the reference exercise's four incidents and tells what happens to each as it happens. INC003 waits for a
- * human: the demo prints the command that approves it from another terminal. Ctrl-C stops the worker,
- * the server and the cluster.
+ * human: the demo prints the command that approves it from another terminal. It prints the live values
+ * INC002's and INC003's verification read from Prometheus. Ctrl-C stops the worker, the server,
+ * Prometheus and the cluster.
  */
 import { mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { EmbeddedOptions } from '../worker/embedded-server';
+import { singlePrometheus } from '../activities/prometheus-servers';
 import type { Session } from '../client/connect';
 import type { CompiledCatalogue } from '../dsl/types';
 import type { TemporalSettings } from '../worker/config';
@@ -43,9 +46,21 @@ export async function runDemo(options: EmbeddedOptions): Promise<boolean> {
     const { prepareDemoWorkloads } = await import('./cluster');
     const activities = loadActivitiesConfig();
     activities.kubernetes.kubeconfig = target.kubeconfig;
-    const workloads = await prepareDemoWorkloads(connectKubernetes(activities.kubernetes));
+    const k8s = connectKubernetes(activities.kubernetes);
+    const workloads = await prepareDemoWorkloads(k8s);
     say(`Workloads in namespace ${DEMO_NAMESPACE}:`);
     for (const line of workloads.description) say(`  ${line}`);
+    if (stop.signal.aborted) return true;
+
+    const { startDemoMeasurement } = await import('./measure');
+    const measurement = await startDemoMeasurement(activities.kubernetes.kubeconfig, (line) => say(`  ${line}`));
+    cleanup.push({ what: 'Prometheus and the workload exporter', run: () => measurement.stop() });
+    // The one place the worker learns its Prometheus: INC002's and INC003's verification query it.
+    activities.prometheus = singlePrometheus(measurement.prometheusUrl);
+    say(
+      `Metrics: the workloads' exporter at http://${measurement.exporterTarget}/metrics (derived from the cluster), scraped every second by ${measurement.prometheus} at ${measurement.prometheusUrl}`,
+    );
+    for (const line of await measurement.describeNow()) say(`  ${line}`);
 
     const { DefaultLogger, Runtime } = await import('@temporalio/worker');
     Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -135,6 +150,7 @@ async function narrate(story: Story): Promise<boolean> {
   const { submitIncident } = await import('../client/submit');
   const { followRemediation } = await import('../client/follow');
   const { formatEvent } = await import('../client/event-line');
+  const { liveVerificationLine } = await import('./measure');
   const stamp = Date.now().toString(36).slice(-6);
   const incidents = demoIncidents(stamp, story.crashingPod);
   const width = Math.max(...incidents.map((d) => d.incident.id.length));
@@ -153,7 +169,11 @@ async function narrate(story: Story): Promise<boolean> {
     let onApprovalWait: () => void = () => {};
     const approvalWait = new Promise<void>((resolve) => (onApprovalWait = resolve));
     const followed = followRemediation(submission.handle, {
-      onEvent: (event) => tell(formatEvent(event)),
+      onEvent: (event) => {
+        tell(formatEvent(event));
+        const live = liveVerificationLine(event);
+        if (live) tell(live);
+      },
       onStatus: (status) => {
         if (status.phase !== 'awaiting_approval' || announced) return;
         announced = true;
@@ -196,7 +216,7 @@ async function narrate(story: Story): Promise<boolean> {
   say(`  ${cli} list                 every remediation; --outcome, --runbook, --service filter`);
   say(`  ${cli} stats                each runbook's record and trust-spectrum advice`);
   if (story.uiUrl) say(`  ${story.uiUrl}    the Temporal Web UI`);
-  say('Ctrl-C stops the demo (the worker, the server, then the cluster; the database keeps the history).');
+  say('Ctrl-C stops the demo (the worker, the server, Prometheus, then the cluster; the database keeps the history).');
   return asExpected;
 }
 

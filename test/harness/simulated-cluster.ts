@@ -6,7 +6,10 @@
  *
  *   GET /pods/NAME                  the pod                  DELETE /pods/NAME   replaces it
  *   GET /deployments/NAME           the deployment           PUT .../scale       {replicas}
- *   POST /deployments/NAME/undo     back one revision, error rate back to normal
+ *   POST /deployments/NAME/undo     back to the revision before (as `kubectl rollout undo`: a second undo returns)
+ *
+ * A deployment's error rate is what the test says its live revision has (`errorRateByRevision`),
+ * never a value the cluster makes up: an undo yields the older revision's rate, good or bad.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -26,8 +29,12 @@ export interface Pod {
 
 export interface Deployment {
   replicas: number;
+  /** The live revision. */
   revision: number;
-  errorRate: number;
+  /** The revision that was live before the last undo; an undo returns to it (without one: revision - 1). */
+  previousRevision?: number;
+  /** The truth the test sets: each revision's error rate. GET reports the live one's as `errorRate` (absent if unset). */
+  errorRateByRevision: Record<number, number>;
 }
 
 export interface ClusterState {
@@ -48,6 +55,13 @@ export interface SimulatedCluster {
   state: ClusterState;
   requests: RecordedRequest[];
   close(): Promise<void>;
+}
+
+/** The deployment as its API reports it: the live revision's error rate, if the test gave one. */
+function observed(deployment: Deployment) {
+  const { errorRateByRevision, ...rest } = deployment;
+  const errorRate = errorRateByRevision[deployment.revision];
+  return errorRate === undefined ? rest : { ...rest, errorRate };
 }
 
 async function readBody(req: IncomingMessage): Promise<unknown> {
@@ -105,14 +119,15 @@ export async function startSimulatedCluster(initial: Partial<ClusterState> = {})
       if (!deployment) return reply(404, { error: `no deployment ${name}` });
       if (req.method === 'PUT' && verb === 'scale') {
         if (!state.ignoreScale) deployment.replicas = Number((body as { replicas: unknown }).replicas);
-        return reply(200, deployment);
+        return reply(200, observed(deployment));
       }
       if (req.method === 'POST' && verb === 'undo') {
-        deployment.revision = Math.max(1, deployment.revision - 1);
-        deployment.errorRate = 0.01;
-        return reply(200, deployment);
+        const from = deployment.revision;
+        deployment.revision = deployment.previousRevision ?? Math.max(1, from - 1);
+        deployment.previousRevision = from;
+        return reply(200, observed(deployment));
       }
-      return reply(200, deployment);
+      return reply(200, observed(deployment));
     }
     reply(404, { error: `unknown path ${path}` });
   });

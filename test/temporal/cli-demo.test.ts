@@ -2,7 +2,9 @@
  * `remediate demo` as a newcomer runs it, with no cluster configured: its own local Kubernetes control
  * plane, its own dev server (on ports of its own, database in a fresh folder), the four seed incidents,
  * INC003 approved from a second process by running the exact command the demo prints, then Ctrl-C.
- * What the demo did is read back from the cluster itself, through the kubeconfig it prints.
+ * What the demo did is read back from the cluster itself, through the kubeconfig it prints, and the
+ * live values its verifications printed are read back from the workloads' exporter and the
+ * Prometheus it prints.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -67,12 +69,31 @@ describe('remediate demo', () => {
         120_000,
       );
       const victim = (await k8s.core.readNamespacedPod({ namespace: DEMO_NAMESPACE, name: crashingPod! })).metadata!.uid;
+      const [, exporterUrl, prometheusUrl] = await demo.waitFor(
+        /^Metrics: the workloads' exporter at (http:\/\/127\.0\.0\.1:\d+\/metrics) \(derived from the cluster\), scraped every second by Prometheus \S+ \([^)]+\): \S+ at (http:\/\/127\.0\.0\.1:\d+)$/m,
+        120_000,
+      );
+      // Before any remediation: the bad release's error ratio and the worker's CPU pressure, as exported.
+      const exported = async () => await (await fetch(exporterUrl!)).text();
+      const series = (metric: string, deployment: string) => `${metric}{namespace="${DEMO_NAMESPACE}",deployment="${deployment}"}`;
+      const cpu = series('namespace_deployment:cpu_utilisation:ratio', 'worker');
+      const errors = series('namespace_deployment:http_errors:ratio_rate1m', 'checkout');
+      expect(await exported()).toContain(`${cpu} 1\n`);
+      expect(await exported()).toContain(`${errors} 0.3\n`);
+      await demo.waitFor(/^ {2}worker: error ratio 0\.002, CPU utilisation 1$/m);
+      await demo.waitFor(/^ {2}checkout: error ratio 0\.3, CPU utilisation 0\.5$/m);
       await demo.waitFor(
         new RegExp(`^Temporal: 127\\.0\\.0\\.1:${port} \\(namespace default\\), Web UI http://127\\.0\\.0\\.1:${uiPort}$`, 'm'),
         90_000,
       );
       const [, inc001] = await demo.waitFor(/^(INC001-\w+) +outcome: remediated \(restart-pod\)$/m, 90_000);
+      const [, cpuRead] = await demo.waitFor(
+        /^INC002-\w+ +verified: CPU utilisation (\S+) \(Prometheus, live\), metrics_improved: result\.value < 0\.8 holds$/m,
+      );
       await demo.waitFor(/^INC002-\w+ +outcome: remediated \(scale-up\)$/m);
+      // What verification printed is what the exporter serves for the scaled worker (3 pods' worth of CPU on 5 replicas).
+      expect(cpuRead).toBe('0.6');
+      expect(await exported()).toContain(`${cpu} ${cpuRead}\n`);
       const [, command] = await demo.waitFor(
         /^INC003-\w+ +(TEMPORAL_ADDRESS=127\.0\.0\.1:\d+ npx remediate approve INC003-\w+ --key \S+ --plan [0-9a-f]{64})$/m,
       );
@@ -98,6 +119,17 @@ describe('remediate demo', () => {
       expect(approval.status, approval.stdout + approval.stderr).toBe(0);
       expect(approval.stdout).toMatch(/^counted: approved by alice \(1\/1\)$/m);
       await demo.waitFor(new RegExp(`^${inc003} +outcome: remediated \\(rollback-deployment\\)$`, 'm'));
+      const [, errorsRead] = new RegExp(
+        `^${inc003} +verified: error ratio (\\S+) \\(Prometheus, live\\), error_rate_normalized: result\\.value <= .* holds$`,
+        'm',
+      ).exec(demo.stdout)!;
+      // The error ratio verification read is the old release's, as the exporter and Prometheus report it now.
+      expect(errorsRead).toBe('0.002');
+      expect(await exported()).toContain(`${errors} ${errorsRead}\n`);
+      const answer = (await (await fetch(`${prometheusUrl}/api/v1/query?${new URLSearchParams({ query: errors })}`)).json()) as {
+        data: { result: { value: [number, string] }[] };
+      };
+      expect(answer.data.result[0]?.value[1]).toBe(errorsRead);
       await demo.waitFor(/^All four incidents handled:$/m);
       const checkoutAfter = await rolledOut(k8s, DEMO_NAMESPACE, 'checkout');
       expect(checkoutAfter.spec!.template.spec!.containers[0]!.image).toBe(RELEASES.good);
@@ -110,7 +142,7 @@ describe('remediate demo', () => {
 
       expect(await demo.interrupt()).toBe(0);
       expect(demo.stdout).toMatch(
-        /Stopping\.\.\.\n {2}stopped client\n {2}stopped worker connections\n {2}stopped Temporal dev server\n {2}stopped local Kubernetes control plane\n$/,
+        /Stopping\.\.\.\n {2}stopped client\n {2}stopped worker connections\n {2}stopped Temporal dev server\n {2}stopped Prometheus and the workload exporter\n {2}stopped local Kubernetes control plane\n$/,
       );
       expect(hasStackTrace(demo.stderr)).toBe(false);
       // The control plane is gone with the demo: nothing listens on its port any more.

@@ -69,7 +69,10 @@ beforeAll(async () => {
   // The cluster as the seed's incidents find it: a crash-looping pod, a busy worker, a bad checkout deploy.
   cluster = await startSimulatedCluster({
     pods: { 'api-server-abc123': { ready: false, restarts: 1, replicas: 3 } },
-    deployments: { worker: { replicas: 3, revision: 4, errorRate: 0.01 }, checkout: { replicas: 4, revision: 7, errorRate: 0.3 } },
+    deployments: {
+      worker: { replicas: 3, revision: 4, errorRateByRevision: { 4: 0.01 } },
+      checkout: { replicas: 4, revision: 7, errorRateByRevision: { 7: 0.3, 6: 0.01 } },
+    },
   });
   mkdirSync(join(dir, 'runbooks'));
   runbooks = join(dir, 'runbooks', 'runbooks.yaml');

@@ -87,8 +87,9 @@ beforeEach(() => {
   target.state.ignoreScale = false;
   target.state.pods = { 'api-server-abc123': { ready: false, restarts: 1, replicas: 3 } };
   target.state.deployments = {
-    worker: { replicas: 3, revision: 4, errorRate: 0.01 },
-    checkout: { replicas: 4, revision: 7, errorRate: 0.3 },
+    worker: { replicas: 3, revision: 4, errorRateByRevision: { 4: 0.01 } },
+    // Revision 7 is the bad release; the test says revision 6 was healthy (one test says otherwise).
+    checkout: { replicas: 4, revision: 7, errorRateByRevision: { 7: 0.3, 6: 0.01 } },
   };
 });
 
@@ -218,6 +219,24 @@ describe("the reference exercise's incidents", () => {
     expect(result.approvals).toEqual([expect.objectContaining({ by: 'alice', planHash: status.planHash })]);
     expect(result.events.find((e) => e.type === 'APPROVED')).toMatchObject({ actor: 'alice' });
     expect(target.state.deployments.checkout!.revision).toBe(6);
+  });
+
+  it('INC003: when the older revision is bad too, verification reads its error rate, fails, and the rollback returns to revision 7', async () => {
+    target.state.deployments.checkout!.errorRateByRevision = { 7: 0.3, 6: 0.25 };
+    const { handle } = await submit(seedIncident(3));
+    await waitForPhase(handle, 'awaiting_approval');
+    await approve(handle, 'alice', { reason: 'error spike after deploy 7' });
+    const result = await handle.result();
+    expect(result).toMatchObject({ outcome: 'rolled_back', rolledBack: true });
+    const failed = result.events.filter((e) => e.type === 'STEP_FAILED' && e.data?.check === 'error_rate_normalized');
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed.at(-1)).toMatchObject({ data: { result: { json: { revision: 6, errorRate: 0.25 } } } });
+    expect(eventTypes(result)).toEqual(expect.arrayContaining(['VERIFICATION_FAILED', 'ROLLED_BACK']));
+    expect(target.requests.filter((r) => r.method === 'POST').map((r) => r.path)).toEqual([
+      '/deployments/checkout/undo',
+      '/deployments/checkout/undo',
+    ]);
+    expect(target.state.deployments.checkout!.revision).toBe(7);
   });
 
   it('INC004: no runbook matches, so a human takes it', async () => {
