@@ -5,8 +5,9 @@ import { describePlannedStep } from '../../dsl/steps/describe';
 import { incident } from '../harness/engine';
 import { compileErrors, compileOk, fileWith, onlyRunbook, typedRunbook } from './helpers';
 
+// HIGH risk: these checks read only the context, which an automatic runbook's verification may not (timing is the same at every risk).
 const compiled = (overrides: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
-  onlyRunbook(compileOk(fileWith({ a: typedRunbook(overrides) }, extra)));
+  onlyRunbook(compileOk(fileWith({ a: typedRunbook({ risk: 'HIGH', ...overrides }) }, extra)));
 
 /** A runbook file whose post-check (or pre-check) is the given lines, so positions are known. */
 function fileWithCheck(lines: string[], list: 'pre_checks' | 'post_checks' = 'post_checks'): string {
