@@ -19,6 +19,7 @@ import { registerStats } from './stats';
 import { registerStatus } from './status';
 import { registerSubmit } from './submit';
 import { registerValidate } from './validate';
+import { registerWatch } from './watch';
 import { registerWorker } from './worker';
 
 const COMMANDS: ((program: Command) => void)[] = [
@@ -38,6 +39,7 @@ const COMMANDS: ((program: Command) => void)[] = [
   registerBacktest,
   registerStats,
   registerGuardrails,
+  registerWatch,
 ];
 
 export function buildProgram(): Command {
