@@ -1,10 +1,20 @@
 /** `POST /v1/incidents`: one incident as JSON; 202 when its remediation starts, 200 when it attached to one running. */
-import { submitFromSource, type SubmitDeps } from './submit-incident';
-import type { RouteHandler } from './types';
+import { isUnreachable } from '../client/connect';
+import { submitFromSource, type SourceSubmission, type SubmitDeps } from './submit-incident';
+import type { IntakeResponse, RouteHandler } from './types';
+
+/** The sender should retry after this many seconds when Temporal does not answer (Alertmanager and most webhooks do). */
+const UNAVAILABLE_RETRY_AFTER_S = 30;
 
 export function incidentsRoute(deps: SubmitDeps): RouteHandler {
   return async ({ source, body }) => {
-    const result = await submitFromSource(deps, source, body);
+    let result: SourceSubmission;
+    try {
+      result = await submitFromSource(deps, source, body);
+    } catch (error) {
+      if (!isUnreachable(error)) throw error;
+      return unavailable();
+    }
     switch (result.kind) {
       case 'invalid':
         return {
@@ -26,5 +36,13 @@ export function incidentsRoute(deps: SubmitDeps): RouteHandler {
           },
         };
     }
+  };
+}
+
+function unavailable(): IntakeResponse {
+  return {
+    status: 503,
+    body: { error: 'the Temporal server is not reachable: nothing was started; retry later' },
+    headers: { 'retry-after': String(UNAVAILABLE_RETRY_AFTER_S) },
   };
 }

@@ -3,6 +3,7 @@
  * runs (so nothing half-valid reaches a submission), the body limit stops reading, and every request
  * is counted by source and result. The route's submissions against Temporal: test/temporal/intake.test.ts.
  */
+import type { Client } from '@temporalio/client';
 import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -210,5 +211,31 @@ describe('the intake policy', () => {
     expect(parse('intake:\n  sources:\n    a: { token_sha256: ' + sha('t') + ', rout: [incidents] }\n')).toThrow(/intake\.sources\.a/);
     const twice = `intake:\n  sources:\n    a: { token_sha256: ${sha('t')} }\n    b: { token_sha256: ${sha('t')} }\n`;
     expect(parse(twice)).toThrow(/policy\.yaml:4:\d+: intake\.sources\.b\.token_sha256: the same token as source "a"/);
+  });
+});
+
+describe('the incidents route', () => {
+  it('answers 503 with Retry-After when Temporal does not answer, and 400 naming the field before it tries', async () => {
+    const { incidentsRoute } = await import('../../intake/incidents-route');
+    const { ServerUnreachableError } = await import('../../client/connect');
+    let starts = 0;
+    const client = {
+      workflow: {
+        start: async () => {
+          starts += 1;
+          throw new ServerUnreachableError('127.0.0.1:1', 'default');
+        },
+      },
+    } as unknown as Client;
+    const route = incidentsRoute({ client, taskQueue: 'q' });
+    const incident = { id: 'INC1', root_cause: 'x', confidence: 0.5, service: 's' };
+    expect(await route({ source: 'a', body: incident, rawBody: Buffer.alloc(0) })).toMatchObject({
+      status: 503,
+      headers: { 'retry-after': '30' },
+    });
+    expect(starts).toBe(1);
+    const invalid = await route({ source: 'a', body: { ...incident, confidence: 'high' }, rawBody: Buffer.alloc(0) });
+    expect(invalid).toMatchObject({ status: 400, body: { errors: [{ field: 'confidence' }] } });
+    expect(starts).toBe(1);
   });
 });

@@ -7,10 +7,11 @@
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createHash, randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { remediationWorkflowId } from '../../contracts/messages';
 import type { RemediationResult } from '../../contracts/types';
 import { parseAllowedSigners } from '../../dsl/trust/allowed-signers';
@@ -19,6 +20,7 @@ import { temporalReadiness } from '../../intake/readiness';
 import { startIntakeServer, type IntakeResult, type IntakeServer } from '../../intake/server';
 import { sourceSigner } from '../../intake/submit-incident';
 import { parseOperatorPolicy } from '../../worker/operator-policy';
+import { CliProcess } from '../cli/run-cli';
 import { startWorker } from '../harness/engine';
 import { shippedCatalogue } from '../harness/shipped-catalogue';
 import { sshKeygenKey } from '../harness/ssh-keys';
@@ -181,5 +183,45 @@ describe('GET /readyz', () => {
       ready: false,
       reason: expect.stringContaining('the Temporal server is not reachable'),
     });
+  });
+});
+
+describe('remediate serve, as a process', () => {
+  it('runs the intake and a worker in one process: ready, a posted incident is remediated, SIGINT stops it', async () => {
+    const taskQueue = `serve-${run}`;
+    const token = randomUUID();
+    writeFileSync(
+      join(dir, 'serve-policy.yaml'),
+      `intake:\n  listen: 127.0.0.1:0\n  sources:\n    hook: { token_sha256: ${sha(token)} }\n`,
+    );
+    const serve = new CliProcess(['serve', '--runbooks', 'runbooks', '--policy', join(dir, 'serve-policy.yaml')], {
+      TEMPORAL_ADDRESS: inject('devServerAddress'),
+      REMEDIATE_TASK_QUEUE: taskQueue,
+      REMEDIATE_GUARDRAILS_ID: `guardrails-${taskQueue}`,
+      REMEDIATE_NOTIFY_LOG: join(dir, 'serve-notifications.jsonl'),
+    });
+    try {
+      const url = (await serve.waitFor(/intake listening on (http:\/\/\S+)/, 90_000))[1]!;
+      await serve.waitFor(/worker polling/, 90_000);
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+      expect((await fetch(`${url}/readyz`)).status).toBe(200);
+      const inc = incident();
+      const answer = await fetch(`${url}/v1/incidents`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify(inc),
+      });
+      expect(answer.status).toBe(202);
+      const result = (await env.client.workflow.getHandle(remediationWorkflowId(inc.id)).result()) as RemediationResult;
+      expect(result.outcome).toBe('manual');
+      expect(await serve.interrupt()).toBe(0);
+      expect(serve.stdout).toContain('[serve] stopped');
+    } finally {
+      serve.child.kill('SIGKILL');
+      await env.client.workflow
+        .getHandle(`guardrails-${taskQueue}`)
+        .terminate('test finished')
+        .catch(() => undefined);
+    }
   });
 });
