@@ -15,6 +15,7 @@ import { registerHistory, registerReplay } from './history';
 import { registerGuardrails } from './guardrails';
 import { registerList } from './list';
 import { registerPlan } from './plan';
+import { registerServe } from './serve';
 import { registerStats } from './stats';
 import { registerStatus } from './status';
 import { registerSubmit } from './submit';
@@ -28,6 +29,7 @@ const COMMANDS: ((program: Command) => void)[] = [
   registerDemo,
   registerDev,
   registerWorker,
+  registerServe,
   registerSubmit,
   registerApprove,
   registerReject,

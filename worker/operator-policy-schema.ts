@@ -18,6 +18,11 @@ const AUTH_SCHEME_PATTERN = "^[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*$";
 /** RFC 7617: the user-id of Basic auth holds no colon (and no control characters). */
 const BASIC_USERNAME_PATTERN = '^[^:\\x00-\\x1f\\x7f]+$';
 const DURATION_PATTERN = '^[0-9]+(ms|s|m|h)$';
+/** `HOST:PORT` or `[IPV6]:PORT`: where `remediate serve` listens. */
+export const LISTEN_PATTERN = '^(?:\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+):[0-9]{1,5}$';
+const SHA256_HEX_PATTERN = '^[0-9a-f]{64}$';
+/** The intake's route names a source may be allowed (intake/server.ts). */
+export const INTAKE_ROUTE_NAMES = ['incidents', 'alertmanager'] as const;
 
 export const OPERATOR_POLICY_PATTERNS: Record<string, string> = {
   [PRINCIPAL_PATTERN]: 'a principal name (1-128 letters, digits or . _ @ + -)',
@@ -30,6 +35,8 @@ export const OPERATOR_POLICY_PATTERNS: Record<string, string> = {
   [AUTH_SCHEME_PATTERN]: 'an HTTP auth scheme such as Bearer',
   [BASIC_USERNAME_PATTERN]: 'a user name without ":" or control characters',
   [DURATION_PATTERN]: 'a duration such as 500ms, 10s or 1m',
+  [LISTEN_PATTERN]: 'HOST:PORT, such as 127.0.0.1:8080',
+  [SHA256_HEX_PATTERN]: 'the sha256 of the token as 64 lowercase hex digits (printf %s "$TOKEN" | sha256sum)',
 };
 
 /** Upper bounds only keep the arithmetic (minutes to milliseconds) far from overflow. */
@@ -84,6 +91,26 @@ const prometheus = obj({
   check_queries: record(str({ minLength: 1, maxLength: 4096 })),
 });
 
+/** A source that may post to `remediate serve` (docs/intake.md): its token only as a hash. */
+const intakeSource = obj(
+  {
+    token_sha256: str({ pattern: SHA256_HEX_PATTERN }),
+    rate_per_minute: count(),
+    routes: arr(strEnum(INTAKE_ROUTE_NAMES), { minItems: 1, uniqueItems: true }),
+    // An SSH private key whose principal in allowed_signers is this source's identity as a submitter.
+    signing_key_file: secretFile(),
+  },
+  { required: ['token_sha256'] },
+);
+
+/** `remediate serve`'s HTTP intake (intake/server.ts). */
+const intake = obj({
+  listen: str({ pattern: LISTEN_PATTERN }),
+  max_body_bytes: int({ minimum: 1024, maximum: 16 * 1024 * 1024 }),
+  tls: obj({ cert_file: secretFile(), key_file: secretFile() }, { required: ['cert_file', 'key_file'] }),
+  sources: record(intakeSource, { keyPattern: PRINCIPAL_PATTERN }),
+});
+
 const policyFile = obj({
   limits: obj({ max_concurrent: count(), max_services: count() }),
   failure_budget: obj({ max_failures: count(), window_minutes: count() }),
@@ -99,6 +126,7 @@ const policyFile = obj({
   // Shells and program launchers runbooks may name as a program (by basename or exact path); none by default.
   allowed_programs: arr(str({ minLength: 1, maxLength: 4096 })),
   prometheus,
+  intake,
 });
 
 export type RawOperatorPolicy = Static<typeof policyFile>;

@@ -23,6 +23,7 @@ import { EXIT, UserFacingError } from '../dsl/user-facing-error';
 import { prometheusShortcut } from '../activities/config';
 import type { PrometheusServers } from '../activities/prometheus-servers';
 import { prometheusServersOf } from './prometheus-policy';
+import { intakePolicyOf, type IntakePolicy } from './intake-policy';
 
 export interface LoadedOperatorPolicy {
   guardrails: GuardrailPolicy;
@@ -40,6 +41,8 @@ export interface LoadedOperatorPolicy {
   prometheus: PrometheusServers;
   /** `prometheus.check_queries`: the operator's query for a standard Prometheus check, by check name. */
   checkQueries: ReadonlyMap<string, string>;
+  /** `intake`: what `remediate serve` listens on and which sources may post (worker/intake-policy.ts). */
+  intake: IntakePolicy;
   /** sha256 hex of the policy file's text plus the allowed_signers text: recorded in each remediation's history. */
   version: string;
   /** The file it came from, or undefined for the built-in defaults. */
@@ -121,6 +124,7 @@ export function parseOperatorPolicy(
   if (raw.web_ui_url !== undefined && !URL.canParse(raw.web_ui_url))
     diag.error(['web_ui_url'], `expected an http(s) URL, found ${JSON.stringify(raw.web_ui_url)}`);
   const prometheus = prometheusServersOf(raw, { policyFile: file, readFile, env }, diag);
+  intakePolicyOf(raw, file, diag);
   const errors = [...located(diag), ...signers.errors];
   if (errors.length > 0) throw new PolicyFileError(errors);
   return build(raw, file, text, signers, gateways, prometheus);
@@ -155,6 +159,7 @@ function build(
     allowedPrograms: [...(raw.allowed_programs ?? [])],
     prometheus,
     checkQueries: new Map(Object.entries(raw.prometheus?.check_queries ?? {})),
+    intake: intakePolicyOf(raw, file),
     trust: {
       allowedSigners,
       gateways,

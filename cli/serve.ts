@@ -1,0 +1,145 @@
+/**
+ * `remediate serve`: the HTTP intake (intake/server.ts, docs/intake.md) and, unless --no-worker, a
+ * remediation worker in the same process (as `remediate worker`), so one /metrics covers both.
+ * Listens where the policy's `intake.listen` says (loopback by default); SIGINT or SIGTERM stop it.
+ */
+import type { Client } from '@temporalio/client';
+import type { Command } from 'commander';
+import type { IntakePolicy } from '../worker/intake-policy';
+import { operatorOptions, type OperatorOptions } from './worker';
+import { EXIT, UserFacingError } from './errors';
+
+const log = (line: string) => console.log(`[serve] ${line}`);
+
+/** The intake cannot start as configured: no sources, an unreadable TLS file or key, a bad --listen. */
+export class ServeConfigError extends UserFacingError {
+  override readonly name = 'ServeConfigError';
+  readonly exitCode = EXIT.USAGE;
+}
+
+export interface ServeOptions extends OperatorOptions {
+  listen?: string;
+  /** False with --no-worker: an intake-only process. */
+  worker: boolean;
+}
+
+export async function runServe(options: ServeOptions): Promise<void> {
+  const { temporalSettings, guardrailSettings } = await import('../worker/config');
+  const { connectClient, explainUnreachable } = await import('../client/connect');
+  const { loadOperatorConfig } = await import('../worker/operator-config');
+  const { loadOperatorPolicy, operatorPolicyFile } = await import('../worker/operator-policy');
+  const settings = temporalSettings();
+  const policyFile = options.policy ?? operatorPolicyFile(process.env);
+  const config = options.worker ? await loadOperatorConfig({ runbooks: options.runbooks, policyFile }) : undefined;
+  const policy = config?.policy ?? loadOperatorPolicy(policyFile);
+  const intake = await intakeSettings(policy.intake, options.listen);
+  const { startRemediationWorkers } = await import('../worker/worker');
+  const running = config
+    ? await startRemediationWorkers({ settings, config }).catch((e: unknown) => Promise.reject(explainUnreachable(e, settings)))
+    : undefined;
+  const session = await connectClient(settings).catch(async (error: unknown) => {
+    await running?.close();
+    throw error;
+  });
+  const closeAll = async () => {
+    await session.close();
+    await running?.close();
+  };
+  try {
+    const server = await startServer(session.client, settings.taskQueue, guardrailSettings(settings.taskQueue).workflowId, intake);
+    log(
+      `intake listening on ${server.url} (POST /v1/incidents; GET /healthz, /readyz) for sources: ${intake.policy.sources.map((s) => s.name).join(', ')}`,
+    );
+    log(
+      running
+        ? `worker polling task queue "${settings.taskQueue}" on ${settings.address}; Ctrl-C stops`
+        : `intake only (--no-worker), submitting to task queue "${settings.taskQueue}" on ${settings.address}; Ctrl-C stops`,
+    );
+    try {
+      await (running ? running.workers.done : untilSignal());
+    } finally {
+      await server.close();
+    }
+  } catch (error) {
+    throw explainUnreachable(error, settings);
+  } finally {
+    await closeAll();
+  }
+  log('stopped');
+}
+
+interface IntakeSettings {
+  policy: IntakePolicy;
+  listen: { host: string; port: number };
+  tls?: { cert: Buffer; key: Buffer };
+}
+
+/** Everything the intake needs from files, checked before anything starts. */
+async function intakeSettings(policy: IntakePolicy, listenFlag: string | undefined): Promise<IntakeSettings> {
+  const { readFile, access } = await import('node:fs/promises');
+  const { parseListen } = await import('../worker/intake-policy');
+  if (policy.sources.length === 0)
+    throw new ServeConfigError(
+      'the operator policy lists no intake.sources: every request would be refused (docs/intake.md shows how to add one)',
+    );
+  const listen = listenFlag === undefined ? policy.listen : parseListen(listenFlag);
+  if (!listen) throw new ServeConfigError(`--listen ${listenFlag}: expected HOST:PORT, such as 127.0.0.1:8080`);
+  const read = (file: string, what: string) =>
+    readFile(file).catch((error: unknown) => {
+      throw new ServeConfigError(`cannot read the intake's ${what} ${file}: ${(error as Error).message}`);
+    });
+  for (const source of policy.sources) {
+    if (source.signingKeyFile === undefined) continue;
+    await access(source.signingKeyFile).catch(() => {
+      throw new ServeConfigError(`intake.sources.${source.name}.signing_key_file: cannot read ${source.signingKeyFile}`);
+    });
+  }
+  if (!policy.tls) return { policy, listen };
+  return {
+    policy,
+    listen,
+    tls: { cert: await read(policy.tls.certFile, 'TLS certificate'), key: await read(policy.tls.keyFile, 'TLS key') },
+  };
+}
+
+async function startServer(client: Client, taskQueue: string, coordinatorId: string, intake: IntakeSettings) {
+  const { startIntakeServer } = await import('../intake/server');
+  const { incidentsRoute } = await import('../intake/incidents-route');
+  const { sourceSigner } = await import('../intake/submit-incident');
+  const { temporalReadiness } = await import('../intake/readiness');
+  const deps = { client, taskQueue, sign: sourceSigner(intake.policy.sources) };
+  return await startIntakeServer({
+    host: intake.listen.host,
+    port: intake.listen.port,
+    ...(intake.tls ? { tls: intake.tls } : {}),
+    maxBodyBytes: intake.policy.maxBodyBytes,
+    sources: intake.policy.sources,
+    routes: [{ name: 'incidents', method: 'POST', path: '/v1/incidents', handler: incidentsRoute(deps) }],
+    readiness: temporalReadiness(client, coordinatorId),
+  }).catch((error: unknown) => {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ServeConfigError(
+      `cannot listen on ${intake.listen.host}:${intake.listen.port}: ${code === 'EADDRINUSE' ? 'the address is in use' : (error as Error).message}`,
+    );
+  });
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
+  });
+}
+
+export function registerServe(program: Command): void {
+  operatorOptions(
+    program
+      .command('serve')
+      .description('Run the HTTP intake (POST /v1/incidents, /healthz, /readyz) and a remediation worker until SIGINT/SIGTERM.')
+      .option('--listen <host:port>', "where to listen (default: the policy's intake.listen, else 127.0.0.1:8080)")
+      .option('--no-worker', 'run the intake only; remediations run on the workers of `remediate worker`')
+      .addHelpText(
+        'after',
+        "\nSources, tokens (as sha256), rates, TLS and the body limit: the operator policy's intake section (docs/intake.md).",
+      ),
+  ).action(async (options: ServeOptions) => runServe(options));
+}
