@@ -39,7 +39,7 @@ async function intake(answers: { status: number; body?: unknown; headers?: Recor
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
 }
 
-const inc = incident({ id: 'k8s:staging:web-1:CrashLoopBackOff:r1' });
+const inc = incident({ id: 'k8s:staging:web-1:CrashLoopBackOff:r1', service: 'web', root_cause: 'CrashLoopBackOff', confidence: 0.95 });
 
 describe('postIncident', () => {
   it('posts the incident with the bearer token; 202 is started, 200 attached', async () => {
