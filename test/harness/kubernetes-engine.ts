@@ -27,6 +27,8 @@ const LIMITS = { maxConcurrent: 10, maxServices: 10 };
 
 export interface KubernetesEngine {
   env: TestWorkflowEnvironment;
+  /** The worker's task queue, for submissions that do not go through `submit` (the intake service). */
+  taskQueue: string;
   submit(incident: Incident): Promise<Submission>;
   /** Signs and sends alice's approval (the shipped catalogue's sre-oncall group) for the plan the run waits on. */
   approve(submission: Submission, reason: string): Promise<DecisionAnswer>;
@@ -102,6 +104,7 @@ export async function startKubernetesEngine(options: KubernetesEngineOptions = {
   });
   return {
     env,
+    taskQueue: worker.taskQueue,
     submit: (incident) => submitIncident(env.client, { incident, taskQueue: worker.taskQueue }),
     approve: (submission, reason) => approveWith(submission.handle, alice, new Date(), { reason }),
     ...(metrics ? { metrics } : {}),
