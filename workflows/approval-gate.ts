@@ -15,12 +15,16 @@ import { verifyApproval } from '../dsl/trust/statement';
 import type { TrustPolicy } from '../dsl/trust/types';
 import { judgeActor, normaliseActor } from './approval-rules';
 import type { AuditTrail } from './audit';
-import type { ApprovalRecord, ApproveSignal, DecisionAnswer, RejectSignal } from '../contracts/types';
+import type { AlertResolvedSignal, ApprovalRecord, ApproveSignal, DecisionAnswer, RejectSignal } from '../contracts/types';
 
 type Inbound = { kind: 'approve'; signal: ApproveSignal } | { kind: 'reject'; signal: RejectSignal };
 
 export type GateOutcome =
-  { kind: 'approved'; approvals: ApprovalRecord[] } | { kind: 'rejected'; by: string; reason: string } | { kind: 'expired' };
+  | { kind: 'approved'; approvals: ApprovalRecord[] }
+  | { kind: 'rejected'; by: string; reason: string }
+  | { kind: 'expired' }
+  /** The incident's alert resolved on its own (`alert-resolved`): the request is withdrawn. */
+  | { kind: 'withdrawn'; resolved: AlertResolvedSignal };
 
 export interface GateRequest {
   planHash: string;
@@ -45,6 +49,9 @@ export class ApprovalGate {
   /** Approvals that counted in the current round, visible to the status query. */
   approvals: ApprovalRecord[] = [];
 
+  /** The incident's alert resolved: an open request is withdrawn, and none is made afterwards. */
+  private resolved: AlertResolvedSignal | undefined;
+
   /** Whose signatures count; set once the worker's policy is known (signed runs only). */
   private trust: TrustPolicy | undefined;
 
@@ -68,6 +75,23 @@ export class ApprovalGate {
   receiveReject(signal: RejectSignal): void {
     if (this.refuseUnsigned('reject', signal)) return;
     this.inbox.push({ kind: 'reject', signal });
+  }
+
+  /**
+   * The alertResolved signal (runs with `alert-resolved`): anyone may send it, so junk is ignored, and
+   * only the first valid one is recorded, which keeps a flood of them out of history.
+   */
+  receiveAlertResolved(signal: unknown): void {
+    const resolved = alertResolvedOf(signal);
+    if (!resolved || this.resolved) return;
+    this.resolved = resolved;
+    const waiting = this.open !== undefined && this.decided === undefined;
+    this.audit.record(
+      'ALERT_RESOLVED',
+      `the alert resolved at ${resolved.endsAt} (reported by ${resolved.source})` +
+        (waiting ? '; the approval request is withdrawn: resolved on its own' : ''),
+      { actor: resolved.source, data: { endsAt: resolved.endsAt } },
+    );
   }
 
   /** The update's validator: throws (refusing without history) only for what cannot be audited. */
@@ -155,12 +179,17 @@ export class ApprovalGate {
     const escalateAt = Date.now() + Math.min(request.escalateAfterMs, request.timeoutMs);
     let escalated = false;
     for (;;) {
+      // A decision that counted stands; otherwise an alert that resolved withdraws the request.
       const decided = this.decided ?? this.drain(request);
       if (decided) return decided;
+      if (this.resolved) return { kind: 'withdrawn', resolved: this.resolved };
       const now = Date.now();
       if (now >= deadline) return { kind: 'expired' };
       const wakeAt = escalated ? deadline : Math.min(escalateAt, deadline);
-      const woken = await condition(() => this.inbox.length > 0 || this.decided !== undefined, Math.max(1, wakeAt - now));
+      const woken = await condition(
+        () => this.inbox.length > 0 || this.decided !== undefined || this.resolved !== undefined,
+        Math.max(1, wakeAt - now),
+      );
       if (!woken && !escalated && Date.now() >= escalateAt && Date.now() < deadline) {
         escalated = true;
         await request.onEscalate();
@@ -235,4 +264,16 @@ export class ApprovalGate {
     }
     return undefined;
   }
+}
+
+const MAX_RESOLVED_FIELD = 128;
+
+/** The signal's own fields, if it has the shape; a JSON payload, but from anyone. */
+function alertResolvedOf(signal: unknown): AlertResolvedSignal | undefined {
+  if (typeof signal !== 'object' || signal === null || Array.isArray(signal)) return undefined;
+  const source: unknown = Object.hasOwn(signal, 'source') ? Reflect.get(signal, 'source') : undefined;
+  const endsAt: unknown = Object.hasOwn(signal, 'endsAt') ? Reflect.get(signal, 'endsAt') : undefined;
+  if (typeof source !== 'string' || source.length === 0 || source.length > MAX_RESOLVED_FIELD) return undefined;
+  if (typeof endsAt !== 'string' || endsAt.length > MAX_RESOLVED_FIELD || !Number.isFinite(Date.parse(endsAt))) return undefined;
+  return { source, endsAt };
 }
