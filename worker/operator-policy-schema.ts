@@ -3,7 +3,7 @@
  * is closed, so a misspelt key is an error rather than a silently dropped setting. Rules that need
  * more than one field (group references, gateway principals, time zones) are checked by the loader.
  */
-import { arr, int, obj, record, str, strEnum, type Static } from '../dsl/schema-builder';
+import { arr, int, num, obj, record, str, strEnum, type Static } from '../dsl/schema-builder';
 import { PROMETHEUS_SERVER_PATTERN } from '../dsl/steps/prometheus';
 
 /** As allowed_signers (dsl/trust/allowed-signers.ts) accepts them. */
@@ -18,6 +18,10 @@ const AUTH_SCHEME_PATTERN = "^[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*$";
 /** RFC 7617: the user-id of Basic auth holds no colon (and no control characters). */
 const BASIC_USERNAME_PATTERN = '^[^:\\x00-\\x1f\\x7f]+$';
 const DURATION_PATTERN = '^[0-9]+(ms|s|m|h)$';
+/** A Prometheus label name; annotations may be named anything, within reason. */
+export const LABEL_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]{0,127}$';
+const RULE_NAME_PATTERN = '^[A-Za-z0-9_.-]{1,64}$';
+const CONTEXT_FIELD_PATTERN = '^[A-Za-z_][A-Za-z0-9_]{0,63}$';
 
 export const OPERATOR_POLICY_PATTERNS: Record<string, string> = {
   [PRINCIPAL_PATTERN]: 'a principal name (1-128 letters, digits or . _ @ + -)',
@@ -30,6 +34,9 @@ export const OPERATOR_POLICY_PATTERNS: Record<string, string> = {
   [AUTH_SCHEME_PATTERN]: 'an HTTP auth scheme such as Bearer',
   [BASIC_USERNAME_PATTERN]: 'a user name without ":" or control characters',
   [DURATION_PATTERN]: 'a duration such as 500ms, 10s or 1m',
+  [LABEL_NAME_PATTERN]: 'a label name (letters, digits and _, not starting with a digit)',
+  [RULE_NAME_PATTERN]: 'a rule name (1-64 letters, digits or _ . -)',
+  [CONTEXT_FIELD_PATTERN]: 'a context field name (letters, digits and _, not starting with a digit)',
 };
 
 /** Upper bounds only keep the arithmetic (minutes to milliseconds) far from overflow. */
@@ -84,6 +91,32 @@ const prometheus = obj({
   check_queries: record(str({ minLength: 1, maxLength: 4096 })),
 });
 
+/** Where a value comes from: exactly one of these keys (checked by the loader, worker/alertmanager-policy.ts). */
+const valueSource = {
+  label: str({ pattern: LABEL_NAME_PATTERN }),
+  annotation: str({ minLength: 1, maxLength: 256 }),
+  value: str({ minLength: 1, maxLength: 4096 }),
+};
+
+const alertmanagerRule = obj(
+  {
+    name: str({ pattern: RULE_NAME_PATTERN }),
+    // Exact label values, and anchored regular expressions over label values: every one must hold.
+    match: record(str({ maxLength: 4096 }), { keyPattern: LABEL_NAME_PATTERN }),
+    match_re: record(str({ minLength: 1, maxLength: 4096 }), { keyPattern: LABEL_NAME_PATTERN }),
+    root_cause: str({ minLength: 1, maxLength: 128 }),
+    service: obj(valueSource),
+    confidence: obj({ label: valueSource.label, annotation: valueSource.annotation, default: num({ minimum: 0, maximum: 1 }) }),
+    context: record(obj({ ...valueSource, type: strEnum(['string', 'int', 'number', 'bool', 'dns_label', 'dns_subdomain']) }), {
+      keyPattern: CONTEXT_FIELD_PATTERN,
+    }),
+  },
+  { required: ['name', 'root_cause', 'service', 'confidence'] },
+);
+
+/** How POST /v1/alertmanager turns an alert into an incident (intake/alertmanager.ts); the first matching rule wins. */
+const alertmanager = obj({ rules: arr(alertmanagerRule) });
+
 const policyFile = obj({
   limits: obj({ max_concurrent: count(), max_services: count() }),
   failure_budget: obj({ max_failures: count(), window_minutes: count() }),
@@ -99,6 +132,7 @@ const policyFile = obj({
   // Shells and program launchers runbooks may name as a program (by basename or exact path); none by default.
   allowed_programs: arr(str({ minLength: 1, maxLength: 4096 })),
   prometheus,
+  alertmanager,
 });
 
 export type RawOperatorPolicy = Static<typeof policyFile>;

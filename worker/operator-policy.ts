@@ -23,6 +23,8 @@ import { EXIT, UserFacingError } from '../dsl/user-facing-error';
 import { prometheusShortcut } from '../activities/config';
 import type { PrometheusServers } from '../activities/prometheus-servers';
 import { prometheusServersOf } from './prometheus-policy';
+import { alertmanagerRulesOf } from './alertmanager-policy';
+import type { AlertmanagerRule } from '../intake/alertmanager-rules';
 
 export interface LoadedOperatorPolicy {
   guardrails: GuardrailPolicy;
@@ -40,6 +42,8 @@ export interface LoadedOperatorPolicy {
   prometheus: PrometheusServers;
   /** `prometheus.check_queries`: the operator's query for a standard Prometheus check, by check name. */
   checkQueries: ReadonlyMap<string, string>;
+  /** `alertmanager.rules`: how POST /v1/alertmanager maps alerts to incidents, in order (the first match wins). */
+  alertmanagerRules: AlertmanagerRule[];
   /** sha256 hex of the policy file's text plus the allowed_signers text: recorded in each remediation's history. */
   version: string;
   /** The file it came from, or undefined for the built-in defaults. */
@@ -79,7 +83,7 @@ export function operatorPolicyFile(env: NodeJS.ProcessEnv = process.env): string
 
 /** `env`: where REMEDIATE_PROMETHEUS_URL and the policy's `*_env` credentials are read. */
 export function loadOperatorPolicy(file: string | undefined, env: NodeJS.ProcessEnv = process.env): LoadedOperatorPolicy {
-  if (file === undefined) return build({}, undefined, '', { text: '', signers: [] }, [], prometheusShortcut(env));
+  if (file === undefined) return build({}, undefined, '', { text: '', signers: [] }, [], prometheusShortcut(env), []);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -121,9 +125,10 @@ export function parseOperatorPolicy(
   if (raw.web_ui_url !== undefined && !URL.canParse(raw.web_ui_url))
     diag.error(['web_ui_url'], `expected an http(s) URL, found ${JSON.stringify(raw.web_ui_url)}`);
   const prometheus = prometheusServersOf(raw, { policyFile: file, readFile, env }, diag);
+  const alertmanagerRules = alertmanagerRulesOf(raw, diag);
   const errors = [...located(diag), ...signers.errors];
   if (errors.length > 0) throw new PolicyFileError(errors);
-  return build(raw, file, text, signers, gateways, prometheus);
+  return build(raw, file, text, signers, gateways, prometheus, alertmanagerRules);
 }
 
 function build(
@@ -133,6 +138,7 @@ function build(
   { text: signersText, signers: allowedSigners }: Pick<Signers, 'text' | 'signers'>,
   gateways: ApprovalGateway[],
   prometheus: PrometheusServers,
+  alertmanagerRules: AlertmanagerRule[],
 ): LoadedOperatorPolicy {
   const groups: Record<string, string[]> = Object.create(null);
   for (const [name, members] of Object.entries(raw.approvers?.groups ?? {})) groups[name] = [...members];
@@ -155,6 +161,7 @@ function build(
     allowedPrograms: [...(raw.allowed_programs ?? [])],
     prometheus,
     checkQueries: new Map(Object.entries(raw.prometheus?.check_queries ?? {})),
+    alertmanagerRules,
     trust: {
       allowedSigners,
       gateways,
