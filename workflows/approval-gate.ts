@@ -14,6 +14,7 @@ import { condition, workflowInfo } from '@temporalio/workflow';
 import { verifyApproval } from '../dsl/trust/statement';
 import type { TrustPolicy } from '../dsl/trust/types';
 import { judgeActor, normaliseActor } from './approval-rules';
+import { AlertResolution } from './alert-resolution';
 import type { AuditTrail } from './audit';
 import type { AlertResolvedSignal, ApprovalRecord, ApproveSignal, DecisionAnswer, RejectSignal } from '../contracts/types';
 
@@ -50,7 +51,7 @@ export class ApprovalGate {
   approvals: ApprovalRecord[] = [];
 
   /** The incident's alert resolved: an open request is withdrawn, and none is made afterwards. */
-  private resolved: AlertResolvedSignal | undefined;
+  private readonly resolution: AlertResolution;
 
   /** Whose signatures count; set once the worker's policy is known (signed runs only). */
   private trust: TrustPolicy | undefined;
@@ -60,7 +61,9 @@ export class ApprovalGate {
     private readonly audit: AuditTrail,
     private readonly incidentId: string,
     private readonly signedOnly: boolean,
-  ) {}
+  ) {
+    this.resolution = new AlertResolution(audit);
+  }
 
   trustWith(trust: TrustPolicy): void {
     this.trust = trust;
@@ -77,21 +80,9 @@ export class ApprovalGate {
     this.inbox.push({ kind: 'reject', signal });
   }
 
-  /**
-   * The alertResolved signal (runs with `alert-resolved`): anyone may send it, so junk is ignored, and
-   * only the first valid one is recorded, which keeps a flood of them out of history.
-   */
+  /** The alertResolved signal (runs with `alert-resolved`): validated and remembered (workflows/alert-resolution.ts). */
   receiveAlertResolved(signal: unknown): void {
-    const resolved = alertResolvedOf(signal);
-    if (!resolved || this.resolved) return;
-    this.resolved = resolved;
-    const waiting = this.open !== undefined && this.decided === undefined;
-    this.audit.record(
-      'ALERT_RESOLVED',
-      `the alert resolved at ${resolved.endsAt} (reported by ${resolved.source})` +
-        (waiting ? '; the approval request is withdrawn: resolved on its own' : ''),
-      { actor: resolved.source, data: { endsAt: resolved.endsAt } },
-    );
+    this.resolution.receive(signal, this.open !== undefined && this.decided === undefined);
   }
 
   /** The update's validator: throws (refusing without history) only for what cannot be audited. */
@@ -182,12 +173,13 @@ export class ApprovalGate {
       // A decision that counted stands; otherwise an alert that resolved withdraws the request.
       const decided = this.decided ?? this.drain(request);
       if (decided) return decided;
-      if (this.resolved) return { kind: 'withdrawn', resolved: this.resolved };
+      const resolved = this.resolution.current;
+      if (resolved) return { kind: 'withdrawn', resolved: this.resolution.withdraw(resolved) };
       const now = Date.now();
       if (now >= deadline) return { kind: 'expired' };
       const wakeAt = escalated ? deadline : Math.min(escalateAt, deadline);
       const woken = await condition(
-        () => this.inbox.length > 0 || this.decided !== undefined || this.resolved !== undefined,
+        () => this.inbox.length > 0 || this.decided !== undefined || this.resolution.current !== undefined,
         Math.max(1, wakeAt - now),
       );
       if (!woken && !escalated && Date.now() >= escalateAt && Date.now() < deadline) {
@@ -264,16 +256,4 @@ export class ApprovalGate {
     }
     return undefined;
   }
-}
-
-const MAX_RESOLVED_FIELD = 128;
-
-/** The signal's own fields, if it has the shape; a JSON payload, but from anyone. */
-function alertResolvedOf(signal: unknown): AlertResolvedSignal | undefined {
-  if (typeof signal !== 'object' || signal === null || Array.isArray(signal)) return undefined;
-  const source: unknown = Object.hasOwn(signal, 'source') ? Reflect.get(signal, 'source') : undefined;
-  const endsAt: unknown = Object.hasOwn(signal, 'endsAt') ? Reflect.get(signal, 'endsAt') : undefined;
-  if (typeof source !== 'string' || source.length === 0 || source.length > MAX_RESOLVED_FIELD) return undefined;
-  if (typeof endsAt !== 'string' || endsAt.length > MAX_RESOLVED_FIELD || !Number.isFinite(Date.parse(endsAt))) return undefined;
-  return { source, endsAt };
 }
