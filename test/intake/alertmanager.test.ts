@@ -9,24 +9,8 @@ import { parseOperatorPolicy } from '../../worker/operator-policy';
 const GROUPED = fileURLToPath(new URL('../fixtures/alertmanager/documented-grouped-v4.json', import.meta.url));
 const grouped = (): Record<string, unknown> => JSON.parse(readFileSync(GROUPED, 'utf8'));
 
-export const POLICY = `alertmanager:
-  rules:
-    - name: checkout-errors
-      match: { alertname: HighErrorRate, severity: page }
-      root_cause: error_rate_spike_after_deploy
-      service: { label: service }
-      confidence: { annotation: confidence, default: 0.9 }
-      context:
-        deployment: { label: deployment, type: dns_subdomain }
-        namespace: { label: namespace, type: dns_label }
-        error_ratio: { annotation: value, type: number }
-    - name: catch-all-page
-      match_re: { severity: "page|critical" }
-      root_cause: unknown_page
-      service: { value: on-call }
-      confidence: { label: confidence }
-`;
-const RULES = parseOperatorPolicy('policy.yaml', POLICY, () => '').alertmanagerRules;
+const POLICY_FILE = fileURLToPath(new URL('../fixtures/alertmanager/rules-policy.yaml', import.meta.url));
+const RULES = parseOperatorPolicy(POLICY_FILE, readFileSync(POLICY_FILE, 'utf8'), () => '').alertmanagerRules;
 
 function alerts(body: unknown): Alert[] {
   const parsed = parseAlertmanagerPayload(body);
@@ -156,9 +140,15 @@ describe('alerts to incidents', () => {
       field: 'context.namespace',
       reason: expect.stringMatching(/^label "namespace" is "Shop_Prod": expected a DNS label/),
     });
-    expect(refused((_, a) => (a.value = '23%'))).toMatchObject({ field: 'context.error_ratio', reason: expect.stringMatching(/expected a number/) });
+    expect(refused((_, a) => (a.value = '23%'))).toMatchObject({
+      field: 'context.error_ratio',
+      reason: expect.stringMatching(/expected a number/),
+    });
     expect(refused((_, a) => (a.value = 'Infinity'))).toMatchObject({ field: 'context.error_ratio' });
-    expect(refused((l) => delete l.deployment)).toMatchObject({ field: 'context.deployment', reason: 'label "deployment" is missing from the alert' });
+    expect(refused((l) => delete l.deployment)).toMatchObject({
+      field: 'context.deployment',
+      reason: 'label "deployment" is missing from the alert',
+    });
     expect(refused((l) => (l.service = ''))).toMatchObject({ field: 'service', reason: 'label "service" is missing from the alert' });
     // The incident's own rules: a service name that is no identifier.
     expect(refused((l) => (l.service = 'check out/1'))).toMatchObject({ kind: 'refused', field: 'service' });
