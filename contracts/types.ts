@@ -122,3 +122,11 @@ export interface RejectSignal {
   by: string;
   reason: string;
 }
+
+/** The alert an incident came from resolved (POST /v1/alertmanager): anyone may send it, so the workflow validates it. */
+export interface AlertResolvedSignal {
+  /** The authenticated intake source that reported it. */
+  source: string;
+  /** The alert's endsAt, as Alertmanager sent it (RFC 3339). */
+  endsAt: string;
+}

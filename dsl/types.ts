@@ -203,6 +203,8 @@ export type AuditEventType =
   | 'APPROVAL_EXPIRED'
   | 'APPROVAL_VOID'
   | 'ESCALATED'
+  /** The alert the incident came from resolved; a request waiting for approval is withdrawn. */
+  | 'ALERT_RESOLVED'
   | 'PRE_CHECK_FAILED'
   | 'CONTEXT_INVALID'
   | 'EXECUTING'

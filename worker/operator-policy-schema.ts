@@ -3,7 +3,7 @@
  * is closed, so a misspelt key is an error rather than a silently dropped setting. Rules that need
  * more than one field (group references, gateway principals, time zones) are checked by the loader.
  */
-import { arr, int, obj, record, str, strEnum, type Static } from '../dsl/schema-builder';
+import { arr, int, num, obj, record, str, strEnum, type Static } from '../dsl/schema-builder';
 import { PROMETHEUS_SERVER_PATTERN } from '../dsl/steps/prometheus';
 
 /** As allowed_signers (dsl/trust/allowed-signers.ts) accepts them. */
@@ -23,6 +23,10 @@ export const LISTEN_PATTERN = '^(?:\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+):[0-9]{1,
 const SHA256_HEX_PATTERN = '^[0-9a-f]{64}$';
 /** The intake's route names a source may be allowed (intake/server.ts). */
 export const INTAKE_ROUTE_NAMES = ['incidents', 'alertmanager'] as const;
+/** A Prometheus label name; annotations may be named anything, within reason. */
+export const LABEL_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]{0,127}$';
+const RULE_NAME_PATTERN = '^[A-Za-z0-9_.-]{1,64}$';
+const CONTEXT_FIELD_PATTERN = '^[A-Za-z_][A-Za-z0-9_]{0,63}$';
 
 export const OPERATOR_POLICY_PATTERNS: Record<string, string> = {
   [PRINCIPAL_PATTERN]: 'a principal name (1-128 letters, digits or . _ @ + -)',
@@ -37,6 +41,9 @@ export const OPERATOR_POLICY_PATTERNS: Record<string, string> = {
   [DURATION_PATTERN]: 'a duration such as 500ms, 10s or 1m',
   [LISTEN_PATTERN]: 'HOST:PORT, such as 127.0.0.1:8080',
   [SHA256_HEX_PATTERN]: 'the sha256 of the token as 64 lowercase hex digits (printf %s "$TOKEN" | sha256sum)',
+  [LABEL_NAME_PATTERN]: 'a label name (letters, digits and _, not starting with a digit)',
+  [RULE_NAME_PATTERN]: 'a rule name (1-64 letters, digits or _ . -)',
+  [CONTEXT_FIELD_PATTERN]: 'a context field name (letters, digits and _, not starting with a digit)',
 };
 
 /** Upper bounds only keep the arithmetic (minutes to milliseconds) far from overflow. */
@@ -110,6 +117,31 @@ const intake = obj({
   tls: obj({ cert_file: secretFile(), key_file: secretFile() }, { required: ['cert_file', 'key_file'] }),
   sources: record(intakeSource, { keyPattern: PRINCIPAL_PATTERN }),
 });
+/** Where a value comes from: exactly one of these keys (checked by the loader, worker/alertmanager-policy.ts). */
+const valueSource = {
+  label: str({ pattern: LABEL_NAME_PATTERN }),
+  annotation: str({ minLength: 1, maxLength: 256 }),
+  value: str({ minLength: 1, maxLength: 4096 }),
+};
+
+const alertmanagerRule = obj(
+  {
+    name: str({ pattern: RULE_NAME_PATTERN }),
+    // Exact label values, and anchored regular expressions over label values: every one must hold.
+    match: record(str({ maxLength: 4096 }), { keyPattern: LABEL_NAME_PATTERN }),
+    match_re: record(str({ minLength: 1, maxLength: 4096 }), { keyPattern: LABEL_NAME_PATTERN }),
+    root_cause: str({ minLength: 1, maxLength: 128 }),
+    service: obj(valueSource),
+    confidence: obj({ label: valueSource.label, annotation: valueSource.annotation, default: num({ minimum: 0, maximum: 1 }) }),
+    context: record(obj({ ...valueSource, type: strEnum(['string', 'int', 'number', 'bool', 'dns_label', 'dns_subdomain']) }), {
+      keyPattern: CONTEXT_FIELD_PATTERN,
+    }),
+  },
+  { required: ['name', 'root_cause', 'service', 'confidence'] },
+);
+
+/** How POST /v1/alertmanager turns an alert into an incident (intake/alertmanager.ts); the first matching rule wins. */
+const alertmanager = obj({ rules: arr(alertmanagerRule) });
 
 const policyFile = obj({
   limits: obj({ max_concurrent: count(), max_services: count() }),
@@ -127,6 +159,7 @@ const policyFile = obj({
   allowed_programs: arr(str({ minLength: 1, maxLength: 4096 })),
   prometheus,
   intake,
+  alertmanager,
 });
 
 export type RawOperatorPolicy = Static<typeof policyFile>;

@@ -24,6 +24,8 @@ import { prometheusShortcut } from '../activities/config';
 import type { PrometheusServers } from '../activities/prometheus-servers';
 import { prometheusServersOf } from './prometheus-policy';
 import { intakePolicyOf, type IntakePolicy } from './intake-policy';
+import { alertmanagerRulesOf } from './alertmanager-policy';
+import type { AlertmanagerRule } from '../intake/alertmanager-rules';
 
 export interface LoadedOperatorPolicy {
   guardrails: GuardrailPolicy;
@@ -43,6 +45,8 @@ export interface LoadedOperatorPolicy {
   checkQueries: ReadonlyMap<string, string>;
   /** `intake`: what `remediate serve` listens on and which sources may post (worker/intake-policy.ts). */
   intake: IntakePolicy;
+  /** `alertmanager.rules`: how POST /v1/alertmanager maps alerts to incidents, in order (the first match wins). */
+  alertmanagerRules: AlertmanagerRule[];
   /** sha256 hex of the policy file's text plus the allowed_signers text: recorded in each remediation's history. */
   version: string;
   /** The file it came from, or undefined for the built-in defaults. */
@@ -82,7 +86,7 @@ export function operatorPolicyFile(env: NodeJS.ProcessEnv = process.env): string
 
 /** `env`: where REMEDIATE_PROMETHEUS_URL and the policy's `*_env` credentials are read. */
 export function loadOperatorPolicy(file: string | undefined, env: NodeJS.ProcessEnv = process.env): LoadedOperatorPolicy {
-  if (file === undefined) return build({}, undefined, '', { text: '', signers: [] }, [], prometheusShortcut(env));
+  if (file === undefined) return build({}, undefined, '', { text: '', signers: [] }, [], prometheusShortcut(env), []);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -125,9 +129,10 @@ export function parseOperatorPolicy(
     diag.error(['web_ui_url'], `expected an http(s) URL, found ${JSON.stringify(raw.web_ui_url)}`);
   const prometheus = prometheusServersOf(raw, { policyFile: file, readFile, env }, diag);
   intakePolicyOf(raw, file, diag);
+  const alertmanagerRules = alertmanagerRulesOf(raw, diag);
   const errors = [...located(diag), ...signers.errors];
   if (errors.length > 0) throw new PolicyFileError(errors);
-  return build(raw, file, text, signers, gateways, prometheus);
+  return build(raw, file, text, signers, gateways, prometheus, alertmanagerRules);
 }
 
 function build(
@@ -137,6 +142,7 @@ function build(
   { text: signersText, signers: allowedSigners }: Pick<Signers, 'text' | 'signers'>,
   gateways: ApprovalGateway[],
   prometheus: PrometheusServers,
+  alertmanagerRules: AlertmanagerRule[],
 ): LoadedOperatorPolicy {
   const groups: Record<string, string[]> = Object.create(null);
   for (const [name, members] of Object.entries(raw.approvers?.groups ?? {})) groups[name] = [...members];
@@ -160,6 +166,7 @@ function build(
     prometheus,
     checkQueries: new Map(Object.entries(raw.prometheus?.check_queries ?? {})),
     intake: intakePolicyOf(raw, file),
+    alertmanagerRules,
     trust: {
       allowedSigners,
       gateways,

@@ -14,13 +14,18 @@ import { condition, workflowInfo } from '@temporalio/workflow';
 import { verifyApproval } from '../dsl/trust/statement';
 import type { TrustPolicy } from '../dsl/trust/types';
 import { judgeActor, normaliseActor } from './approval-rules';
+import { AlertResolution } from './alert-resolution';
 import type { AuditTrail } from './audit';
-import type { ApprovalRecord, ApproveSignal, DecisionAnswer, RejectSignal } from '../contracts/types';
+import type { AlertResolvedSignal, ApprovalRecord, ApproveSignal, DecisionAnswer, RejectSignal } from '../contracts/types';
 
 type Inbound = { kind: 'approve'; signal: ApproveSignal } | { kind: 'reject'; signal: RejectSignal };
 
 export type GateOutcome =
-  { kind: 'approved'; approvals: ApprovalRecord[] } | { kind: 'rejected'; by: string; reason: string } | { kind: 'expired' };
+  | { kind: 'approved'; approvals: ApprovalRecord[] }
+  | { kind: 'rejected'; by: string; reason: string }
+  | { kind: 'expired' }
+  /** The incident's alert resolved on its own (`alert-resolved`): the request is withdrawn. */
+  | { kind: 'withdrawn'; resolved: AlertResolvedSignal };
 
 export interface GateRequest {
   planHash: string;
@@ -45,6 +50,9 @@ export class ApprovalGate {
   /** Approvals that counted in the current round, visible to the status query. */
   approvals: ApprovalRecord[] = [];
 
+  /** The incident's alert resolved: an open request is withdrawn, and none is made afterwards. */
+  private readonly resolution: AlertResolution;
+
   /** Whose signatures count; set once the worker's policy is known (signed runs only). */
   private trust: TrustPolicy | undefined;
 
@@ -53,7 +61,9 @@ export class ApprovalGate {
     private readonly audit: AuditTrail,
     private readonly incidentId: string,
     private readonly signedOnly: boolean,
-  ) {}
+  ) {
+    this.resolution = new AlertResolution(audit);
+  }
 
   trustWith(trust: TrustPolicy): void {
     this.trust = trust;
@@ -68,6 +78,11 @@ export class ApprovalGate {
   receiveReject(signal: RejectSignal): void {
     if (this.refuseUnsigned('reject', signal)) return;
     this.inbox.push({ kind: 'reject', signal });
+  }
+
+  /** The alertResolved signal (runs with `alert-resolved`): validated and remembered (workflows/alert-resolution.ts). */
+  receiveAlertResolved(signal: unknown): void {
+    this.resolution.receive(signal, this.open !== undefined && this.decided === undefined);
   }
 
   /** The update's validator: throws (refusing without history) only for what cannot be audited. */
@@ -155,12 +170,18 @@ export class ApprovalGate {
     const escalateAt = Date.now() + Math.min(request.escalateAfterMs, request.timeoutMs);
     let escalated = false;
     for (;;) {
+      // A decision that counted stands; otherwise an alert that resolved withdraws the request.
       const decided = this.decided ?? this.drain(request);
       if (decided) return decided;
+      const resolved = this.resolution.current;
+      if (resolved) return { kind: 'withdrawn', resolved: this.resolution.withdraw(resolved) };
       const now = Date.now();
       if (now >= deadline) return { kind: 'expired' };
       const wakeAt = escalated ? deadline : Math.min(escalateAt, deadline);
-      const woken = await condition(() => this.inbox.length > 0 || this.decided !== undefined, Math.max(1, wakeAt - now));
+      const woken = await condition(
+        () => this.inbox.length > 0 || this.decided !== undefined || this.resolution.current !== undefined,
+        Math.max(1, wakeAt - now),
+      );
       if (!woken && !escalated && Date.now() >= escalateAt && Date.now() < deadline) {
         escalated = true;
         await request.onEscalate();

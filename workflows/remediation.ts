@@ -7,7 +7,7 @@
 import { patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { ApprovalGate } from './approval-gate';
 import { AuditTrail } from './audit';
-import { approveSignal, decideUpdate, rejectSignal, statusQuery } from '../contracts/messages';
+import { alertResolvedSignal, approveSignal, decideUpdate, rejectSignal, statusQuery } from '../contracts/messages';
 import { OUTCOME } from '../contracts/search-attributes';
 import type { RemediationInput, RemediationResult } from '../contracts/types';
 import { acquire, type Held } from './phases/acquire';
@@ -52,6 +52,10 @@ function openRun(input: RemediationInput): RunStart {
   setHandler(rejectSignal, (signal) => gate.receiveReject(signal));
   setHandler(decideUpdate, (signed) => gate.receiveSigned(signed), { validator: (signed) => gate.validateSigned(signed) });
   setHandler(statusQuery, () => progress.status());
+  // Runs before `alert-resolved` never received this signal; the patch marks the runs that did.
+  setHandler(alertResolvedSignal, (signal) => {
+    if (patched('alert-resolved')) gate.receiveAlertResolved(signal);
+  });
   return { incident, workflowId: workflowInfo().workflowId, audit, gate, progress, ownPolicy };
 }
 

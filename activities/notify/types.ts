@@ -4,6 +4,7 @@ export type NotificationKind =
   | 'approved'
   | 'rejected'
   | 'expired'
+  | 'resolved'
   | 'escalation'
   | 'success'
   | 'failure'

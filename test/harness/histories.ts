@@ -13,7 +13,9 @@
  * - v2-coordinator-*: the batched coordinator before `bounded-handover`.
  * coordinator-* are the coordinator's own, from the storm and cooldown tests; verification-inconclusive
  * (a "no samples" post-check that does not roll back, `inconclusive-verification-no-rollback`) is from
- * test/temporal/prometheus-verification.test.ts, on the dev server.
+ * test/temporal/prometheus-verification.test.ts, on the dev server; alert-resolved (an alert resolved while
+ * its remediation waited for approval: the request withdrawn, `alert-resolved`) is from
+ * test/temporal/alertmanager.test.ts, on the dev server.
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';

@@ -15,7 +15,7 @@ export interface Cleared extends Planned {
   humanApproved: boolean;
 }
 
-export type ApprovalAnswer = { kind: 'approved'; plan: Plan } | { kind: 'refused'; outcome: 'rejected' | 'expired' };
+export type ApprovalAnswer = { kind: 'approved'; plan: Plan } | { kind: 'refused'; outcome: 'rejected' | 'expired' | 'aborted' };
 
 export async function approve(run: Run, planned: Planned): Promise<PhaseResult<Cleared>> {
   if (planned.decision.decision !== 'approval_required') return proceed({ ...planned, humanApproved: false });
@@ -78,5 +78,9 @@ async function refused(run: Run, runbook: CompiledRunbook, verdict: Exclude<Gate
       );
       await run.notify(NOTICES.expired(run.incident.id));
       return { kind: 'refused', outcome: 'expired' };
+    case 'withdrawn':
+      // Nothing ran and nothing will: the condition the runbook was to fix is gone.
+      await run.notify(NOTICES.resolvedOnItsOwn(run.incident.id, runbook, verdict.resolved.endsAt));
+      return { kind: 'refused', outcome: 'aborted' };
   }
 }

@@ -65,6 +65,13 @@ export const NOTICES = {
     title: `${incidentId}: approval expired`,
     text: 'Handed to manual handling.',
   }),
+  /** The alert resolved while humans were asked: the request is withdrawn, nothing ran. */
+  resolvedOnItsOwn: (incidentId: string, runbook: Runbook, endsAt: string): Notice => ({
+    kind: 'resolved',
+    severity: 'info',
+    title: `${incidentId}: approval for ${runbook.id} withdrawn, the alert resolved on its own`,
+    text: `The alert resolved at ${endsAt} before anyone approved. Nothing was run; no decision is needed.`,
+  }),
   approved: (incidentId: string, runbook: Runbook, approvers: string[], plan: Plan): Notice => ({
     kind: 'approved',
     severity: 'info',
