@@ -74,9 +74,12 @@ export function tracingFromEnvironment(env: NodeJS.ProcessEnv = process.env, ser
 }
 
 /** The package's sandbox module, by the path its own plugin uses. */
-const WORKFLOW_TRACING_MODULE = createRequire(import.meta.url).resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors');
+export const WORKFLOW_TRACING_MODULE = createRequire(import.meta.url).resolve(
+  '@temporalio/interceptors-opentelemetry/lib/workflow-interceptors',
+);
 
-function workerTracing(processor: SpanProcessor, resource: Resource, tracer: otel.Tracer): WorkerTelemetry {
+/** The worker's tracing pieces on a given processor (the replay test's, in memory; otherwise the OTLP exporter's). */
+export function workerTracing(processor: SpanProcessor, resource: Resource, tracer: otel.Tracer): WorkerTelemetry {
   return {
     interceptors: {
       workflowModules: [WORKFLOW_TRACING_MODULE],
