@@ -20,7 +20,8 @@ import {
   OpenTelemetryActivityOutboundInterceptor,
   OpenTelemetryWorkflowClientInterceptor,
 } from '@temporalio/interceptors-opentelemetry';
-import { createRequire } from 'node:module';
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { WorkerTelemetry } from './worker-metrics';
 
 const TRACER_NAME = 'remediate';
@@ -73,10 +74,8 @@ export function tracingFromEnvironment(env: NodeJS.ProcessEnv = process.env, ser
   return installed;
 }
 
-/** The package's sandbox module, by the path its own plugin uses. */
-export const WORKFLOW_TRACING_MODULE = createRequire(import.meta.url).resolve(
-  '@temporalio/interceptors-opentelemetry/lib/workflow-interceptors',
-);
+/** The sandbox module: the package's workflow interceptors, for remediation workflows only (see the module). */
+export const WORKFLOW_TRACING_MODULE = fileURLToPath(new URL(`./workflow-tracing${extname(import.meta.url)}`, import.meta.url));
 
 /** The worker's tracing pieces on a given processor (the replay test's, in memory; otherwise the OTLP exporter's). */
 export function workerTracing(processor: SpanProcessor, resource: Resource, tracer: otel.Tracer): WorkerTelemetry {
