@@ -3,9 +3,10 @@
  * typed error (the CLI turns it into exit 3 and a hint), whichever layer noticed: the client's
  * connect deadline, a gRPC UNAVAILABLE later on, or the worker's native transport.
  */
-import { Client, Connection, isGrpcServiceError } from '@temporalio/client';
+import { Client, Connection, isGrpcServiceError, type WorkflowClientInterceptor } from '@temporalio/client';
 import type { TemporalSettings } from './settings';
 import { EXIT, UserFacingError } from '../dsl/user-facing-error';
+import { tracingFromEnvironment } from '../telemetry/tracing';
 
 /** Long enough for a cloud endpoint, short enough that a typo does not hang a terminal. */
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -48,6 +49,12 @@ export interface Session {
   close(): Promise<void>;
 }
 
+/** The OpenTelemetry client interceptors when OTEL_EXPORTER_OTLP_*ENDPOINT is set (telemetry/tracing.ts); otherwise nothing. */
+function clientTracing(): { interceptors?: { workflow: WorkflowClientInterceptor[] } } {
+  const tracing = tracingFromEnvironment();
+  return tracing ? { interceptors: { workflow: tracing.clientInterceptors } } : {};
+}
+
 export async function connectClient(settings: TemporalSettings): Promise<Session> {
   let connection: Connection;
   try {
@@ -56,7 +63,7 @@ export async function connectClient(settings: TemporalSettings): Promise<Session
     throw explainUnreachable(error, settings);
   }
   return {
-    client: new Client({ connection, namespace: settings.namespace }),
+    client: new Client({ connection, namespace: settings.namespace, ...clientTracing() }),
     connection,
     settings,
     close: () => connection.close(),

@@ -19,6 +19,8 @@ import { ensureCoordinator, type CoordinatorSettings, type CoordinatorStart } fr
 import type { GuardrailPolicy } from '../dsl/guardrail-state';
 import type { CompiledCatalogue } from '../dsl/types';
 import type { OperatorPolicy } from '../contracts/types';
+import { tracingFromEnvironment } from '../telemetry/tracing';
+import { mergeWorkerTelemetry, type WorkerTelemetry } from '../telemetry/worker-metrics';
 import { guardrailSettings, type GuardrailSettings } from './config';
 import { COORDINATOR_WORKER_TUNING, REMEDIATION_WORKER_TUNING, type WorkerTuning } from './tuning';
 
@@ -55,6 +57,8 @@ export interface BuildWorkerOptions {
   workflows?: WorkflowCode;
   /** Changes to the production tuning (worker/tuning.ts), for either worker. */
   tuning?: { remediation?: WorkerTuning; coordinator?: WorkerTuning };
+  /** Metrics and traces for the remediation worker (telemetry/); default: tracing when OTEL_EXPORTER_OTLP_*ENDPOINT is set, else none. */
+  telemetry?: readonly (WorkerTelemetry | null | undefined)[];
 }
 
 /** The coordinator as the remediation worker and the bootstrap see it, defaults filled in. */
@@ -118,7 +122,21 @@ export function remediationWorkerOptions(options: BuildWorkerOptions): EngineWor
     }),
     ...options.activityOverrides,
   };
-  return { ...placement(options), taskQueue: options.taskQueue, activities, ...REMEDIATION_WORKER_TUNING, ...options.tuning?.remediation };
+  return {
+    ...placement(options),
+    taskQueue: options.taskQueue,
+    activities,
+    ...telemetryOptions(options.telemetry ?? [tracingFromEnvironment()?.worker]),
+    ...REMEDIATION_WORKER_TUNING,
+    ...options.tuning?.remediation,
+  };
+}
+
+/** Interceptors and sinks only when some telemetry is on, so a worker without any is built exactly as before. */
+function telemetryOptions(parts: readonly (WorkerTelemetry | null | undefined)[]): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
+  if (!parts.some(Boolean)) return {};
+  const { interceptors, sinks } = mergeWorkerTelemetry(parts);
+  return { interceptors, sinks };
 }
 
 /** The coordinator alone, on its own task queue: no activities, its own slots and cache. */

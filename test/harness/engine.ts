@@ -42,6 +42,10 @@ export interface TestWorkerOptions {
   historyLimit?: number;
   replyTimeoutMs?: number;
   tuning?: BuildWorkerOptions['tuning'];
+  /** Metrics and traces (telemetry/); their workflow modules need `workflows` the worker bundles itself. */
+  telemetry?: BuildWorkerOptions['telemetry'];
+  /** Default: the run's shared bundle. */
+  workflows?: BuildWorkerOptions['workflows'];
 }
 
 /**
@@ -63,8 +67,9 @@ export async function startWorker(env: TestWorkflowEnvironment, options: TestWor
     coordinator: { workflowId: guardrailsWorkflowId, historyLimit: options.historyLimit, replyTimeoutMs: options.replyTimeoutMs },
     // Notifications are not the test output: a test that reads them names its own file.
     activities: { ...loadActivitiesConfig({}), notifyLogPath: '/dev/null', ...options.config },
-    workflows: { workflowBundle: workflowBundle() },
+    workflows: options.workflows ?? { workflowBundle: workflowBundle() },
     tuning: options.tuning,
+    ...(options.telemetry ? { telemetry: options.telemetry } : {}),
   };
   const coordinator = resolveCoordinator(plan);
   const workers = await startWorkers(plan);
