@@ -5,6 +5,8 @@
  */
 import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
+import type { AlertmanagerRule } from '../intake/alertmanager-rules';
+import type { EngineMetrics } from '../telemetry/metrics';
 import type { IntakePolicy } from '../worker/intake-policy';
 import { operatorOptions, type OperatorOptions } from './worker';
 import { EXIT, UserFacingError } from './errors';
@@ -34,8 +36,11 @@ export async function runServe(options: ServeOptions): Promise<void> {
   const policy = config?.policy ?? loadOperatorPolicy(policyFile);
   const intake = await intakeSettings(policy.intake, options.listen);
   const { startRemediationWorkers } = await import('../worker/worker');
+  const telemetry = await serveTelemetry(config?.catalogue.runbooks.map((runbook) => runbook.id));
   const running = config
-    ? await startRemediationWorkers({ settings, config }).catch((e: unknown) => Promise.reject(explainUnreachable(e, settings)))
+    ? await startRemediationWorkers({ settings, config, telemetry: telemetry.worker }).catch((e: unknown) =>
+        Promise.reject(explainUnreachable(e, settings)),
+      )
     : undefined;
   const session = await connectClient(settings).catch(async (error: unknown) => {
     await running?.close();
@@ -46,9 +51,12 @@ export async function runServe(options: ServeOptions): Promise<void> {
     await running?.close();
   };
   try {
-    const server = await startServer(session.client, settings.taskQueue, guardrailSettings(settings.taskQueue).workflowId, intake);
+    const server = await startServer(session.client, settings.taskQueue, guardrailSettings(settings.taskQueue).workflowId, intake, {
+      metrics: telemetry.metrics,
+      alertmanagerRules: policy.alertmanagerRules,
+    });
     log(
-      `intake listening on ${server.url} (POST /v1/incidents; GET /healthz, /readyz) for sources: ${intake.policy.sources.map((s) => s.name).join(', ')}`,
+      `intake listening on ${server.url} (POST /v1/incidents, /v1/alertmanager; GET /healthz, /readyz, /metrics) for sources: ${intake.policy.sources.map((s) => s.name).join(', ')}`,
     );
     log(
       running
@@ -102,11 +110,36 @@ async function intakeSettings(policy: IntakePolicy, listenFlag: string | undefin
   };
 }
 
-async function startServer(client: Client, taskQueue: string, coordinatorId: string, intake: IntakeSettings) {
+/**
+ * The process's metrics: the worker's (remediations, decisions, approvals, guardrails) when it runs one,
+ * the intake's, and the Temporal runtime's when REMEDIATE_TEMPORAL_METRICS_ADDRESS is set; traces when
+ * OTEL_EXPORTER_OTLP_*ENDPOINT is set.
+ */
+async function serveTelemetry(runbookIds: string[] | undefined) {
+  const { createEngineMetrics } = await import('../telemetry/metrics');
+  const { createWorkerMetrics } = await import('../telemetry/worker-metrics');
+  const { installRuntimeMetrics, runtimeMetricsAddress } = await import('../telemetry/runtime');
+  const { tracingFromEnvironment } = await import('../telemetry/tracing');
+  const address = runtimeMetricsAddress();
+  const runtimeMetricsUrl = address === null ? undefined : installRuntimeMetrics(address);
+  if (runbookIds === undefined) return { metrics: createEngineMetrics({ runtimeMetricsUrl }), worker: undefined };
+  const worker = createWorkerMetrics({ runbookIds, runtimeMetricsUrl });
+  return { metrics: worker.metrics, worker: [tracingFromEnvironment()?.worker, worker] };
+}
+
+async function startServer(
+  client: Client,
+  taskQueue: string,
+  coordinatorId: string,
+  intake: IntakeSettings,
+  extra: { metrics: EngineMetrics; alertmanagerRules: readonly AlertmanagerRule[] },
+) {
   const { startIntakeServer } = await import('../intake/server');
   const { incidentsRoute } = await import('../intake/incidents-route');
-  const { sourceSigner } = await import('../intake/submit-incident');
+  const { alertmanagerRoute } = await import('../intake/alertmanager-route');
+  const { sourceSigner, submitFromSource } = await import('../intake/submit-incident');
   const { temporalReadiness } = await import('../intake/readiness');
+  const { intakeEvents, renderMetrics } = await import('../telemetry/metrics');
   const deps = { client, taskQueue, sign: sourceSigner(intake.policy.sources) };
   return await startIntakeServer({
     host: intake.listen.host,
@@ -115,7 +148,15 @@ async function startServer(client: Client, taskQueue: string, coordinatorId: str
     maxBodyBytes: intake.policy.maxBodyBytes,
     sources: intake.policy.sources,
     routes: [{ name: 'incidents', method: 'POST', path: '/v1/incidents', handler: incidentsRoute(deps) }],
+    alertmanager: alertmanagerRoute({
+      rules: extra.alertmanagerRules,
+      client,
+      submit: (source, incident) => submitFromSource(deps, source, incident),
+      log: (line) => log(line),
+    }),
     readiness: temporalReadiness(client, coordinatorId),
+    metrics: () => renderMetrics(extra.metrics),
+    events: intakeEvents(extra.metrics),
   }).catch((error: unknown) => {
     const code = (error as NodeJS.ErrnoException).code;
     throw new ServeConfigError(
@@ -134,7 +175,9 @@ export function registerServe(program: Command): void {
   operatorOptions(
     program
       .command('serve')
-      .description('Run the HTTP intake (POST /v1/incidents, /healthz, /readyz) and a remediation worker until SIGINT/SIGTERM.')
+      .description(
+        'Run the HTTP intake (POST /v1/incidents, /v1/alertmanager; GET /healthz, /readyz, /metrics) and a remediation worker until SIGINT/SIGTERM.',
+      )
       .option('--listen <host:port>', "where to listen (default: the policy's intake.listen, else 127.0.0.1:8080)")
       .option('--no-worker', 'run the intake only; remediations run on the workers of `remediate worker`')
       .addHelpText(

@@ -7,7 +7,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { loadActivitiesConfig, type ActivitiesConfig } from '../activities/config';
-import { startWorkers, type RunningWorkers } from './build-worker';
+import { startWorkers, type BuildWorkerOptions, type RunningWorkers } from './build-worker';
 import { guardrailSettings, temporalSettings, type TemporalSettings } from './config';
 import { loadOperatorConfig, remediationPolicy, type OperatorConfig } from './operator-config';
 import { operatorPolicyFile } from './operator-policy';
@@ -27,6 +27,8 @@ export interface StartWorkerOptions {
   config?: OperatorConfig;
   /** The Web UI the embedded server runs, for links, unless the policy names one. */
   webUiUrl?: string;
+  /** Metrics and traces of the remediation worker (telemetry/); default: traces when OTEL_EXPORTER_OTLP_*ENDPOINT is set. */
+  telemetry?: BuildWorkerOptions['telemetry'];
 }
 
 export async function startRemediationWorkers(
@@ -67,6 +69,7 @@ export async function startRemediationWorkers(
         // The operator's REMEDIATE_GUARDRAILS_* settings; the workflow code is bundled from source.
         coordinator: guardrails,
         activities,
+        ...(options.telemetry ? { telemetry: options.telemetry } : {}),
       },
       { fresh: options.fresh },
     );
