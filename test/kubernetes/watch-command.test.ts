@@ -58,6 +58,7 @@ afterAll(async () => {
 
 describe('remediate watch', () => {
   it('posts an OOM-killed pod to the intake as its source; the remediation replaces the pod; SIGTERM stops it', async () => {
+    counted.length = 0;
     const app = `watch-${Date.now().toString(36)}`;
     const k8s = testConnection();
     await createDeployment(k8s, NS, app, { replicas: 2 });
@@ -76,7 +77,9 @@ describe('remediate watch', () => {
       expect(result).toMatchObject({ outcome: 'remediated', runbook: 'restart-pod' });
       expect((await livePods(k8s, NS, app)).map((p) => p.metadata!.uid)).not.toContain(victim!.metadata!.uid);
       // Exactly one authenticated intake request per incident, from this source, and it started the run.
-      expect(counted.filter((c) => c.source === 'pod-watcher')).toEqual([{ source: 'pod-watcher', route: 'incidents', result: 'started' }]);
+      expect(counted.filter((c) => c.source === 'pod-watcher')).toEqual([
+        { source: 'pod-watcher', route: 'incidents', result: 'accepted' },
+      ]);
       expect(counted.filter((c) => c.source !== 'pod-watcher')).toEqual([]);
       watch.child.kill('SIGTERM');
       expect(await watch.exited).toBe(0);
