@@ -14,7 +14,7 @@ export type Duration = `${number}${'ms' | 's' | 'm' | 'h'}`;
 
 export interface AlertmanagerRoute {
   /** Labels whose values put alerts in one group, and so in one notification. */
-  groupBy: string[];
+  groupBy: readonly string[];
   groupWait: Duration;
   groupInterval: Duration;
   repeatInterval: Duration;
