@@ -1,3 +1,4 @@
+import { ensureAlertmanager } from './alertmanager';
 import type { ResolvedBinary } from './cache';
 import { ensurePrometheus } from './prometheus';
 import { ensureTemporalCli } from './temporal-cli';
@@ -6,6 +7,7 @@ import { ensureTestServer } from './test-server';
 export { findTemporalCli, ensureTemporalCli, TEMPORAL_CLI_OVERRIDE } from './temporal-cli';
 export { findTestServer, ensureTestServer, TEST_SERVER_OVERRIDE } from './test-server';
 export { findPrometheus, ensurePrometheus, PROMETHEUS_OVERRIDE } from './prometheus';
+export { findAlertmanager, ensureAlertmanager, ALERTMANAGER_OVERRIDE } from './alertmanager';
 export { ensureControlPlane, CONTROL_PLANE_OVERRIDES, CONTROL_PLANE_LABELS, type ControlPlaneBinaries } from './kubernetes-binaries';
 export { startLocalCluster, ClusterStartError, type LocalCluster } from './kubernetes-cluster';
 export { kubernetesTarget, type KubernetesTarget } from './kubernetes-target';
@@ -16,6 +18,7 @@ export interface Toolchain {
   temporalCli: ResolvedBinary;
   testServer: ResolvedBinary;
   prometheus: ResolvedBinary;
+  alertmanager: ResolvedBinary;
 }
 
 export function describe(name: string, binary: ResolvedBinary): string {
@@ -23,10 +26,11 @@ export function describe(name: string, binary: ResolvedBinary): string {
   return `${name} ${binary.version} (${how}): ${binary.path}`;
 }
 
-/** The Temporal servers and Prometheus, built if needed. Idempotent: a second call costs a few stat()s. */
+/** The Temporal servers, Prometheus and Alertmanager, built if needed. Idempotent: a second call costs a few stat()s. */
 export async function ensureToolchain(log: (line: string) => void): Promise<Toolchain> {
   const temporalCli = await ensureTemporalCli(log);
   const testServer = await ensureTestServer(log);
   const prometheus = await ensurePrometheus(log);
-  return { temporalCli, testServer, prometheus };
+  const alertmanager = await ensureAlertmanager(log);
+  return { temporalCli, testServer, prometheus, alertmanager };
 }

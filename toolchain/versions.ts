@@ -23,3 +23,10 @@ export const ETCD_MODULE = 'go.etcd.io/etcd/server/v3';
 export const PROMETHEUS_VERSION = 'v0.316.0';
 export const PROMETHEUS_RELEASE = '3.16.0';
 export const PROMETHEUS_MODULE = 'github.com/prometheus/prometheus/cmd/prometheus';
+/**
+ * Alertmanager (the closed-loop tests and the demo). v0.31.1 is the newest release `go install` can
+ * build from the module proxy: from v0.35.0 ui/web.go embeds app/dist, which the module does not ship.
+ */
+export const ALERTMANAGER_VERSION = 'v0.31.1';
+export const ALERTMANAGER_RELEASE = '0.31.1';
+export const ALERTMANAGER_MODULE = 'github.com/prometheus/alertmanager/cmd/alertmanager';

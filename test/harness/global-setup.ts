@@ -20,6 +20,7 @@ declare module 'vitest' {
     devServerAddress: string;
     workflowBundlePath: string;
     prometheusPath: string;
+    alertmanagerPath: string;
   }
 }
 
@@ -60,6 +61,8 @@ export default async function setup(project: TestProject) {
   project.provide('workflowBundlePath', bundlePath);
   log(`Prometheus tests use ${describe('Prometheus', toolchain.prometheus)}`);
   project.provide('prometheusPath', toolchain.prometheus.path);
+  log(`Alertmanager tests use ${describe('Alertmanager', toolchain.alertmanager)}`);
+  project.provide('alertmanagerPath', toolchain.alertmanager.path);
 
   return async () => {
     await dev.stop();
