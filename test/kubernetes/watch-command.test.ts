@@ -24,6 +24,8 @@ let engine: KubernetesEngine;
 let server: IntakeServer;
 let dir: string;
 const counted: { source: string; route: string; result: IntakeResult }[] = [];
+/** The incident id of every request the incidents route answered, with its status. */
+const posted: { id: unknown; status: number }[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'remediate-watch-'));
@@ -42,7 +44,18 @@ beforeAll(async () => {
     port: 0,
     maxBodyBytes: policy.intake.maxBodyBytes,
     sources: policy.intake.sources,
-    routes: [{ name: 'incidents', method: 'POST', path: '/v1/incidents', handler: incidentsRoute(deps) }],
+    routes: [
+      {
+        name: 'incidents',
+        method: 'POST',
+        path: '/v1/incidents',
+        handler: async (request) => {
+          const response = await incidentsRoute(deps)(request);
+          posted.push({ id: (request.body as { id?: unknown } | null)?.id, status: response.status });
+          return response;
+        },
+      },
+    ],
     readiness: async () => ({ ready: true }),
     events: { received: (source, route, result) => counted.push({ source, route, result }) },
   });
@@ -59,6 +72,7 @@ afterAll(async () => {
 describe('remediate watch', () => {
   it('posts an OOM-killed pod to the intake as its source; the remediation replaces the pod; SIGTERM stops it', async () => {
     counted.length = 0;
+    posted.length = 0;
     const app = `watch-${Date.now().toString(36)}`;
     const k8s = testConnection();
     await createDeployment(k8s, NS, app, { replicas: 2 });
@@ -76,11 +90,11 @@ describe('remediate watch', () => {
       const result = (await engine.env.client.workflow.getHandle(workflowId).result()) as RemediationResult;
       expect(result).toMatchObject({ outcome: 'remediated', runbook: 'restart-pod' });
       expect((await livePods(k8s, NS, app)).map((p) => p.metadata!.uid)).not.toContain(victim!.metadata!.uid);
-      // Exactly one authenticated intake request per incident, from this source, and it started the run.
-      expect(counted.filter((c) => c.source === 'pod-watcher')).toEqual([
-        { source: 'pod-watcher', route: 'incidents', result: 'accepted' },
-      ]);
-      expect(counted.filter((c) => c.source !== 'pod-watcher')).toEqual([]);
+      // Exactly one request for this pod's incident (the namespace may hold other tests' crash-looping
+      // pods, which the watcher posts too: they attach to their own remediations), and every request
+      // came from this source.
+      expect(posted.filter((p) => p.id === id)).toEqual([{ id, status: 202 }]);
+      expect(counted.every((c) => c.source === 'pod-watcher' && c.route === 'incidents')).toBe(true);
       watch.child.kill('SIGTERM');
       expect(await watch.exited).toBe(0);
       expect(watch.stdout).toContain('[watch] stopped');
