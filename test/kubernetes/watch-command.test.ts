@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RemediationResult } from '../../contracts/types';
 import { incidentsRoute } from '../../intake/incidents-route';
-import { temporalReadiness } from '../../intake/readiness';
 import { startIntakeServer, type IntakeResult, type IntakeServer } from '../../intake/server';
 import { sourceSigner } from '../../intake/submit-incident';
 import { parseOperatorPolicy } from '../../worker/operator-policy';
@@ -56,10 +55,9 @@ beforeAll(async () => {
         },
       },
     ],
-    readiness: async () => ({ ready: true }),
+    readiness: async () => ({ ready: true }), // readiness itself: test/temporal/intake.test.ts
     events: { received: (source, route, result) => counted.push({ source, route, result }) },
   });
-  void temporalReadiness; // the real readiness is tested with the intake itself (test/temporal/intake.test.ts)
   writeFileSync(join(dir, 'token'), `${TOKEN}\n`);
 });
 
