@@ -28,6 +28,8 @@ export interface WebhookReceiver {
   bearer?: BearerToken;
   /** Notify when a group's alerts resolve too (default true: the engine records resolutions). */
   sendResolved?: boolean;
+  /** The CA that signed an https receiver's certificate, when the system's roots do not hold it. */
+  caFile?: string;
 }
 
 export interface AlertmanagerConfig {
@@ -75,7 +77,14 @@ export function alertmanagerConfigFile(config: AlertmanagerConfig): string {
           {
             url: webhook.url,
             send_resolved: webhook.sendResolved ?? true,
-            ...(authorization ? { http_config: { authorization } } : {}),
+            ...(authorization || webhook.caFile
+              ? {
+                  http_config: {
+                    ...(authorization ? { authorization } : {}),
+                    ...(webhook.caFile ? { tls_config: { ca_file: webhook.caFile } } : {}),
+                  },
+                }
+              : {}),
           },
         ],
       },
