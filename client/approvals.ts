@@ -50,7 +50,7 @@ export async function pendingApproval(handle: WorkflowHandle<typeof remediateInc
 export function decisionStatement(
   pending: PendingApproval,
   workflowId: string,
-  decision: { verdict: 'approve' | 'reject'; planHash: string; reason?: string; principal?: string; at?: Date },
+  decision: { verdict: 'approve' | 'reject'; planHash: string; reason?: string; principal?: string; onBehalfOf?: string; at?: Date },
 ): ApprovalStatement {
   return {
     kind: 'remediate.approval',
@@ -63,6 +63,7 @@ export function decisionStatement(
     reason: decision.reason ?? '',
     at: (decision.at ?? new Date()).toISOString(),
     ...(decision.principal ? { principal: decision.principal } : {}),
+    ...(decision.onBehalfOf ? { onBehalfOf: decision.onBehalfOf } : {}),
   };
 }
 

@@ -2,7 +2,9 @@
  * `remediate serve`'s HTTP service (docs/intake.md): loopback by default, TLS optional. Each request
  * passes, in order: the route table (404/405), the source's bearer token (401), the source's routes
  * (403), its rate (429), the content type (415), the body limit (413, reading stops there), JSON
- * syntax (400); only then does the route's handler see it. Every request is counted by source and result.
+ * syntax (400); only then does the route's handler see it. Routes that authenticate on their own
+ * (the approvals page's sessions, Slack's request signatures) answer their requests themselves.
+ * Every request is counted by source and result.
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -45,6 +47,19 @@ export interface IntakeRoute {
 
 export type Readiness = { ready: true } | { ready: false; reason: string };
 
+/**
+ * A route that authenticates its requests itself, without a bearer token, and answers them itself:
+ * the approvals page (a signed-in session) and Slack's interactions (a signed request). It reads any
+ * body with `readBodyWithin` and `maxBodyBytes`.
+ */
+export interface SelfAuthenticatingRoute {
+  /** Counted under this route name. */
+  name: string;
+  matches(path: string): boolean;
+  /** Answers the request; says what it ended as, and who it authenticated (a user, a Slack workspace). */
+  handle(request: IncomingMessage, response: ServerResponse): Promise<{ result: IntakeResult; source?: string }>;
+}
+
 export interface IntakeServerOptions {
   host: string;
   port: number;
@@ -55,6 +70,8 @@ export interface IntakeServerOptions {
   routes: readonly IntakeRoute[];
   /** `POST /v1/alertmanager`, added to `routes` (helper G's alertmanagerRoute). */
   alertmanager?: RouteHandler;
+  /** Checked before the bearer-token routes. */
+  selfAuthenticating?: readonly SelfAuthenticatingRoute[];
   /** `GET /readyz`: the Temporal connection and the guardrail coordinator. */
   readiness: () => Promise<Readiness>;
   /** `GET /metrics` (helper H's renderMetrics); 404 without it. */
@@ -111,6 +128,8 @@ interface Context {
 
 async function handle(context: Context, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const path = (request.url ?? '/').split('?')[0] ?? '/';
+  const own = context.options.selfAuthenticating?.find((r) => r.matches(path));
+  if (own) return await handleOwn(context, own, request, response);
   let counted = { source: UNAUTHENTICATED, route: path };
   let answer: Answer;
   try {
@@ -123,6 +142,19 @@ async function handle(context: Context, request: IncomingMessage, response: Serv
   }
   context.events.received(counted.source, counted.route, answer.result);
   send(response, answer);
+}
+
+async function handleOwn(context: Context, own: SelfAuthenticatingRoute, request: IncomingMessage, response: ServerResponse) {
+  let outcome: { result: IntakeResult; source?: string };
+  try {
+    outcome = await own.handle(request, response);
+  } catch (error) {
+    console.error(`[serve] ${request.method} ${own.name}: ${error instanceof Error ? error.message : String(error)}`);
+    if (!response.headersSent) send(response, { status: 500, body: { error: 'internal error; see the server log' }, result: 'error' });
+    else response.destroy();
+    outcome = { result: 'error' };
+  }
+  context.events.received(outcome.source ?? UNAUTHENTICATED, own.name, outcome.result);
 }
 
 type Routed = { source?: string; route: string; answer: Answer };
