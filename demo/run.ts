@@ -15,6 +15,7 @@ import { singlePrometheus } from '../activities/prometheus-servers';
 import type { Session } from '../client/connect';
 import type { CompiledCatalogue } from '../dsl/types';
 import type { TemporalSettings } from '../worker/config';
+import type { LoadedOperatorPolicy } from '../worker/operator-policy';
 import type { RemediationResult, RemediationStatus } from '../contracts/types';
 import { remediationWorkflowId } from '../contracts/messages';
 import { planFor } from '../workflows/plan';
@@ -98,6 +99,9 @@ export async function runDemo(options: EmbeddedOptions): Promise<boolean> {
     const session = await connectClient(settings);
     cleanup.push({ what: 'client', run: () => session.close() });
     say(`Worker polling task queue "${settings.taskQueue}"; notifications are written to ${activities.notifyLogPath}.`);
+    const intake = await startDemoIntake(session.client, settings, policy);
+    cleanup.push({ what: 'intake', run: () => intake.close() });
+    for (const line of receiverHelp(intake.url, approver.alertmanagerTokenFile)) say(line);
 
     const running = workers.done;
     const shutdown = () => workers.shutdown();
@@ -131,6 +135,40 @@ export async function runDemo(options: EmbeddedOptions): Promise<boolean> {
       say(`  stopped ${step.what}`);
     }
   }
+}
+
+/** `remediate serve`'s intake (intake/service.ts), on a free loopback port, submitting to this demo's worker. */
+async function startDemoIntake(client: Session['client'], settings: TemporalSettings, policy: LoadedOperatorPolicy) {
+  const { startIntakeService } = await import('../intake/service');
+  const { guardrailSettings } = await import('../worker/config');
+  const { createEngineMetrics } = await import('../telemetry/metrics');
+  return await startIntakeService({
+    client,
+    taskQueue: settings.taskQueue,
+    coordinatorId: guardrailSettings(settings.taskQueue).workflowId,
+    policy: policy.intake,
+    alertmanagerRules: policy.alertmanagerRules,
+    listen: policy.intake.listen,
+    metrics: createEngineMetrics(),
+    log: (line) => say(`  intake: ${line}`),
+  });
+}
+
+/** Where serve listens, and the Alertmanager receiver that posts to it (as docs/intake.md gives it). */
+function receiverHelp(intakeUrl: string, tokenFile: string): string[] {
+  return [
+    `Intake: remediate serve's intake listens on ${intakeUrl} (POST ${intakeUrl}/v1/alertmanager; GET ${intakeUrl}/healthz, /readyz, /metrics).`,
+    `  Point an Alertmanager at it with this receiver (the token is in ${relative(process.cwd(), tokenFile)}, mode 0600; the policy holds its sha256):`,
+    '    receivers:',
+    '      - name: remediate',
+    '        webhook_configs:',
+    `          - url: ${intakeUrl}/v1/alertmanager`,
+    '            send_resolved: true',
+    '            http_config:',
+    '              authorization:',
+    '                type: Bearer',
+    `                credentials_file: ${tokenFile}`,
+  ];
 }
 
 interface Story {

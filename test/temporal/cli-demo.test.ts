@@ -86,6 +86,18 @@ describe('remediate demo', () => {
         new RegExp(`^Temporal: 127\\.0\\.0\\.1:${port} \\(namespace default\\), Web UI http://127\\.0\\.0\\.1:${uiPort}$`, 'm'),
         90_000,
       );
+      // Where serve's intake listens, and the Alertmanager receiver to paste: it names that URL and the token file.
+      const [, intakeUrl] = await demo.waitFor(
+        /^Intake: remediate serve's intake listens on (http:\/\/127\.0\.0\.1:\d+) \(POST \S+\/v1\/alertmanager;/m,
+        90_000,
+      );
+      expect((await fetch(`${intakeUrl}/healthz`)).status).toBe(200);
+      expect(demo.stdout).toMatch(
+        new RegExp(
+          `^ {10}- url: ${intakeUrl}/v1/alertmanager\n {12}send_resolved: true\n {12}http_config:\n {14}authorization:\n {16}type: Bearer\n {16}credentials_file: \\S+alertmanager\\.token$`,
+          'm',
+        ),
+      );
       const [, inc001] = await demo.waitFor(/^(INC001-\w+) +outcome: remediated \(restart-pod\)$/m, 90_000);
       const [, cpuRead] = await demo.waitFor(
         /^INC002-\w+ +verified: CPU utilisation (\S+) \(Prometheus, live\), metrics_improved: result\.value < 0\.8 holds$/m,
@@ -142,7 +154,7 @@ describe('remediate demo', () => {
 
       expect(await demo.interrupt()).toBe(0);
       expect(demo.stdout).toMatch(
-        /Stopping\.\.\.\n {2}stopped client\n {2}stopped worker connections\n {2}stopped Temporal dev server\n {2}stopped Prometheus and the workload exporter\n {2}stopped local Kubernetes control plane\n$/,
+        /Stopping\.\.\.\n {2}stopped intake\n {2}stopped client\n {2}stopped worker connections\n {2}stopped Temporal dev server\n {2}stopped Prometheus and the workload exporter\n {2}stopped local Kubernetes control plane\n$/,
       );
       expect(hasStackTrace(demo.stderr)).toBe(false);
       // The control plane is gone with the demo: nothing listens on its port any more.
