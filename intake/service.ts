@@ -8,6 +8,7 @@ import type { EngineMetrics } from '../telemetry/metrics';
 import type { IntakePolicy } from '../worker/intake-policy';
 import type { AlertmanagerRule } from './alertmanager-rules';
 import type { IntakeServer } from './server';
+import type { IntakeResponse, RouteHandler } from './types';
 
 export interface IntakeServiceOptions {
   client: Client;
@@ -21,6 +22,8 @@ export interface IntakeServiceOptions {
   metrics: EngineMetrics;
   /** One line per unmapped or refused alert. */
   log: (line: string) => void;
+  /** Sees every answer POST /v1/alertmanager gives (the demo narrates the loop from them). */
+  onAlertmanagerAnswer?: (response: IntakeResponse) => void;
 }
 
 export async function startIntakeService(options: IntakeServiceOptions): Promise<IntakeServer> {
@@ -39,14 +42,26 @@ export async function startIntakeService(options: IntakeServiceOptions): Promise
     maxBodyBytes: policy.maxBodyBytes,
     sources: policy.sources,
     routes: [{ name: 'incidents', method: 'POST', path: '/v1/incidents', handler: incidentsRoute(deps) }],
-    alertmanager: alertmanagerRoute({
-      rules: options.alertmanagerRules,
-      client,
-      submit: (source, incident) => submitFromSource(deps, source, incident),
-      log: options.log,
-    }),
+    alertmanager: observed(
+      alertmanagerRoute({
+        rules: options.alertmanagerRules,
+        client,
+        submit: (source, incident) => submitFromSource(deps, source, incident),
+        log: options.log,
+      }),
+      options.onAlertmanagerAnswer,
+    ),
     readiness: temporalReadiness(client, options.coordinatorId),
     metrics: () => renderMetrics(options.metrics),
     events: intakeEvents(options.metrics),
   });
+}
+
+function observed(route: RouteHandler, observe: ((response: IntakeResponse) => void) | undefined): RouteHandler {
+  if (!observe) return route;
+  return async (request) => {
+    const response = await route(request);
+    observe(response);
+    return response;
+  };
 }
