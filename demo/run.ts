@@ -5,8 +5,9 @@
  * (dev server with database and Web UI) and a worker in this process,
  * submits the reference exercise's four incidents and tells what happens to each as it happens. INC003 waits for a
  * human: the demo prints the command that approves it from another terminal. It prints the live values
- * INC002's and INC003's verification read from Prometheus. Ctrl-C stops the worker, the server,
- * Prometheus and the cluster.
+ * INC002's and INC003's verification read from Prometheus. It starts serve's intake and prints the
+ * Alertmanager receiver for it; act five (demo/loop.ts) is the closed loop from a real alert. Ctrl-C
+ * stops Alertmanager, the intake, the worker, the server, Prometheus and the cluster.
  */
 import { mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
