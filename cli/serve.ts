@@ -134,29 +134,17 @@ async function startServer(
   intake: IntakeSettings,
   extra: { metrics: EngineMetrics; alertmanagerRules: readonly AlertmanagerRule[] },
 ) {
-  const { startIntakeServer } = await import('../intake/server');
-  const { incidentsRoute } = await import('../intake/incidents-route');
-  const { alertmanagerRoute } = await import('../intake/alertmanager-route');
-  const { sourceSigner, submitFromSource } = await import('../intake/submit-incident');
-  const { temporalReadiness } = await import('../intake/readiness');
-  const { intakeEvents, renderMetrics } = await import('../telemetry/metrics');
-  const deps = { client, taskQueue, sign: sourceSigner(intake.policy.sources) };
-  return await startIntakeServer({
-    host: intake.listen.host,
-    port: intake.listen.port,
+  const { startIntakeService } = await import('../intake/service');
+  return await startIntakeService({
+    client,
+    taskQueue,
+    coordinatorId,
+    policy: intake.policy,
+    alertmanagerRules: extra.alertmanagerRules,
+    listen: intake.listen,
     ...(intake.tls ? { tls: intake.tls } : {}),
-    maxBodyBytes: intake.policy.maxBodyBytes,
-    sources: intake.policy.sources,
-    routes: [{ name: 'incidents', method: 'POST', path: '/v1/incidents', handler: incidentsRoute(deps) }],
-    alertmanager: alertmanagerRoute({
-      rules: extra.alertmanagerRules,
-      client,
-      submit: (source, incident) => submitFromSource(deps, source, incident),
-      log: (line) => log(line),
-    }),
-    readiness: temporalReadiness(client, coordinatorId),
-    metrics: () => renderMetrics(extra.metrics),
-    events: intakeEvents(extra.metrics),
+    metrics: extra.metrics,
+    log,
   }).catch((error: unknown) => {
     const code = (error as NodeJS.ErrnoException).code;
     throw new ServeConfigError(

@@ -23,6 +23,15 @@ export const DEMO_WORKLOAD_MODEL: WorkloadModel = {
     ]).get(deployment),
 };
 
+/** Act five's alert: the worker's CPU above 0.8 for 3 s (evaluated every second); the policy maps it to high_cpu. */
+export const WORKER_CPU_ALERT = {
+  alert: 'WorkerCpuHigh',
+  expr: `${WORKLOAD_METRICS.cpuUtilisation}{namespace="${DEMO_NAMESPACE}",deployment="worker"} > 0.8`,
+  for: '3s',
+  labels: { severity: 'page' },
+  annotations: { new_replicas: '5', summary: 'worker CPU utilisation above 0.8' },
+} as const;
+
 export interface DemoMeasurement {
   /** `host:port` of the exporter process's /metrics endpoint. */
   exporterTarget: string;
@@ -36,7 +45,11 @@ export interface DemoMeasurement {
 }
 
 /** The exporter and a Prometheus scraping it every second; `kubeconfig` null: the exporter reads client-node's defaults, as the worker does. */
-export async function startDemoMeasurement(kubeconfig: string | null, log: (line: string) => void): Promise<DemoMeasurement> {
+export async function startDemoMeasurement(
+  kubeconfig: string | null,
+  log: (line: string) => void,
+  alerting?: { alertmanager: string },
+): Promise<DemoMeasurement> {
   const { ensurePrometheus } = await import('../toolchain/prometheus');
   const { describe } = await import('../toolchain/index');
   const { startPrometheus } = await import('../toolchain/prometheus-server');
@@ -48,6 +61,7 @@ export async function startDemoMeasurement(kubeconfig: string | null, log: (line
       targets: [exporter.target],
       job: 'remediate-demo',
       scrapeIntervalSeconds: 1,
+      ...(alerting ? { alertRules: [WORKER_CPU_ALERT], alertmanagers: [alerting.alertmanager] } : {}),
     });
     return {
       exporterTarget: exporter.target,

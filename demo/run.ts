@@ -5,8 +5,9 @@
  * (dev server with database and Web UI) and a worker in this process,
  * submits the reference exercise's four incidents and tells what happens to each as it happens. INC003 waits for a
  * human: the demo prints the command that approves it from another terminal. It prints the live values
- * INC002's and INC003's verification read from Prometheus. Ctrl-C stops the worker, the server,
- * Prometheus and the cluster.
+ * INC002's and INC003's verification read from Prometheus. It starts serve's intake and prints the
+ * Alertmanager receiver for it; act five (demo/loop.ts) is the closed loop from a real alert. Ctrl-C
+ * stops Alertmanager, the intake, the worker, the server, Prometheus and the cluster.
  */
 import { mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -15,9 +16,13 @@ import { singlePrometheus } from '../activities/prometheus-servers';
 import type { Session } from '../client/connect';
 import type { CompiledCatalogue } from '../dsl/types';
 import type { TemporalSettings } from '../worker/config';
+import type { LoadedOperatorPolicy } from '../worker/operator-policy';
 import type { RemediationResult, RemediationStatus } from '../contracts/types';
 import { remediationWorkflowId } from '../contracts/messages';
 import { planFor } from '../workflows/plan';
+import type { remediateIncident } from '../workflows/remediation';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { AlertAnswers, LoopAct } from './loop';
 import { demoCatalogue, demoIncidents, DEMO_NAMESPACE, DEMO_RUNBOOKS } from './scenario';
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
@@ -53,7 +58,14 @@ export async function runDemo(options: EmbeddedOptions): Promise<boolean> {
     if (stop.signal.aborted) return true;
 
     const { startDemoMeasurement } = await import('./measure');
-    const measurement = await startDemoMeasurement(activities.kubernetes.kubeconfig, (line) => say(`  ${line}`));
+    const { ensureAlertmanager } = await import('../toolchain/alertmanager');
+    const { freePort } = await import('../toolchain/ports');
+    // Act five's Alertmanager starts later, on a port its Prometheus knows from the start.
+    const alertmanagerBinary = await ensureAlertmanager((line) => say(`  ${line}`));
+    const alertmanagerPort = await freePort();
+    const measurement = await startDemoMeasurement(activities.kubernetes.kubeconfig, (line) => say(`  ${line}`), {
+      alertmanager: `127.0.0.1:${alertmanagerPort}`,
+    });
     cleanup.push({ what: 'Prometheus and the workload exporter', run: () => measurement.stop() });
     // The one place the worker learns its Prometheus: INC002's and INC003's verification query it.
     activities.prometheus = singlePrometheus(measurement.prometheusUrl);
@@ -98,6 +110,11 @@ export async function runDemo(options: EmbeddedOptions): Promise<boolean> {
     const session = await connectClient(settings);
     cleanup.push({ what: 'client', run: () => session.close() });
     say(`Worker polling task queue "${settings.taskQueue}"; notifications are written to ${activities.notifyLogPath}.`);
+    const { AlertAnswers } = await import('./loop');
+    const answers = new AlertAnswers();
+    const intake = await startDemoIntake(session.client, settings, policy, answers);
+    cleanup.push({ what: 'intake', run: () => intake.close() });
+    for (const line of receiverHelp(intake.url, approver.alertmanagerTokenFile)) say(line);
 
     const running = workers.done;
     const shutdown = () => workers.shutdown();
@@ -112,6 +129,28 @@ export async function runDemo(options: EmbeddedOptions): Promise<boolean> {
       approverKey: relative(process.cwd(), approver.keyPath),
       crashingPod: workloads.crashingPod,
       signal: stop.signal,
+      loop: {
+        k8s,
+        client: session.client,
+        prometheusUrl: measurement.prometheusUrl,
+        answers,
+        startAlertmanager: async () => {
+          const { startAlertmanager } = await import('../toolchain/alertmanager-server');
+          const { describe } = await import('../toolchain/index');
+          const server = await startAlertmanager({
+            binary: alertmanagerBinary.path,
+            port: alertmanagerPort,
+            config: {
+              route: { groupBy: ['alertname', 'deployment'], groupWait: '1s', groupInterval: '1s', repeatInterval: '1h' },
+              webhook: { url: `${intake.url}/v1/alertmanager`, bearer: { credentialsFile: approver.alertmanagerTokenFile } },
+            },
+          });
+          cleanup.push({ what: 'Alertmanager', run: () => server.stop() });
+          return `${describe('Alertmanager', alertmanagerBinary)} at ${server.url}`;
+        },
+        signal: stop.signal,
+        say,
+      },
     }).catch((error: unknown) => {
       failure = error;
       shutdown();
@@ -133,6 +172,41 @@ export async function runDemo(options: EmbeddedOptions): Promise<boolean> {
   }
 }
 
+/** `remediate serve`'s intake (intake/service.ts), on a free loopback port, submitting to this demo's worker. */
+async function startDemoIntake(client: Session['client'], settings: TemporalSettings, policy: LoadedOperatorPolicy, answers: AlertAnswers) {
+  const { startIntakeService } = await import('../intake/service');
+  const { guardrailSettings } = await import('../worker/config');
+  const { createEngineMetrics } = await import('../telemetry/metrics');
+  return await startIntakeService({
+    client,
+    taskQueue: settings.taskQueue,
+    coordinatorId: guardrailSettings(settings.taskQueue).workflowId,
+    policy: policy.intake,
+    alertmanagerRules: policy.alertmanagerRules,
+    listen: policy.intake.listen,
+    metrics: createEngineMetrics(),
+    log: (line) => say(`  intake: ${line}`),
+    onAlertmanagerAnswer: (response) => answers.record(response),
+  });
+}
+
+/** Where serve listens, and the Alertmanager receiver that posts to it (as docs/intake.md gives it). */
+function receiverHelp(intakeUrl: string, tokenFile: string): string[] {
+  return [
+    `Intake: remediate serve's intake listens on ${intakeUrl} (POST ${intakeUrl}/v1/alertmanager; GET ${intakeUrl}/healthz, /readyz, /metrics).`,
+    `  Point an Alertmanager at it with this receiver (the token is in ${relative(process.cwd(), tokenFile)}, mode 0600; the policy holds its sha256):`,
+    '    receivers:',
+    '      - name: remediate',
+    '        webhook_configs:',
+    `          - url: ${intakeUrl}/v1/alertmanager`,
+    '            send_resolved: true',
+    '            http_config:',
+    '              authorization:',
+    '                type: Bearer',
+    `                credentials_file: ${tokenFile}`,
+  ];
+}
+
 interface Story {
   session: Session;
   settings: TemporalSettings;
@@ -143,14 +217,34 @@ interface Story {
   /** The api-server pod that crash-loops. */
   crashingPod: string;
   signal: AbortSignal;
+  /** Act five's parts; its `follow` is narrate's own. */
+  loop: Omit<LoopAct, 'follow'>;
+}
+
+/** Follows one remediation, telling each event and the live values its verification read. */
+async function followTelling(
+  handle: WorkflowHandle<typeof remediateIncident>,
+  tell: (line: string) => void,
+  signal: AbortSignal,
+  onStatus?: (status: RemediationStatus) => void,
+): Promise<RemediationResult | undefined> {
+  const { followRemediation } = await import('../client/follow');
+  const { formatEvent } = await import('../client/event-line');
+  const { liveVerificationLine } = await import('./measure');
+  return await followRemediation(handle, {
+    onEvent: (event) => {
+      tell(formatEvent(event));
+      const live = liveVerificationLine(event);
+      if (live) tell(live);
+    },
+    ...(onStatus ? { onStatus } : {}),
+    signal,
+  });
 }
 
 /** Submits the incidents one after another (so one's guardrail slot never blocks the next) and follows each. */
 async function narrate(story: Story): Promise<boolean> {
   const { submitIncident } = await import('../client/submit');
-  const { followRemediation } = await import('../client/follow');
-  const { formatEvent } = await import('../client/event-line');
-  const { liveVerificationLine } = await import('./measure');
   const stamp = Date.now().toString(36).slice(-6);
   const incidents = demoIncidents(stamp, story.crashingPod);
   const width = Math.max(...incidents.map((d) => d.incident.id.length));
@@ -168,21 +262,13 @@ async function narrate(story: Story): Promise<boolean> {
     let announced = false;
     let onApprovalWait: () => void = () => {};
     const approvalWait = new Promise<void>((resolve) => (onApprovalWait = resolve));
-    const followed = followRemediation(submission.handle, {
-      onEvent: (event) => {
-        tell(formatEvent(event));
-        const live = liveVerificationLine(event);
-        if (live) tell(live);
-      },
-      onStatus: (status) => {
-        if (status.phase !== 'awaiting_approval' || announced) return;
-        announced = true;
-        const runbook = story.catalogue.runbooks.find((r) => r.id === status.runbook);
-        const plan = runbook ? planFor(runbook, incident).summary : [];
-        for (const line of approvalHelp(incident.id, status, plan, story)) tell(line);
-        onApprovalWait();
-      },
-      signal: story.signal,
+    const followed = followTelling(submission.handle, tell, story.signal, (status) => {
+      if (status.phase !== 'awaiting_approval' || announced) return;
+      announced = true;
+      const runbook = story.catalogue.runbooks.find((r) => r.id === status.runbook);
+      const plan = runbook ? planFor(runbook, incident).summary : [];
+      for (const line of approvalHelp(incident.id, status, plan, story)) tell(line);
+      onApprovalWait();
     }).then((result) => {
       if (!result) return;
       results.set(incident.id, result);
@@ -210,6 +296,11 @@ async function narrate(story: Story): Promise<boolean> {
       `  ${demo.incident.id.padEnd(width)}  ${(result?.outcome ?? '?').padEnd(11)} ${result?.decision.decision ?? ''}${result?.runbook ? ` ${result.runbook}` : ''}${approvedBy}`,
     );
   }
+  const { closedLoopAct } = await import('./loop');
+  const looped = await closedLoopAct({ ...story.loop, follow: (handle, tell) => followTelling(handle, tell, story.signal) });
+  if (!looped) asExpected = false;
+  if (story.signal.aborted) return asExpected;
+  say();
   const cli = cliPrefix(story.settings);
   say('Explore:');
   say(`  ${cli} audit ${incidents[2]!.incident.id}     the audit timeline from the workflow history`);

@@ -40,6 +40,8 @@ export interface AlertmanagerConfig {
 export interface AlertmanagerOptions {
   binary: string;
   config: AlertmanagerConfig;
+  /** The loopback port to listen on (default: a free one); a Prometheus started earlier may already name it. */
+  port?: number;
 }
 
 export interface AlertmanagerServer {
@@ -95,7 +97,7 @@ export function alertmanagerConfigFile(config: AlertmanagerConfig): string {
 export async function startAlertmanager(options: AlertmanagerOptions): Promise<AlertmanagerServer> {
   const dir = mkdtempSync(join(tmpdir(), 'remediate-alertmanager-'));
   writeFileSync(join(dir, 'alertmanager.yml'), alertmanagerConfigFile(options.config));
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const address = `127.0.0.1:${port}`;
   try {
     const server = await startServerProcess({

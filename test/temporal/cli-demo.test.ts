@@ -52,7 +52,7 @@ function listening(url: URL): Promise<boolean> {
 describe('remediate demo', () => {
   it(
     "runs the reference exercise's four incidents; the printed approve command completes INC003; Ctrl-C stops it cleanly",
-    { timeout: 300_000 },
+    { timeout: 420_000 },
     async () => {
       const [port, uiPort] = [await freePort(), await freePort()];
       const dataDir = join(mkdtempSync(join(tmpdir(), 'remediate-demo-')), 'temporal');
@@ -85,6 +85,18 @@ describe('remediate demo', () => {
       await demo.waitFor(
         new RegExp(`^Temporal: 127\\.0\\.0\\.1:${port} \\(namespace default\\), Web UI http://127\\.0\\.0\\.1:${uiPort}$`, 'm'),
         90_000,
+      );
+      // Where serve's intake listens, and the Alertmanager receiver to paste: it names that URL and the token file.
+      const [, intakeUrl] = await demo.waitFor(
+        /^Intake: remediate serve's intake listens on (http:\/\/127\.0\.0\.1:\d+) \(POST \S+\/v1\/alertmanager;/m,
+        90_000,
+      );
+      expect((await fetch(`${intakeUrl}/healthz`)).status).toBe(200);
+      expect(demo.stdout).toMatch(
+        new RegExp(
+          `^ {10}- url: ${intakeUrl}/v1/alertmanager\n {12}send_resolved: true\n {12}http_config:\n {14}authorization:\n {16}type: Bearer\n {16}credentials_file: \\S+alertmanager\\.token$`,
+          'm',
+        ),
       );
       const [, inc001] = await demo.waitFor(/^(INC001-\w+) +outcome: remediated \(restart-pod\)$/m, 90_000);
       const [, cpuRead] = await demo.waitFor(
@@ -131,6 +143,27 @@ describe('remediate demo', () => {
       };
       expect(answer.data.result[0]?.value[1]).toBe(errorsRead);
       await demo.waitFor(/^All four incidents handled:$/m);
+
+      // Act five: nobody submits; the worker's CPU goes bad through the cluster, the alert makes the incident.
+      await demo.waitFor(/^Act five: the closed loop/m, 60_000);
+      await demo.waitFor(/^ {2}\d\d:\d\d:\d\d {2}metric bad: worker CPU utilisation 1 \(Prometheus\)$/m, 90_000);
+      // The exporter really served it: 3 pods' worth of CPU on the 3 replicas the demo scaled back to.
+      expect(await exported()).toContain(`${cpu} 1\n`);
+      const [, loopId] = await demo.waitFor(
+        /^ {2}\d\d:\d\d:\d\d {2}alert reached the intake: incident (am-\S+) \(rule worker-cpu\)$/m,
+        90_000,
+      );
+      await demo.waitFor(new RegExp(`^${loopId} +outcome: remediated \\(scale-up\\)$`, 'm'), 90_000);
+      expect(demo.stdout).toMatch(
+        new RegExp(
+          `^${loopId} +verified: CPU utilisation 0\\.6 \\(Prometheus, live\\), metrics_improved: result\\.value < 0\\.8 holds$`,
+          'm',
+        ),
+      );
+      await demo.waitFor(/^ {2}\d\d:\d\d:\d\d {2}alert resolved \(Alertmanager told the intake\)$/m, 60_000);
+      await demo.waitFor(/^ {2}metric bad to verified fix: \d+\.\d s$/m);
+      expect((await rolledOut(k8s, DEMO_NAMESPACE, 'worker')).spec!.replicas).toBe(5);
+      await demo.waitFor(/^Ctrl-C stops the demo/m);
       const checkoutAfter = await rolledOut(k8s, DEMO_NAMESPACE, 'checkout');
       expect(checkoutAfter.spec!.template.spec!.containers[0]!.image).toBe(RELEASES.good);
       expect(demo.stdout).not.toMatch(/the demo expected/);
@@ -142,7 +175,7 @@ describe('remediate demo', () => {
 
       expect(await demo.interrupt()).toBe(0);
       expect(demo.stdout).toMatch(
-        /Stopping\.\.\.\n {2}stopped client\n {2}stopped worker connections\n {2}stopped Temporal dev server\n {2}stopped Prometheus and the workload exporter\n {2}stopped local Kubernetes control plane\n$/,
+        /Stopping\.\.\.\n {2}stopped Alertmanager\n {2}stopped intake\n {2}stopped client\n {2}stopped worker connections\n {2}stopped Temporal dev server\n {2}stopped Prometheus and the workload exporter\n {2}stopped local Kubernetes control plane\n$/,
       );
       expect(hasStackTrace(demo.stderr)).toBe(false);
       // The control plane is gone with the demo: nothing listens on its port any more.

@@ -1,0 +1,67 @@
+/**
+ * The intake as `remediate serve` assembles it (docs/intake.md): POST /v1/incidents and
+ * /v1/alertmanager on the one authenticated submission path, readiness against Temporal and the
+ * guardrail coordinator, and /metrics. `remediate serve` and `remediate demo` both start it here.
+ */
+import type { Client } from '@temporalio/client';
+import type { EngineMetrics } from '../telemetry/metrics';
+import type { IntakePolicy } from '../worker/intake-policy';
+import type { AlertmanagerRule } from './alertmanager-rules';
+import type { IntakeServer } from './server';
+import type { IntakeResponse, RouteHandler } from './types';
+
+export interface IntakeServiceOptions {
+  client: Client;
+  taskQueue: string;
+  /** The guardrail coordinator's workflow id: /readyz checks it is reachable. */
+  coordinatorId: string;
+  policy: IntakePolicy;
+  alertmanagerRules: readonly AlertmanagerRule[];
+  listen: { host: string; port: number };
+  tls?: { cert: Buffer; key: Buffer };
+  metrics: EngineMetrics;
+  /** One line per unmapped or refused alert. */
+  log: (line: string) => void;
+  /** Sees every answer POST /v1/alertmanager gives (the demo narrates the loop from them). */
+  onAlertmanagerAnswer?: (response: IntakeResponse) => void;
+}
+
+export async function startIntakeService(options: IntakeServiceOptions): Promise<IntakeServer> {
+  const { startIntakeServer } = await import('./server');
+  const { incidentsRoute } = await import('./incidents-route');
+  const { alertmanagerRoute } = await import('./alertmanager-route');
+  const { sourceSigner, submitFromSource } = await import('./submit-incident');
+  const { temporalReadiness } = await import('./readiness');
+  const { intakeEvents, renderMetrics } = await import('../telemetry/metrics');
+  const { client, policy } = options;
+  const deps = { client, taskQueue: options.taskQueue, sign: sourceSigner(policy.sources) };
+  return await startIntakeServer({
+    host: options.listen.host,
+    port: options.listen.port,
+    ...(options.tls ? { tls: options.tls } : {}),
+    maxBodyBytes: policy.maxBodyBytes,
+    sources: policy.sources,
+    routes: [{ name: 'incidents', method: 'POST', path: '/v1/incidents', handler: incidentsRoute(deps) }],
+    alertmanager: observed(
+      alertmanagerRoute({
+        rules: options.alertmanagerRules,
+        client,
+        submit: (source, incident) => submitFromSource(deps, source, incident),
+        log: options.log,
+      }),
+      options.onAlertmanagerAnswer,
+    ),
+    readiness: temporalReadiness(client, options.coordinatorId),
+    metrics: () => renderMetrics(options.metrics),
+    events: intakeEvents(options.metrics),
+  });
+}
+
+function observed(route: RouteHandler, observe: ((response: IntakeResponse) => void) | undefined): RouteHandler {
+  if (!observe) return route;
+  return async (request) => {
+    const response = await route(request);
+    observe(response);
+    return response;
+  };
+}
