@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadActivitiesConfig } from '../activities/config';
+import { loadActivitiesConfig, type ActivitiesConfig } from '../activities/config';
 import { compileCatalogue } from '../dsl/compile';
 import type { GuardrailPolicy } from '../dsl/guardrail-state';
 import { parseAllowedSigners } from '../dsl/trust/allowed-signers';
@@ -61,6 +61,12 @@ export const BENCH_OPERATOR_POLICY: OperatorPolicy = {
   version: 'bench',
 };
 
+/** An engine with a catalogue and activity settings of its own (the closed loop's), not the bench's. */
+export interface EngineOverrides {
+  catalogue?: CompiledCatalogue;
+  activities?: Partial<ActivitiesConfig>;
+}
+
 export interface EngineWorkers {
   taskQueue: string;
   coordinatorId: string;
@@ -87,7 +93,7 @@ export interface BenchEnv {
   serverProfile: DevServerProfile;
   bundleMs: number;
   /** Engine workers on a task queue and coordinator of their own, with this guardrail policy. */
-  startEngine(name: string, policy: GuardrailPolicy): Promise<EngineWorkers>;
+  startEngine(name: string, policy: GuardrailPolicy, own?: EngineOverrides): Promise<EngineWorkers>;
   close(): Promise<void>;
 }
 
@@ -169,7 +175,7 @@ export async function startBenchEnv(
       await baselineRun.catch(() => undefined);
     });
 
-    const startEngine = async (name: string, policy: GuardrailPolicy): Promise<EngineWorkers> => {
+    const startEngine = async (name: string, policy: GuardrailPolicy, own: EngineOverrides = {}): Promise<EngineWorkers> => {
       const taskQueue = `bench-${name}-${tag}`;
       const coordinatorId = `guardrails-${taskQueue}`;
       const workers = await startWorkers({
@@ -177,12 +183,12 @@ export async function startBenchEnv(
         client,
         namespace: 'default',
         taskQueue,
-        catalogue,
+        catalogue: own.catalogue ?? catalogue,
         policy: { ...BENCH_OPERATOR_POLICY, limits: policy.limits },
         guardrails: policy,
         // A coordinator of its own per engine; its task queue, timeouts and tuning are production's.
         coordinator: { workflowId: coordinatorId },
-        activities: { ...loadActivitiesConfig({}), notifyLogPath: join(dataDir, `notifications-${name}.jsonl`) },
+        activities: { ...loadActivitiesConfig({}), notifyLogPath: join(dataDir, `notifications-${name}.jsonl`), ...own.activities },
         workflows: { workflowBundle: engineBundle },
       });
       cleanups.push(async () => {

@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ClosedLoopFigures, StageFigure } from './closed-loop';
 import type { BaselineLatency, EngineLatency } from './latency';
 import type { StormFigures } from './storm';
 import type { TargetResult } from './targets';
@@ -206,24 +207,77 @@ export function expectedBlocks(root: string): Record<'README.md' | 'docs/benchma
   };
 }
 
-/** The generated block a file holds now. */
-export function committedBlock(root: string, file: string): string | undefined {
+export interface ClosedLoopReport {
+  when: string;
+  mode: string;
+  machine: BenchReport['machine'] & { prometheus?: string; alertmanager?: string };
+  closedLoop: ClosedLoopFigures;
+  totalSeconds: number;
+}
+
+const secs = (v: number | null) => (v === null ? '-' : Math.abs(v) < 1000 ? `${Math.round(v)} ms` : `${(v / 1000).toFixed(1)} s`);
+const p50max = (f: StageFigure) => `p50 ${secs(f.p50Ms)}, max ${secs(f.maxMs)}`;
+
+/** The seed's spectrum ("The Auto-Remediation Spectrum"), each rung beside what this bench measured of it, or "not measured". */
+export function ladderMarkdown(c: ClosedLoopReport, reference: BenchReport | undefined): string {
+  const f = c.closedLoop;
+  const approval = reference?.storm.approvalToFirstActionMs;
+  const approvalCell =
+    approval && approval.count > 0
+      ? `the engine's part only: approval signal -> first action p50 ${ms(approval.p50)}, p99 ${ms(approval.p99)} (n=${approval.count}), under the ${reference.storm.incidents}-incident storm of bench/results/reference.json; the human's time to decide is not included`
+      : 'not measured';
+  return [
+    `The seed's MTTR ladder beside the closed loop measured here: ${f.loops} loops one after another (${f.remediated} remediated), ${c.when.slice(0, 10)}, ${c.machine.cores} cores, Prometheus ${c.machine.prometheus ?? '?'}, Alertmanager ${c.machine.alertmanager ?? '?'}, load average ${c.machine.load.atStart}, ${c.totalSeconds} s.`,
+    '',
+    '| rung (seed) | who does what (seed) | MTTR (seed) | measured here |',
+    '|---|---|---|---|',
+    '| runbook lookup | human finds runbook | 30+ min | not measured |',
+    '| suggested actions | system suggests fix | 20 min | not measured |',
+    '| one-click execution | human clicks to run | 10 min | not measured |',
+    `| human approval | system proposes, human approves | 5 min | ${approvalCell} |`,
+    `| auto execute | system executes, notifies human | 1 min | metric bad -> first action ${p50max(f.metricBadToFirstAction)} (the closed loop's loops, before verification) |`,
+    `| closed loop | system detects, fixes, verifies | seconds | **metric bad -> verified fix ${p50max(f.metricBadToVerifiedFix)}** |`,
+    '',
+    `Most of the loop is configuration: scrape every ${f.timing.scrapeIntervalSeconds} s, rule evaluation every ${f.timing.evaluationIntervalSeconds} s, \`for: ${f.timing.for}\`, \`group_wait: ${f.timing.groupWait}\` (\`group_interval: ${f.timing.groupInterval}\`), the post-check's \`hold_for: ${f.timing.holdFor}\` read every ${f.timing.postCheckInterval}, alert resend delay ${f.timing.resendDelay}. \`for\` + \`group_wait\` + \`hold_for\` alone are ${secs(f.settingsFloorMs)} of every loop, and each scrape and evaluation adds up to its interval; the engine's own part, delivered to the intake -> verified fix, is ${p50max(f.deliveredToVerifiedFix)}, itself mostly \`hold_for\`. "Firing" is seen by polling Prometheus every ${f.firingPollMs} ms; "pending" is Prometheus's own \`activeAt\`.`,
+    '',
+    '| stage | p50 | max |',
+    '|---|---|---|',
+    ...f.stages.map((s) => `| ${s.stage} | ${secs(s.p50Ms)} | ${secs(s.maxMs)} |`),
+    `| metric bad -> verified fix | ${secs(f.metricBadToVerifiedFix.p50Ms)} | ${secs(f.metricBadToVerifiedFix.maxMs)} |`,
+    `| metric bad -> resolved delivered | ${secs(f.metricBadToResolved.p50Ms)} | ${secs(f.metricBadToResolved.maxMs)} |`,
+  ].join('\n');
+}
+
+export const CLOSED_LOOP_BEGIN =
+  '<!-- generated from bench/results/reference-closed-loop.json by `npm run bench -- --closed-loop --reference`: do not edit -->';
+
+/** The closed-loop block both files show, from the committed closed-loop reference (and reference.json's approval figure). */
+export function expectedClosedLoopBlock(root: string): string | undefined {
+  const closedLoop = readJson<ClosedLoopReport>(join(root, 'bench/results/reference-closed-loop.json'));
+  if (!closedLoop) return undefined;
+  return [CLOSED_LOOP_BEGIN, ladderMarkdown(closedLoop, readJson<BenchReport>(join(root, 'bench/results/reference.json'))), END].join('\n');
+}
+
+/** The generated block (the one starting with `begin`) a file holds now. */
+export function committedBlock(root: string, file: string, begin = BEGIN): string | undefined {
   const text = readFileSync(join(root, file), 'utf8');
-  const start = text.indexOf(BEGIN);
-  const end = text.indexOf(END);
+  const start = text.indexOf(begin);
+  const end = start < 0 ? -1 : text.indexOf(END, start);
   return start < 0 || end < 0 ? undefined : text.slice(start, end + END.length);
 }
 
-/** Replaces the generated blocks of the README and docs/benchmarks.md with the reference's figures. */
+function replaceBlock(path: string, begin: string, block: string): void {
+  const text = readFileSync(path, 'utf8');
+  const start = text.indexOf(begin);
+  const end = start < 0 ? -1 : text.indexOf(END, start);
+  if (start < 0 || end < 0) throw new Error(`${path} has no generated block to replace`);
+  writeFileSync(path, `${text.slice(0, start)}${block}${text.slice(end + END.length)}`);
+}
+
+/** Replaces the generated blocks of the README and docs/benchmarks.md with the references' figures. */
 export function writeBenchmarksDoc(root: string): void {
   const blocks = expectedBlocks(root);
-  if (!blocks) return;
-  for (const [file, block] of Object.entries(blocks)) {
-    const path = join(root, file);
-    const text = readFileSync(path, 'utf8');
-    const start = text.indexOf(BEGIN);
-    const end = text.indexOf(END);
-    if (start < 0 || end < 0) throw new Error(`${path} has no generated block to replace`);
-    writeFileSync(path, `${text.slice(0, start)}${block}${text.slice(end + END.length)}`);
-  }
+  if (blocks) for (const [file, block] of Object.entries(blocks)) replaceBlock(join(root, file), BEGIN, block);
+  const closedLoop = expectedClosedLoopBlock(root);
+  if (closedLoop) for (const file of ['README.md', 'docs/benchmarks.md']) replaceBlock(join(root, file), CLOSED_LOOP_BEGIN, closedLoop);
 }

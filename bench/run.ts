@@ -5,17 +5,20 @@
  * its figure and writes the figures to bench/results/<timestamp>.json; `--reference` also makes them
  * the committed reference (bench/results/reference.json) that the figures in README.md and
  * docs/benchmarks.md are generated from.
- * `--tuning` measures each dev-server setting against the plain server instead.
+ * `--tuning` measures each dev-server setting against the plain server instead; `--closed-loop` runs
+ * the closed loop (bad metric, Prometheus alert, Alertmanager, intake, remediation, live verification)
+ * a few times and puts its time beside the seed's MTTR ladder (reference: reference-closed-loop.json).
  * It always exits by itself: a watchdog stops every worker, process and server at its deadline.
  */
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OPEN_POLICY, startBenchEnv, type BenchEnv } from './env';
 import { baselineLatency, engineLatency, type BaselineLatency } from './latency';
 import { compileTime, decisions, replay } from './offline';
-import { renderReport, writeBenchmarksDoc } from './report';
+import { closedLoopBench } from './closed-loop';
+import { ladderMarkdown, renderReport, writeBenchmarksDoc, type BenchReport, type ClosedLoopReport } from './report';
 import { rssSampler } from './stats';
 import { storm } from './storm';
 import { highestBoundedRate, judge } from './targets';
@@ -23,7 +26,9 @@ import { throughput } from './throughput';
 import { tuningComparison } from './tuning';
 
 const args = new Set(process.argv.slice(2));
-const MODE = args.has('--quick') ? 'quick' : args.has('--tuning') ? 'tuning' : 'default';
+const MODE = args.has('--quick') ? 'quick' : args.has('--tuning') ? 'tuning' : args.has('--closed-loop') ? 'closed-loop' : 'default';
+/** Closed-loop mode: loops one after another, and the deadline its watchdog stops everything at. */
+const CLOSED_LOOP = { loops: 5, watchdogMs: 5 * 60_000 };
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 const SIZES = {
@@ -78,6 +83,24 @@ async function main(): Promise<number> {
       tuning: comparison,
       totalSeconds: Math.round((Date.now() - began) / 1000),
     });
+  }
+  if (MODE === 'closed-loop') {
+    const watchdog = setTimeout(() => {
+      log(`watchdog: the closed-loop run exceeded ${CLOSED_LOOP.watchdogMs / 60_000} min; stopping`);
+      process.exit(1);
+    }, CLOSED_LOOP.watchdogMs);
+    watchdog.unref();
+    const measured = await closedLoopBench(log, CLOSED_LOOP.loops);
+    clearTimeout(watchdog);
+    const report: ClosedLoopReport = {
+      when: new Date(began).toISOString(),
+      mode: MODE,
+      machine: { ...machine(), temporalCli: measured.temporalCli, prometheus: measured.prometheus, alertmanager: measured.alertmanager },
+      closedLoop: measured.figures,
+      totalSeconds: Math.round((Date.now() - began) / 1000),
+    };
+    console.log(`\nremediate closed loop\n\n${ladderMarkdown(report, readReference())}`);
+    return save({ ...report });
   }
   const sizes = SIZES[MODE];
   const rss = rssSampler();
@@ -149,6 +172,13 @@ async function measure(env: BenchEnv, sizes: (typeof SIZES)['quick' | 'default']
   };
 }
 
+const REFERENCE_FILES: Record<string, string> = { tuning: 'reference-tuning.json', 'closed-loop': 'reference-closed-loop.json' };
+
+function readReference(): BenchReport | undefined {
+  const file = join(root, 'bench/results/reference.json');
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as BenchReport) : undefined;
+}
+
 function save(report: { when: string; mode: string } & Record<string, unknown>): number {
   const dir = join(root, 'bench/results');
   mkdirSync(dir, { recursive: true });
@@ -156,7 +186,7 @@ function save(report: { when: string; mode: string } & Record<string, unknown>):
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`\nfigures written to ${file}`);
   if (args.has('--reference')) {
-    const reference = join(dir, report.mode === 'tuning' ? 'reference-tuning.json' : 'reference.json');
+    const reference = join(dir, REFERENCE_FILES[report.mode] ?? 'reference.json');
     copyFileSync(file, reference);
     writeBenchmarksDoc(root);
     console.log(`reference updated: ${reference}, the figures in README.md and docs/benchmarks.md regenerated`);

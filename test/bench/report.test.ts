@@ -2,7 +2,15 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { committedBlock, expectedBlocks, summaryMarkdown, targetsMarkdown, type BenchReport } from '../../bench/report';
+import {
+  CLOSED_LOOP_BEGIN,
+  committedBlock,
+  expectedBlocks,
+  expectedClosedLoopBlock,
+  summaryMarkdown,
+  targetsMarkdown,
+  type BenchReport,
+} from '../../bench/report';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const reference = JSON.parse(readFileSync(`${root}/bench/results/reference.json`, 'utf8')) as BenchReport;
@@ -12,6 +20,15 @@ describe('benchmark figures in the docs', () => {
     const expected = expectedBlocks(root);
     expect(expected, 'bench/results/reference.json is committed').toBeDefined();
     for (const [file, block] of Object.entries(expected!)) expect(committedBlock(root, file), file).toBe(block);
+  });
+
+  it("show the closed loop beside the seed's MTTR ladder, generated from bench/results/reference-closed-loop.json", () => {
+    const block = expectedClosedLoopBlock(root);
+    expect(block, 'bench/results/reference-closed-loop.json is committed').toBeDefined();
+    for (const file of ['README.md', 'docs/benchmarks.md']) expect(committedBlock(root, file, CLOSED_LOOP_BEGIN), file).toBe(block);
+    expect(block).toContain('| runbook lookup | human finds runbook | 30+ min | not measured |');
+    expect(block).toMatch(/\| closed loop \| system detects, fixes, verifies \| seconds \| \*\*metric bad -> verified fix p50 [\d.]+ s/);
+    expect(block).toContain('Most of the loop is configuration');
   });
 
   it('docs/benchmarks.md lists every target, one row each', () => {

@@ -13,12 +13,14 @@ export interface MetricsExporter {
   /** Stops serving a series, so Prometheus sees it go stale. */
   remove(name: string, labels?: Record<string, string>): void;
   scrapes(): number;
+  /** When each scrape was served (ms since epoch), oldest first. */
+  scrapeTimes(): readonly number[];
   close(): Promise<void>;
 }
 
 export async function startMetricsExporter(): Promise<MetricsExporter> {
   const series = new Map<string, { name: string; labels: string; value: number }>();
-  let scrapes = 0;
+  const scrapedAt: number[] = [];
   const labelText = (labels: Record<string, string> = {}) =>
     Object.entries(labels)
       .map(([key, value]) => `${key}="${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
@@ -28,7 +30,7 @@ export async function startMetricsExporter(): Promise<MetricsExporter> {
       response.writeHead(404).end();
       return;
     }
-    scrapes += 1;
+    scrapedAt.push(Date.now());
     const names = new Set([...series.values()].map((s) => s.name));
     const lines: string[] = [];
     for (const name of names) {
@@ -48,7 +50,8 @@ export async function startMetricsExporter(): Promise<MetricsExporter> {
     remove(name, labels) {
       series.delete(`${name}{${labelText(labels)}}`);
     },
-    scrapes: () => scrapes,
+    scrapes: () => scrapedAt.length,
+    scrapeTimes: () => scrapedAt,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
