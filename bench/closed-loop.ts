@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- --closed-loop`: the closed loop of test/temporal/closed-loop.test.ts (the same rig,
- * test/harness/closed-loop.ts) run a few times on the bench's own dev server, real Prometheus and real
+ * bench/closed-loop-rig.ts) run a few times on the bench's own dev server, real Prometheus and real
  * Alertmanager, one loop after another, each on a deployment of its own. Reports each stage's p50 and
  * max and the total from the metric going bad to the verified fix, with the settings that bound it.
  */
@@ -12,7 +12,7 @@ import {
   type ClosedLoopTiming,
   type LoopRun,
   type LoopStage,
-} from '../test/harness/closed-loop';
+} from './closed-loop-rig';
 import { OPEN_POLICY, startBenchEnv } from './env';
 import { percentiles } from './stats';
 

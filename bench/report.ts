@@ -227,9 +227,9 @@ export function ladderMarkdown(c: ClosedLoopReport, reference: BenchReport | und
       ? `the engine's part only: approval signal -> first action p50 ${ms(approval.p50)}, p99 ${ms(approval.p99)} (n=${approval.count}), under the ${reference.storm.incidents}-incident storm of bench/results/reference.json; the human's time to decide is not included`
       : 'not measured';
   return [
-    `The seed's MTTR ladder beside the closed loop measured here: ${f.loops} loops one after another (${f.remediated} remediated), ${c.when.slice(0, 10)}, ${c.machine.cores} cores, Prometheus ${c.machine.prometheus ?? '?'}, Alertmanager ${c.machine.alertmanager ?? '?'}, load average ${c.machine.load.atStart}, ${c.totalSeconds} s.`,
+    `The auto-remediation spectrum's MTTR ladder beside the closed loop measured here: ${f.loops} loops one after another (${f.remediated} remediated), ${c.when.slice(0, 10)}, ${c.machine.cores} cores, Prometheus ${c.machine.prometheus ?? '?'}, Alertmanager ${c.machine.alertmanager ?? '?'}, load average ${c.machine.load.atStart}, ${c.totalSeconds} s.`,
     '',
-    '| rung (seed) | who does what (seed) | MTTR (seed) | measured here |',
+    '| rung | who does what | MTTR (spectrum) | measured here |',
     '|---|---|---|---|',
     '| runbook lookup | human finds runbook | 30+ min | not measured |',
     '| suggested actions | system suggests fix | 20 min | not measured |',

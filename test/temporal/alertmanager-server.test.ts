@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { alertmanagerConfigFile, startAlertmanager, type AlertmanagerServer } from '../../toolchain/alertmanager-server';
 import { startPrometheus, type PrometheusServer } from '../../toolchain/prometheus-server';
 import { ALERTMANAGER_RELEASE } from '../../toolchain/versions';
-import { startMetricsExporter, type MetricsExporter } from '../harness/metrics-exporter';
+import { startMetricsExporter, type MetricsExporter } from '../../toolchain/metrics-exporter';
 
 const TOKEN = 'alertmanager-test-token-3f9c';
 const METRIC = 'remediate_test_error_rate';

@@ -4,12 +4,12 @@
  * the intake (`remediate serve`'s server, with its bearer token); the mapping rule makes it an incident;
  * the remediation runs on the dev server (real time) and its action fixes the workload (a real HTTP
  * call that brings the metric back); live verification reads the recovery from Prometheus; the alert
- * resolves and Alertmanager says so. The rig (test/harness/closed-loop.ts) is the one the bench's
+ * resolves and Alertmanager says so. The rig (bench/closed-loop-rig.ts) is the one the bench's
  * `--closed-loop` mode measures; this test prints the time from the metric going bad to the verified fix.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startClosedLoop, type ClosedLoop } from '../harness/closed-loop';
+import { startClosedLoop, type ClosedLoop } from '../../bench/closed-loop-rig';
 import { startWorker } from '../harness/engine';
 import { connectDevServer } from '../harness/temporal';
 

@@ -21,7 +21,7 @@ import { compileOptions } from '../../worker/operator-config';
 import { loadOperatorPolicy, type LoadedOperatorPolicy } from '../../worker/operator-policy';
 import { startPrometheus, type PrometheusServer } from '../../toolchain/prometheus-server';
 import { incident, startWorker } from '../harness/engine';
-import { startMetricsExporter, type MetricsExporter } from '../harness/metrics-exporter';
+import { startMetricsExporter, type MetricsExporter } from '../../toolchain/metrics-exporter';
 import { connectDevServer } from '../harness/temporal';
 
 const USER = 'remediate';

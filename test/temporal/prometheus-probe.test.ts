@@ -7,7 +7,7 @@ import { runExecutor } from '../../activities/executors';
 import { singlePrometheus } from '../../activities/prometheus-servers';
 import type { ExecutorResult } from '../../dsl/types';
 import { startPrometheus, type PrometheusServer } from '../../toolchain/prometheus-server';
-import { startMetricsExporter, type MetricsExporter } from '../harness/metrics-exporter';
+import { startMetricsExporter, type MetricsExporter } from '../../toolchain/metrics-exporter';
 
 let exporter: MetricsExporter;
 let prometheus: PrometheusServer;

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { startPrometheus, type PrometheusServer } from '../../toolchain/prometheus-server';
 import { PROMETHEUS_RELEASE } from '../../toolchain/versions';
-import { startMetricsExporter, type MetricsExporter } from '../harness/metrics-exporter';
+import { startMetricsExporter, type MetricsExporter } from '../../toolchain/metrics-exporter';
 
 let exporter: MetricsExporter;
 let prometheus: PrometheusServer;

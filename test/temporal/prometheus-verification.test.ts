@@ -17,7 +17,7 @@ import type { CompiledCatalogue } from '../../dsl/types';
 import { startPrometheus, type PrometheusServer } from '../../toolchain/prometheus-server';
 import { incident, startWorker } from '../harness/engine';
 import { recordHistory } from '../harness/histories';
-import { startMetricsExporter, type MetricsExporter } from '../harness/metrics-exporter';
+import { startMetricsExporter, type MetricsExporter } from '../../toolchain/metrics-exporter';
 import { connectDevServer } from '../harness/temporal';
 
 const RUNBOOKS = `
