@@ -6,6 +6,7 @@
  */
 
 import type { KubernetesConfig } from '../kubernetes/connection';
+import type { Sink } from './notify/types';
 import { EXIT, UserFacingError } from '../dsl/user-facing-error';
 import { NO_PROMETHEUS_SERVERS, parsePrometheusBaseUrl, singlePrometheus, type PrometheusServers } from './prometheus-servers';
 
@@ -37,6 +38,8 @@ export interface ActivitiesConfig {
    * operator policy's (worker/prometheus-policy.ts). None: such probes fail.
    */
   prometheus: PrometheusServers;
+  /** The Slack app's sink (activities/notify/slack-app-sink.ts), made once per worker from the policy's `slack`, so it remembers what to update. */
+  slack?: Sink;
 }
 
 /** A configuration variable holds a value the activities cannot use. */

@@ -8,6 +8,8 @@ import type { Command } from 'commander';
 import type { AlertmanagerRule } from '../intake/alertmanager-rules';
 import type { EngineMetrics } from '../telemetry/metrics';
 import type { IntakePolicy } from '../worker/intake-policy';
+import type { IntakeServiceOptions } from '../intake/service';
+import type { ApprovalGateway } from '../dsl/trust/types';
 import { operatorOptions, type OperatorOptions } from './worker';
 import { EXIT, UserFacingError } from './errors';
 
@@ -54,9 +56,12 @@ export async function runServe(options: ServeOptions): Promise<void> {
     const server = await startServer(session.client, settings.taskQueue, guardrailSettings(settings.taskQueue).workflowId, intake, {
       metrics: telemetry.metrics,
       alertmanagerRules: policy.alertmanagerRules,
+      ...(policy.slack
+        ? { slack: { policy: policy.slack, vouchesFor: gatewayVouches(policy.trust.gateways, policy.slack.gateway.principal) } }
+        : {}),
     });
     log(
-      `intake listening on ${server.url} (POST /v1/incidents, /v1/alertmanager; GET /healthz, /readyz, /metrics) for sources: ${intake.policy.sources.map((s) => s.name).join(', ')}`,
+      `intake listening on ${server.url} (POST /v1/incidents, /v1/alertmanager${policy.slack ? ', /v1/slack/interactions' : ''}; GET /healthz, /readyz, /metrics) for sources: ${intake.policy.sources.map((s) => s.name).join(', ')}`,
     );
     log(
       running
@@ -132,7 +137,7 @@ async function startServer(
   taskQueue: string,
   coordinatorId: string,
   intake: IntakeSettings,
-  extra: { metrics: EngineMetrics; alertmanagerRules: readonly AlertmanagerRule[] },
+  extra: { metrics: EngineMetrics; alertmanagerRules: readonly AlertmanagerRule[]; slack?: IntakeServiceOptions['slack'] },
 ) {
   const { startIntakeService } = await import('../intake/service');
   return await startIntakeService({
@@ -144,6 +149,7 @@ async function startServer(
     listen: intake.listen,
     ...(intake.tls ? { tls: intake.tls } : {}),
     metrics: extra.metrics,
+    ...(extra.slack ? { slack: extra.slack } : {}),
     log,
   }).catch((error: unknown) => {
     const code = (error as NodeJS.ErrnoException).code;
@@ -151,6 +157,10 @@ async function startServer(
       `cannot listen on ${intake.listen.host}:${intake.listen.port}: ${code === 'EADDRINUSE' ? 'the address is in use' : (error as Error).message}`,
     );
   });
+}
+
+function gatewayVouches(gateways: readonly ApprovalGateway[], principal: string): string[] {
+  return gateways.find((g) => g.principal === principal)?.vouchesFor ?? [];
 }
 
 function untilSignal(): Promise<void> {

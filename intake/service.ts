@@ -6,6 +6,7 @@
 import type { Client } from '@temporalio/client';
 import type { EngineMetrics } from '../telemetry/metrics';
 import type { IntakePolicy } from '../worker/intake-policy';
+import type { SlackPolicy } from '../worker/slack-policy';
 import type { AlertmanagerRule } from './alertmanager-rules';
 import type { IntakeServer } from './server';
 import type { IntakeResponse, RouteHandler } from './types';
@@ -22,6 +23,8 @@ export interface IntakeServiceOptions {
   metrics: EngineMetrics;
   /** One line per unmapped or refused alert. */
   log: (line: string) => void;
+  /** The policy's `slack`, with who its gateway vouches for: serves POST /v1/slack/interactions (approvals/slack/route.ts). */
+  slack?: { policy: SlackPolicy; vouchesFor: readonly string[] };
   /** Sees every answer POST /v1/alertmanager gives (the demo narrates the loop from them). */
   onAlertmanagerAnswer?: (response: IntakeResponse) => void;
 }
@@ -35,6 +38,19 @@ export async function startIntakeService(options: IntakeServiceOptions): Promise
   const { intakeEvents, renderMetrics } = await import('../telemetry/metrics');
   const { client, policy } = options;
   const deps = { client, taskQueue: options.taskQueue, sign: sourceSigner(policy.sources) };
+  const { slackInteractionsRoute } = await import('../approvals/slack/route');
+  const slack = options.slack;
+  const selfAuthenticating = slack
+    ? [
+        slackInteractionsRoute({
+          client,
+          slack: slack.policy,
+          vouchesFor: slack.vouchesFor,
+          maxBodyBytes: policy.maxBodyBytes,
+          log: options.log,
+        }),
+      ]
+    : [];
   return await startIntakeServer({
     host: options.listen.host,
     port: options.listen.port,
@@ -51,6 +67,7 @@ export async function startIntakeService(options: IntakeServiceOptions): Promise
       }),
       options.onAlertmanagerAnswer,
     ),
+    selfAuthenticating,
     readiness: temporalReadiness(client, options.coordinatorId),
     metrics: () => renderMetrics(options.metrics),
     events: intakeEvents(options.metrics),

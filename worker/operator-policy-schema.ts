@@ -27,6 +27,8 @@ export const INTAKE_ROUTE_NAMES = ['incidents', 'alertmanager'] as const;
 export const LABEL_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]{0,127}$';
 const RULE_NAME_PATTERN = '^[A-Za-z0-9_.-]{1,64}$';
 const CONTEXT_FIELD_PATTERN = '^[A-Za-z_][A-Za-z0-9_]{0,63}$';
+const SLACK_USER_PATTERN = '^[UW][A-Z0-9]{1,31}$';
+const SLACK_CHANNEL_PATTERN = '^[A-Z0-9]{2,32}$';
 
 export const OPERATOR_POLICY_PATTERNS: Record<string, string> = {
   [PRINCIPAL_PATTERN]: 'a principal name (1-128 letters, digits or . _ @ + -)',
@@ -44,6 +46,8 @@ export const OPERATOR_POLICY_PATTERNS: Record<string, string> = {
   [LABEL_NAME_PATTERN]: 'a label name (letters, digits and _, not starting with a digit)',
   [RULE_NAME_PATTERN]: 'a rule name (1-64 letters, digits or _ . -)',
   [CONTEXT_FIELD_PATTERN]: 'a context field name (letters, digits and _, not starting with a digit)',
+  [SLACK_USER_PATTERN]: 'a Slack user id such as U012ABCDEF',
+  [SLACK_CHANNEL_PATTERN]: 'a Slack channel id such as C012ABCDEF',
 };
 
 /** Upper bounds only keep the arithmetic (minutes to milliseconds) far from overflow. */
@@ -143,6 +147,19 @@ const alertmanagerRule = obj(
 /** How POST /v1/alertmanager turns an alert into an incident (intake/alertmanager.ts); the first matching rule wins. */
 const alertmanager = obj({ rules: arr(alertmanagerRule) });
 
+/** The Slack app (worker/slack-policy.ts, docs/slack.md): Slack user ids map to principals the gateway vouches for. */
+const slack = obj(
+  {
+    signing_secret_file: secretFile(),
+    bot_token_file: secretFile(),
+    channel: str({ pattern: SLACK_CHANNEL_PATTERN }),
+    api_url: str({ pattern: URL_PATTERN }),
+    gateway: obj({ principal: principal(), signing_key_file: secretFile() }, { required: ['principal', 'signing_key_file'] }),
+    users: record(principal(), { keyPattern: SLACK_USER_PATTERN }),
+  },
+  { required: ['signing_secret_file', 'bot_token_file', 'channel', 'gateway'] },
+);
+
 const policyFile = obj({
   limits: obj({ max_concurrent: count(), max_services: count() }),
   failure_budget: obj({ max_failures: count(), window_minutes: count() }),
@@ -160,6 +177,7 @@ const policyFile = obj({
   prometheus,
   intake,
   alertmanager,
+  slack,
 });
 
 export type RawOperatorPolicy = Static<typeof policyFile>;

@@ -26,6 +26,7 @@ import { prometheusServersOf } from './prometheus-policy';
 import { intakePolicyOf, type IntakePolicy } from './intake-policy';
 import { alertmanagerRulesOf } from './alertmanager-policy';
 import type { AlertmanagerRule } from '../intake/alertmanager-rules';
+import { slackPolicyOf, type SlackPolicy } from './slack-policy';
 
 export interface LoadedOperatorPolicy {
   guardrails: GuardrailPolicy;
@@ -47,6 +48,8 @@ export interface LoadedOperatorPolicy {
   intake: IntakePolicy;
   /** `alertmanager.rules`: how POST /v1/alertmanager maps alerts to incidents, in order (the first match wins). */
   alertmanagerRules: AlertmanagerRule[];
+  /** `slack`: the Slack app's secrets, channel, gateway and user mapping (worker/slack-policy.ts). */
+  slack?: SlackPolicy;
   /** sha256 hex of the policy file's text plus the allowed_signers text: recorded in each remediation's history. */
   version: string;
   /** The file it came from, or undefined for the built-in defaults. */
@@ -130,9 +133,12 @@ export function parseOperatorPolicy(
   const prometheus = prometheusServersOf(raw, { policyFile: file, readFile, env }, diag);
   intakePolicyOf(raw, file, diag);
   const alertmanagerRules = alertmanagerRulesOf(raw, diag);
+  const slack = slackPolicyOf(raw, { policyFile: file, readFile, gateways }, diag);
   const errors = [...located(diag), ...signers.errors];
   if (errors.length > 0) throw new PolicyFileError(errors);
-  return build(raw, file, text, signers, gateways, prometheus, alertmanagerRules);
+  const policy = build(raw, file, text, signers, gateways, prometheus, alertmanagerRules);
+  if (slack) policy.slack = slack;
+  return policy;
 }
 
 function build(

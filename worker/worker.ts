@@ -7,6 +7,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { loadActivitiesConfig, type ActivitiesConfig } from '../activities/config';
+import { SlackAppSink } from '../activities/notify/slack-app-sink';
 import { startWorkers, type BuildWorkerOptions, type RunningWorkers } from './build-worker';
 import { guardrailSettings, temporalSettings, type TemporalSettings } from './config';
 import { loadOperatorConfig, remediationPolicy, type OperatorConfig } from './operator-config';
@@ -44,6 +45,11 @@ export async function startRemediationWorkers(
   // The operator policy's Prometheus servers (the REMEDIATE_PROMETHEUS_URL shortcut included); a caller's
   // own (the demo's Prometheus) only where the policy has none.
   const activities = { ...given, prometheus: config.policy.prometheus.servers.size > 0 ? config.policy.prometheus : given.prometheus };
+  const slack = config.policy.slack;
+  if (slack) {
+    const risks = new Map(config.catalogue.runbooks.map((runbook) => [runbook.id, runbook.risk]));
+    activities.slack = new SlackAppSink(slack, (id) => risks.get(id));
+  }
   const connection = await NativeConnection.connect(settings.connectionOptions);
   // The coordinator bootstrap and the first protocol's guardrail activities use a client of their own.
   const clientConnection = await Connection.connect(settings.connectionOptions).catch(async (error: unknown) => {

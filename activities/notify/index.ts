@@ -8,10 +8,15 @@ export type { Notification, NotificationKind, Severity, Sink, SinkResult } from 
 export { sanitizeForSlack, slackText } from './slack';
 export { LogSink } from './log-sink';
 export { WebhookSink, WebhookStatusError } from './webhook-sink';
+export { SlackAppSink } from './slack-app-sink';
 
-/** The log sink first, then one webhook sink per configured URL, in order. */
+/** The log sink first, then one webhook sink per configured URL, in order, then the Slack app's. */
 function sinksFor(config: ActivitiesConfig): Sink[] {
-  return [new LogSink(config.notifyLogPath), ...config.webhookUrls.map((url) => new WebhookSink(url))];
+  return [
+    new LogSink(config.notifyLogPath),
+    ...config.webhookUrls.map((url) => new WebhookSink(url)),
+    ...(config.slack ? [config.slack] : []),
+  ];
 }
 
 /**
