@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import type { AlertmanagerRule } from '../intake/alertmanager-rules';
 import type { EngineMetrics } from '../telemetry/metrics';
 import type { IntakePolicy } from '../worker/intake-policy';
+import type { IntakeServiceOptions } from '../intake/service';
 import { operatorOptions, type OperatorOptions } from './worker';
 import { EXIT, UserFacingError } from './errors';
 
@@ -51,13 +52,21 @@ export async function runServe(options: ServeOptions): Promise<void> {
     await running?.close();
   };
   try {
+    const { loadActivitiesConfig } = await import('../activities/config');
+    const { workerActivitiesConfig } = await import('../worker/worker');
+    const approvalsPage = policy.approvalsPage && {
+      policy: policy.approvalsPage,
+      ...(config ? { activities: workerActivitiesConfig(config, loadActivitiesConfig()) } : {}),
+    };
     const server = await startServer(session.client, settings.taskQueue, guardrailSettings(settings.taskQueue).workflowId, intake, {
       metrics: telemetry.metrics,
       alertmanagerRules: policy.alertmanagerRules,
+      ...(approvalsPage ? { approvalsPage } : {}),
     });
     log(
       `intake listening on ${server.url} (POST /v1/incidents, /v1/alertmanager; GET /healthz, /readyz, /metrics) for sources: ${intake.policy.sources.map((s) => s.name).join(', ')}`,
     );
+    if (approvalsPage) log(`approvals page at ${server.url}/approvals (sign in as a user of approvals_page.users)`);
     log(
       running
         ? `worker polling task queue "${settings.taskQueue}" on ${settings.address}; Ctrl-C stops`
@@ -132,7 +141,7 @@ async function startServer(
   taskQueue: string,
   coordinatorId: string,
   intake: IntakeSettings,
-  extra: { metrics: EngineMetrics; alertmanagerRules: readonly AlertmanagerRule[] },
+  extra: { metrics: EngineMetrics; alertmanagerRules: readonly AlertmanagerRule[]; approvalsPage?: IntakeServiceOptions['approvalsPage'] },
 ) {
   const { startIntakeService } = await import('../intake/service');
   return await startIntakeService({
@@ -144,6 +153,7 @@ async function startServer(
     listen: intake.listen,
     ...(intake.tls ? { tls: intake.tls } : {}),
     metrics: extra.metrics,
+    ...(extra.approvalsPage ? { approvalsPage: extra.approvalsPage } : {}),
     log,
   }).catch((error: unknown) => {
     const code = (error as NodeJS.ErrnoException).code;

@@ -9,6 +9,8 @@ import type { IntakePolicy } from '../worker/intake-policy';
 import type { AlertmanagerRule } from './alertmanager-rules';
 import type { IntakeServer } from './server';
 import type { IntakeResponse, RouteHandler } from './types';
+import type { ActivitiesConfig } from '../activities/config';
+import type { ApprovalsPagePolicy } from '../worker/approvals-page-policy';
 
 export interface IntakeServiceOptions {
   client: Client;
@@ -24,6 +26,8 @@ export interface IntakeServiceOptions {
   log: (line: string) => void;
   /** Sees every answer POST /v1/alertmanager gives (the demo narrates the loop from them). */
   onAlertmanagerAnswer?: (response: IntakeResponse) => void;
+  /** The approvals page (approvals/web/), when the policy has `approvals_page`; `activities` runs its pre-checks live. */
+  approvalsPage?: { policy: ApprovalsPagePolicy; activities?: ActivitiesConfig };
 }
 
 export async function startIntakeService(options: IntakeServiceOptions): Promise<IntakeServer> {
@@ -35,6 +39,17 @@ export async function startIntakeService(options: IntakeServiceOptions): Promise
   const { intakeEvents, renderMetrics } = await import('../telemetry/metrics');
   const { client, policy } = options;
   const deps = { client, taskQueue: options.taskQueue, sign: sourceSigner(policy.sources) };
+  const page = options.approvalsPage;
+  const { approvalsPageRoutes } = await import('../approvals/web/routes');
+  const selfAuthenticating = page
+    ? approvalsPageRoutes({
+        client,
+        policy: page.policy,
+        coordinatorId: options.coordinatorId,
+        ...(page.activities ? { activities: page.activities } : {}),
+        secureCookies: true,
+      })
+    : [];
   return await startIntakeServer({
     host: options.listen.host,
     port: options.listen.port,
@@ -51,6 +66,7 @@ export async function startIntakeService(options: IntakeServiceOptions): Promise
       }),
       options.onAlertmanagerAnswer,
     ),
+    selfAuthenticating,
     readiness: temporalReadiness(client, options.coordinatorId),
     metrics: () => renderMetrics(options.metrics),
     events: intakeEvents(options.metrics),

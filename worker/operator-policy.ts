@@ -26,6 +26,7 @@ import { prometheusServersOf } from './prometheus-policy';
 import { intakePolicyOf, type IntakePolicy } from './intake-policy';
 import { alertmanagerRulesOf } from './alertmanager-policy';
 import type { AlertmanagerRule } from '../intake/alertmanager-rules';
+import { approvalsPagePolicyOf, type ApprovalsPagePolicy } from './approvals-page-policy';
 
 export interface LoadedOperatorPolicy {
   guardrails: GuardrailPolicy;
@@ -47,6 +48,8 @@ export interface LoadedOperatorPolicy {
   intake: IntakePolicy;
   /** `alertmanager.rules`: how POST /v1/alertmanager maps alerts to incidents, in order (the first match wins). */
   alertmanagerRules: AlertmanagerRule[];
+  /** `approvals_page`: the page `remediate serve` serves, when configured (worker/approvals-page-policy.ts). */
+  approvalsPage?: ApprovalsPagePolicy;
   /** sha256 hex of the policy file's text plus the allowed_signers text: recorded in each remediation's history. */
   version: string;
   /** The file it came from, or undefined for the built-in defaults. */
@@ -130,9 +133,11 @@ export function parseOperatorPolicy(
   const prometheus = prometheusServersOf(raw, { policyFile: file, readFile, env }, diag);
   intakePolicyOf(raw, file, diag);
   const alertmanagerRules = alertmanagerRulesOf(raw, diag);
+  const approvalsPage = approvalsPagePolicyOf(raw, file, diag);
   const errors = [...located(diag), ...signers.errors];
   if (errors.length > 0) throw new PolicyFileError(errors);
-  return build(raw, file, text, signers, gateways, prometheus, alertmanagerRules);
+  const policy = build(raw, file, text, signers, gateways, prometheus, alertmanagerRules);
+  return approvalsPage ? { ...policy, approvalsPage } : policy;
 }
 
 function build(
