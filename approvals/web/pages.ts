@@ -131,8 +131,9 @@ function decisionForms(p: PendingApproval, session: Session): Html {
   </div>`;
 }
 
-export function answerNotice(answer: DecisionAnswer): Notice {
+export function answerNotice(answer: DecisionAnswer, verdict: 'approve' | 'reject'): Notice {
   if (!answer.counted) return { kind: 'refused', text: `Refused: ${answer.message}` };
+  if (verdict === 'reject') return { kind: 'ok', text: `Rejected: ${answer.message}` };
   return { kind: 'ok', text: `Counted: ${answer.approvals} of ${answer.needed} approvals. ${answer.message}` };
 }
 

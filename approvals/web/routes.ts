@@ -187,7 +187,7 @@ async function decide(page: Page, session: Session, incidentId: string, form: UR
       planHash,
       ...(reason === '' ? {} : { reason }),
     });
-    notice = answerNotice(answer);
+    notice = answerNotice(answer, verdict);
   } catch (error) {
     if (!(error instanceof RemediationClosedError || error instanceof NotAwaitingApprovalError)) throw error;
     notice = refused(error.message);
