@@ -84,6 +84,42 @@ export const EXPRESSION_FAILED = 'ExpressionFailed';
 /** Error type of a probe whose target did not answer as expected: retried, as the check is read-only. */
 export const PROBE_FAILED = 'ProbeFailed';
 
+/**
+ * One evaluation of a check: its probe, then its condition. The workflow's runCheck activity, and the
+ * approvals page, which shows a pending plan's read-only pre-checks live (approvals/web/pre-checks.ts).
+ */
+export async function evaluateCheck(
+  request: CheckRequest,
+  config: ActivitiesConfig,
+  kubernetes: () => KubernetesConnection,
+  signal: AbortSignal,
+): Promise<CheckOutcome> {
+  const probe = request.probe
+    ? await runExecutor(request.probe, {
+        timeoutMs: request.timeoutMs,
+        signal,
+        maxOutputBytes: config.maxOutputBytes,
+        kubernetes,
+        prometheus: config.prometheus,
+      })
+    : undefined;
+  if (probe && !probe.ok)
+    throw ApplicationFailure.retryable(`probe for ${request.check} failed (${describeResult(probe)})`, PROBE_FAILED, probe);
+  let passed: boolean;
+  try {
+    passed = evalCondition(request.condition, { ...celVars(request.vars), result: probe }, request.contextTypes);
+  } catch (error) {
+    // A condition that cannot be evaluated (a field the probe did not return) fails the check; retrying will not help.
+    throw ApplicationFailure.nonRetryable(`check ${request.check}: ${(error as Error).message}`, EXPRESSION_FAILED);
+  }
+  return {
+    passed,
+    reason: passed ? `${request.check} holds` : `${request.check} does not hold (${request.condition})`,
+    probe,
+    evidence: probe ? 'live' : 'context',
+  };
+}
+
 /** The activities, bound to the operator's configuration (read once at worker start, so bad values stop it). */
 export function createRemediationActivities(config: ActivitiesConfig = loadActivitiesConfig()) {
   // Made on the first kubernetes step, so a worker whose runbooks never touch a cluster needs no kubeconfig.
@@ -91,30 +127,7 @@ export function createRemediationActivities(config: ActivitiesConfig = loadActiv
   const kubernetes = () => (connection ??= connectKubernetes(config.kubernetes));
   return {
     async runCheck(request: CheckRequest): Promise<CheckOutcome> {
-      const probe = request.probe
-        ? await runExecutor(request.probe, {
-            timeoutMs: request.timeoutMs,
-            signal: Context.current().cancellationSignal,
-            maxOutputBytes: config.maxOutputBytes,
-            kubernetes,
-            prometheus: config.prometheus,
-          })
-        : undefined;
-      if (probe && !probe.ok)
-        throw ApplicationFailure.retryable(`probe for ${request.check} failed (${describeResult(probe)})`, PROBE_FAILED, probe);
-      let passed: boolean;
-      try {
-        passed = evalCondition(request.condition, { ...celVars(request.vars), result: probe }, request.contextTypes);
-      } catch (error) {
-        // A condition that cannot be evaluated (a field the probe did not return) fails the check; retrying will not help.
-        throw ApplicationFailure.nonRetryable(`check ${request.check}: ${(error as Error).message}`, EXPRESSION_FAILED);
-      }
-      return {
-        passed,
-        reason: passed ? `${request.check} holds` : `${request.check} does not hold (${request.condition})`,
-        probe,
-        evidence: probe ? 'live' : 'context',
-      };
+      return await evaluateCheck(request, config, kubernetes, Context.current().cancellationSignal);
     },
 
     async runAction(request: ActionRequest): Promise<ActionOutcome> {

@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { registerApprove, registerReject } from './approve';
+import { registerApprovals } from './approvals';
 import { registerAudit } from './audit';
 import { registerBacktest } from './backtest';
 import { registerDemo } from './demo';
@@ -42,6 +43,7 @@ const COMMANDS: ((program: Command) => void)[] = [
   registerStats,
   registerGuardrails,
   registerWatch,
+  registerApprovals,
 ];
 
 export function buildProgram(): Command {

@@ -53,16 +53,24 @@ export async function runServe(options: ServeOptions): Promise<void> {
     await running?.close();
   };
   try {
+    const { loadActivitiesConfig } = await import('../activities/config');
+    const { workerActivitiesConfig } = await import('../worker/worker');
+    const approvalsPage = policy.approvalsPage && {
+      policy: policy.approvalsPage,
+      ...(config ? { activities: workerActivitiesConfig(config, loadActivitiesConfig()) } : {}),
+    };
     const server = await startServer(session.client, settings.taskQueue, guardrailSettings(settings.taskQueue).workflowId, intake, {
       metrics: telemetry.metrics,
       alertmanagerRules: policy.alertmanagerRules,
       ...(policy.slack
         ? { slack: { policy: policy.slack, vouchesFor: gatewayVouches(policy.trust.gateways, policy.slack.gateway.principal) } }
         : {}),
+      ...(approvalsPage ? { approvalsPage } : {}),
     });
     log(
       `intake listening on ${server.url} (POST /v1/incidents, /v1/alertmanager${policy.slack ? ', /v1/slack/interactions' : ''}; GET /healthz, /readyz, /metrics) for sources: ${intake.policy.sources.map((s) => s.name).join(', ')}`,
     );
+    if (approvalsPage) log(`approvals page at ${server.url}/approvals (sign in as a user of approvals_page.users)`);
     log(
       running
         ? `worker polling task queue "${settings.taskQueue}" on ${settings.address}; Ctrl-C stops`
@@ -137,7 +145,12 @@ async function startServer(
   taskQueue: string,
   coordinatorId: string,
   intake: IntakeSettings,
-  extra: { metrics: EngineMetrics; alertmanagerRules: readonly AlertmanagerRule[]; slack?: IntakeServiceOptions['slack'] },
+  extra: {
+    metrics: EngineMetrics;
+    alertmanagerRules: readonly AlertmanagerRule[];
+    slack?: IntakeServiceOptions['slack'];
+    approvalsPage?: IntakeServiceOptions['approvalsPage'];
+  },
 ) {
   const { startIntakeService } = await import('../intake/service');
   return await startIntakeService({
@@ -150,6 +163,7 @@ async function startServer(
     ...(intake.tls ? { tls: intake.tls } : {}),
     metrics: extra.metrics,
     ...(extra.slack ? { slack: extra.slack } : {}),
+    ...(extra.approvalsPage ? { approvalsPage: extra.approvalsPage } : {}),
     log,
   }).catch((error: unknown) => {
     const code = (error as NodeJS.ErrnoException).code;

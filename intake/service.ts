@@ -10,6 +10,8 @@ import type { SlackPolicy } from '../worker/slack-policy';
 import type { AlertmanagerRule } from './alertmanager-rules';
 import type { IntakeServer } from './server';
 import type { IntakeResponse, RouteHandler } from './types';
+import type { ActivitiesConfig } from '../activities/config';
+import type { ApprovalsPagePolicy } from '../worker/approvals-page-policy';
 
 export interface IntakeServiceOptions {
   client: Client;
@@ -27,6 +29,8 @@ export interface IntakeServiceOptions {
   slack?: { policy: SlackPolicy; vouchesFor: readonly string[] };
   /** Sees every answer POST /v1/alertmanager gives (the demo narrates the loop from them). */
   onAlertmanagerAnswer?: (response: IntakeResponse) => void;
+  /** The approvals page (approvals/web/), when the policy has `approvals_page`; `activities` runs its pre-checks live. */
+  approvalsPage?: { policy: ApprovalsPagePolicy; activities?: ActivitiesConfig };
 }
 
 export async function startIntakeService(options: IntakeServiceOptions): Promise<IntakeServer> {
@@ -39,18 +43,31 @@ export async function startIntakeService(options: IntakeServiceOptions): Promise
   const { client, policy } = options;
   const deps = { client, taskQueue: options.taskQueue, sign: sourceSigner(policy.sources) };
   const { slackInteractionsRoute } = await import('../approvals/slack/route');
+  const { approvalsPageRoutes } = await import('../approvals/web/routes');
   const slack = options.slack;
-  const selfAuthenticating = slack
-    ? [
-        slackInteractionsRoute({
+  const page = options.approvalsPage;
+  const selfAuthenticating = [
+    ...(slack
+      ? [
+          slackInteractionsRoute({
+            client,
+            slack: slack.policy,
+            vouchesFor: slack.vouchesFor,
+            maxBodyBytes: policy.maxBodyBytes,
+            log: options.log,
+          }),
+        ]
+      : []),
+    ...(page
+      ? approvalsPageRoutes({
           client,
-          slack: slack.policy,
-          vouchesFor: slack.vouchesFor,
-          maxBodyBytes: policy.maxBodyBytes,
-          log: options.log,
-        }),
-      ]
-    : [];
+          policy: page.policy,
+          coordinatorId: options.coordinatorId,
+          ...(page.activities ? { activities: page.activities } : {}),
+          secureCookies: true,
+        })
+      : []),
+  ];
   return await startIntakeServer({
     host: options.listen.host,
     port: options.listen.port,

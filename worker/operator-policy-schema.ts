@@ -3,7 +3,7 @@
  * is closed, so a misspelt key is an error rather than a silently dropped setting. Rules that need
  * more than one field (group references, gateway principals, time zones) are checked by the loader.
  */
-import { arr, int, num, obj, record, str, strEnum, type Static } from '../dsl/schema-builder';
+import { anyJson, arr, int, num, obj, record, str, strEnum, type Static } from '../dsl/schema-builder';
 import { PROMETHEUS_SERVER_PATTERN } from '../dsl/steps/prometheus';
 
 /** As allowed_signers (dsl/trust/allowed-signers.ts) accepts them. */
@@ -160,6 +160,24 @@ const slack = obj(
   { required: ['signing_secret_file', 'bot_token_file', 'channel', 'gateway'] },
 );
 
+/** The approvals page `remediate serve` serves (approvals/web/, worker/approvals-page-policy.ts). */
+const approvalsPage = obj(
+  {
+    // The gateway the page signs as: a principal under `gateways`, and its SSH private key.
+    gateway: obj({ principal: principal(), signing_key_file: secretFile() }, { required: ['principal', 'signing_key_file'] }),
+    users: record(
+      obj({ password_scrypt: str({ minLength: 1, maxLength: 512 }), principal: principal() }, { required: ['password_scrypt'] }),
+      {
+        keyPattern: PRINCIPAL_PATTERN,
+      },
+    ),
+    session_minutes: int({ minimum: 1, maximum: 24 * 60 }),
+    // Parsed by worker/oidc-policy.ts, which reports its own errors.
+    oidc: anyJson(),
+  },
+  { required: ['gateway'] },
+);
+
 const policyFile = obj({
   limits: obj({ max_concurrent: count(), max_services: count() }),
   failure_budget: obj({ max_failures: count(), window_minutes: count() }),
@@ -178,6 +196,7 @@ const policyFile = obj({
   intake,
   alertmanager,
   slack,
+  approvals_page: approvalsPage,
 });
 
 export type RawOperatorPolicy = Static<typeof policyFile>;

@@ -27,6 +27,7 @@ import { intakePolicyOf, type IntakePolicy } from './intake-policy';
 import { alertmanagerRulesOf } from './alertmanager-policy';
 import type { AlertmanagerRule } from '../intake/alertmanager-rules';
 import { slackPolicyOf, type SlackPolicy } from './slack-policy';
+import { approvalsPagePolicyOf, type ApprovalsPagePolicy } from './approvals-page-policy';
 
 export interface LoadedOperatorPolicy {
   guardrails: GuardrailPolicy;
@@ -50,6 +51,8 @@ export interface LoadedOperatorPolicy {
   alertmanagerRules: AlertmanagerRule[];
   /** `slack`: the Slack app's secrets, channel, gateway and user mapping (worker/slack-policy.ts). */
   slack?: SlackPolicy;
+  /** `approvals_page`: the page `remediate serve` serves, when configured (worker/approvals-page-policy.ts). */
+  approvalsPage?: ApprovalsPagePolicy;
   /** sha256 hex of the policy file's text plus the allowed_signers text: recorded in each remediation's history. */
   version: string;
   /** The file it came from, or undefined for the built-in defaults. */
@@ -134,10 +137,12 @@ export function parseOperatorPolicy(
   intakePolicyOf(raw, file, diag);
   const alertmanagerRules = alertmanagerRulesOf(raw, diag);
   const slack = slackPolicyOf(raw, { policyFile: file, readFile, gateways }, diag);
+  const approvalsPage = approvalsPagePolicyOf(raw, file, diag);
   const errors = [...located(diag), ...signers.errors];
   if (errors.length > 0) throw new PolicyFileError(errors);
   const policy = build(raw, file, text, signers, gateways, prometheus, alertmanagerRules);
   if (slack) policy.slack = slack;
+  if (approvalsPage) policy.approvalsPage = approvalsPage;
   return policy;
 }
 

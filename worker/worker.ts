@@ -41,10 +41,7 @@ export async function startRemediationWorkers(
   const config =
     options.config ??
     (await loadOperatorConfig({ runbooks: options.runbooks, policyFile: options.policyFile ?? operatorPolicyFile(process.env) }));
-  const given = options.activities ?? loadActivitiesConfig();
-  // The operator policy's Prometheus servers (the REMEDIATE_PROMETHEUS_URL shortcut included); a caller's
-  // own (the demo's Prometheus) only where the policy has none.
-  const activities = { ...given, prometheus: config.policy.prometheus.servers.size > 0 ? config.policy.prometheus : given.prometheus };
+  const activities = workerActivitiesConfig(config, options.activities ?? loadActivitiesConfig());
   const slack = config.policy.slack;
   if (slack) {
     const risks = new Map(config.catalogue.runbooks.map((runbook) => [runbook.id, runbook.risk]));
@@ -99,4 +96,13 @@ export function describeCoordinatorStart(workers: RunningWorkers, workflowId: st
     case 'started_fresh':
       return `guardrail coordinator ${workflowId} started empty (run ${start.runId})${start.discarded ? `; the state of run ${start.discarded.runId} was discarded` : ''}`;
   }
+}
+
+/**
+ * The activities' configuration a worker runs with (the approvals page runs pre-checks with it too):
+ * the operator policy's Prometheus servers (the REMEDIATE_PROMETHEUS_URL shortcut included); a
+ * caller's own (the demo's Prometheus) only where the policy has none.
+ */
+export function workerActivitiesConfig(config: Pick<OperatorConfig, 'policy'>, given: ActivitiesConfig): ActivitiesConfig {
+  return { ...given, prometheus: config.policy.prometheus.servers.size > 0 ? config.policy.prometheus : given.prometheus };
 }
