@@ -3,9 +3,11 @@
  * serve`'s intake service, a real worker and the real Temporal dev server: sign in, see the plan and
  * its live pre-checks, approve, and the remediation proceeds to its outcome; each refusal (a wrong
  * password, a missing CSRF token, a user who is no approver, the same user twice, the submitter
- * approving their own incident) is a clear message on the page. Writes the screenshots in docs/.
+ * approving their own incident) is a clear message on the page. With RECORD_SCREENSHOTS=1 it writes the screenshots in docs/
+ * (an ordinary run takes them too, into a temporary folder, so a run leaves the work tree clean).
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { mkdtempSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,7 +29,8 @@ import { startSimulatedCluster, type SimulatedCluster } from '../harness/simulat
 import { sshKeygenKey, type SshKeygenKey } from '../harness/ssh-keys';
 import { connectDevServer } from '../harness/temporal';
 
-const DOCS = join(import.meta.dirname, '../../docs');
+const DOCS_FOLDER = join(import.meta.dirname, '../../docs');
+const DOCS = process.env.RECORD_SCREENSHOTS === '1' ? DOCS_FOLDER : mkdtempSync(join(tmpdir(), 'remediate-screenshots-'));
 const PASSWORDS = { alice: 'alice-pass-1', bob: 'bob-pass-22', carol: 'carol-pass-3', mallory: 'mallory-pass' } as const;
 type User = keyof typeof PASSWORDS;
 const run = Date.now().toString(36);
