@@ -15,6 +15,7 @@ import type { EmbeddedOptions } from '../worker/embedded-server';
 import { singlePrometheus } from '../activities/prometheus-servers';
 import type { Session } from '../client/connect';
 import type { CompiledCatalogue } from '../dsl/types';
+import type { ActivitiesConfig } from '../activities/config';
 import type { TemporalSettings } from '../worker/config';
 import type { LoadedOperatorPolicy } from '../worker/operator-policy';
 import type { RemediationResult, RemediationStatus } from '../contracts/types';
@@ -112,9 +113,12 @@ export async function runDemo(options: EmbeddedOptions): Promise<boolean> {
     say(`Worker polling task queue "${settings.taskQueue}"; notifications are written to ${activities.notifyLogPath}.`);
     const { AlertAnswers } = await import('./loop');
     const answers = new AlertAnswers();
-    const intake = await startDemoIntake(session.client, settings, policy, answers);
+    const intake = await startDemoIntake(session.client, settings, policy, answers, activities);
     cleanup.push({ what: 'intake', run: () => intake.close() });
     for (const line of receiverHelp(intake.url, approver.alertmanagerTokenFile)) say(line);
+    say(
+      `Approvals page: ${intake.url}/approvals (sign in as ${approver.principal}; the password is in ${relative(process.cwd(), approver.pagePasswordFile)}, mode 0600; the policy holds its scrypt hash).`,
+    );
 
     const running = workers.done;
     const shutdown = () => workers.shutdown();
@@ -127,6 +131,7 @@ export async function runDemo(options: EmbeddedOptions): Promise<boolean> {
       catalogue,
       uiUrl,
       approverKey: relative(process.cwd(), approver.keyPath),
+      approvalsPage: { url: `${intake.url}/approvals`, passwordFile: relative(process.cwd(), approver.pagePasswordFile) },
       crashingPod: workloads.crashingPod,
       signal: stop.signal,
       loop: {
@@ -173,7 +178,13 @@ export async function runDemo(options: EmbeddedOptions): Promise<boolean> {
 }
 
 /** `remediate serve`'s intake (intake/service.ts), on a free loopback port, submitting to this demo's worker. */
-async function startDemoIntake(client: Session['client'], settings: TemporalSettings, policy: LoadedOperatorPolicy, answers: AlertAnswers) {
+async function startDemoIntake(
+  client: Session['client'],
+  settings: TemporalSettings,
+  policy: LoadedOperatorPolicy,
+  answers: AlertAnswers,
+  activities: ActivitiesConfig,
+) {
   const { startIntakeService } = await import('../intake/service');
   const { guardrailSettings } = await import('../worker/config');
   const { createEngineMetrics } = await import('../telemetry/metrics');
@@ -187,6 +198,8 @@ async function startDemoIntake(client: Session['client'], settings: TemporalSett
     metrics: createEngineMetrics(),
     log: (line) => say(`  intake: ${line}`),
     onAlertmanagerAnswer: (response) => answers.record(response),
+    // The demo's policy always has the page (demo/approver.ts); its pre-checks read the demo's cluster live.
+    ...(policy.approvalsPage ? { approvalsPage: { policy: policy.approvalsPage, activities } } : {}),
   });
 }
 
@@ -214,6 +227,8 @@ interface Story {
   uiUrl: string | null;
   /** The approver's key, as the approve command names it. */
   approverKey: string;
+  /** The approvals page's address and the file holding the approver's password. */
+  approvalsPage: { url: string; passwordFile: string };
   /** The api-server pod that crash-loops. */
   crashingPod: string;
   signal: AbortSignal;
@@ -318,7 +333,8 @@ function approvalHelp(id: string, status: RemediationStatus, plan: string[], sto
     `waiting for approval (${status.approvals.length}/${status.approvalsNeeded}); it runs nothing until a listed approver (alice) says so.`,
     `The plan an approval is bound to (${status.planHash?.slice(0, 12)}):`,
     ...plan.map((step, i) => `  ${i + 1}. ${step}`),
-    'Approve it from another terminal in this folder:',
+    `Approve it on the approvals page: ${story.approvalsPage.url}/${encodeURIComponent(id)} (sign in as alice, password in ${story.approvalsPage.passwordFile})`,
+    'or from another terminal in this folder:',
     `    ${cli} approve ${id} --key ${story.approverKey} --plan ${status.planHash}`,
     `(or reject it: ${cli} reject ${id} --key ${story.approverKey} --plan ${status.planHash} --reason "roll forward instead")`,
     ...(workflowUrl ? [`Web UI: ${workflowUrl}`] : []),

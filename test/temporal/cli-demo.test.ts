@@ -1,16 +1,17 @@
 /**
  * `remediate demo` as a newcomer runs it, with no cluster configured: its own local Kubernetes control
  * plane, its own dev server (on ports of its own, database in a fresh folder), the four seed incidents,
- * INC003 approved from a second process by running the exact command the demo prints, then Ctrl-C.
+ * INC003 approved on the approvals page whose address the demo prints (signed in as alice over real
+ * HTTP), then Ctrl-C.
  * What the demo did is read back from the cluster itself, through the kubeconfig it prints, and the
  * live values its verifications printed are read back from the workloads' exporter and the
  * Prometheus it prints.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { connect } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectKubernetes } from '../../kubernetes/connection';
 import { RELEASES } from '../../demo/cluster';
@@ -37,6 +38,36 @@ function runInShell(line: string): Promise<CliRun> {
   });
 }
 
+/**
+ * What a person does on the approvals page, over real HTTP: sign in (the session cookie comes back),
+ * open the incident, and post the Approve form with the CSRF token and plan hash the page rendered.
+ * Returns the page the decision answered with.
+ */
+async function approveOnPage(incidentUrl: string, user: string, password: string): Promise<string> {
+  const origin = new URL(incidentUrl).origin;
+  const form = { 'content-type': 'application/x-www-form-urlencoded' };
+  const signIn = await fetch(`${origin}/approvals/login`, {
+    method: 'POST',
+    headers: form,
+    body: new URLSearchParams({ user, password }).toString(),
+    redirect: 'manual',
+  });
+  expect(signIn.status).toBe(303);
+  const cookie = /^(remediate_session=[^;]+)/.exec(signIn.headers.get('set-cookie') ?? '')?.[1];
+  expect(cookie).toBeDefined();
+  const page = await (await fetch(incidentUrl, { headers: { cookie: cookie! } })).text();
+  const hidden = (name: string) => new RegExp(`name="${name}"\\s+value="([^"]+)"`).exec(page)?.[1];
+  expect(page).toContain('Approve this plan');
+  const decided = await fetch(`${incidentUrl}/decide`, {
+    method: 'POST',
+    headers: { ...form, cookie: cookie! },
+    body: new URLSearchParams({ csrf: hidden('csrf')!, plan_hash: hidden('plan_hash')!, verdict: 'approve' }).toString(),
+  });
+  const answer = await decided.text();
+  expect(decided.status, answer).toBe(200);
+  return answer;
+}
+
 /** Whether something accepts TCP connections at the URL's host and port. */
 function listening(url: URL): Promise<boolean> {
   return new Promise((resolve) => {
@@ -51,7 +82,7 @@ function listening(url: URL): Promise<boolean> {
 
 describe('remediate demo', () => {
   it(
-    "runs the reference exercise's four incidents; the printed approve command completes INC003; Ctrl-C stops it cleanly",
+    "runs the reference exercise's four incidents; approving INC003 on the approvals page it prints completes it; Ctrl-C stops it cleanly",
     { timeout: 420_000 },
     async () => {
       const [port, uiPort] = [await freePort(), await freePort()];
@@ -127,9 +158,15 @@ describe('remediate demo', () => {
       expect(checkoutBefore.spec!.template.spec!.containers[0]!.image).toBe(RELEASES.bad);
       expect(demo.stdout).not.toMatch(new RegExp(`^${inc003} +outcome`, 'm'));
 
-      const approval = await runInShell(command!);
-      expect(approval.status, approval.stdout + approval.stderr).toBe(0);
-      expect(approval.stdout).toMatch(/^counted: approved by alice \(1\/1\)$/m);
+      // Approved where the demo says, on serve's approvals page: sign in as alice, approve the plan shown.
+      const [, pageUrl, passwordFile] = new RegExp(
+        `^${inc003} +Approve it on the approvals page: (http://127\\.0\\.0\\.1:\\d+/approvals/${inc003}) \\(sign in as alice, password in (\\S+)\\)$`,
+        'm',
+      ).exec(demo.stdout)!;
+      expect(pageUrl!.startsWith(`${intakeUrl}/approvals/`)).toBe(true);
+      const approved = await approveOnPage(pageUrl!, 'alice', readFileSync(resolve(ROOT, passwordFile!), 'utf8').trim());
+      expect(approved).toContain('Counted: 1 of 1 approvals.');
+      expect(approved).toContain('approved by alice (via approvals-web)');
       await demo.waitFor(new RegExp(`^${inc003} +outcome: remediated \\(rollback-deployment\\)$`, 'm'));
       const [, errorsRead] = new RegExp(
         `^${inc003} +verified: error ratio (\\S+) \\(Prometheus, live\\), error_rate_normalized: result\\.value <= .* holds$`,
@@ -170,7 +207,7 @@ describe('remediate demo', () => {
 
       // From a second terminal too: the audit shows who approved and when.
       const audit = await runInShell(command!.replace(/approve (\S+) .*$/, 'audit $1'));
-      expect(audit.stdout).toMatch(/ workflow +APPROVED: approved by alice \(1\/1\)$/m);
+      expect(audit.stdout).toMatch(/ workflow +APPROVED: approved by alice \(via approvals-web\) \(1\/1\)$/m);
       expect(audit.stdout).toMatch(/ outcome +outcome remediated \(rollback-deployment [0-9a-f]{12}\); approved by alice at \d{4}-/m);
 
       expect(await demo.interrupt()).toBe(0);
