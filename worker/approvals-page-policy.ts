@@ -47,12 +47,11 @@ export function approvalsPagePolicyOf(raw: RawOperatorPolicy, policyFile: string
   }
   const keyFile = section.gateway.signing_key_file;
   const oidc = section.oidc === undefined ? undefined : parseOidcPolicy(section.oidc, ['approvals_page', 'oidc'], policyFile, diag);
-  // Fail closed: the sign-in flow (approvals/web/oidc.ts) is built and tested but the page does not
-  // route to it yet; accepting the key would leave the operator believing local passwords are off.
-  if (oidc)
+  // With a provider, sign-in goes through it only; users beside it would be passwords nobody checks.
+  if (section.oidc !== undefined && section.users !== undefined)
     diag.error(
-      ['approvals_page', 'oidc'],
-      'OIDC sign-in is not served by the approvals page yet (docs/approvals.md#oidc); remove oidc to sign in with approvals_page.users',
+      ['approvals_page', 'users'],
+      'local users are not signed in when approvals_page.oidc is set (sign-in goes through the provider only); remove one of them',
     );
   return {
     gateway: { principal: section.gateway.principal, signingKeyFile: isAbsolute(keyFile) ? keyFile : join(dirname(policyFile), keyFile) },

@@ -41,12 +41,17 @@ export function clearedCookie(secure: boolean): string {
 
 /** The session cookie's value; the last one wins, as a Map of the header's pairs would. */
 export function sessionIdOf(request: IncomingMessage): string | undefined {
+  return cookieOf(request, SESSION_COOKIE);
+}
+
+/** A cookie's value by name; the last one wins. */
+export function cookieOf(request: IncomingMessage, name: string): string | undefined {
   const header = request.headers.cookie;
   if (header === undefined) return undefined;
   let found: string | undefined;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === SESSION_COOKIE) found = part.slice(eq + 1).trim();
+    if (eq > 0 && part.slice(0, eq).trim() === name) found = part.slice(eq + 1).trim();
   }
   return found;
 }

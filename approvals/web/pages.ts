@@ -7,7 +7,8 @@ import type { PreChecks } from './pre-checks';
 
 export type Notice = { kind: 'ok' | 'refused'; text: string };
 
-export function layout(title: string, body: Html, session?: Session): Html {
+/** `moveTo`: a page that goes on to that address by itself (no script: a meta refresh). */
+export function layout(title: string, body: Html, session?: Session, moveTo?: string): Html {
   const signOut = session
     ? html`<form method="post" action="/approvals/logout">
         <input type="hidden" name="csrf" value="${session.csrfToken}" /><span>${session.principal}</span>
@@ -18,6 +19,7 @@ export function layout(title: string, body: Html, session?: Session): Html {
     <html lang="en">
       <head>
         <meta charset="utf-8" />
+        ${moveTo === undefined ? '' : html`<meta http-equiv="refresh" content="0; url=${moveTo}" />`}
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>${title}</title>
         <link rel="stylesheet" href="/approvals/style.css" />
@@ -33,12 +35,23 @@ function notice(n: Notice | undefined): Html | string {
   return n ? html`<p class="notice ${n.kind}" role="status">${n.text}</p>` : '';
 }
 
-export function signInPage(message?: string): Html {
+/** How people sign in: the policy's local users, or its OIDC provider (then only that). */
+export type SignInMode = { kind: 'password' } | { kind: 'oidc' };
+
+export function signInPage(mode: SignInMode, message?: string): Html {
   return layout(
     'Sign in',
     html`<h1>Sign in</h1>
-      ${notice(message === undefined ? undefined : { kind: 'refused', text: message })}
-      <form class="card decide" method="post" action="/approvals/login">
+      ${notice(message === undefined ? undefined : { kind: 'refused', text: message })} ${signInForm(mode)}`,
+  );
+}
+
+function signInForm(mode: SignInMode): Html {
+  switch (mode.kind) {
+    case 'oidc':
+      return html`<p class="card"><a class="button approve" href="/login/oidc">Sign in with your organisation's account</a></p>`;
+    case 'password':
+      return html`<form class="card decide" method="post" action="/approvals/login">
         <label for="user">User</label><input id="user" type="text" name="user" autocomplete="username" required /><label for="password"
           >Password</label
         ><input id="password" type="password" name="password" autocomplete="current-password" required /><button
@@ -47,8 +60,18 @@ export function signInPage(message?: string): Html {
         >
           Sign in
         </button>
-      </form>`,
-  );
+      </form>`;
+  }
+}
+
+/**
+ * After an OIDC callback: the browser arrived from the provider (a cross-site navigation), so the
+ * Strict session cookie would not go with a redirect; this page moves on by itself, as a same-site request.
+ */
+export function signedInPage(principal: string): Html {
+  const body = html`<h1>Signed in as ${principal}</h1>
+    <p><a href="/approvals">Continue to the pending approvals</a></p>`;
+  return layout('Signed in', body, undefined, '/approvals');
 }
 
 export function timeLeft(expiresAtMs: number | null, nowMs: number): string {

@@ -12,7 +12,9 @@ import { NotAwaitingApprovalError, RemediationClosedError } from '../../client/a
 import type { IntakeResult, SelfAuthenticatingRoute } from '../../intake/server';
 import type { ApprovalsPagePolicy } from '../../worker/approvals-page-policy';
 import { clearedCookie, field, readForm, redirect, sendCss, sendHtml, sessionCookie, sessionIdOf } from './http';
-import { answerNotice, incidentPage, listPage, messagePage, signInPage, type Notice } from './pages';
+import { answerNotice, incidentPage, listPage, messagePage, signInPage, type Notice, type SignInMode } from './pages';
+import type { OidcSignIn } from './oidc';
+import { oidcSignInRoutes } from './oidc-routes';
 import { verifyPassword } from './passwords';
 import { incidentView, pendingApprovals } from './pending';
 import { runPreChecks, type PreChecks } from './pre-checks';
@@ -31,6 +33,8 @@ export interface ApprovalsPageDeps {
   secureCookies: boolean;
   signInLimits?: SignInLimits;
   now?: () => number;
+  /** The OIDC provider connection (approvals/web/oidc.ts); by default made from the policy on first sign-in. */
+  connectOidc?: () => Promise<OidcSignIn>;
 }
 
 type Outcome = { result: IntakeResult; source?: string };
@@ -40,6 +44,7 @@ interface Page {
   sessions: SessionStore;
   limiter: SignInLimiter;
   now: () => number;
+  signInMode: SignInMode;
 }
 
 const CSRF_REFUSED =
@@ -52,8 +57,19 @@ export function approvalsPageRoutes(deps: ApprovalsPageDeps): SelfAuthenticating
     now,
     sessions: new SessionStore(deps.policy.sessionMinutes * 60_000, now),
     limiter: new SignInLimiter(deps.signInLimits, now),
+    signInMode: deps.policy.oidc ? { kind: 'oidc' } : { kind: 'password' },
   };
+  const oidc = deps.policy.oidc;
   return [
+    ...(oidc
+      ? oidcSignInRoutes({
+          policy: oidc,
+          sessions: page.sessions,
+          secureCookies: deps.secureCookies,
+          now,
+          ...(deps.connectOidc ? { connect: deps.connectOidc } : {}),
+        })
+      : []),
     { name: 'approvals_login', matches: (path) => path === '/approvals/login', handle: (req, res) => signIn(page, req, res) },
     {
       name: 'approvals',
@@ -65,17 +81,22 @@ export function approvalsPageRoutes(deps: ApprovalsPageDeps): SelfAuthenticating
 
 async function signIn(page: Page, request: IncomingMessage, response: ServerResponse): Promise<Outcome> {
   if (request.method === 'GET') {
-    sendHtml(response, 200, signInPage());
+    sendHtml(response, 200, signInPage(page.signInMode));
     return { result: 'ok' };
   }
   if (request.method !== 'POST') return notAllowed(response);
+  // With an OIDC provider, sign-in goes through it only: no password is checked, whatever is posted.
+  if (page.signInMode.kind === 'oidc') {
+    sendHtml(response, 403, signInPage(page.signInMode, "Password sign-in is off here: sign in with your organisation's account."));
+    return { result: 'forbidden' };
+  }
   const form = await readForm(request);
   const user = form ? (field(form, 'user') ?? '') : '';
   const password = form ? (field(form, 'password') ?? '') : '';
   const address = request.socket.remoteAddress ?? 'unknown';
   const wait = page.limiter.lockedFor(user, address);
   if (wait !== undefined) {
-    sendHtml(response, 429, signInPage(`Too many failed sign-ins: try again in ${Math.ceil(wait / 60)} min.`), {
+    sendHtml(response, 429, signInPage(page.signInMode, `Too many failed sign-ins: try again in ${Math.ceil(wait / 60)} min.`), {
       'retry-after': String(wait),
     });
     return { result: 'rate_limited' };
@@ -84,7 +105,7 @@ async function signIn(page: Page, request: IncomingMessage, response: ServerResp
   // An unknown user and a wrong password take the same path, the same time and the same message.
   if (!(await verifyPassword(password, known?.password)) || !known) {
     page.limiter.failed(user, address);
-    sendHtml(response, 401, signInPage('Wrong user name or password.'));
+    sendHtml(response, 401, signInPage(page.signInMode, 'Wrong user name or password.'));
     return { result: 'unauthorized' };
   }
   page.limiter.succeeded(user);

@@ -24,7 +24,9 @@ form.decide{display:grid;gap:.6rem}
 label{font-weight:600}
 input[type=text],input[type=password],textarea{width:100%;padding:.6rem;font:inherit;border:1px solid #afb8c1;border-radius:.4rem}
 button{font:inherit;font-weight:700;padding:.7rem 1.2rem;border:0;border-radius:.4rem;cursor:pointer;min-height:2.8rem}
-button.approve{background:#1f883d;color:#fff}button.reject{background:#cf222e;color:#fff}button.plain{background:#eaeef2;color:#1b1f24}
+button.approve,a.button.approve{background:#1f883d;color:#fff}
+a.button{display:inline-block;font-weight:700;padding:.7rem 1.2rem;border-radius:.4rem;text-decoration:none}
+button.reject{background:#cf222e;color:#fff}button.plain{background:#eaeef2;color:#1b1f24}
 .forms{display:grid;gap:1rem}
 @media (min-width:48rem){.forms{grid-template-columns:1fr 1fr}}
 `;

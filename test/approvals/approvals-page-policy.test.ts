@@ -42,6 +42,26 @@ describe('approvals_page', () => {
     expect(page?.sessionMinutes).toBe(60);
   });
 
+  it('local users beside oidc are an error at users: sign-in goes through the provider only', async () => {
+    const hash = await hashPassword('pw-alice-1', { N: 1024, r: 8, p: 1 });
+    const message = errorOf(
+      [
+        ...HEAD,
+        'approvals_page:',
+        '  gateway: { principal: approvals-web, signing_key_file: k }',
+        '  users:',
+        `    alice: { password_scrypt: "${hash}" }`,
+        '  oidc:',
+        '    issuer: https://login.example.com',
+        '    client_id: remediate',
+        '    client_secret_file: /nonexistent/secret',
+        '    redirect_url: https://remediate.example.com/login/oidc/callback',
+        '    principals: { alice@example.com: alice }',
+      ].join('\n'),
+    );
+    expect(message).toMatch(/policy\.yaml:7:\d+: approvals_page\.users: local users are not signed in when approvals_page\.oidc is set/);
+  });
+
   it('no section: no page', () => {
     expect(parse(HEAD.join('\n')).approvalsPage).toBeUndefined();
   });
