@@ -1,7 +1,10 @@
 /**
  * Guardrails as durable shared state, on the time-skipping server: rate limit, cooldown, circuit
  * breaker, storms, leases, continue-as-new, change windows and freezes. Each test gets its own
- * worker and guardrail coordinator, so state never leaks between tests.
+ * time-skipping server, worker and guardrail coordinator, so nothing leaks between tests: with one
+ * server for the file, tests late in it hung in `env.sleep` now and then on CI (six of them in one
+ * clean-clone run; here once in four runs with the clock set to 00:30), after earlier tests had left
+ * the server's clock hours ahead and its history full; a server of its own costs a test about a second.
  *
  * Results are awaited with a plain client, not the time-skipping one: the coordinator keeps timers
  * (cooldown ends, rolling-hour expiry), and automatic skipping would jump to them whenever the
@@ -42,16 +45,15 @@ let worker: Awaited<ReturnType<typeof startWorker>> | undefined;
 let seq = 0;
 
 beforeAll(async () => {
-  env = await connectTimeSkipping();
-  client = new Client({ connection: env.connection });
   target = await startSimulatedCluster();
   catalogue = compileFixture(join(import.meta.dirname, '../fixtures/guardrails/runbooks.yaml'), { TARGET: target.url });
 });
 afterAll(async () => {
   await target?.close();
-  await env?.teardown();
 });
-beforeEach(() => {
+beforeEach(async () => {
+  env = await connectTimeSkipping();
+  client = new Client({ connection: env.connection });
   target.requests.length = 0;
   target.state.failing.clear();
 });
@@ -60,6 +62,7 @@ afterEach(async () => {
   await Promise.all(started.splice(0).map((handle) => handle.terminate('test finished').catch(() => undefined)));
   await worker?.stop();
   worker = undefined;
+  await env?.teardown();
 });
 
 async function useWorker(options: Omit<TestWorkerOptions, 'catalogue'> = {}) {
