@@ -58,10 +58,19 @@ const MUTANTS: Mutant[] = [
     tests: ['test/approvals/slack.test.ts'],
   },
   {
-    property: 'an OIDC callback counts once, in the browser that started it',
+    property: 'an OIDC callback counts only in the browser that started it',
+    file: 'approvals/web/oidc-routes.ts',
+    find: '    if (id === undefined) return undefined;\n    const transaction',
+    replace: '    id ??= [...this.byId.keys()][0];\n    if (id === undefined) return undefined;\n    const transaction',
+    project: 'temporal',
+    tests: ['test/temporal/approvals-page-oidc.test.ts'],
+    names: 'signs in at the provider',
+  },
+  {
+    property: 'an OIDC callback counts once',
     file: 'approvals/web/oidc-routes.ts',
     find: '    this.byId.delete(id);\n    return transaction;',
-    replace: '    return transaction ?? [...this.byId.values()][0];',
+    replace: '    return transaction;',
     project: 'temporal',
     tests: ['test/temporal/approvals-page-oidc.test.ts'],
     names: 'signs in at the provider',
@@ -86,7 +95,12 @@ function runMutant(mutant: Mutant): 'killed' | 'survived' {
       ...(mutant.names ? ['-t', mutant.names] : []),
     ];
     const run = spawnSync('npx', args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
-    return run.status === 0 ? 'survived' : 'killed';
+    // Killed only by a test that ran and failed: no test found, or one that could not load, is no evidence.
+    const failedTests = /Tests\s+\S*\s*(\d+) failed/.exec(run.stdout.replace(/\x1b\[[0-9;]*m/g, ''));
+    if (run.status === 0) return 'survived';
+    if (!failedTests)
+      throw new Error(`${mutant.property}: the tests did not run to a verdict:\n${run.stdout.slice(-2000)}${run.stderr.slice(-2000)}`);
+    return 'killed';
   } finally {
     writeFileSync(path, original);
   }

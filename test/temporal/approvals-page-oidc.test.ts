@@ -102,11 +102,16 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** From the page's sign-in through the provider's login and consent; returns the callback URL the browser was sent to. */
-async function signInAtProvider(page: Page, login: string): Promise<string> {
-  let callback = '';
+/** From the page's sign-in through the provider's login and consent; returns the callback URL the browser was sent to and the sign-in's cookie. */
+async function signInAtProvider(page: Page, login: string): Promise<{ url: string; binding: string }> {
+  const callback = { url: '', binding: '' };
   page.on('request', (request) => {
-    if (request.url().startsWith(`${server.url}/login/oidc/callback`)) callback = request.url();
+    if (request.url().startsWith(`${server.url}/login/oidc/callback`)) callback.url = request.url();
+  });
+  page.on('response', async (response) => {
+    if (new URL(response.url()).pathname !== '/login/oidc') return;
+    const cookie = /remediate_oidc=([^;]+)/.exec((await response.headerValue('set-cookie')) ?? '');
+    if (cookie?.[1]) callback.binding = cookie[1];
   });
   await page.goto(`${server.url}/approvals`);
   expect(page.url()).toBe(`${server.url}/approvals/login`);
@@ -160,12 +165,19 @@ describe('OIDC sign-in to the approvals page in Chromium', () => {
     expect(result.outcome).toBe('remediated');
     expect(result.approvals).toEqual([expect.objectContaining({ by: 'alice', via: 'approvals-web' })]);
 
-    // The callback URL again: in the same browser it is spent, in another it was never started.
-    expect(callback).toContain('code=');
-    for (const replay of [page, await (await browser.newContext()).newPage()]) {
-      const answer = await replay.goto(callback);
-      expect(answer?.status()).toBe(400);
+    // The callback URL again. With this sign-in's own cookie put back it is spent (good once); in a
+    // browser without it, it was never started there, even while another sign-in is pending on the page.
+    expect(callback.url).toContain('code=');
+    expect(callback.binding).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const withCookie = await browser.newContext();
+    await withCookie.addCookies([{ name: 'remediate_oidc', value: callback.binding, url: `${server.url}/login/oidc` }]);
+    const pending = await (await browser.newContext()).newPage();
+    await pending.goto(`${server.url}/login/oidc`);
+    expect(pending.url().startsWith(provider.issuer)).toBe(true);
+    for (const replay of [await withCookie.newPage(), await (await browser.newContext()).newPage()]) {
+      const answer = await replay.goto(callback.url);
       expect(await replay.textContent('.notice')).toContain('this sign-in was not started in this browser, or it has expired');
+      expect(answer?.status()).toBe(400);
     }
     await context.close();
   });
