@@ -7,6 +7,9 @@ import { kubernetesExecutor } from './kubernetes';
 import { prometheusExecutor } from './prometheus';
 import type { KubernetesConnection } from '../../kubernetes/connection';
 import type { PrometheusServers } from '../prometheus-servers';
+import { redactDeep } from '../secrets/redact';
+import { revealSecrets, type Revealed } from '../secrets/reveal';
+import { SecretUnavailableError, type ReadSecret } from '../secrets/sources';
 
 export type { Executor, ExecutorContext, ResultOf } from './executor';
 export { IDEMPOTENCY_ENV } from './exec';
@@ -25,6 +28,8 @@ export interface RunExecutorOptions {
   kubernetes?: () => KubernetesConnection;
   /** prometheus: the operator policy's servers, by name. */
   prometheus?: PrometheusServers;
+  /** exec and http: reads the operator policy's secrets; absent: a step with a secret reference fails. */
+  secrets?: ReadSecret;
 }
 
 /**
@@ -61,7 +66,37 @@ export async function runExecutor(spec: ResolvedExecutor, opts: RunExecutorOptio
   if (!Object.hasOwn(executors, spec.executor)) throw new UnknownExecutorError(spec.executor);
   // The mapped type pairs each kind with its executor; TypeScript cannot correlate that through the union.
   const executor = executors[spec.executor] as Executor<ResolvedExecutor>;
-  return executor.run(spec, context(opts));
+  const ctx = context(opts);
+  const revealed = await reveal(spec, opts.secrets);
+  if ('failed' in revealed) return revealed.failed;
+  // Whatever the target echoed (stdout, stderr, a body, an error naming a header) leaves with `secret:NAME` in place of a value.
+  return redactDeep(await executor.run(revealed.spec, ctx), revealed.secrets);
+}
+
+/** The step with its secrets' values, or the result of a step that fails because one cannot be read. */
+async function reveal(spec: ResolvedExecutor, read: ReadSecret | undefined): Promise<Revealed | { failed: ExecutorResult }> {
+  try {
+    return await revealSecrets(spec, read ?? noSecrets);
+  } catch (error) {
+    if (!(error instanceof SecretUnavailableError)) throw error;
+    return { failed: secretFailure(spec, error.message) };
+  }
+}
+
+const noSecrets: ReadSecret = (name) =>
+  Promise.reject(new SecretUnavailableError(name, 'policy', 'this worker has no secrets configured (operator policy secrets:)'));
+
+/** Only exec and http steps hold secret references. */
+function secretFailure(spec: ResolvedExecutor, reason: string): ExecutorResult {
+  switch (spec.executor) {
+    case 'exec':
+      return { executor: 'exec', ok: false, exitCode: null, signal: null, stdout: '', stderr: reason, truncated: false, durationMs: 0 };
+    case 'http':
+      return { executor: 'http', ok: false, status: 0, body: reason, truncated: false, durationMs: 0 };
+    case 'kubernetes':
+    case 'prometheus':
+      throw new Error(`a ${spec.executor} step holds no secrets`);
+  }
 }
 
 /** Node timers fire at once beyond this (about 24.8 days), which would turn a long timeout into none. */
