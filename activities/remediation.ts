@@ -11,6 +11,7 @@ import { runExecutor } from './executors';
 import { loadActivitiesConfig, type ActivitiesConfig } from './config';
 import { connectKubernetes, type KubernetesConnection } from '../kubernetes/connection';
 import { notify as dispatchNotification } from './notify';
+import { NO_SECRETS, secretReader, type ReadSecret } from './secrets/sources';
 import type { Notification, SinkResult } from './notify/types';
 
 /** Variables CEL expressions see: the incident, its context and the outputs of earlier steps (no probe result yet). */
@@ -93,6 +94,7 @@ export async function evaluateCheck(
   config: ActivitiesConfig,
   kubernetes: () => KubernetesConnection,
   signal: AbortSignal,
+  secrets: ReadSecret = secretReader(config.secrets ?? NO_SECRETS, { kubernetes }),
 ): Promise<CheckOutcome> {
   const probe = request.probe
     ? await runExecutor(request.probe, {
@@ -101,6 +103,7 @@ export async function evaluateCheck(
         maxOutputBytes: config.maxOutputBytes,
         kubernetes,
         prometheus: config.prometheus,
+        secrets,
       })
     : undefined;
   if (probe && !probe.ok)
@@ -125,9 +128,11 @@ export function createRemediationActivities(config: ActivitiesConfig = loadActiv
   // Made on the first kubernetes step, so a worker whose runbooks never touch a cluster needs no kubeconfig.
   let connection: KubernetesConnection | undefined;
   const kubernetes = () => (connection ??= connectKubernetes(config.kubernetes));
+  // Values are read per step, here only: the workflow and its history hold names.
+  const secrets = secretReader(config.secrets ?? NO_SECRETS, { kubernetes });
   return {
     async runCheck(request: CheckRequest): Promise<CheckOutcome> {
-      return await evaluateCheck(request, config, kubernetes, Context.current().cancellationSignal);
+      return await evaluateCheck(request, config, kubernetes, Context.current().cancellationSignal, secrets);
     },
 
     async runAction(request: ActionRequest): Promise<ActionOutcome> {
@@ -138,6 +143,7 @@ export function createRemediationActivities(config: ActivitiesConfig = loadActiv
         maxOutputBytes: config.maxOutputBytes,
         kubernetes,
         prometheus: config.prometheus,
+        secrets,
       });
       if (!result.ok) {
         // Retryable: the workflow's retry policy for this step (the runbook's `retries`) decides how often.
