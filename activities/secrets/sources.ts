@@ -91,7 +91,8 @@ async function readKubernetesSecret(
     throw new SecretUnavailableError(name, 'kubernetes', `${where(source)} cannot be read (${typeof code === 'number' ? `HTTP ${code}` : 'no answer'})`);
   }
   const encoded = data && Object.hasOwn(data, source.key) ? data[source.key] : undefined;
-  if (encoded === undefined) throw new SecretUnavailableError(name, 'kubernetes', `${where(source)} has no key "${source.key}"`);
+  if (encoded === undefined)
+    throw new SecretUnavailableError(name, 'kubernetes', `Kubernetes Secret ${source.namespace}/${source.name} has no key "${source.key}"`);
   return Buffer.from(encoded, 'base64').toString('utf8');
 }
 
