@@ -8,10 +8,11 @@ import { prometheusExecutor } from './prometheus';
 import type { KubernetesConnection } from '../../kubernetes/connection';
 import type { PrometheusServers } from '../prometheus-servers';
 import { redactDeep } from '../secrets/redact';
-import { revealSecrets, type Revealed } from '../secrets/reveal';
+import { revealSecrets } from '../secrets/reveal';
 import { SecretUnavailableError, type ReadSecret } from '../secrets/sources';
 
 export type { Executor, ExecutorContext, ResultOf } from './executor';
+export { SecretUnavailableError } from '../secrets/sources';
 export { IDEMPOTENCY_ENV } from './exec';
 
 export const DEFAULT_KILL_GRACE_MS = 5_000;
@@ -59,7 +60,8 @@ export class InvalidExecutorOptionsError extends Error {
 /**
  * Runs one resolved step. Target failures come back as `ok: false`; it rejects
  * only on cancellation (with the signal's reason, so Temporal sees its own
- * CancelledFailure) and on the two errors above.
+ * CancelledFailure), on the two errors above, and with SecretUnavailableError
+ * when a secret the step references cannot be read (nothing ran).
  */
 export async function runExecutor(spec: ResolvedExecutor, opts: RunExecutorOptions): Promise<ExecutorResult> {
   // Specs arrive as workflow payloads: check the tag at runtime, not only in the type.
@@ -67,37 +69,14 @@ export async function runExecutor(spec: ResolvedExecutor, opts: RunExecutorOptio
   // The mapped type pairs each kind with its executor; TypeScript cannot correlate that through the union.
   const executor = executors[spec.executor] as Executor<ResolvedExecutor>;
   const ctx = context(opts);
-  const revealed = await reveal(spec, opts.secrets);
-  if ('failed' in revealed) return revealed.failed;
+  // Throws SecretUnavailableError (naming the secret and its source, never a value) before anything runs.
+  const revealed = await revealSecrets(spec, opts.secrets ?? noSecrets);
   // Whatever the target echoed (stdout, stderr, a body, an error naming a header) leaves with `secret:NAME` in place of a value.
   return redactDeep(await executor.run(revealed.spec, ctx), revealed.secrets);
 }
 
-/** The step with its secrets' values, or the result of a step that fails because one cannot be read. */
-async function reveal(spec: ResolvedExecutor, read: ReadSecret | undefined): Promise<Revealed | { failed: ExecutorResult }> {
-  try {
-    return await revealSecrets(spec, read ?? noSecrets);
-  } catch (error) {
-    if (!(error instanceof SecretUnavailableError)) throw error;
-    return { failed: secretFailure(spec, error.message) };
-  }
-}
-
 const noSecrets: ReadSecret = (name) =>
   Promise.reject(new SecretUnavailableError(name, 'policy', 'this worker has no secrets configured (operator policy secrets:)'));
-
-/** Only exec and http steps hold secret references. */
-function secretFailure(spec: ResolvedExecutor, reason: string): ExecutorResult {
-  switch (spec.executor) {
-    case 'exec':
-      return { executor: 'exec', ok: false, exitCode: null, signal: null, stdout: '', stderr: reason, truncated: false, durationMs: 0 };
-    case 'http':
-      return { executor: 'http', ok: false, status: 0, body: reason, truncated: false, durationMs: 0 };
-    case 'kubernetes':
-    case 'prometheus':
-      throw new Error(`a ${spec.executor} step holds no secrets`);
-  }
-}
 
 /** Node timers fire at once beyond this (about 24.8 days), which would turn a long timeout into none. */
 const MAX_TIMER_MS = 2_147_483_647;
