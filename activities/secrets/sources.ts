@@ -7,9 +7,7 @@ import { readFile } from 'node:fs/promises';
 import type { KubernetesConnection } from '../../kubernetes/connection';
 
 export type SecretSource =
-  | { kind: 'env'; variable: string }
-  | { kind: 'file'; path: string }
-  | { kind: 'kubernetes'; namespace: string; name: string; key: string };
+  { kind: 'env'; variable: string } | { kind: 'file'; path: string } | { kind: 'kubernetes'; namespace: string; name: string; key: string };
 
 /** The policy's secrets by name; empty when it defines none. */
 export type SecretSources = ReadonlyMap<string, SecretSource>;
@@ -46,7 +44,7 @@ export function secretReader(sources: SecretSources, readers: Partial<SecretRead
   const read = readers.readFile ?? ((path: string) => readFile(path));
   return async (name) => {
     const source = sources.get(name);
-    if (!source) throw new SecretUnavailableError(name, 'policy', 'not defined in this worker\'s operator policy');
+    if (!source) throw new SecretUnavailableError(name, 'policy', "not defined in this worker's operator policy");
     const value = await readSource(name, source, { env, readFile: read, kubernetes: readers.kubernetes });
     if (value === '') throw new SecretUnavailableError(name, source.kind, `${where(source)} is empty`);
     return value;
@@ -65,7 +63,11 @@ async function readSource(name: string, source: SecretSource, readers: SecretRea
       try {
         bytes = await readers.readFile(source.path);
       } catch (error) {
-        throw new SecretUnavailableError(name, 'file', `${where(source)} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+        throw new SecretUnavailableError(
+          name,
+          'file',
+          `${where(source)} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+        );
       }
       if (bytes.length > MAX_SECRET_BYTES) throw new SecretUnavailableError(name, 'file', `${where(source)} is larger than 64 KiB`);
       // A trailing newline is how editors and `echo` end a file, not part of a token.
@@ -88,7 +90,11 @@ async function readKubernetesSecret(
   } catch (error) {
     // client-node's errors carry the response, which holds the Secret: only the status is kept.
     const code = (error as { code?: unknown }).code;
-    throw new SecretUnavailableError(name, 'kubernetes', `${where(source)} cannot be read (${typeof code === 'number' ? `HTTP ${code}` : 'no answer'})`);
+    throw new SecretUnavailableError(
+      name,
+      'kubernetes',
+      `${where(source)} cannot be read (${typeof code === 'number' ? `HTTP ${code}` : 'no answer'})`,
+    );
   }
   const encoded = data && Object.hasOwn(data, source.key) ? data[source.key] : undefined;
   if (encoded === undefined)

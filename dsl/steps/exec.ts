@@ -28,7 +28,9 @@ const schema = define(
         minItems: 1,
         description: 'Program and arguments; each element may contain {placeholders}, or be { secret: NAME }. Never run through a shell.',
       }),
-      env: record(textOrSecret(), { description: 'Extra environment variables (values may contain {placeholders}, or be { secret: NAME }).' }),
+      env: record(textOrSecret(), {
+        description: 'Extra environment variables (values may contain {placeholders}, or be { secret: NAME }).',
+      }),
       cwd: str(),
       ok_exit_codes: arr(int({ minimum: 0, maximum: 255 }), {
         minItems: 1,
@@ -139,7 +141,10 @@ const ENV_SLOT: Slot = { sink: 'line', at: 'env' };
 function templates(spec: ExecSpec): PlacedTemplate[] {
   const slots = argvSlots(spec.argv);
   const placed = (value: TextOrSecret, slot: Slot): PlacedTemplate[] => (isSecretRef(value) ? [] : [{ template: value, slot }]);
-  return [...spec.argv.flatMap((value, i) => placed(value, slots[i]!)), ...Object.values(spec.env).flatMap((value) => placed(value, ENV_SLOT))];
+  return [
+    ...spec.argv.flatMap((value, i) => placed(value, slots[i]!)),
+    ...Object.values(spec.env).flatMap((value) => placed(value, ENV_SLOT)),
+  ];
 }
 
 /** A secret reference stays a reference: the activity reads its value. */

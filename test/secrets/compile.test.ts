@@ -32,7 +32,10 @@ const HTTP_ACTION = {
 };
 const EXEC_ACTION = {
   id: 'run',
-  exec: { argv: ['deploy-tool', '--token', { secret: 'API_TOKEN' }, '{pod_name}'], env: { TOKEN: { secret: 'API_TOKEN' }, NS: '{namespace}' } },
+  exec: {
+    argv: ['deploy-tool', '--token', { secret: 'API_TOKEN' }, '{pod_name}'],
+    env: { TOKEN: { secret: 'API_TOKEN' }, NS: '{namespace}' },
+  },
 };
 
 function compile(text: string, secrets?: readonly string[]) {
@@ -74,7 +77,10 @@ describe('compiling { secret: NAME }', () => {
     });
     expect(describeRun(renderedHttp)).toBe('POST https://api.internal/pods/web-1/restart?token=secret:API_TOKEN&ns=production');
     const renderedExec = renderExecutor(exec.run, vars, { step: 'run' });
-    expect(renderedExec).toMatchObject({ argv: ['deploy-tool', '--token', { secret: 'API_TOKEN' }, 'web-1'], env: { TOKEN: { secret: 'API_TOKEN' } } });
+    expect(renderedExec).toMatchObject({
+      argv: ['deploy-tool', '--token', { secret: 'API_TOKEN' }, 'web-1'],
+      env: { TOKEN: { secret: 'API_TOKEN' } },
+    });
     expect(describeRun(renderedExec)).toBe('deploy-tool --token secret:API_TOKEN web-1');
     expect(onlyRunbook((compile(text, ['API_TOKEN']) as { ok: true; catalogue: never }).catalogue).actions[1]).toMatchObject({
       description: 'deploy-tool --token secret:API_TOKEN {context.pod_name}',
@@ -82,7 +88,9 @@ describe('compiling { secret: NAME }', () => {
   });
 
   it('an unknown name is an error at its FILE:LINE:COL naming the names the policy defines', () => {
-    const text = runbookWith([{ id: 'call', http: { url: 'https://api.internal/x', headers: { Authorization: { secret: 'API_TOKNE' } } } }]);
+    const text = runbookWith([
+      { id: 'call', http: { url: 'https://api.internal/x', headers: { Authorization: { secret: 'API_TOKNE' } } } },
+    ]);
     const [error, ...rest] = errors(text, ['API_TOKEN', 'OTHER']);
     expect(rest).toEqual([]);
     expect(error).toMatchObject({ file: FILE, path: 'runbooks.tokened.actions[0].http.headers.Authorization.secret' });
@@ -111,7 +119,10 @@ describe('compiling { secret: NAME }', () => {
     ];
     for (const [step, path] of cases) {
       const found = errors(runbookWith([step]), ['API_TOKEN']);
-      expect(found.map((e) => e.path).some((p) => p.startsWith(path)), `${JSON.stringify(step)}: ${JSON.stringify(found)}`).toBe(true);
+      expect(
+        found.map((e) => e.path).some((p) => p.startsWith(path)),
+        `${JSON.stringify(step)}: ${JSON.stringify(found)}`,
+      ).toBe(true);
     }
     const spliced = errors(runbookWith([{ id: 'a', http: { url: 'https://api.internal/x?token={secret.API_TOKEN}' } }]), ['API_TOKEN']);
     expect(spliced[0]!.message).toContain('a secret cannot be part of a text');

@@ -41,8 +41,14 @@ describe('secretReader and revealSecrets', () => {
   });
 
   it('a missing source fails with the secret, its source kind and where, never a value', async () => {
-    const read = secretReader(sources, { env: {}, readFile: () => Promise.reject(Object.assign(new Error('x'), { code: 'ENOENT' })), kubernetes: noCluster });
-    await expect(read('API_TOKEN')).rejects.toThrow(new SecretUnavailableError('API_TOKEN', 'env', 'environment variable T_ENV is not set in the worker\'s environment'));
+    const read = secretReader(sources, {
+      env: {},
+      readFile: () => Promise.reject(Object.assign(new Error('x'), { code: 'ENOENT' })),
+      kubernetes: noCluster,
+    });
+    await expect(read('API_TOKEN')).rejects.toThrow(
+      new SecretUnavailableError('API_TOKEN', 'env', "environment variable T_ENV is not set in the worker's environment"),
+    );
     await expect(read('API_TOKEN')).rejects.toThrow('secret API_TOKEN (env source): environment variable T_ENV is not set');
     await expect(read('KEY')).rejects.toThrow('secret KEY (file source): file /nope/key cannot be read (ENOENT)');
     await expect(read('GONE')).rejects.toThrow('secret GONE (operator policy): not defined');
