@@ -8,6 +8,7 @@
 import type { KubernetesConfig } from '../kubernetes/connection';
 import type { Sink } from './notify/types';
 import { EXIT, UserFacingError } from '../dsl/user-facing-error';
+import type { SecretSources } from './secrets/sources';
 import { NO_PROMETHEUS_SERVERS, parsePrometheusBaseUrl, singlePrometheus, type PrometheusServers } from './prometheus-servers';
 
 /** Default bound on each of stdout, stderr and an HTTP response body. */
@@ -38,6 +39,8 @@ export interface ActivitiesConfig {
    * operator policy's (worker/prometheus-policy.ts). None: such probes fail.
    */
   prometheus: PrometheusServers;
+  /** The operator policy's `secrets:` (worker/secrets-policy.ts): where each secret's value is read, at the moment a step needs it. */
+  secrets?: SecretSources;
   /** The Slack app's sink (activities/notify/slack-app-sink.ts), made once per worker from the policy's `slack`, so it remembers what to update. */
   slack?: Sink;
 }

@@ -7,10 +7,11 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { evalCondition, evalOutput, type CelVars } from '../dsl/cel';
 import { describeResult } from '../dsl/steps/describe';
 import type { ExecutorResult, ParamDecl, ResolvedExecutor } from '../dsl/types';
-import { runExecutor } from './executors';
+import { runExecutor, SecretUnavailableError, type RunExecutorOptions } from './executors';
 import { loadActivitiesConfig, type ActivitiesConfig } from './config';
 import { connectKubernetes, type KubernetesConnection } from '../kubernetes/connection';
 import { notify as dispatchNotification } from './notify';
+import { NO_SECRETS, secretReader, type ReadSecret } from './secrets/sources';
 import type { Notification, SinkResult } from './notify/types';
 
 /** Variables CEL expressions see: the incident, its context and the outputs of earlier steps (no probe result yet). */
@@ -85,6 +86,19 @@ export const EXPRESSION_FAILED = 'ExpressionFailed';
 export const PROBE_FAILED = 'ProbeFailed';
 
 /**
+ * An executor run; a secret that cannot be read fails it with the reason (secret and source, never a
+ * value), retryable like any failure of its kind: the operator may restore the source meanwhile.
+ */
+async function runStep(spec: ResolvedExecutor, what: string, type: string, options: RunExecutorOptions): Promise<ExecutorResult> {
+  try {
+    return await runExecutor(spec, options);
+  } catch (error) {
+    if (error instanceof SecretUnavailableError) throw ApplicationFailure.retryable(`${what} failed: ${error.message}`, type);
+    throw error;
+  }
+}
+
+/**
  * One evaluation of a check: its probe, then its condition. The workflow's runCheck activity, and the
  * approvals page, which shows a pending plan's read-only pre-checks live (approvals/web/pre-checks.ts).
  */
@@ -93,14 +107,16 @@ export async function evaluateCheck(
   config: ActivitiesConfig,
   kubernetes: () => KubernetesConnection,
   signal: AbortSignal,
+  secrets: ReadSecret = secretReader(config.secrets ?? NO_SECRETS, { kubernetes }),
 ): Promise<CheckOutcome> {
   const probe = request.probe
-    ? await runExecutor(request.probe, {
+    ? await runStep(request.probe, `probe for ${request.check}`, PROBE_FAILED, {
         timeoutMs: request.timeoutMs,
         signal,
         maxOutputBytes: config.maxOutputBytes,
         kubernetes,
         prometheus: config.prometheus,
+        secrets,
       })
     : undefined;
   if (probe && !probe.ok)
@@ -125,19 +141,22 @@ export function createRemediationActivities(config: ActivitiesConfig = loadActiv
   // Made on the first kubernetes step, so a worker whose runbooks never touch a cluster needs no kubeconfig.
   let connection: KubernetesConnection | undefined;
   const kubernetes = () => (connection ??= connectKubernetes(config.kubernetes));
+  // Values are read per step, here only: the workflow and its history hold names.
+  const secrets = secretReader(config.secrets ?? NO_SECRETS, { kubernetes });
   return {
     async runCheck(request: CheckRequest): Promise<CheckOutcome> {
-      return await evaluateCheck(request, config, kubernetes, Context.current().cancellationSignal);
+      return await evaluateCheck(request, config, kubernetes, Context.current().cancellationSignal, secrets);
     },
 
     async runAction(request: ActionRequest): Promise<ActionOutcome> {
-      const result = await runExecutor(request.run, {
+      const result = await runStep(request.run, `step ${request.step}`, ACTION_FAILED, {
         timeoutMs: request.timeoutMs,
         idempotencyKey: request.idempotencyKey,
         signal: Context.current().cancellationSignal,
         maxOutputBytes: config.maxOutputBytes,
         kubernetes,
         prometheus: config.prometheus,
+        secrets,
       });
       if (!result.ok) {
         // Retryable: the workflow's retry policy for this step (the runbook's `retries`) decides how often.

@@ -30,7 +30,7 @@ export function compileRunbook(
   file: string,
   diag: Diagnostics,
   library: CheckLibrary,
-  options: { allowedPrograms?: readonly string[]; prometheusServers?: readonly string[] } = {},
+  options: { allowedPrograms?: readonly string[]; prometheusServers?: readonly string[]; secrets?: readonly string[] } = {},
 ): RunbookDraft | undefined {
   const path: PathSegment[] = ['runbooks', id];
   const before = diag.count;
@@ -39,11 +39,11 @@ export function compileRunbook(
   const { risk, mode } = automationOf(raw, path, report);
   const claims = matchClaims(raw, path, report);
   const context = raw.context === undefined ? null : contextDecls(raw.context);
-  const { allowedPrograms, prometheusServers } = options;
+  const { allowedPrograms, prometheusServers, secrets } = options;
   const steps = compileStepLists(
     raw,
     path,
-    { report, context, namespaces: raw.namespaces ?? [], allowedPrograms, prometheusServers },
+    { report, context, namespaces: raw.namespaces ?? [], allowedPrograms, prometheusServers, secrets },
     library,
   );
   requireSafetyNet(raw, path, risk, mode, report);

@@ -37,6 +37,11 @@ export interface CompileOptions {
    * policy `prometheus.check_queries`): each replaces that check's standard query. Default: none.
    */
   checkQueries?: ReadonlyMap<string, string>;
+  /**
+   * The operator policy's secret names (`secrets:`, docs/secrets.md): a `{ secret: NAME }` naming
+   * another is a compile error. Default: none, so every secret reference is an error.
+   */
+  secrets?: readonly string[];
 }
 
 export function compileCatalogue(files: readonly SourceFile[], options: CompileOptions = {}): CompileResult {

@@ -20,6 +20,26 @@ export interface Template {
 }
 export type TemplatePart = { kind: 'literal'; text: string } | { kind: 'placeholder'; path: string[] };
 
+/**
+ * A reference to a secret the operator policy defines (`{ secret: NAME }` in a runbook): only its
+ * name is compiled, rendered and recorded; the value is read inside the activity (docs/secrets.md).
+ */
+export interface SecretRef {
+  kind: 'secret';
+  name: string;
+}
+
+/** Where a runbook may put a secret reference instead of text: headers, query values, exec env and argv. */
+export type TextOrSecret = Template | SecretRef;
+
+/** A secret reference as the rendered step carries it to the activity: still a name, never a value. */
+export interface ResolvedSecretRef {
+  secret: string;
+}
+
+/** A rendered header, query value, env value or argument: text, or a secret reference. */
+export type ResolvedText = string | ResolvedSecretRef;
+
 /** A JSON value in which every string is a template (HTTP bodies). */
 export type TemplateValue =
   | { kind: 'template'; template: Template }
@@ -33,8 +53,8 @@ export type TemplateValue =
 
 export interface ExecSpec {
   executor: 'exec';
-  argv: Template[];
-  env: Record<string, Template>;
+  argv: TextOrSecret[];
+  env: Record<string, TextOrSecret>;
   cwd?: string;
   /** Exit codes that count as success; default [0]. */
   okExitCodes: number[];
@@ -44,7 +64,9 @@ export interface HttpSpec {
   executor: 'http';
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
   url: Template;
-  headers: Record<string, Template>;
+  headers: Record<string, TextOrSecret>;
+  /** Query parameters added to the URL (`query:` in the runbook); only set when written, so versions stay. */
+  query?: Record<string, TextOrSecret>;
   body?: TemplateValue;
   /** Status codes that count as success; empty means any 2xx. */
   okStatuses: number[];
@@ -89,8 +111,8 @@ export type ExecutorSpec = ExecSpec | HttpSpec | KubernetesSpec | PrometheusSpec
 
 export interface ResolvedExec {
   executor: 'exec';
-  argv: string[];
-  env: Record<string, string>;
+  argv: ResolvedText[];
+  env: Record<string, ResolvedText>;
   cwd?: string;
   okExitCodes: number[];
 }
@@ -99,7 +121,8 @@ export interface ResolvedHttp {
   executor: 'http';
   method: HttpSpec['method'];
   url: string;
-  headers: Record<string, string>;
+  headers: Record<string, ResolvedText>;
+  query?: Record<string, ResolvedText>;
   body?: unknown;
   okStatuses: number[];
 }

@@ -15,6 +15,10 @@ export type TemplateParse = { ok: true; template: Template; offsets: number[] } 
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** Secrets are never spliced into text, where a description or an error would show their value. */
+const SECRET_IN_TEXT =
+  'a secret cannot be part of a text: write { secret: NAME } as the whole value of a header, a query: parameter, an env variable or an argv element (docs/secrets.md)';
+
 export function parseTemplate(text: string): TemplateParse {
   const parts: TemplatePart[] = [];
   const offsets: number[] = [];
@@ -35,6 +39,7 @@ export function parseTemplate(text: string): TemplateParse {
       if (close < 0) return { ok: false, offset: i, message: 'unclosed "{": write "{{" for a literal brace' };
       const inner = text.slice(i + 1, close);
       const path = inner.split('.');
+      if (/^secrets?[.:]/.test(inner.trim())) return { ok: false, offset: i, message: SECRET_IN_TEXT };
       if (!path.every((segment) => IDENT.test(segment))) {
         return {
           ok: false,

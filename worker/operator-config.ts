@@ -74,6 +74,7 @@ export function compileOptions(policy: LoadedOperatorPolicy): CompileOptions {
     allowedPrograms: policy.allowedPrograms,
     prometheusServers: [...policy.prometheus.servers.keys()],
     checkQueries: policy.checkQueries,
+    secrets: [...policy.secrets.keys()],
   };
 }
 

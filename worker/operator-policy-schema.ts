@@ -4,6 +4,7 @@
  * more than one field (group references, gateway principals, time zones) are checked by the loader.
  */
 import { anyJson, arr, int, num, obj, record, str, strEnum, type Static } from '../dsl/schema-builder';
+import { SECRET_NAME_PATTERN } from '../dsl/secret-ref';
 import { PROMETHEUS_SERVER_PATTERN } from '../dsl/steps/prometheus';
 
 /** As allowed_signers (dsl/trust/allowed-signers.ts) accepts them. */
@@ -29,6 +30,9 @@ const RULE_NAME_PATTERN = '^[A-Za-z0-9_.-]{1,64}$';
 const CONTEXT_FIELD_PATTERN = '^[A-Za-z_][A-Za-z0-9_]{0,63}$';
 const SLACK_USER_PATTERN = '^[UW][A-Z0-9]{1,31}$';
 const SLACK_CHANNEL_PATTERN = '^[A-Z0-9]{2,32}$';
+const DNS_LABEL_PATTERN = '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$';
+const DNS_SUBDOMAIN_PATTERN = '^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$';
+const SECRET_KEY_PATTERN = '^[-._a-zA-Z0-9]{1,253}$';
 
 export const OPERATOR_POLICY_PATTERNS: Record<string, string> = {
   [PRINCIPAL_PATTERN]: 'a principal name (1-128 letters, digits or . _ @ + -)',
@@ -48,6 +52,9 @@ export const OPERATOR_POLICY_PATTERNS: Record<string, string> = {
   [CONTEXT_FIELD_PATTERN]: 'a context field name (letters, digits and _, not starting with a digit)',
   [SLACK_USER_PATTERN]: 'a Slack user id such as U012ABCDEF',
   [SLACK_CHANNEL_PATTERN]: 'a Slack channel id such as C012ABCDEF',
+  [SECRET_NAME_PATTERN]: 'a secret name (a letter, then up to 63 letters, digits or _)',
+  [DNS_LABEL_PATTERN]: 'a Kubernetes namespace name (lowercase letters, digits and -)',
+  [SECRET_KEY_PATTERN]: 'a key of a Kubernetes Secret (letters, digits, -, _ and .)',
 };
 
 /** Upper bounds only keep the arithmetic (minutes to milliseconds) far from overflow. */
@@ -178,6 +185,20 @@ const approvalsPage = obj(
   { required: ['gateway'] },
 );
 
+/** Where one secret's value is read when a step needs it: exactly one source (checked by the loader, worker/secrets-policy.ts). */
+const secretSource = obj({
+  env: envName(),
+  file: secretFile(),
+  kubernetes: obj(
+    {
+      namespace: str({ pattern: DNS_LABEL_PATTERN }),
+      name: str({ pattern: DNS_SUBDOMAIN_PATTERN }),
+      key: str({ pattern: SECRET_KEY_PATTERN }),
+    },
+    { required: ['namespace', 'name', 'key'] },
+  ),
+});
+
 const policyFile = obj({
   limits: obj({ max_concurrent: count(), max_services: count() }),
   failure_budget: obj({ max_failures: count(), window_minutes: count() }),
@@ -197,6 +218,7 @@ const policyFile = obj({
   alertmanager,
   slack,
   approvals_page: approvalsPage,
+  secrets: record(secretSource, { keyPattern: SECRET_NAME_PATTERN }),
 });
 
 export type RawOperatorPolicy = Static<typeof policyFile>;

@@ -23,6 +23,8 @@ import { EXIT, UserFacingError } from '../dsl/user-facing-error';
 import { prometheusShortcut } from '../activities/config';
 import type { PrometheusServers } from '../activities/prometheus-servers';
 import { prometheusServersOf } from './prometheus-policy';
+import { secretSourcesOf } from './secrets-policy';
+import { NO_SECRETS, type SecretSources } from '../activities/secrets/sources';
 import { intakePolicyOf, type IntakePolicy } from './intake-policy';
 import { alertmanagerRulesOf } from './alertmanager-policy';
 import type { AlertmanagerRule } from '../intake/alertmanager-rules';
@@ -43,6 +45,8 @@ export interface LoadedOperatorPolicy {
    * without a `prometheus.servers` section, REMEDIATE_PROMETHEUS_URL's one server (or none).
    */
   prometheus: PrometheusServers;
+  /** `secrets`: where each secret runbooks may reference is read, at run time (worker/secrets-policy.ts); none by default. */
+  secrets: SecretSources;
   /** `prometheus.check_queries`: the operator's query for a standard Prometheus check, by check name. */
   checkQueries: ReadonlyMap<string, string>;
   /** `intake`: what `remediate serve` listens on and which sources may post (worker/intake-policy.ts). */
@@ -138,11 +142,13 @@ export function parseOperatorPolicy(
   const alertmanagerRules = alertmanagerRulesOf(raw, diag);
   const slack = slackPolicyOf(raw, { policyFile: file, readFile, gateways }, diag);
   const approvalsPage = approvalsPagePolicyOf(raw, file, diag);
+  const secrets = secretSourcesOf(raw, file, diag);
   const errors = [...located(diag), ...signers.errors];
   if (errors.length > 0) throw new PolicyFileError(errors);
   const policy = build(raw, file, text, signers, gateways, prometheus, alertmanagerRules);
   if (slack) policy.slack = slack;
   if (approvalsPage) policy.approvalsPage = approvalsPage;
+  policy.secrets = secrets;
   return policy;
 }
 
@@ -175,6 +181,7 @@ function build(
     approvers: { defaults: [...(raw.approvers?.default ?? [])], groups },
     allowedPrograms: [...(raw.allowed_programs ?? [])],
     prometheus,
+    secrets: NO_SECRETS,
     checkQueries: new Map(Object.entries(raw.prometheus?.check_queries ?? {})),
     intake: intakePolicyOf(raw, file),
     alertmanagerRules,

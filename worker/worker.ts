@@ -104,5 +104,9 @@ export function describeCoordinatorStart(workers: RunningWorkers, workflowId: st
  * caller's own (the demo's Prometheus) only where the policy has none.
  */
 export function workerActivitiesConfig(config: Pick<OperatorConfig, 'policy'>, given: ActivitiesConfig): ActivitiesConfig {
-  return { ...given, prometheus: config.policy.prometheus.servers.size > 0 ? config.policy.prometheus : given.prometheus };
+  return {
+    ...given,
+    prometheus: config.policy.prometheus.servers.size > 0 ? config.policy.prometheus : given.prometheus,
+    secrets: config.policy.secrets,
+  };
 }

@@ -7,6 +7,7 @@ import * as beforePlaceholderRules from '../dsl/legacy/render-v1';
 import { isV1Spec, type ExecutorSpecV1, type RunbookV1 } from '../dsl/legacy/types-v1';
 import { RenderError, renderExecutor, type RenderVars } from '../dsl/render';
 import { renderPlan, validateIncidentContext } from '../dsl/render-plan';
+import { usesSecretsOrQuery } from '../dsl/secret-ref';
 import { describePlannedStep } from '../dsl/steps/describe';
 import type { CompiledRunbook, ExecutorSpec, Incident, ParamDecl, PlannedStep, ResolvedExecutor } from '../dsl/types';
 
@@ -41,11 +42,16 @@ function v1Runbook(runbook: CompiledRunbook): CompiledRunbook & RunbookV1 {
 }
 
 function isV1Runbook(runbook: CompiledRunbook, specs: ExecutorSpec[]): runbook is CompiledRunbook & RunbookV1 {
-  return specs.every((spec) => isV1Spec(spec));
+  return specs.every(isV1);
+}
+
+/** Secret references and `query:` came after placeholder-rules too: such a spec is a newer one. */
+function isV1(spec: ExecutorSpec): spec is ExecutorSpecV1 & ExecutorSpec {
+  return isV1Spec(spec) && !usesSecretsOrQuery(spec);
 }
 
 function v1Spec(spec: ExecutorSpec, step: string): ExecutorSpecV1 {
-  if (isV1Spec(spec)) return spec;
+  if (isV1(spec)) return spec;
   throw new RenderError(step, 'executor', `a run rendered by the rules before placeholder-rules cannot run a ${spec.executor} step`);
 }
 

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import type { ResolvedExec } from '../../dsl/types';
+import type { ResolvedExec, ResolvedText } from '../../dsl/types';
+import { plainText } from '../secrets/reveal';
 import { BoundedBuffer } from './bounded';
 import type { Executor, ExecutorContext, ResultOf } from './executor';
 import { describeError, since } from './util';
@@ -37,7 +38,7 @@ async function runExec(spec: ResolvedExec, ctx: ExecutorContext): Promise<ExecRe
     durationMs: since(started),
   });
 
-  const [command, ...args] = spec.argv;
+  const [command, ...args] = spec.argv.map(plainText);
   if (command === undefined || command === '') return failed('exec: argv is empty');
 
   let child: ChildProcess;
@@ -137,13 +138,13 @@ async function runExec(spec: ResolvedExec, ctx: ExecutorContext): Promise<ExecRe
 }
 
 /** A minimal base from the worker, then the runbook's variables, then the key (last, so a runbook cannot spoof it). */
-function childEnv(specEnv: Record<string, string>, idempotencyKey: string | undefined): Record<string, string> {
+function childEnv(specEnv: Record<string, ResolvedText>, idempotencyKey: string | undefined): Record<string, string> {
   const env: Record<string, string> = {};
   for (const name of INHERITED_ENV) {
     const value = process.env[name];
     if (value !== undefined) env[name] = value;
   }
-  Object.assign(env, specEnv);
+  for (const [name, value] of Object.entries(specEnv)) env[name] = plainText(value);
   if (idempotencyKey !== undefined) env[IDEMPOTENCY_ENV] = idempotencyKey;
   return env;
 }

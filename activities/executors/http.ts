@@ -1,4 +1,5 @@
 import type { ResolvedHttp } from '../../dsl/types';
+import { plainText } from '../secrets/reveal';
 import { BoundedBuffer } from './bounded';
 import type { Executor, ExecutorContext, ResultOf } from './executor';
 import { describeError, since } from './util';
@@ -33,6 +34,7 @@ async function runHttp(spec: ResolvedHttp, ctx: ExecutorContext): Promise<HttpRe
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     return failed(`http: only http and https URLs are allowed, got ${url.protocol}`);
   }
+  for (const [name, value] of Object.entries(spec.query ?? {})) url.searchParams.append(name, plainText(value));
   // Query strings may carry tokens: messages name only origin and path.
   const target = `${spec.method} ${url.origin}${url.pathname}`;
 
@@ -75,7 +77,8 @@ async function runHttp(spec: ResolvedHttp, ctx: ExecutorContext): Promise<HttpRe
 }
 
 function requestHeaders(spec: ResolvedHttp, idempotencyKey: string | undefined): Headers {
-  const headers = new Headers(spec.headers);
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(spec.headers)) headers.append(name, plainText(value));
   // An explicit content-type wins: some APIs want a JSON variant such as application/merge-patch+json.
   if (spec.body !== undefined && !headers.has('content-type')) headers.set('content-type', 'application/json');
   if (idempotencyKey !== undefined) headers.set('idempotency-key', idempotencyKey);

@@ -7,8 +7,12 @@ import { kubernetesExecutor } from './kubernetes';
 import { prometheusExecutor } from './prometheus';
 import type { KubernetesConnection } from '../../kubernetes/connection';
 import type { PrometheusServers } from '../prometheus-servers';
+import { redactDeep } from '../secrets/redact';
+import { revealSecrets } from '../secrets/reveal';
+import { SecretUnavailableError, type ReadSecret } from '../secrets/sources';
 
 export type { Executor, ExecutorContext, ResultOf } from './executor';
+export { SecretUnavailableError } from '../secrets/sources';
 export { IDEMPOTENCY_ENV } from './exec';
 
 export const DEFAULT_KILL_GRACE_MS = 5_000;
@@ -25,6 +29,8 @@ export interface RunExecutorOptions {
   kubernetes?: () => KubernetesConnection;
   /** prometheus: the operator policy's servers, by name. */
   prometheus?: PrometheusServers;
+  /** exec and http: reads the operator policy's secrets; absent: a step with a secret reference fails. */
+  secrets?: ReadSecret;
 }
 
 /**
@@ -54,15 +60,23 @@ export class InvalidExecutorOptionsError extends Error {
 /**
  * Runs one resolved step. Target failures come back as `ok: false`; it rejects
  * only on cancellation (with the signal's reason, so Temporal sees its own
- * CancelledFailure) and on the two errors above.
+ * CancelledFailure), on the two errors above, and with SecretUnavailableError
+ * when a secret the step references cannot be read (nothing ran).
  */
 export async function runExecutor(spec: ResolvedExecutor, opts: RunExecutorOptions): Promise<ExecutorResult> {
   // Specs arrive as workflow payloads: check the tag at runtime, not only in the type.
   if (!Object.hasOwn(executors, spec.executor)) throw new UnknownExecutorError(spec.executor);
   // The mapped type pairs each kind with its executor; TypeScript cannot correlate that through the union.
   const executor = executors[spec.executor] as Executor<ResolvedExecutor>;
-  return executor.run(spec, context(opts));
+  const ctx = context(opts);
+  // Throws SecretUnavailableError (naming the secret and its source, never a value) before anything runs.
+  const revealed = await revealSecrets(spec, opts.secrets ?? noSecrets);
+  // Whatever the target echoed (stdout, stderr, a body, an error naming a header) leaves with `secret:NAME` in place of a value.
+  return redactDeep(await executor.run(revealed.spec, ctx), revealed.secrets);
 }
+
+const noSecrets: ReadSecret = (name) =>
+  Promise.reject(new SecretUnavailableError(name, 'policy', 'this worker has no secrets configured (operator policy secrets:)'));
 
 /** Node timers fire at once beyond this (about 24.8 days), which would turn a long timeout into none. */
 const MAX_TIMER_MS = 2_147_483_647;

@@ -25,6 +25,9 @@ const template = open(
   },
   ['parts'],
 );
+/** Secret references (docs/secrets.md): compiled, a name; rendered, still a name. Runs recorded before them hold only text. */
+const textOrSecret = anyOf([template, open({ kind: literal('secret'), name: str() }, ['kind', 'name'])]);
+const resolvedText = anyOf([str(), open({ secret: str() }, ['secret'])]);
 const templateValue = ref<TemplateValue>('TemplateValue');
 const templateValueBody = anyOf([
   open({ kind: literal('template'), template }, ['kind', 'template']),
@@ -40,7 +43,7 @@ const PROMETHEUS_RESULT_TYPES = allOf<KindResult<'prometheus'>['resultType']>()(
 const HTTP_METHODS = allOf<HttpSpec['method']>()(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD']);
 
 const executorSpec = anyOf([
-  open({ executor: literal('exec'), argv: arr(template), env: record(template), cwd: str(), okExitCodes: arr(int()) }, [
+  open({ executor: literal('exec'), argv: arr(textOrSecret), env: record(textOrSecret), cwd: str(), okExitCodes: arr(int()) }, [
     'executor',
     'argv',
     'env',
@@ -51,7 +54,8 @@ const executorSpec = anyOf([
       executor: literal('http'),
       method: strEnum(HTTP_METHODS),
       url: template,
-      headers: record(template),
+      headers: record(textOrSecret),
+      query: record(textOrSecret),
       body: templateValue,
       okStatuses: arr(int()),
     },
@@ -74,7 +78,7 @@ const executorSpec = anyOf([
 ]);
 
 export const resolvedExecutor: Typed<ResolvedExecutor> = anyOf([
-  open({ executor: literal('exec'), argv: arr(str()), env: record(str()), cwd: str(), okExitCodes: arr(int()) }, [
+  open({ executor: literal('exec'), argv: arr(resolvedText), env: record(resolvedText), cwd: str(), okExitCodes: arr(int()) }, [
     'executor',
     'argv',
     'env',
@@ -85,7 +89,8 @@ export const resolvedExecutor: Typed<ResolvedExecutor> = anyOf([
       executor: literal('http'),
       method: strEnum(HTTP_METHODS),
       url: str(),
-      headers: record(str()),
+      headers: record(resolvedText),
+      query: record(resolvedText),
       body: anyJson(),
       okStatuses: arr(int()),
     },

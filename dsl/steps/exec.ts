@@ -5,20 +5,32 @@
 import type { At } from '../diagnostics';
 import { arr, define, int, obj, record, str, type Static } from '../schema-builder';
 import { isLiteral, splitCommand, templateSource } from '../template';
-import type { ExecSpec, ResolvedExec, Template } from '../types';
+import { isSecretRef, shownText } from '../secret-ref';
+import type { ExecSpec, ResolvedExec, ResolvedText, Template, TextOrSecret } from '../types';
 import type { PathSegment } from '../yaml-source';
-import type { PlacedTemplate, Slot, StepKindModule } from './kind';
-import { compileTemplate, compileTemplateMap, leadingLiteral, mapValues, type StepScope } from './support';
+import type { Filler, PlacedTemplate, Slot, StepKindModule } from './kind';
+import {
+  compileTemplate,
+  compileTextOrSecret,
+  compileTextOrSecretMap,
+  leadingLiteral,
+  mapValues,
+  sourceOf,
+  textOrSecret,
+  type StepScope,
+} from './support';
 
 const schema = define(
   'exec',
   obj(
     {
-      argv: arr(str(), {
+      argv: arr(textOrSecret(), {
         minItems: 1,
-        description: 'Program and arguments; each element may contain {placeholders}. Never run through a shell.',
+        description: 'Program and arguments; each element may contain {placeholders}, or be { secret: NAME }. Never run through a shell.',
       }),
-      env: record(str(), { description: 'Extra environment variables (values may contain {placeholders}).' }),
+      env: record(textOrSecret(), {
+        description: 'Extra environment variables (values may contain {placeholders}, or be { secret: NAME }).',
+      }),
       cwd: str(),
       ok_exit_codes: arr(int({ minimum: 0, maximum: 255 }), {
         minItems: 1,
@@ -62,11 +74,11 @@ export const LAUNCHERS: ReadonlySet<string> = new Set([
 ]);
 
 /** The program must be literal (incident data never picks it) and not a shell or launcher, unless the operator allows it. */
-function checkProgram(argv: Template[], path: readonly PathSegment[], scope: StepScope, at?: At): boolean {
+function checkProgram(argv: TextOrSecret[], path: readonly PathSegment[], scope: StepScope, at?: At): boolean {
   const program = argv[0];
   if (!program) return true;
-  if (!isLiteral(program)) {
-    scope.report(path, `the program to run must be written literally, found ${templateSource(program)}`, at);
+  if (isSecretRef(program) || !isLiteral(program)) {
+    scope.report(path, `the program to run must be written literally, found ${sourceOf(program)}`, at);
     return false;
   }
   const text = leadingLiteral(program);
@@ -84,14 +96,14 @@ function checkProgram(argv: Template[], path: readonly PathSegment[], scope: Ste
 
 function compile(raw: RawExec, path: readonly PathSegment[], scope: StepScope): ExecSpec | undefined {
   let ok = true;
-  const argv: Template[] = [];
+  const argv: TextOrSecret[] = [];
   raw.argv.forEach((arg, i) => {
-    const template = compileTemplate(arg, [...path, 'argv', i], scope);
-    if (template) argv.push(template);
+    const compiled = compileTextOrSecret(arg, [...path, 'argv', i], scope);
+    if (compiled) argv.push(compiled);
     else ok = false;
   });
   if (ok) ok = checkProgram(argv, [...path, 'argv', 0], scope);
-  const env = compileTemplateMap(raw.env ?? {}, [...path, 'env'], scope);
+  const env = compileTextOrSecretMap(raw.env ?? {}, [...path, 'env'], scope);
   if (!ok || !env) return undefined;
   const spec: ExecSpec = { executor: 'exec', argv, env, okExitCodes: raw.ok_exit_codes ?? [0] };
   if (raw.cwd !== undefined) spec.cwd = raw.cwd;
@@ -117,8 +129,10 @@ export function compileCommand(command: string, path: readonly PathSegment[], sc
 }
 
 /** Each argv element's slot: whether a literal "--" (end of options) comes before it. */
-function argvSlots(argv: Template[]): Slot[] {
-  const dashDash = argv.findIndex((arg) => arg.parts.length === 1 && arg.parts[0]!.kind === 'literal' && arg.parts[0]!.text === '--');
+function argvSlots(argv: TextOrSecret[]): Slot[] {
+  const dashDash = argv.findIndex(
+    (arg) => !isSecretRef(arg) && arg.parts.length === 1 && arg.parts[0]!.kind === 'literal' && arg.parts[0]!.text === '--',
+  );
   return argv.map((_, i) => ({ sink: 'line', at: `argv[${i}]`, argv: { afterDashDash: dashDash >= 0 && i > dashDash } }));
 }
 
@@ -126,15 +140,24 @@ const ENV_SLOT: Slot = { sink: 'line', at: 'env' };
 
 function templates(spec: ExecSpec): PlacedTemplate[] {
   const slots = argvSlots(spec.argv);
+  const placed = (value: TextOrSecret, slot: Slot): PlacedTemplate[] => (isSecretRef(value) ? [] : [{ template: value, slot }]);
   return [
-    ...spec.argv.map((template, i) => ({ template, slot: slots[i]! })),
-    ...Object.values(spec.env).map((template) => ({ template, slot: ENV_SLOT })),
+    ...spec.argv.flatMap((value, i) => placed(value, slots[i]!)),
+    ...Object.values(spec.env).flatMap((value) => placed(value, ENV_SLOT)),
   ];
+}
+
+/** A secret reference stays a reference: the activity reads its value. */
+function renderText(value: TextOrSecret, slot: Slot, fill: Filler): ResolvedText {
+  return isSecretRef(value) ? { secret: value.name } : fill.text(value, slot);
 }
 
 /** Quote arguments a reader could otherwise misread; this is display only, never executed by a shell. */
 function describe(run: ResolvedExec): string {
-  return run.argv.map((arg) => (/^[A-Za-z0-9_./:=@%+,{}-]+$/.test(arg) ? arg : JSON.stringify(arg))).join(' ');
+  return run.argv
+    .map(shownText)
+    .map((arg) => (/^[A-Za-z0-9_./:=@%+,{}-]+$/.test(arg) ? arg : JSON.stringify(arg)))
+    .join(' ');
 }
 
 export const execStep: StepKindModule<'exec', RawExec> = {
@@ -146,14 +169,14 @@ export const execStep: StepKindModule<'exec', RawExec> = {
     const slots = argvSlots(spec.argv);
     const resolved: ResolvedExec = {
       executor: 'exec',
-      argv: spec.argv.map((arg, i) => fill.text(arg, slots[i]!)),
-      env: mapValues(spec.env, (value) => fill.text(value, ENV_SLOT)),
+      argv: spec.argv.map((arg, i) => renderText(arg, slots[i]!, fill)),
+      env: mapValues(spec.env, (value) => renderText(value, ENV_SLOT, fill)),
       okExitCodes: spec.okExitCodes,
     };
     if (spec.cwd !== undefined) resolved.cwd = spec.cwd;
     return resolved;
   },
-  describeSpec: (spec) => spec.argv.map(templateSource).join(' '),
+  describeSpec: (spec) => spec.argv.map(sourceOf).join(' '),
   describe,
   /** How it ended, and the last lines of stderr, which usually say why. */
   describeResult(result) {

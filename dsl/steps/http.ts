@@ -4,10 +4,11 @@
  */
 import { anyJson, arr, define, int, obj, record, str, strEnum, type Static } from '../schema-builder';
 import { parseTemplate, templateSource, urlLayout } from '../template';
-import type { HttpSpec, ResolvedHttp, Template, TemplateValue } from '../types';
+import type { HttpSpec, ResolvedHttp, ResolvedText, Template, TemplateValue, TextOrSecret } from '../types';
 import type { PathSegment } from '../yaml-source';
 import type { Filler, PlacedTemplate, Slot, StepKindModule } from './kind';
-import { compileTemplate, compileTemplateMap, mapValues, type StepScope } from './support';
+import { isSecretRef, shownText } from '../secret-ref';
+import { compileTemplate, compileTextOrSecretMap, mapValues, sourceOf, textOrSecret, type StepScope } from './support';
 
 const schema = define(
   'http',
@@ -15,7 +16,10 @@ const schema = define(
     {
       method: strEnum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'], { description: 'Default GET.' }),
       url: str({ minLength: 1 }),
-      headers: record(str()),
+      headers: record(textOrSecret(), { description: 'Header values: text with {placeholders}, or { secret: NAME }.' }),
+      query: record(textOrSecret(), {
+        description: 'Query parameters added to the URL: text with {placeholders}, or { secret: NAME } (docs/secrets.md).',
+      }),
       body: anyJson({ description: 'JSON body; strings may contain {placeholders}.' }),
       ok_statuses: arr(int({ minimum: 100, maximum: 599 }), { description: 'Accepted status codes (default: any 2xx).' }),
     },
@@ -27,9 +31,10 @@ export type RawHttp = Static<typeof schema>;
 
 function compile(raw: RawHttp, path: readonly PathSegment[], scope: StepScope): HttpSpec | undefined {
   const url = compileUrl(raw.url, [...path, 'url'], scope);
-  const headers = compileTemplateMap(raw.headers ?? {}, [...path, 'headers'], scope);
+  const headers = compileTextOrSecretMap(raw.headers ?? {}, [...path, 'headers'], scope);
+  const query = raw.query === undefined ? {} : compileTextOrSecretMap(raw.query, [...path, 'query'], scope);
   const body = raw.body === undefined ? undefined : compileBody(raw.body, [...path, 'body'], scope);
-  if (!url || !headers || body === null) return undefined;
+  if (!url || !headers || !query || body === null) return undefined;
   const spec: HttpSpec = {
     executor: 'http',
     method: raw.method ?? 'GET',
@@ -37,6 +42,8 @@ function compile(raw: RawHttp, path: readonly PathSegment[], scope: StepScope): 
     headers,
     okStatuses: raw.ok_statuses ?? [],
   };
+  // Only when written: a runbook without `query:` compiles (and hashes) as before.
+  if (raw.query !== undefined) spec.query = query;
   if (body !== undefined) spec.body = body;
   return spec;
 }
@@ -86,13 +93,15 @@ function compileBody(value: unknown, path: readonly PathSegment[], scope: StepSc
 const SLOTS = {
   url: { sink: 'url', at: 'url' },
   header: { sink: 'line', at: 'header' },
+  query: { sink: 'line', at: 'query' },
   body: { sink: 'body', at: 'body' },
 } as const satisfies Record<string, Slot>;
 
 function templates(spec: HttpSpec): PlacedTemplate[] {
   const out: PlacedTemplate[] = [
     { template: spec.url, slot: SLOTS.url },
-    ...Object.values(spec.headers).map((template) => ({ template, slot: SLOTS.header })),
+    ...templatesOf(spec.headers, SLOTS.header),
+    ...templatesOf(spec.query ?? {}, SLOTS.query),
   ];
   const walk = (value: TemplateValue | undefined): void => {
     if (!value) return;
@@ -102,6 +111,22 @@ function templates(spec: HttpSpec): PlacedTemplate[] {
   };
   walk(spec.body);
   return out;
+}
+
+function templatesOf(values: Record<string, TextOrSecret>, slot: Slot): PlacedTemplate[] {
+  return Object.values(values).flatMap((value) => (isSecretRef(value) ? [] : [{ template: value, slot }]));
+}
+
+/** A secret reference stays a reference: the activity reads its value. */
+function renderText(value: TextOrSecret, slot: Slot, fill: Filler): ResolvedText {
+  return isSecretRef(value) ? { secret: value.name } : fill.text(value, slot);
+}
+
+/** The URL and its `query:` parameters as people see them: secrets as `secret:NAME`. */
+function describeUrl(url: string, query: Record<string, string> | undefined): string {
+  const params = Object.entries(query ?? {}).map(([name, value]) => `${name}=${value}`);
+  if (params.length === 0) return url;
+  return `${url}${url.includes('?') ? '&' : '?'}${params.join('&')}`;
 }
 
 function renderBody(value: TemplateValue, fill: Filler): unknown {
@@ -127,14 +152,17 @@ export const httpStep: StepKindModule<'http', RawHttp> = {
       executor: 'http',
       method: spec.method,
       url: fill.text(spec.url, SLOTS.url),
-      headers: mapValues(spec.headers, (value) => fill.text(value, SLOTS.header)),
+      headers: mapValues(spec.headers, (value) => renderText(value, SLOTS.header, fill)),
       okStatuses: spec.okStatuses,
     };
+    if (spec.query !== undefined) resolved.query = mapValues(spec.query, (value) => renderText(value, SLOTS.query, fill));
     if (spec.body !== undefined) resolved.body = renderBody(spec.body, fill);
     return resolved;
   },
-  describeSpec: (spec) => `${spec.method} ${templateSource(spec.url)}`,
+  describeSpec: (spec) =>
+    `${spec.method} ${describeUrl(templateSource(spec.url), spec.query && mapValues(spec.query, (value) => sourceOf(value)))}`,
   /** The body too: it is what the call changes (`PUT .../scale {"replicas":3}`). */
-  describe: (run) => `${run.method} ${run.url}${run.body === undefined ? '' : ` ${JSON.stringify(run.body)}`}`,
+  describe: (run) =>
+    `${run.method} ${describeUrl(run.url, run.query && mapValues(run.query, shownText))}${run.body === undefined ? '' : ` ${JSON.stringify(run.body)}`}`,
   describeResult: (result) => `HTTP ${result.status}`,
 };

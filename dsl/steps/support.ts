@@ -3,9 +3,11 @@
  * checked against both.
  */
 import type { At } from '../diagnostics';
+import { anyOf, obj, str, type Typed } from '../schema-builder';
 import { didYouMean } from '../suggest';
-import { parseTemplate, placeholders, type TemplateParse } from '../template';
-import type { ParamDecl, Template } from '../types';
+import { parseTemplate, placeholders, templateSource, type TemplateParse } from '../template';
+import { isSecretName, isSecretRef, secretLabel } from '../secret-ref';
+import type { ParamDecl, Template, TextOrSecret } from '../types';
 import type { PathSegment } from '../yaml-source';
 
 export type Report = (path: readonly PathSegment[], message: string, at?: At) => void;
@@ -23,6 +25,60 @@ export interface StepScope {
   allowedPrograms?: readonly string[];
   /** The operator policy's Prometheus server names (compile option `prometheusServers`); undefined: not checked. */
   prometheusServers?: readonly string[];
+  /** The operator policy's secret names (compile option `secrets`); undefined: none, so every reference is an error. */
+  secrets?: readonly string[];
+}
+
+/** What a runbook may write where a secret reference is allowed: text, or `{ secret: NAME }`. */
+export type RawTextOrSecret = string | { secret: string };
+
+/** Its part of the runbook schema; the name is checked by the compiler, which knows the policy's names. */
+export function textOrSecret(description?: string): Typed<RawTextOrSecret> {
+  return anyOf(
+    [
+      str(),
+      obj(
+        { secret: str({ description: "A secret's name in the operator policy (docs/secrets.md)." }) },
+        { required: ['secret'], description: 'A reference to a secret the operator policy defines; its value never enters history.' },
+      ),
+    ],
+    description === undefined ? {} : { description },
+  );
+}
+
+/** Text compiles as a template; `{ secret: NAME }` as a reference to a secret the operator policy defines. */
+export function compileTextOrSecret(raw: RawTextOrSecret, path: readonly PathSegment[], scope: StepScope): TextOrSecret | undefined {
+  if (typeof raw === 'string') return compileTemplate(raw, path, scope);
+  const name = raw.secret;
+  const known = scope.secrets ?? [];
+  if (!isSecretName(name)) {
+    scope.report([...path, 'secret'], `invalid secret name ${JSON.stringify(name)}: expected a letter, then up to 63 letters, digits or _`);
+    return undefined;
+  }
+  if (!known.includes(name)) {
+    const defined =
+      known.length > 0
+        ? `${didYouMean(name, known)}; the operator policy defines: ${known.join(', ')}`
+        : ': the operator must define it under secrets: in the operator policy (none are defined)';
+    scope.report([...path, 'secret'], `unknown ${secretLabel(name)}${defined}`);
+    return undefined;
+  }
+  return { kind: 'secret', name };
+}
+
+export function compileTextOrSecretMap(
+  raw: Record<string, RawTextOrSecret>,
+  path: readonly PathSegment[],
+  scope: StepScope,
+): Record<string, TextOrSecret> | undefined {
+  let ok = true;
+  const out: Record<string, TextOrSecret> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const compiled = compileTextOrSecret(value, [...path, key], scope);
+    if (compiled) out[key] = compiled;
+    else ok = false;
+  }
+  return ok ? out : undefined;
 }
 
 export function compileTemplate(text: string, path: readonly PathSegment[], scope: StepScope, baseOffset = 0): Template | undefined {
@@ -67,6 +123,11 @@ function placeholderProblem(path: string[], scope: StepScope): string | undefine
     }
   }
   return undefined;
+}
+
+/** A compiled value in source form: the template's text, or `secret:NAME`. */
+export function sourceOf(value: TextOrSecret): string {
+  return isSecretRef(value) ? secretLabel(value.name) : templateSource(value);
 }
 
 export function compileTemplateMap(

@@ -338,8 +338,8 @@ describe('property: whatever the values, the shape holds or rendering fails with
         const argv = attempt(run);
         if (argv?.executor === 'exec') {
           expect(argv.argv.slice(0, 2)).toEqual(['kubectl', 'get']);
-          expect(argv.argv[2]!.startsWith('-')).toBe(false);
-          expect(argv.argv[4]!.startsWith('-')).toBe(false);
+          expect(String(argv.argv[2]).startsWith('-')).toBe(false);
+          expect(String(argv.argv[4]).startsWith('-')).toBe(false);
           expect(argv.argv).toHaveLength(7);
         }
         const http = attempt(call);

@@ -19,6 +19,10 @@ export interface RecordedRequest {
   path: string;
   body: unknown;
   idempotencyKey: string | undefined;
+  /** The Authorization header, as the target received it. */
+  authorization: string | undefined;
+  /** The query string, as received (`?a=b`, or ''). */
+  search: string;
 }
 
 export interface Pod {
@@ -91,8 +95,16 @@ export async function startSimulatedCluster(initial: Partial<ClusterState> = {})
   const readyAt = new Map<string, number>();
   const server: Server = createServer(async (req, res) => {
     const body = await readBody(req);
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    requests.push({ method: req.method ?? 'GET', path, body, idempotencyKey: req.headers['idempotency-key'] as string | undefined });
+    const url = new URL(req.url ?? '/', 'http://x');
+    const path = decodeURIComponent(url.pathname);
+    requests.push({
+      method: req.method ?? 'GET',
+      path,
+      body,
+      idempotencyKey: req.headers['idempotency-key'] as string | undefined,
+      authorization: req.headers.authorization,
+      search: url.search,
+    });
     const reply = (status: number, value: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(value));
