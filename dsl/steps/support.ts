@@ -59,7 +59,7 @@ export function compileTextOrSecret(raw: RawTextOrSecret, path: readonly PathSeg
     const defined =
       known.length > 0
         ? `${didYouMean(name, known)}; the operator policy defines: ${known.join(', ')}`
-        : ': the operator must define it under secrets: in the operator policy (none are defined)';
+        : ': the operator must define it under secrets: in the operator policy (none are defined here; `remediate validate --policy FILE` checks against one)';
     scope.report([...path, 'secret'], `unknown ${secretLabel(name)}${defined}`);
     return undefined;
   }

@@ -26,6 +26,35 @@ describe('remediate validate', () => {
     });
   });
 
+  it('checks secret references against the operator policy named with --policy', () => {
+    const runbook = [
+      'runbooks:',
+      '  tokened:',
+      '    risk: LOW',
+      '    root_causes: [token_needed]',
+      '    min_confidence: 0.5',
+      '    actions:',
+      '      - { id: call, http: { url: "http://127.0.0.1:9/x", headers: { Authorization: { secret: API_TOKEN } } } }',
+      '    post_checks:',
+      '      - { id: up, probe: { http: { url: "http://127.0.0.1:9/x" } }, condition: result.status == 200 }',
+      '    rollback: null',
+      '',
+    ].join('\n');
+    const dir = scratch({
+      'rb.yaml': runbook,
+      'policy.yaml': 'secrets:\n  API_TOKEN: { env: API_TOKEN }\n',
+      'other.yaml': 'secrets:\n  OTHER: { env: X }\n',
+    });
+    const without = remediate(['validate', join(dir, 'rb.yaml')]);
+    expect(without.status).toBe(1);
+    expect(without.stderr).toMatch(/rb\.yaml:7:\d+: .*API_TOKEN.*the operator must define it under secrets:/);
+    expect(remediate(['validate', '--policy', join(dir, 'policy.yaml'), join(dir, 'rb.yaml')])).toMatchObject({ status: 0 });
+    const other = remediate(['validate', '--policy', join(dir, 'other.yaml'), join(dir, 'rb.yaml')]);
+    expect(other.status).toBe(1);
+    expect(other.stderr).toContain('OTHER');
+    expect(hasStackTrace(other.stderr)).toBe(false);
+  });
+
   it('prints every error as file:line:column: message and exits 1', () => {
     const dir = scratch({ 'bad.yaml': INVALID, 'worse.yml': 'runbooks:\n  b:\n\trisk: LOW\n', 'notes.txt': 'ignored' });
     const run = remediate(['validate', dir]);
