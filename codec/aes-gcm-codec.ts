@@ -83,7 +83,11 @@ export function decryptPayload(payload: Payload, ring: KeyRing | undefined): Pay
   if (keyId === undefined) throw new PayloadDecryptionError('(none)', `the payload has no ${KEY_ID_METADATA} metadata`, ring);
   const key = ring?.key(keyId);
   if (!ring || !key)
-    throw new PayloadDecryptionError(keyId, ring ? `no key "${keyId}" in the key ring (it has ${ring.ids.join(', ')})` : 'encryption is off', ring);
+    throw new PayloadDecryptionError(
+      keyId,
+      ring ? `no key "${keyId}" in the key ring (it has ${ring.ids.join(', ')})` : 'encryption is off',
+      ring,
+    );
   const data = payload.data ?? new Uint8Array();
   if (data.length < IV_BYTES + TAG_BYTES) throw new PayloadDecryptionError(keyId, 'the payload is cut short', ring);
   const decipher = createDecipheriv(ALGORITHM, key, data.subarray(0, IV_BYTES), { authTagLength: TAG_BYTES });

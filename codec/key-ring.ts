@@ -112,7 +112,8 @@ export function parseKeyRing(text: string, file: string): KeyRing {
     throw new KeyRingError(file, 'keys', 'expected a mapping of key id to a base64 key of 32 bytes');
   const ring = new Map<string, Buffer>();
   for (const [id, value] of keys as Map<unknown, unknown>) {
-    if (typeof id !== 'string' || !KEY_ID_PATTERN.test(id)) throw new KeyRingError(file, `keys.${JSON.stringify(String(id)).slice(0, 80)}`, 'not a key id (1 to 64 of A-Z a-z 0-9 . _ -)');
+    if (typeof id !== 'string' || !KEY_ID_PATTERN.test(id))
+      throw new KeyRingError(file, `keys.${JSON.stringify(String(id)).slice(0, 80)}`, 'not a key id (1 to 64 of A-Z a-z 0-9 . _ -)');
     ring.set(id, decodeKey(value, file, id));
   }
   if (!ring.has(current)) throw new KeyRingError(file, 'current', `"${current}" is not one of keys (${[...ring.keys()].join(', ')})`);
