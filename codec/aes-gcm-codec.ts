@@ -8,13 +8,15 @@
  * Runs in the data converter (worker and client processes), never in workflow code.
  */
 import type { Payload, PayloadCodec } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+// A CommonJS package: Node's ES module loader (the compiled CLI) sees only its default export.
+import proto from '@temporalio/proto';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { EXIT, UserFacingError } from '../dsl/user-facing-error';
 import { KEYS_FILE_VARIABLE, type KeyRing } from './key-ring';
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
 export const KEY_ID_METADATA = 'encryption-key-id';
+const { Payload: PayloadProto } = proto.temporal.api.common.v1;
 const ALGORITHM = 'aes-256-gcm';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
@@ -57,7 +59,7 @@ export class AesGcmCodec implements PayloadCodec {
     const cipher = createCipheriv(ALGORITHM, key, iv, { authTagLength: TAG_BYTES });
     // The key id is authenticated too: a payload relabelled with another key id fails, it is not tried.
     cipher.setAAD(utf8.encode(id));
-    const plaintext = temporal.api.common.v1.Payload.encode(payload).finish();
+    const plaintext = PayloadProto.encode(payload).finish();
     const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
     return {
       metadata: { encoding: utf8.encode(ENCRYPTED_ENCODING), [KEY_ID_METADATA]: utf8.encode(id) },
@@ -103,7 +105,7 @@ export function decryptPayload(payload: Payload, ring: KeyRing | undefined): Pay
       ring,
     );
   }
-  const decoded = temporal.api.common.v1.Payload.decode(plaintext);
+  const decoded = PayloadProto.decode(plaintext);
   return { metadata: decoded.metadata, data: decoded.data };
 }
 
