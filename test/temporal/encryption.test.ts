@@ -19,13 +19,20 @@ import { readRemediations } from '../../client/records';
 import { replayHistories } from '../../client/replay';
 import { submitIncident } from '../../client/submit';
 import { buildTimeline } from '../../client/timeline';
-import { PayloadDecryptionError } from '../../codec/aes-gcm-codec';
+import { ENCRYPTED_ENCODING as ENCRYPTED, PayloadDecryptionError } from '../../codec/aes-gcm-codec';
 import { dataConverterOf } from '../../codec/data-converter';
 import { decodeHistory, fetchDecodedHistory } from '../../codec/decode-history';
 import { readKeyRing } from '../../codec/key-ring';
 import { remediationWorkflowId } from '../../contracts/messages';
 import type { CompiledCatalogue, Incident } from '../../dsl/types';
 import { WORKFLOWS_PATH } from '../../worker/build-worker';
+import { startIntakeService } from '../../intake/service';
+import { createEngineMetrics } from '../../telemetry/metrics';
+import { ensureTemporalCli } from '../../toolchain/temporal-cli';
+import { parseOperatorPolicy } from '../../worker/operator-policy';
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { promisify } from 'node:util';
 import { hasStackTrace, remediateAsync } from '../cli/run-cli';
 import { compileFixture, incident, startWorker } from '../harness/engine';
 import { startSimulatedCluster, type SimulatedCluster } from '../harness/simulated-cluster';
@@ -213,6 +220,70 @@ describe('payload encryption', () => {
       expect(refused.stderr).toMatch(message);
       expect(hasStackTrace(refused.stderr)).toBe(false);
       expect(refused.stdout).not.toContain(POD);
+    }
+  });
+
+  it("the Temporal CLI shows the decrypted history through serve's codec server, with the token", async () => {
+    const token = 'codec-cli-token';
+    const policy = parseOperatorPolicy(
+      join(dir, 'policy.yaml'),
+      `intake:\n  sources:\n    cli: { token_sha256: "${createHash('sha256').update(token).digest('hex')}", routes: [codec] }\n`,
+      () => '',
+      {},
+    );
+    const server = await startIntakeService({
+      client: worker.client,
+      taskQueue: worker.taskQueue,
+      coordinatorId: worker.guardrailsWorkflowId,
+      policy: policy.intake,
+      alertmanagerRules: [],
+      listen: { host: '127.0.0.1', port: 0 },
+      metrics: createEngineMetrics(),
+      log: () => undefined,
+      codec: { codec: codecsOf(ONLY_A)[0]! },
+    });
+    try {
+      const cli = await ensureTemporalCli(() => undefined);
+      const show = (extra: string[]) =>
+        promisify(execFile)(cli.path, [
+          'workflow',
+          'show',
+          '--address',
+          inject('devServerAddress'),
+          '--workflow-id',
+          remediationWorkflowId(INCIDENT_ID),
+          '--output',
+          'json',
+          ...extra,
+        ]);
+      // The CLI prints payloads as stored, base64: the incident input is the first event's.
+      const firstInput = (stdout: string) => {
+        const payload = (
+          JSON.parse(stdout) as { events: { workflowExecutionStartedEventAttributes?: { input: { payloads: { data: string }[] } } }[] }
+        ).events[0]!.workflowExecutionStartedEventAttributes!.input.payloads[0]!;
+        return Buffer.from(payload.data, 'base64').toString('latin1');
+      };
+      const without = await show([]);
+      expect(without.stdout).toContain(Buffer.from(ENCRYPTED).toString('base64'));
+      expect(firstInput(without.stdout)).not.toContain(POD);
+      const decoded = await show(['--codec-endpoint', `${server.url}/codec`, '--codec-auth', `Bearer ${token}`]);
+      expect(decoded.stdout).not.toContain(Buffer.from(ENCRYPTED).toString('base64'));
+      expect(JSON.parse(firstInput(decoded.stdout))).toMatchObject({
+        incident: { id: INCIDENT_ID, context: { pod_name: POD, namespace: NAMESPACE } },
+      });
+      // Without the token the server refuses (401) every decode the CLI tries, until the CLI gives up.
+      const refused = await show(['--codec-endpoint', `${server.url}/codec`, '--command-timeout', '3s']).then(
+        ({ stdout }) => stdout,
+        (error: Error & { stdout?: string }) => `failed: ${error.stdout ?? ''}`,
+      );
+      expect(refused).toMatch(/^failed: /);
+      expect(refused).not.toContain(Buffer.from(POD).toString('base64').slice(0, 8));
+      const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      // Counted: the CLI's decodes with the token, and the refusals without it.
+      expect(metrics).toMatch(/remediate_incidents_received_total\{source="cli",result="ok"\} [1-9]/);
+      expect(metrics).toMatch(/remediate_incidents_received_total\{source="other",result="unauthorized"\} [1-9]/);
+    } finally {
+      await server.close();
     }
   });
 });
