@@ -47,11 +47,11 @@ export async function runDev(options: EmbeddedOptions & OperatorOptions): Promis
  * Where `remediate serve` will answer /codec, from the policy's intake.listen, when encryption is on;
  * undefined when it is off or the port is chosen at start (0).
  */
-async function devCodecEndpoint(policyFlag: string | undefined): Promise<string | undefined> {
+export async function devCodecEndpoint(policyFlag: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
   const { keyRingFromEnvironment } = await import('../codec/key-ring');
-  if (!keyRingFromEnvironment()) return undefined;
+  if (!keyRingFromEnvironment(env)) return undefined;
   const { loadOperatorPolicy, operatorPolicyFile } = await import('../worker/operator-policy');
-  const intake = loadOperatorPolicy(policyFlag ?? operatorPolicyFile(process.env)).intake;
+  const intake = loadOperatorPolicy(policyFlag ?? operatorPolicyFile(env)).intake;
   const { host, port } = intake.listen;
   if (port === 0) return undefined;
   const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;

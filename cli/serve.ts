@@ -209,7 +209,8 @@ export function registerServe(program: Command): void {
       .option('--no-worker', 'run the intake only; remediations run on the workers of `remediate worker`')
       .addHelpText(
         'after',
-        "\nSources, tokens (as sha256), rates, TLS and the body limit: the operator policy's intake section (docs/intake.md).",
+        "\nSources, tokens (as sha256), rates, TLS and the body limit: the operator policy's intake section (docs/intake.md).\n" +
+          'With REMEDIATE_ENCRYPTION_KEYS_FILE set, also the codec server POST /codec/encode, /codec/decode for sources with the codec route (docs/encryption.md).',
       ),
   ).action(async (options: ServeOptions) => runServe(options));
 }

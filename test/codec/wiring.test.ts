@@ -82,3 +82,23 @@ describe('the wiring', () => {
     expect(routes).toEqual({ plain: ['alertmanager', 'incidents'], ui: ['codec'] });
   });
 });
+
+describe('remediate dev with encryption on', () => {
+  it("points the Web UI at serve's codec server where the policy says serve listens", async () => {
+    const { devCodecEndpoint } = await import('../../cli/dev');
+    const dir = mkdtempSync(join(tmpdir(), 'remediate-dev-codec-'));
+    const keys = join(dir, 'keys.yaml');
+    writeFileSync(keys, `current: k\nkeys:\n  k: ${Buffer.alloc(32).toString('base64')}\n`);
+    chmodSync(keys, 0o600);
+    const policy = (listen: string) => {
+      const file = join(dir, `policy-${listen.replace(/[^0-9]/g, '')}.yaml`);
+      writeFileSync(file, `intake:\n  listen: "${listen}"\n`);
+      return file;
+    };
+    const on = { REMEDIATE_ENCRYPTION_KEYS_FILE: keys };
+    expect(await devCodecEndpoint(policy('127.0.0.1:9090'), on)).toBe('http://127.0.0.1:9090/codec');
+    expect(await devCodecEndpoint(policy('0.0.0.0:9091'), on)).toBe('http://localhost:9091/codec');
+    expect(await devCodecEndpoint(policy('127.0.0.1:0'), on)).toBeUndefined();
+    expect(await devCodecEndpoint(policy('127.0.0.1:9090'), {})).toBeUndefined();
+  });
+});
