@@ -17,11 +17,12 @@ export interface AuditOptions {
 export async function runAudit(incidentId: string, options: AuditOptions, io: Io = processIo): Promise<number> {
   const { buildTimeline } = await import('../client/timeline');
   const { queryStatus } = await import('../client/status');
+  const { fetchDecodedHistory } = await import('../codec/decode-history');
   return await withSession(async (session) => {
     const { handle, execution } = await remediationHandle(session, incidentId);
     // A running workflow's trail comes from its status query; a closed one's is in its result.
     const trail = execution === 'RUNNING' ? (await queryStatus(handle))?.events : undefined;
-    const timeline = buildTimeline(await handle.fetchHistory(), trail);
+    const timeline = buildTimeline(await fetchDecodedHistory(handle), trail);
     io.out(options.json ? json({ workflowId: handle.workflowId, ...timeline }) : formatTimeline(handle.workflowId, timeline));
     return EXIT.OK;
   });

@@ -16,7 +16,9 @@ export async function runDev(options: EmbeddedOptions & OperatorOptions): Promis
   const { explainUnreachable } = await import('../client/connect');
   const { startRemediationWorkers, describeCoordinatorStart } = await import('../worker/worker');
   const { guardrailSettings } = await import('../worker/config');
-  const { settings, uiUrl, server } = await startEmbedded(options, log);
+  const codecEndpoint = await devCodecEndpoint(options.policy);
+  if (codecEndpoint) log(`payloads encrypted: the Web UI decodes them through ${codecEndpoint} (run \`remediate serve\` there)`);
+  const { settings, uiUrl, server } = await startEmbedded({ ...options, ...(codecEndpoint ? { codecEndpoint } : {}) }, log);
   try {
     if (server) log(`Temporal dev server: ${server.address}`);
     if (uiUrl) log(`Web UI: ${uiUrl}`);
@@ -39,6 +41,21 @@ export async function runDev(options: EmbeddedOptions & OperatorOptions): Promis
     await server?.stop();
     log('stopped');
   }
+}
+
+/**
+ * Where `remediate serve` will answer /codec, from the policy's intake.listen, when encryption is on;
+ * undefined when it is off or the port is chosen at start (0).
+ */
+export async function devCodecEndpoint(policyFlag: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  const { keyRingFromEnvironment } = await import('../codec/key-ring');
+  if (!keyRingFromEnvironment(env)) return undefined;
+  const { loadOperatorPolicy, operatorPolicyFile } = await import('../worker/operator-policy');
+  const intake = loadOperatorPolicy(policyFlag ?? operatorPolicyFile(env)).intake;
+  const { host, port } = intake.listen;
+  if (port === 0) return undefined;
+  const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  return `${intake.tls ? 'https' : 'http'}://${shown}:${port}/codec`;
 }
 
 /** The options `dev` and `demo` share: where the embedded server listens and keeps its database. */

@@ -1,7 +1,9 @@
 /**
  * `remediate history export ID [-o FILE]`: the workflow history in the format of
- * `temporal workflow show --output json`. `remediate replay FILE|DIR`: replays such histories with
- * the current workflow code; exit 1 on any non-determinism, naming the file and the error.
+ * `temporal workflow show --output json`, its payloads as stored: encrypted ones stay encrypted, so
+ * an exported file is no less protected than the server (docs/encryption.md). `remediate replay FILE|DIR`: replays such histories with
+ * the current workflow code (decrypting encrypted payloads with the key ring); exit 1 on any
+ * non-determinism, naming the file and the error.
  */
 import type { Command } from 'commander';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
@@ -56,7 +58,9 @@ export async function runReplay(path: string, options: { json?: boolean }, io: I
   const files = await readHistoryFiles(path);
   const { replayHistories, HistoryFileError } = await import('../client/replay');
   const { WORKFLOWS_PATH } = await import('../worker/build-worker');
-  const outcomes = await replayHistories(files, WORKFLOWS_PATH).catch((error: unknown) => {
+  const { dataConverterFromEnvironment } = await import('../codec/data-converter');
+  const codecs = dataConverterFromEnvironment()?.payloadCodecs ?? [];
+  const outcomes = await replayHistories(files, WORKFLOWS_PATH, codecs).catch((error: unknown) => {
     throw error instanceof HistoryFileError ? new InvalidInputError([error.message]) : error;
   });
   const failed = outcomes.filter((o) => !o.ok);
@@ -73,7 +77,9 @@ export function registerHistory(program: Command): void {
   const history = program.command('history').description('Workflow histories of remediations.');
   history
     .command('export')
-    .description('Write the workflow history of an incident as JSON (the format of `temporal workflow show --output json`).')
+    .description(
+      'Write the workflow history of an incident as JSON (the format of `temporal workflow show --output json`); encrypted payloads stay encrypted.',
+    )
     .argument('<incident-id>', 'the incident id')
     .option('-o, --output <file>', 'write to this file instead of stdout')
     .action(async (incidentId: string, options: { output?: string }) => {

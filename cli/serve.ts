@@ -32,7 +32,10 @@ export async function runServe(options: ServeOptions): Promise<void> {
   const { connectClient, explainUnreachable } = await import('../client/connect');
   const { loadOperatorConfig } = await import('../worker/operator-config');
   const { loadOperatorPolicy, operatorPolicyFile } = await import('../worker/operator-policy');
+  const { dataConverterFromEnvironment } = await import('../codec/data-converter');
   const settings = temporalSettings();
+  // The key file is checked before anything starts; connectClient and the worker read it again.
+  const encryption = dataConverterFromEnvironment();
   const policyFile = options.policy ?? operatorPolicyFile(process.env);
   const config = options.worker ? await loadOperatorConfig({ runbooks: options.runbooks, policyFile }) : undefined;
   const policy = config?.policy ?? loadOperatorPolicy(policyFile);
@@ -66,11 +69,16 @@ export async function runServe(options: ServeOptions): Promise<void> {
         ? { slack: { policy: policy.slack, vouchesFor: gatewayVouches(policy.trust.gateways, policy.slack.gateway.principal) } }
         : {}),
       ...(approvalsPage ? { approvalsPage } : {}),
+      ...(encryption ? { codec: { codec: encryption.payloadCodecs[0]!, ...webUiOrigin(policy.webUiUrl) } } : {}),
     });
     log(
       `intake listening on ${server.url} (POST /v1/incidents, /v1/alertmanager${policy.slack ? ', /v1/slack/interactions' : ''}; GET /healthz, /readyz, /metrics) for sources: ${intake.policy.sources.map((s) => s.name).join(', ')}`,
     );
     if (approvalsPage) log(`approvals page at ${server.url}/approvals (sign in as a user of approvals_page.users)`);
+    if (encryption)
+      log(
+        `payloads encrypted; codec server at ${server.url}/codec (sources with the codec route${policy.webUiUrl ? `; CORS for ${new URL(policy.webUiUrl).origin}` : '; no web_ui_url, so no CORS'})`,
+      );
     log(
       running
         ? `worker polling task queue "${settings.taskQueue}" on ${settings.address}; Ctrl-C stops`
@@ -150,6 +158,7 @@ async function startServer(
     alertmanagerRules: readonly AlertmanagerRule[];
     slack?: IntakeServiceOptions['slack'];
     approvalsPage?: IntakeServiceOptions['approvalsPage'];
+    codec?: IntakeServiceOptions['codec'];
   },
 ) {
   const { startIntakeService } = await import('../intake/service');
@@ -164,6 +173,7 @@ async function startServer(
     metrics: extra.metrics,
     ...(extra.slack ? { slack: extra.slack } : {}),
     ...(extra.approvalsPage ? { approvalsPage: extra.approvalsPage } : {}),
+    ...(extra.codec ? { codec: extra.codec } : {}),
     log,
   }).catch((error: unknown) => {
     const code = (error as NodeJS.ErrnoException).code;
@@ -171,6 +181,11 @@ async function startServer(
       `cannot listen on ${intake.listen.host}:${intake.listen.port}: ${code === 'EADDRINUSE' ? 'the address is in use' : (error as Error).message}`,
     );
   });
+}
+
+/** The Web UI's origin, the one the codec server's CORS allows. */
+function webUiOrigin(webUiUrl: string | undefined): { webUiOrigin?: string } {
+  return webUiUrl ? { webUiOrigin: new URL(webUiUrl).origin } : {};
 }
 
 function gatewayVouches(gateways: readonly ApprovalGateway[], principal: string): string[] {
@@ -194,7 +209,8 @@ export function registerServe(program: Command): void {
       .option('--no-worker', 'run the intake only; remediations run on the workers of `remediate worker`')
       .addHelpText(
         'after',
-        "\nSources, tokens (as sha256), rates, TLS and the body limit: the operator policy's intake section (docs/intake.md).",
+        "\nSources, tokens (as sha256), rates, TLS and the body limit: the operator policy's intake section (docs/intake.md).\n" +
+          'With REMEDIATE_ENCRYPTION_KEYS_FILE set, also the codec server POST /codec/encode, /codec/decode for sources with the codec route (docs/encryption.md).',
       ),
   ).action(async (options: ServeOptions) => runServe(options));
 }

@@ -46,10 +46,11 @@ function fromRecord({ catalogue, closed }: RemediationRecord): RemediationStatus
 export async function runStatus(incidentId: string, options: StatusOptions, io: Io = processIo): Promise<number> {
   const { queryStatus } = await import('../client/status');
   const { readRecord } = await import('../client/history');
+  const { fetchDecodedHistory } = await import('../codec/decode-history');
   return await withSession(async (session) => {
     const { handle, execution } = await remediationHandle(session, incidentId);
     const remediation =
-      execution === 'RUNNING' ? ((await queryStatus(handle)) ?? null) : fromRecord(readRecord(await handle.fetchHistory()));
+      execution === 'RUNNING' ? ((await queryStatus(handle)) ?? null) : fromRecord(readRecord(await fetchDecodedHistory(handle)));
     const report: StatusReport = { workflowId: handle.workflowId, execution, remediation };
     io.out(options.json ? json(report) : formatStatus(incidentId, report));
     return EXIT.OK;

@@ -7,6 +7,7 @@ import { Client, Connection, isGrpcServiceError, type WorkflowClientInterceptor 
 import type { TemporalSettings } from './settings';
 import { EXIT, UserFacingError } from '../dsl/user-facing-error';
 import { tracingFromEnvironment } from '../telemetry/tracing';
+import { dataConverterFromEnvironment, dataConverterOption } from '../codec/data-converter';
 
 /** Long enough for a cloud endpoint, short enough that a typo does not hang a terminal. */
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -56,6 +57,8 @@ function clientTracing(): { interceptors?: { workflow: WorkflowClientInterceptor
 }
 
 export async function connectClient(settings: TemporalSettings): Promise<Session> {
+  // The key file first: a bad one is the operator's to fix, whether or not the server answers.
+  const dataConverter = dataConverterFromEnvironment();
   let connection: Connection;
   try {
     connection = await Connection.connect({ connectTimeout: CONNECT_TIMEOUT_MS, ...settings.connectionOptions });
@@ -63,7 +66,7 @@ export async function connectClient(settings: TemporalSettings): Promise<Session
     throw explainUnreachable(error, settings);
   }
   return {
-    client: new Client({ connection, namespace: settings.namespace, ...clientTracing() }),
+    client: new Client({ connection, namespace: settings.namespace, ...clientTracing(), ...dataConverterOption(dataConverter) }),
     connection,
     settings,
     close: () => connection.close(),

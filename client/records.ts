@@ -7,6 +7,7 @@ import type { Outcome } from '../dsl/types';
 import { DECISION, OUTCOME, RUNBOOK, SERVICE } from '../contracts/search-attributes';
 import { NotARemediationError, readRecord, REMEDIATION_WORKFLOW_TYPE, type History, type RemediationRecord } from './history';
 import { EXIT, UserFacingError } from '../dsl/user-facing-error';
+import { decodeHistory } from '../codec/decode-history';
 
 export interface RemediationFilter {
   outcome?: Outcome;
@@ -95,7 +96,8 @@ export async function readRemediations(client: Client, query: string, limit: num
   const histories = client.workflow.list({ query, pageSize: Math.min(limit, 1000) }).intoHistories({ concurrency: 8 });
   for await (const { workflowId, history } of histories) {
     try {
-      out.records.push({ workflowId, record: readRecord(history as History) });
+      const codecs = client.options.loadedDataConverter.payloadCodecs;
+      out.records.push({ workflowId, record: readRecord(await decodeHistory(history as History, codecs)) });
     } catch (error) {
       if (!(error instanceof NotARemediationError)) throw error;
       out.skipped.push({ workflowId, reason: error.message });

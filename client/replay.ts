@@ -3,11 +3,13 @@
  * rolling out a new worker. Any non-determinism (the new code would make other decisions than the
  * recorded ones) is reported per history, never thrown.
  */
+import type { PayloadCodec } from '@temporalio/common';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { remediationWorkflowId } from '../contracts/messages';
 import { REMEDIATION_WORKFLOW_TYPE } from './history';
 import { decodeFirst } from './history-decode';
+import { decodeHistory } from '../codec/decode-history';
 
 export interface HistoryFile {
   /** As the user named it; identifies the history in results. */
@@ -41,15 +43,26 @@ export function replayWorkflowId(history: ReturnType<typeof historyFromJSON>, fa
   return typeof id === 'string' ? remediationWorkflowId(id) : fallback;
 }
 
-export async function replayHistories(files: readonly HistoryFile[], workflowsPath: string): Promise<ReplayOutcome[]> {
-  const histories = files.map(({ file, json }) => {
+/**
+ * `codecs` decrypt encrypted histories (an export keeps the payloads as stored) before they are
+ * replayed; a payload they cannot decrypt is a PayloadDecryptionError, before anything replays.
+ */
+export async function replayHistories(
+  files: readonly HistoryFile[],
+  workflowsPath: string,
+  codecs: readonly PayloadCodec[] = [],
+): Promise<ReplayOutcome[]> {
+  const histories = [];
+  for (const { file, json } of files) {
+    let history;
     try {
-      const history = historyFromJSON(json);
-      return { workflowId: replayWorkflowId(history, file), history };
+      history = historyFromJSON(json);
     } catch (error) {
       throw new HistoryFileError(`${file}: not a workflow history (${(error as Error).message})`);
     }
-  });
+    await decodeHistory(history, codecs);
+    histories.push({ workflowId: replayWorkflowId(history, file), history });
+  }
   quietRuntime();
   const outcomes: ReplayOutcome[] = [];
   // Results come back in the order the histories went in.

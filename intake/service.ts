@@ -1,9 +1,10 @@
 /**
  * The intake as `remediate serve` assembles it (docs/intake.md): POST /v1/incidents and
  * /v1/alertmanager on the one authenticated submission path, readiness against Temporal and the
- * guardrail coordinator, and /metrics. `remediate serve` and `remediate demo` both start it here.
+ * guardrail coordinator, /metrics, and the codec server when encryption is on (docs/encryption.md). `remediate serve` and `remediate demo` both start it here.
  */
 import type { Client } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import type { EngineMetrics } from '../telemetry/metrics';
 import type { IntakePolicy } from '../worker/intake-policy';
 import type { SlackPolicy } from '../worker/slack-policy';
@@ -31,6 +32,8 @@ export interface IntakeServiceOptions {
   onAlertmanagerAnswer?: (response: IntakeResponse) => void;
   /** The approvals page (approvals/web/), when the policy has `approvals_page`; `activities` runs its pre-checks live. */
   approvalsPage?: { policy: ApprovalsPagePolicy; activities?: ActivitiesConfig };
+  /** The codec server (POST /codec/encode, /codec/decode), when encryption is on; CORS for the Web UI's origin only. */
+  codec?: { codec: PayloadCodec; webUiOrigin?: string };
 }
 
 export async function startIntakeService(options: IntakeServiceOptions): Promise<IntakeServer> {
@@ -46,7 +49,19 @@ export async function startIntakeService(options: IntakeServiceOptions): Promise
   const { approvalsPageRoutes } = await import('../approvals/web/routes');
   const slack = options.slack;
   const page = options.approvalsPage;
+  const { codecRoute } = await import('./codec-route');
+  const codec = options.codec;
   const selfAuthenticating = [
+    ...(codec
+      ? [
+          codecRoute({
+            codec: codec.codec,
+            sources: policy.sources,
+            maxBodyBytes: policy.maxBodyBytes,
+            ...(codec.webUiOrigin ? { webUiOrigin: codec.webUiOrigin } : {}),
+          }),
+        ]
+      : []),
     ...(slack
       ? [
           slackInteractionsRoute({

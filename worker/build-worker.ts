@@ -8,6 +8,7 @@
  * because recovering a closed coordinator needs a worker to replay its history.
  */
 import type { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,6 +60,8 @@ export interface BuildWorkerOptions {
   tuning?: { remediation?: WorkerTuning; coordinator?: WorkerTuning };
   /** Metrics and traces for the remediation worker (telemetry/); default: tracing when OTEL_EXPORTER_OTLP_*ENDPOINT is set, else none. */
   telemetry?: readonly (WorkerTelemetry | null | undefined)[];
+  /** Both workers' data converter: the payload codec when encryption is on (codec/data-converter.ts); default: the SDK's. */
+  dataConverter?: DataConverter;
 }
 
 /** The coordinator as the remediation worker and the bootstrap see it, defaults filled in. */
@@ -149,8 +152,13 @@ export function coordinatorWorkerOptions(options: BuildWorkerOptions): WorkerOpt
   };
 }
 
-function placement(options: BuildWorkerOptions): Pick<WorkerOptions, 'connection' | 'namespace'> & WorkflowCode {
-  return { connection: options.connection, namespace: options.namespace, ...(options.workflows ?? { workflowsPath: WORKFLOWS_PATH }) };
+function placement(options: BuildWorkerOptions): Pick<WorkerOptions, 'connection' | 'namespace' | 'dataConverter'> & WorkflowCode {
+  return {
+    connection: options.connection,
+    namespace: options.namespace,
+    ...(options.workflows ?? { workflowsPath: WORKFLOWS_PATH }),
+    ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
+  };
 }
 
 /** Both workers, created (the workflow code bundled) but not yet running. */

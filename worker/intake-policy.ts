@@ -1,7 +1,7 @@
 /**
  * The `intake:` section of the operator policy: where `remediate serve` listens, its body limit, TLS
  * files, and the sources allowed to post (each a bearer token stored as its sha256, a rate, the routes
- * it may use and, optionally, the key that signs its submissions). Paths are relative to the policy file.
+ * it may use (`codec` only when listed) and, optionally, the key that signs its submissions). Paths are relative to the policy file.
  */
 import { dirname, isAbsolute, join } from 'node:path';
 import type { Diagnostics } from '../dsl/diagnostics';
@@ -29,6 +29,11 @@ export interface IntakePolicy {
 export const DEFAULT_INTAKE_LISTEN = '127.0.0.1:8080';
 export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
 const DEFAULT_RATE_PER_MINUTE = 600;
+/**
+ * A source that lists no routes may submit (incidents, alertmanager); the codec server hands out
+ * decrypted payloads, so a source gets it only by naming `codec` (docs/encryption.md).
+ */
+export const DEFAULT_SOURCE_ROUTES: readonly IntakeRouteName[] = INTAKE_ROUTE_NAMES.filter((route) => route !== 'codec');
 
 /** `HOST:PORT` (or `[V6]:PORT`); undefined when the port is out of range. */
 export function parseListen(text: string): { host: string; port: number } | undefined {
@@ -55,7 +60,7 @@ export function intakePolicyOf(raw: RawOperatorPolicy, policyFile: string | unde
       name,
       tokenSha256: Buffer.from(source.token_sha256, 'hex'),
       ratePerMinute: source.rate_per_minute ?? DEFAULT_RATE_PER_MINUTE,
-      routes: new Set(source.routes ?? INTAKE_ROUTE_NAMES),
+      routes: new Set(source.routes ?? DEFAULT_SOURCE_ROUTES),
       ...(source.signing_key_file === undefined ? {} : { signingKeyFile: resolve(source.signing_key_file) }),
     };
   });

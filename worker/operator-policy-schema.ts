@@ -23,7 +23,7 @@ const DURATION_PATTERN = '^[0-9]+(ms|s|m|h)$';
 export const LISTEN_PATTERN = '^(?:\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+):[0-9]{1,5}$';
 const SHA256_HEX_PATTERN = '^[0-9a-f]{64}$';
 /** The intake's route names a source may be allowed (intake/server.ts). */
-export const INTAKE_ROUTE_NAMES = ['incidents', 'alertmanager'] as const;
+export const INTAKE_ROUTE_NAMES = ['incidents', 'alertmanager', 'codec'] as const;
 /** A Prometheus label name; annotations may be named anything, within reason. */
 export const LABEL_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]{0,127}$';
 const RULE_NAME_PATTERN = '^[A-Za-z0-9_.-]{1,64}$';

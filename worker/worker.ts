@@ -13,6 +13,7 @@ import { guardrailSettings, temporalSettings, type TemporalSettings } from './co
 import { loadOperatorConfig, remediationPolicy, type OperatorConfig } from './operator-config';
 import { operatorPolicyFile } from './operator-policy';
 import { assertSearchAttributes } from './search-attributes-check';
+import { dataConverterFromEnvironment, dataConverterOption } from '../codec/data-converter';
 
 export interface StartWorkerOptions {
   settings?: TemporalSettings;
@@ -30,6 +31,8 @@ export interface StartWorkerOptions {
   webUiUrl?: string;
   /** Metrics and traces of the remediation worker (telemetry/); default: traces when OTEL_EXPORTER_OTLP_*ENDPOINT is set. */
   telemetry?: BuildWorkerOptions['telemetry'];
+  /** Default: encryption as REMEDIATE_ENCRYPTION_KEYS_FILE configures it (codec/data-converter.ts). */
+  dataConverter?: BuildWorkerOptions['dataConverter'];
 }
 
 export async function startRemediationWorkers(
@@ -41,6 +44,8 @@ export async function startRemediationWorkers(
   const config =
     options.config ??
     (await loadOperatorConfig({ runbooks: options.runbooks, policyFile: options.policyFile ?? operatorPolicyFile(process.env) }));
+  // The key file is checked before connecting too.
+  const dataConverter = options.dataConverter ?? dataConverterFromEnvironment();
   const activities = workerActivitiesConfig(config, options.activities ?? loadActivitiesConfig());
   const slack = config.policy.slack;
   if (slack) {
@@ -58,7 +63,7 @@ export async function startRemediationWorkers(
     await connection.close();
   };
   try {
-    const client = new Client({ connection: clientConnection, namespace: settings.namespace });
+    const client = new Client({ connection: clientConnection, namespace: settings.namespace, ...dataConverterOption(dataConverter) });
     await assertSearchAttributes(client, settings.namespace);
     const workers = await startWorkers(
       {
@@ -73,6 +78,7 @@ export async function startRemediationWorkers(
         coordinator: guardrails,
         activities,
         ...(options.telemetry ? { telemetry: options.telemetry } : {}),
+        ...dataConverterOption(dataConverter),
       },
       { fresh: options.fresh },
     );

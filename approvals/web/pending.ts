@@ -10,6 +10,7 @@ import { buildTimeline, type Timeline } from '../../client/timeline';
 import { guardrailStateQuery, type GuardrailView } from '../../contracts/guardrail-messages';
 import { remediationWorkflowId } from '../../contracts/messages';
 import type { RemediationStatus } from '../../contracts/types';
+import { decodeHistory, fetchDecodedHistory } from '../../codec/decode-history';
 
 export interface PendingApproval {
   status: RemediationStatus;
@@ -27,7 +28,7 @@ export async function pendingApprovals(client: Client): Promise<PendingApproval[
     const handle = client.workflow.getHandle(info.workflowId, info.runId);
     const status = await queryStatus(handle, 2_000).catch(() => undefined);
     if (status?.phase !== 'awaiting_approval') continue;
-    const record = readRecord(await handle.fetchHistory());
+    const record = readRecord(await fetchDecodedHistory(handle));
     found.push(pendingOf(status, record));
     if (found.length >= MAX_LISTED) break;
   }
@@ -64,7 +65,8 @@ export async function incidentView(client: Client, incidentId: string, coordinat
   } catch {
     return undefined;
   }
-  const record = readRecord(history);
+  // Decrypted outside the try: a key problem is an error to see, not a missing remediation.
+  const record = readRecord(await decodeHistory(history, client.options.loadedDataConverter.payloadCodecs));
   const status = record.closed ? undefined : await queryStatus(handle).catch(() => undefined);
   const guardrails = await client.workflow
     .getHandle(coordinatorId)

@@ -160,6 +160,23 @@ describe('dependencies', () => {
     expect(outside).toEqual([]);
   });
 
+  it('keeps the payload codec (node:crypto, keys) out of the workflows and the pure dsl/, and codec/ on its own', () => {
+    expect(imports('codec', 'dsl').filter((edge) => !edge.endsWith('-> dsl/user-facing-error.ts'))).toEqual([]);
+    expect(imports('workflows', 'codec')).toEqual([]);
+    expect(imports('dsl', 'codec')).toEqual([]);
+    const users = new Set(
+      [...graph]
+        .filter(([file, targets]) => [...targets].some(under('codec')) && !under('codec')(file))
+        .map(([file]) => file.split('/')[0]),
+    );
+    const allowed = new Set(['worker', 'client', 'cli', 'intake', 'approvals', 'test']);
+    expect([...users].filter((folder) => !allowed.has(folder!))).toEqual([]);
+    const outside = [...graph].flatMap(([file, targets]) =>
+      under('codec')(file) ? [...targets].filter((target) => !under('codec')(target) && target !== 'dsl/user-facing-error.ts') : [],
+    );
+    expect(outside).toEqual([]);
+  });
+
   it('assembles the engine worker in worker/build-worker.ts alone', () => {
     const assemblers = [...graph.keys()].filter(
       (file) =>

@@ -1,4 +1,5 @@
 /** Test helpers around the engine: compile a fixture catalogue, build incidents, run a worker. */
+import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { readFileSync } from 'node:fs';
 import { loadActivitiesConfig, type ActivitiesConfig } from '../../activities/config';
@@ -46,6 +47,8 @@ export interface TestWorkerOptions {
   telemetry?: BuildWorkerOptions['telemetry'];
   /** Default: the run's shared bundle. */
   workflows?: BuildWorkerOptions['workflows'];
+  /** Both workers' and the returned `client`'s data converter (encryption: codec/data-converter.ts). */
+  dataConverter?: BuildWorkerOptions['dataConverter'];
 }
 
 /**
@@ -56,9 +59,13 @@ export async function startWorker(env: TestWorkflowEnvironment, options: TestWor
   const taskQueue = uniqueTaskQueue('remediate');
   const guardrailsWorkflowId = `guardrails-${taskQueue}`;
   const guardrails = { ...DEFAULT_GUARDRAIL_POLICY, ...options.policy };
+  // With a data converter, the workers' client and the test's encode with it too, as production's do.
+  const client = options.dataConverter
+    ? new Client({ connection: env.connection, namespace: 'default', dataConverter: options.dataConverter })
+    : env.client;
   const plan: BuildWorkerOptions = {
     connection: env.nativeConnection,
-    client: env.client,
+    client,
     namespace: 'default',
     taskQueue,
     catalogue: options.catalogue,
@@ -70,6 +77,7 @@ export async function startWorker(env: TestWorkflowEnvironment, options: TestWor
     workflows: options.workflows ?? { workflowBundle: workflowBundle() },
     tuning: options.tuning,
     ...(options.telemetry ? { telemetry: options.telemetry } : {}),
+    ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
   };
   const coordinator = resolveCoordinator(plan);
   const workers = await startWorkers(plan);
@@ -77,6 +85,8 @@ export async function startWorker(env: TestWorkflowEnvironment, options: TestWor
     taskQueue,
     guardrailsWorkflowId,
     coordinator,
+    /** The client to submit with: env.client, or one with the given data converter. */
+    client,
     /** What the workers were built from: a test can build another one of either kind. */
     plan,
     worker: workers.remediation,

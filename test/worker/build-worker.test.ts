@@ -61,6 +61,15 @@ describe('engineWorkerOptions', () => {
     });
   });
 
+  it('gives both workers the data converter (encryption) when one is given, and none otherwise', () => {
+    const dataConverter = { payloadCodecs: [] };
+    const built = engineWorkerOptions(options({ dataConverter }));
+    expect(built.remediation.dataConverter).toBe(dataConverter);
+    expect(built.coordinator.dataConverter).toBe(dataConverter);
+    const plain = engineWorkerOptions(options());
+    expect('dataConverter' in plain.remediation || 'dataConverter' in plain.coordinator).toBe(false);
+  });
+
   it('registers every activity the workflows call', () => {
     const names = Object.keys(engineWorkerOptions(options()).remediation.activities).sort();
     expect(names).toEqual([
