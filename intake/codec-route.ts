@@ -30,6 +30,11 @@ export interface CodecRouteOptions {
   maxBodyBytes: number;
   /** The Web UI's origin (scheme://host:port), the only one CORS allows; none: no CORS. */
   webUiOrigin?: string;
+  /**
+   * The principal of the approvals page session a request without Authorization carries, if any: a
+   * person signed in there decodes from the Web UI with "include credentials" on (approvals/web).
+   */
+  signedIn?: (request: IncomingMessage) => string | undefined;
 }
 
 type Operation = 'encode' | 'decode';
@@ -75,22 +80,12 @@ async function handleCodec(options: CodecRouteOptions, request: IncomingMessage,
     reply(405, { error: 'method not allowed; use POST' }, { allow: 'POST, OPTIONS' });
     return { result: 'method_not_allowed' };
   }
-  const auth = authenticate(request.headers.authorization, options.sources);
-  if (auth.kind !== 'ok') {
-    reply(
-      401,
-      { error: auth.kind === 'missing' ? 'a bearer token is required' : 'the bearer token is not valid' },
-      {
-        'www-authenticate': auth.kind === 'missing' ? 'Bearer realm="remediate"' : 'Bearer realm="remediate", error="invalid_token"',
-      },
-    );
-    return { result: 'unauthorized' };
+  const caller = authorise(options, request);
+  if (caller.kind === 'refused') {
+    reply(caller.status, { error: caller.error }, caller.headers);
+    return { result: caller.status === 401 ? 'unauthorized' : 'forbidden', ...(caller.source ? { source: caller.source } : {}) };
   }
-  const source = auth.source.name;
-  if (!auth.source.routes.has('codec')) {
-    reply(403, { error: `source "${source}" may not use the codec server (its routes do not include codec)` });
-    return { result: 'forbidden', source };
-  }
+  const source = caller.source;
   const type = request.headers['content-type'];
   if (type === undefined || !JSON_TYPE.test(type)) {
     reply(415, { error: 'expected Content-Type: application/json' });
@@ -117,6 +112,37 @@ async function handleCodec(options: CodecRouteOptions, request: IncomingMessage,
   }
   reply(200, { payloads: payloads.map(toJson) });
   return { result: 'ok', source };
+}
+
+type Caller =
+  { kind: 'ok'; source: string } | { kind: 'refused'; status: 401 | 403; error: string; headers?: Record<string, string>; source?: string };
+
+/** A bearer token of a source with the codec route, or (with no Authorization at all) an approvals page session. */
+function authorise(options: CodecRouteOptions, request: IncomingMessage): Caller {
+  const header = request.headers.authorization;
+  if (header === undefined) {
+    const principal = options.signedIn?.(request);
+    if (principal !== undefined) return { kind: 'ok', source: `approvals-page:${principal}` };
+  }
+  const auth = authenticate(header, options.sources);
+  if (auth.kind !== 'ok') {
+    const missing = auth.kind === 'missing';
+    return {
+      kind: 'refused',
+      status: 401,
+      error: missing ? 'a bearer token (or a signed-in approvals page session) is required' : 'the bearer token is not valid',
+      headers: { 'www-authenticate': missing ? 'Bearer realm="remediate"' : 'Bearer realm="remediate", error="invalid_token"' },
+    };
+  }
+  const source = auth.source.name;
+  if (!auth.source.routes.has('codec'))
+    return {
+      kind: 'refused',
+      status: 403,
+      error: `source "${source}" may not use the codec server (its routes do not include codec)`,
+      source,
+    };
+  return { kind: 'ok', source };
 }
 
 function corsHeaders(origin: string): Record<string, string> {

@@ -4,6 +4,7 @@
  * guardrail coordinator, /metrics, and the codec server when encryption is on (docs/encryption.md). `remediate serve` and `remediate demo` both start it here.
  */
 import type { Client } from '@temporalio/client';
+import type { IncomingMessage } from 'node:http';
 import type { PayloadCodec } from '@temporalio/common';
 import type { EngineMetrics } from '../telemetry/metrics';
 import type { IntakePolicy } from '../worker/intake-policy';
@@ -50,7 +51,11 @@ export async function startIntakeService(options: IntakeServiceOptions): Promise
   const slack = options.slack;
   const page = options.approvalsPage;
   const { codecRoute } = await import('./codec-route');
+  const { SessionStore } = await import('../approvals/web/sessions');
+  const { sessionIdOf } = await import('../approvals/web/http');
   const codec = options.codec;
+  // One store: a person signed in to the approvals page may also decode from the Web UI.
+  const sessions = page ? new SessionStore(page.policy.sessionMinutes * 60_000) : undefined;
   const selfAuthenticating = [
     ...(codec
       ? [
@@ -59,6 +64,7 @@ export async function startIntakeService(options: IntakeServiceOptions): Promise
             sources: policy.sources,
             maxBodyBytes: policy.maxBodyBytes,
             ...(codec.webUiOrigin ? { webUiOrigin: codec.webUiOrigin } : {}),
+            ...(sessions ? { signedIn: (request: IncomingMessage) => sessions.get(sessionIdOf(request))?.principal } : {}),
           }),
         ]
       : []),
@@ -79,6 +85,7 @@ export async function startIntakeService(options: IntakeServiceOptions): Promise
           policy: page.policy,
           coordinatorId: options.coordinatorId,
           ...(page.activities ? { activities: page.activities } : {}),
+          ...(sessions ? { sessions } : {}),
           secureCookies: true,
         })
       : []),

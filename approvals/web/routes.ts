@@ -33,6 +33,8 @@ export interface ApprovalsPageDeps {
   secureCookies: boolean;
   signInLimits?: SignInLimits;
   now?: () => number;
+  /** The sessions, when another route (the codec server) also honours them; by default the page's own. */
+  sessions?: SessionStore;
   /** The OIDC provider connection (approvals/web/oidc.ts); by default made from the policy on first sign-in. */
   connectOidc?: () => Promise<OidcSignIn>;
 }
@@ -55,7 +57,7 @@ export function approvalsPageRoutes(deps: ApprovalsPageDeps): SelfAuthenticating
   const page: Page = {
     deps,
     now,
-    sessions: new SessionStore(deps.policy.sessionMinutes * 60_000, now),
+    sessions: deps.sessions ?? new SessionStore(deps.policy.sessionMinutes * 60_000, now),
     limiter: new SignInLimiter(deps.signInLimits, now),
     signInMode: deps.policy.oidc ? { kind: 'oidc' } : { kind: 'password' },
   };

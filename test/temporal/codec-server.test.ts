@@ -13,6 +13,7 @@ import type { IntakeServer } from '../../intake/server';
 import { startIntakeService, type IntakeServiceOptions } from '../../intake/service';
 import { createEngineMetrics } from '../../telemetry/metrics';
 import { parseOperatorPolicy } from '../../worker/operator-policy';
+import { hashPassword } from '../../approvals/web/passwords';
 import { connectDevServer } from '../harness/temporal';
 
 const UI_ORIGIN = 'http://localhost:8233';
@@ -83,6 +84,7 @@ async function call(
   return await fetch(`${on.url}${path}`, {
     method: init.method ?? 'POST',
     headers,
+    redirect: 'manual',
     ...(init.body === undefined ? {} : { body: init.body }),
   });
 }
@@ -185,6 +187,57 @@ describe('the codec server', () => {
     const get = await call('/codec/decode', { method: 'GET', token: TOKENS.ui });
     expect(get.status).toBe(405);
     expect(requests).toBe(4);
+  });
+
+  it('decodes for a person signed in to the approvals page (the Web UI with credentials), and for nobody once signed out', async () => {
+    const hash = await hashPassword('alice-codec-pass', { N: 1024, r: 8, p: 1 });
+    const policy = parseOperatorPolicy(
+      '/etc/remediate/policy.yaml',
+      [
+        'allowed_signers: signers',
+        'gateways: [{ principal: approvals-web, vouches_for: [alice] }]',
+        'approvals_page:',
+        '  gateway: { principal: approvals-web, signing_key_file: /nonexistent/key }',
+        `  users: { alice: { password_scrypt: "${hash}" } }`,
+      ].join('\n'),
+      () => 'approvals-web ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n',
+      {},
+    );
+    const withPage = await startWith({ codec: { codec, webUiOrigin: UI_ORIGIN }, approvalsPage: { policy: policy.approvalsPage! } });
+    try {
+      const form = { 'content-type': 'application/x-www-form-urlencoded' };
+      const signIn = await call(
+        '/approvals/login',
+        { body: new URLSearchParams({ user: 'alice', password: 'alice-codec-pass' }).toString(), headers: form },
+        withPage,
+      );
+      expect(signIn.status).toBe(303);
+      const cookie = /^(remediate_session=[^;]+)/.exec(signIn.headers.get('set-cookie') ?? '')![1]!;
+      const encrypted = asJson(await codec.encode([defaultPayloadConverter.toPayload(VALUE)]));
+      const decoded = await call('/codec/decode', { origin: UI_ORIGIN, body: encrypted, headers: { cookie } }, withPage);
+      expect(decoded.status).toBe(200);
+      expect(decoded.headers.get('access-control-allow-credentials')).toBe('true');
+      expect(fromJson((await decoded.json()) as Parameters<typeof fromJson>[0]).map((p) => defaultPayloadConverter.fromPayload(p))).toEqual(
+        [VALUE],
+      );
+      // A forged cookie is nobody; a bad token is refused even beside a good session.
+      expect((await call('/codec/decode', { body: encrypted, headers: { cookie: 'remediate_session=forged' } }, withPage)).status).toBe(
+        401,
+      );
+      expect((await call('/codec/decode', { token: 'wrong', body: encrypted, headers: { cookie } }, withPage)).status).toBe(401);
+      const page = await (await call('/approvals', { method: 'GET', headers: { cookie } }, withPage)).text();
+      const csrf = /name="csrf" value="([^"]+)"/.exec(page)![1]!;
+      const out = await call(
+        '/approvals/logout',
+        { body: new URLSearchParams({ csrf }).toString(), headers: { ...form, cookie } },
+        withPage,
+      );
+      expect(out.status).toBe(303);
+      expect((await call('/codec/decode', { body: encrypted, headers: { cookie } }, withPage)).status).toBe(401);
+      expect(requests).toBe(7);
+    } finally {
+      await withPage.close();
+    }
   });
 
   it('is not served without a key ring', async () => {
