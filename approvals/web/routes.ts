@@ -147,7 +147,11 @@ async function sessionRequest(
     return { result: 'ok' };
   }
   const target = targetOf(path);
-  if (request.method === 'GET' && target?.kind === 'incident') return await showIncident(page, session, target.incidentId, response);
+  if (request.method === 'GET' && target?.kind === 'incident') {
+    const flash = session.flash?.incidentId === target.incidentId ? session.flash : undefined;
+    delete session.flash;
+    return await showIncident(page, session, target.incidentId, response, flash && { kind: flash.kind, text: flash.text });
+  }
   if (request.method !== 'POST') return notAllowed(response);
   const form = await readForm(request);
   if (!form || !csrfMatches(session, field(form, 'csrf'))) {
@@ -215,7 +219,10 @@ async function decide(page: Page, session: Session, incidentId: string, form: UR
     if (!(error instanceof RemediationClosedError || error instanceof NotAwaitingApprovalError)) throw error;
     notice = refused(error.message);
   }
-  return await showIncident(page, session, incidentId, response, notice, notice.kind === 'ok' ? 200 : 409);
+  // Post/redirect/get: the answer is shown once by the incident's page, so reloading it posts nothing again.
+  session.flash = { incidentId, ...notice };
+  redirect(response, `/approvals/${encodeURIComponent(incidentId)}`);
+  return { result: notice.kind === 'ok' ? 'ok' : 'forbidden' };
 }
 
 function refused(text: string): Notice {

@@ -13,6 +13,8 @@ export interface Session {
   user: string;
   csrfToken: string;
   expiresAtMs: number;
+  /** What a decision answered, shown once by the page the browser is redirected to (post/redirect/get). */
+  flash?: { incidentId: string; kind: 'ok' | 'refused'; text: string };
 }
 
 export class SessionStore {

@@ -251,6 +251,12 @@ describe('the approvals page in Chromium', () => {
     const alice = await signIn('alice');
     await openIncident(alice, id);
     expect(await approve(alice)).toContain('Counted: 1 of 2');
+    // Post/redirect/get: the answer came on the incident's own page; reloading it shows the page, posts nothing.
+    expect(alice.url()).toBe(`${server.url}/approvals/${encodeURIComponent(id)}`);
+    await alice.reload();
+    expect(await alice.locator('.notice').count()).toBe(0);
+    const afterReload = await env.client.workflow.getHandle(handle.workflowId).query<{ approvals: unknown[] }>('status');
+    expect(afterReload.approvals).toHaveLength(1);
     expect(await approve(alice)).toContain('Refused: alice (via approvals-web) already approved; a quorum needs distinct approvers');
     const bob = await signIn('bob');
     await openIncident(bob, id);
