@@ -130,21 +130,6 @@ export function sourceOf(value: TextOrSecret): string {
   return isSecretRef(value) ? secretLabel(value.name) : templateSource(value);
 }
 
-export function compileTemplateMap(
-  raw: Record<string, string>,
-  path: readonly PathSegment[],
-  scope: StepScope,
-): Record<string, Template> | undefined {
-  let ok = true;
-  const out: Record<string, Template> = {};
-  for (const [key, value] of Object.entries(raw)) {
-    const template = compileTemplate(value, [...path, key], scope);
-    if (template) out[key] = template;
-    else ok = false;
-  }
-  return ok ? out : undefined;
-}
-
 /** The literal text a template starts with ('' when it starts with a placeholder). */
 export function leadingLiteral(template: Template): string {
   const first = template.parts[0];
